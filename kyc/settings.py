@@ -1,0 +1,237 @@
+"""Settings, all from the environment (12-factor, as in cookiecutter-django).
+
+The embedded default needs no server: SQLite, files under var/, a filesystem
+Celery broker and a file cache. DATABASE_URL, CELERY_BROKER_URL and CACHE_URL
+switch to PostgreSQL and Redis (or RabbitMQ) without code changes.
+"""
+from pathlib import Path
+import secrets
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+env = environ.Env()
+if (BASE_DIR / ".env").is_file():
+    environ.Env.read_env(BASE_DIR / ".env")
+
+VAR_DIR = Path(env("KYC_VAR_DIR", default=str(BASE_DIR / "var")))
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
+
+
+def _secret_key():
+    key = env("DJANGO_SECRET_KEY", default="")
+    if key:
+        return key
+    if not DEBUG:
+        raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off.")
+    # Local runs keep one generated key so sessions survive restarts.
+    path = VAR_DIR / "secret-key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(50))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+SECRET_KEY = _secret_key()
+ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+# Absolute base URL of this deployment, used in links we hand out (vendors fetching images, phone handoff).
+PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "onboarding",
+    "vendors",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "kyc.urls"
+WSGI_APPLICATION = "kyc.wsgi.application"
+ASGI_APPLICATION = "kyc.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "onboarding.context_processors.branding",
+            ],
+        },
+    },
+]
+
+DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Web and worker processes write concurrently: WAL plus IMMEDIATE transactions
+    # make SQLite queue writers instead of failing with "database is locked".
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 30,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+else:
+    DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+CACHES = {"default": env.cache("CACHE_URL", default=f"filecache://{VAR_DIR / 'cache'}")}
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", _("English")), ("zh-hans", _("Simplified Chinese"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = env("TIME_ZONE", default="UTC")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = Path(env("DJANGO_STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
+STATICFILES_DIRS = [BASE_DIR / "static"]
+
+# Applicants' photos never live under a public URL: "private" is only read through
+# views that check who asks (onboarding.views.photo_file, the admin).
+KYC_PRIVATE_MEDIA_ROOT = Path(env("KYC_PRIVATE_MEDIA_ROOT", default=str(VAR_DIR / "private-media")))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "private": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(KYC_PRIVATE_MEDIA_ROOT), "base_url": None,
+                    "file_permissions_mode": 0o600, "directory_permissions_mode": 0o700},
+    },
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if not DEBUG else "django.contrib.staticfiles.storage.StaticFilesStorage",
+    },
+}
+# Uploads larger than this are refused before Django spools them (KYC_MAX_UPLOAD_BYTES is per file).
+KYC_MAX_UPLOAD_BYTES = env.int("KYC_MAX_UPLOAD_BYTES", default=10 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+
+# Security: strict by default; HTTPS-only cookies and HSTS when not in DEBUG.
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_AGE = env.int("KYC_SESSION_AGE_SECONDS", default=24 * 3600)
+CSRF_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+if not DEBUG:
+    SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=True)
+    CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=False)
+
+# Celery ---------------------------------------------------------------------
+# filesystem:// is a broker that needs no server (one machine only); production
+# uses redis:// or amqp://. Eager mode exists only in kyc.settings_test.
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://")
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    _broker_dir = VAR_DIR / "broker"
+    for sub in ("queue", "processed", "control"):
+        (_broker_dir / sub).mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_broker_dir / "queue"),
+        "data_folder_out": str(_broker_dir / "queue"),
+        "processed_folder": str(_broker_dir / "processed"),
+        "control_folder": str(_broker_dir / "control"),
+        "polling_interval": 0.2,
+    }
+else:
+    # Longer than the slowest task (hard time limit), so Redis never re-delivers a task still running.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=120)
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=180)
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_BEAT_SCHEDULE = {
+    "resume-stalled-verifications": {
+        "task": "onboarding.tasks.resume_stalled_verifications",
+        "schedule": env.float("KYC_SWEEP_INTERVAL_SECONDS", default=60.0),
+    },
+}
+
+# KYC ------------------------------------------------------------------------
+# Which vendors run each check kind, in fallback order (names from vendors.registry).
+KYC_CHECK_VENDORS = {
+    "quality": env.list("KYC_QUALITY_VENDORS", default=["local"]),
+    "liveness": env.list("KYC_LIVENESS_VENDORS", default=["local"]),
+    "compare": env.list("KYC_COMPARE_VENDORS", default=["local"]),
+}
+# Per-vendor threshold overrides: KYC_THRESHOLD_<VENDOR>_<KIND>=value (e.g. KYC_THRESHOLD_LOCAL_COMPARE=55).
+KYC_THRESHOLDS = {
+    key[len("KYC_THRESHOLD_"):].lower(): float(value)
+    for key, value in env.ENVIRON.items()
+    if key.startswith("KYC_THRESHOLD_")
+}
+KYC_POLICY_VERSION = env("KYC_POLICY_VERSION", default="default-2026.11")
+# A compare score this close below its threshold goes to a human instead of an automatic reject.
+KYC_COMPARE_REVIEW_MARGIN = env.float("KYC_COMPARE_REVIEW_MARGIN", default=5.0)
+KYC_CONSENT_VERSION = env("KYC_CONSENT_VERSION", default="2026-11-v1")
+KYC_MAX_IMAGE_PIXELS = env.int("KYC_MAX_IMAGE_PIXELS", default=50_000_000)
+KYC_MIN_IMAGE_SIDE = env.int("KYC_MIN_IMAGE_SIDE", default=240)
+KYC_MAX_IMAGE_SIDE = env.int("KYC_MAX_IMAGE_SIDE", default=12_000)
+KYC_STORED_IMAGE_MAX_SIDE = env.int("KYC_STORED_IMAGE_MAX_SIDE", default=2048)
+KYC_VENDOR_MAX_RETRIES = env.int("KYC_VENDOR_MAX_RETRIES", default=5)
+KYC_VENDOR_RETRY_BASE_SECONDS = env.float("KYC_VENDOR_RETRY_BASE_SECONDS", default=2.0)
+KYC_VENDOR_RETRY_MAX_SECONDS = env.float("KYC_VENDOR_RETRY_MAX_SECONDS", default=120.0)
+# A check claimed by a worker that has shown no progress for this long is taken over.
+KYC_CHECK_LEASE_SECONDS = env.int("KYC_CHECK_LEASE_SECONDS", default=CELERY_TASK_TIME_LIMIT + 30)
+# Verifications not decided this long after submission are resumed by the sweeper.
+KYC_STALLED_AFTER_SECONDS = env.int("KYC_STALLED_AFTER_SECONDS", default=300)
+KYC_BRAND_NAME = env("KYC_BRAND_NAME", default="kyc")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
+    "loggers": {"PIL": {"level": "WARNING"}},
+}

@@ -1,0 +1,20 @@
+"""Test settings: the real settings with tasks run eagerly and a throwaway var/.
+
+Only unit tests run eagerly; tests marked `worker` start a real worker on a real broker.
+"""
+import os
+import tempfile
+
+os.environ.setdefault("KYC_VAR_DIR", tempfile.mkdtemp(prefix="kyc-test-var-"))
+os.environ.setdefault("DJANGO_DEBUG", "true")
+
+from kyc.settings import *  # noqa: E402,F401,F403
+
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_EAGER_PROPAGATES = True
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+KYC_VENDOR_RETRY_BASE_SECONDS = 0.0
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    # A file, not :memory:, so a worker process can share the test database.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}  # noqa: F405

@@ -1,0 +1,269 @@
+"""The compliance staff's workspace. Thin: decisions go through services.decisions."""
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import OuterRef, Subquery
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
+
+from onboarding.forms import ReviewDecisionForm
+from onboarding.models import Applicant, AuditEvent, Check, Decision, Verification
+from onboarding.services.decisions import DecisionError, record_human_decision
+
+
+class ReadOnlyMixin:
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class CheckInline(ReadOnlyMixin, admin.TabularInline):
+    model = Check
+    extra = 0
+    can_delete = False
+    fields = ["kind", "subject", "vendor", "status", "score", "threshold", "threshold_source", "passed",
+              "risk_level", "attempt_count", "latency_ms", "error_summary", "reasons_text"]
+    readonly_fields = fields
+
+    @admin.display(description=_("error"))
+    def error_summary(self, obj):
+        return f"{obj.error_category}: {obj.error_code} {obj.error_message}".strip() if obj.error_category else "-"
+
+    @admin.display(description=_("reasons"))
+    def reasons_text(self, obj):
+        return "; ".join(r.get("message", r.get("code", "")) for r in obj.reasons) or "-"
+
+
+class DecisionInline(ReadOnlyMixin, admin.TabularInline):
+    model = Decision
+    extra = 0
+    can_delete = False
+    fields = ["created_at", "outcome", "source", "decided_by", "comment", "reason_codes", "policy_version"]
+    readonly_fields = fields
+
+    @admin.display(description=_("reasons"))
+    def reason_codes(self, obj):
+        return ", ".join(r.get("code", "") for r in obj.reasons)
+
+
+class LatestOutcomeFilter(admin.SimpleListFilter):
+    title = _("decision")
+    parameter_name = "decision"
+
+    def lookups(self, request, model_admin):
+        return Decision.Outcome.choices + [("none", _("No decision yet"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "none":
+            return queryset.filter(latest_outcome__isnull=True)
+        if self.value():
+            return queryset.filter(latest_outcome=self.value())
+        return queryset
+
+
+class VendorFilter(admin.SimpleListFilter):
+    title = _("vendor")
+    parameter_name = "vendor"
+
+    def lookups(self, request, model_admin):
+        return [(v, v) for v in Check.objects.order_by().values_list("vendor", flat=True).distinct()]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(checks__vendor=self.value()).distinct()
+        return queryset
+
+
+def latest_outcome_subquery():
+    return Subquery(Decision.objects.filter(verification=OuterRef("pk")).order_by("-created_at", "-id")
+                    .values("outcome")[:1])
+
+
+@admin.register(Verification)
+class VerificationAdmin(admin.ModelAdmin):
+    list_display = ["short_id", "applicant", "status", "outcome", "channel", "vendors", "submitted_at",
+                    "decided_at"]
+    list_filter = ["status", LatestOutcomeFilter, VendorFilter, "channel", "submitted_at"]
+    date_hierarchy = "submitted_at"
+    search_fields = ["=id", "applicant__external_ref", "=applicant__id"]
+    list_select_related = ["applicant"]
+    readonly_fields = ["id", "applicant_link", "status", "channel", "submitted_at", "processing_started_at",
+                       "decided_at", "photos", "audit_trail"]
+    fieldsets = [
+        (None, {"fields": ["id", "applicant_link", "status", "channel"]}),
+        (_("Evidence"), {"fields": ["photos"]}),
+        (_("Timing"), {"fields": ["submitted_at", "processing_started_at", "decided_at"]}),
+        (_("Audit trail"), {"fields": ["audit_trail"], "classes": ["collapse"]}),
+    ]
+    inlines = [CheckInline, DecisionInline]
+    actions = ["approve_selected", "reject_selected"]
+    change_form_template = "admin/onboarding/verification/change_form.html"
+
+    def get_queryset(self, request):
+        return (super().get_queryset(request).annotate(latest_outcome=latest_outcome_subquery())
+                .prefetch_related("checks"))
+
+    def has_add_permission(self, request):
+        return False  # cases come from applicants, the API or kyc_verify
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # removal is retention's job, and is audited
+
+    def has_change_permission(self, request, obj=None):
+        return False  # read-only evidence; decisions go through decide_view
+
+    @admin.display(description=_("id"), ordering="id")
+    def short_id(self, obj):
+        return str(obj.id)[:8]
+
+    @admin.display(description=_("decision"), ordering="latest_outcome")
+    def outcome(self, obj):
+        return Decision.Outcome(obj.latest_outcome).label if obj.latest_outcome else "-"
+
+    @admin.display(description=_("vendors"))
+    def vendors(self, obj):
+        return ", ".join(sorted({c.vendor for c in obj.checks.all()}))
+
+    @admin.display(description=_("applicant"))
+    def applicant_link(self, obj):
+        url = reverse("admin:onboarding_applicant_change", args=[obj.applicant_id])
+        return format_html('<a href="{}">{}</a>', url, obj.applicant)
+
+    @admin.display(description=_("photos"))
+    def photos(self, obj):
+        items = [(obj.selfie, _("Selfie")), (obj.id_card, _("ID card"))]
+        if obj.id_card_back_id:
+            items.append((obj.id_card_back, _("ID card (back)")))
+        return format_html('<div class="kyc-photos">{}</div>', format_html_join(
+            "", '<figure><a href="{0}" target="_blank" rel="noopener"><img src="{0}" alt="{1}"></a>'
+                '<figcaption>{1} · {2}×{3} · sha256 {4}…</figcaption></figure>',
+            ((reverse("onboarding:photo", args=[p.pk]), label, p.width, p.height, p.sha256[:12])
+             for p, label in items)))
+
+    @admin.display(description=_("audit trail"))
+    def audit_trail(self, obj):
+        events = AuditEvent.objects.filter(verification_id=obj.pk).order_by("id")
+        return format_html('<table class="kyc-audit"><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>{}</table>',
+                           _("time"), _("actor"), _("action"), _("change"), format_html_join(
+                               "", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                               ((e.created_at.strftime("%Y-%m-%d %H:%M:%S"), e.actor, e.action,
+                                 f"{e.from_status} → {e.to_status}" if e.to_status else "") for e in events)))
+
+    # Deciding ---------------------------------------------------------------
+    def get_urls(self):
+        return [path("<uuid:object_id>/decide/", self.admin_site.admin_view(self.decide_view),
+                     name="onboarding_verification_decide")] + super().get_urls()
+
+    def can_decide(self, request):
+        return request.user.has_perm("onboarding.decide_verification")
+
+    def decide_view(self, request, object_id):
+        if not self.can_decide(request):
+            raise PermissionDenied
+        verification = get_object_or_404(Verification, pk=object_id)
+        initial = {"outcome": request.GET.get("outcome")}
+        form = ReviewDecisionForm(request.POST or None, initial=initial)
+        if request.method == "POST" and form.is_valid():
+            try:
+                record_human_decision(verification.pk, outcome=form.cleaned_data["outcome"],
+                                      comment=form.cleaned_data["comment"], user=request.user)
+            except DecisionError as exc:
+                form.add_error(None, str(exc))
+            else:
+                self.message_user(request, _("Decision recorded."), messages.SUCCESS)
+                return HttpResponseRedirect(reverse("admin:onboarding_verification_change", args=[verification.pk]))
+        context = {**self.admin_site.each_context(request), "opts": self.model._meta, "form": form,
+                   "verification": verification, "title": _("Decide verification %s") % verification}
+        return TemplateResponse(request, "admin/onboarding/verification/decide.html", context)
+
+    def _bulk_decide(self, request, queryset, outcome):
+        if not self.can_decide(request):
+            raise PermissionDenied
+        if "apply" in request.POST:
+            form = ReviewDecisionForm(request.POST)
+            if form.is_valid():
+                done, failed = 0, []
+                for verification in queryset:
+                    try:
+                        record_human_decision(verification.pk, outcome=outcome,
+                                              comment=form.cleaned_data["comment"], user=request.user)
+                        done += 1
+                    except DecisionError as exc:
+                        failed.append(f"{verification}: {exc}")
+                self.message_user(request, _("%(n)d decision(s) recorded.") % {"n": done}, messages.SUCCESS)
+                for line in failed:
+                    self.message_user(request, line, messages.ERROR)
+                return None
+        else:
+            form = ReviewDecisionForm(initial={"outcome": outcome})
+        context = {**self.admin_site.each_context(request), "opts": self.model._meta, "form": form,
+                   "queryset": queryset, "outcome": outcome, "action": request.POST.get("action"),
+                   "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+                   "title": _("Approve selected verifications") if outcome == Decision.Outcome.APPROVE
+                   else _("Reject selected verifications")}
+        return TemplateResponse(request, "admin/onboarding/verification/bulk_decide.html", context)
+
+    @admin.action(description=_("Approve selected verifications (reason required)"),
+                  permissions=["decide"])
+    def approve_selected(self, request, queryset):
+        return self._bulk_decide(request, queryset, Decision.Outcome.APPROVE)
+
+    @admin.action(description=_("Reject selected verifications (reason required)"), permissions=["decide"])
+    def reject_selected(self, request, queryset):
+        return self._bulk_decide(request, queryset, Decision.Outcome.REJECT)
+
+    def has_decide_permission(self, request):
+        return self.can_decide(request)
+
+    def render_change_form(self, request, context, *args, **kwargs):
+        context["can_decide"] = self.can_decide(request)
+        return super().render_change_form(request, context, *args, **kwargs)
+
+
+class VerificationInline(ReadOnlyMixin, admin.TabularInline):
+    model = Verification
+    extra = 0
+    fields = ["link", "status", "channel", "submitted_at", "decided_at"]
+    readonly_fields = fields
+    fk_name = "applicant"
+
+    @admin.display(description=_("verification"))
+    def link(self, obj):
+        return format_html('<a href="{}">{}</a>', reverse("admin:onboarding_verification_change", args=[obj.pk]), obj)
+
+
+@admin.register(Applicant)
+class ApplicantAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ["__str__", "external_ref", "language", "consent_version", "consent_given_at", "created_at"]
+    search_fields = ["=id", "external_ref"]
+    readonly_fields = ["id", "external_ref", "language", "consent_version", "consent_given_at", "created_at"]
+    inlines = [VerificationInline]
+
+
+@admin.register(Check)
+class CheckAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ["verification", "kind", "subject", "vendor", "status", "score", "threshold", "passed",
+                    "risk_level", "attempt_count", "latency_ms", "created_at"]
+    list_filter = ["vendor", "kind", "status", "passed", "error_category"]
+    list_select_related = ["verification"]
+    search_fields = ["=verification__id", "=request_id", "vendor_request_id"]
+    readonly_fields = [f.name for f in Check._meta.fields]
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    """Read-only for everyone, superusers included: the model refuses updates and deletes too."""
+
+    list_display = ["created_at", "actor_type", "actor", "action", "verification_id", "from_status", "to_status"]
+    list_filter = ["action", "actor_type"]
+    search_fields = ["=verification_id", "=applicant_id", "actor"]
+    readonly_fields = [f.name for f in AuditEvent._meta.fields]
+    actions = None

@@ -1,0 +1,38 @@
+"""Create (or refresh) the demo admin account for `make run` and print how to get in."""
+import secrets
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+
+DEMO_USERNAME = "demo-admin"
+
+
+class Command(BaseCommand):
+    help = "Create the demo admin account (local runs only) and print its credentials and the URLs."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--base-url", default="http://127.0.0.1:8000")
+
+    def handle(self, *args, **options):
+        if not settings.DEBUG:
+            self.stderr.write("kyc_demo_setup is for local runs (DJANGO_DEBUG=true); create staff with createsuperuser.")
+            return
+        path = settings.VAR_DIR / "demo-admin-password"
+        if path.exists():
+            password = path.read_text().strip()
+        else:
+            password = secrets.token_urlsafe(12)
+            path.write_text(password)
+            path.chmod(0o600)
+        user, _ = get_user_model().objects.get_or_create(username=DEMO_USERNAME)
+        user.is_staff = user.is_superuser = True
+        user.set_password(password)
+        user.save()
+        base = options["base_url"].rstrip("/")
+        line = "=" * 64
+        self.stdout.write(f"\n{line}\n kyc is starting on the embedded default (SQLite, local engine)\n\n"
+                          f"   Applicant flow : {base}/\n"
+                          f"   Review (admin) : {base}/admin/\n"
+                          f"   Admin login    : {DEMO_USERNAME} / {password}\n"
+                          f"{line}\n")

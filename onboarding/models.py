@@ -1,0 +1,240 @@
+"""What a KYC case is made of. Status changes go through services.state only."""
+import uuid
+
+from django.conf import settings
+from django.core.files.storage import storages
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from vendors.base import CheckKind, Subject
+
+
+def private_storage():
+    return storages["private"]
+
+
+def photo_path(instance, filename):
+    # No original file name or extension on disk: the content is always our re-encoded JPEG.
+    return f"photos/{instance.applicant_id}/{instance.id}"
+
+
+class Applicant(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    external_ref = models.CharField(_("external reference"), max_length=200, blank=True, db_index=True)
+    language = models.CharField(max_length=16, blank=True)
+    consent_given_at = models.DateTimeField(_("consent given at"), null=True, blank=True)
+    consent_version = models.CharField(_("consent text version"), max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("applicant")
+        verbose_name_plural = _("applicants")
+
+    def __str__(self):
+        return self.external_ref or str(self.id)[:8]
+
+
+class Photo(models.Model):
+    class Kind(models.TextChoices):
+        SELFIE = "selfie", _("Selfie")
+        ID_CARD = "id_card", _("ID card (front)")
+        ID_CARD_BACK = "id_card_back", _("ID card (back)")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    applicant = models.ForeignKey(Applicant, on_delete=models.CASCADE, related_name="photos")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    file = models.FileField(storage=private_storage, upload_to=photo_path, max_length=255)
+    sha256 = models.CharField(_("SHA-256 of stored image"), max_length=64, db_index=True)
+    source_sha256 = models.CharField(_("SHA-256 of upload"), max_length=64, db_index=True)
+    source_format = models.CharField(_("uploaded format"), max_length=16)
+    source_size = models.PositiveIntegerField(_("uploaded bytes"))
+    content_type = models.CharField(max_length=64)
+    size = models.PositiveIntegerField(_("stored bytes"))
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("photo")
+        verbose_name_plural = _("photos")
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.width}x{self.height}"
+
+
+class Verification(models.Model):
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", _("Submitted")
+        PROCESSING = "processing", _("Processing")
+        NEEDS_REVIEW = "needs_review", _("Needs review")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+
+    class Channel(models.TextChoices):
+        WEB = "web", _("Web")
+        API = "api", _("API")
+        CLI = "cli", _("Command line")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    applicant = models.ForeignKey(Applicant, on_delete=models.CASCADE, related_name="verifications")
+    selfie = models.ForeignKey(Photo, on_delete=models.PROTECT, related_name="+")
+    id_card = models.ForeignKey(Photo, on_delete=models.PROTECT, related_name="+")
+    id_card_back = models.ForeignKey(Photo, on_delete=models.PROTECT, related_name="+", null=True, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.SUBMITTED, editable=False)
+    channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.WEB)
+    submitted_at = models.DateTimeField(auto_now_add=True)
+    processing_started_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-submitted_at"]
+        indexes = [models.Index(fields=["status", "submitted_at"])]
+        permissions = [("decide_verification", _("Can approve or reject verifications"))]
+        verbose_name = _("verification")
+        verbose_name_plural = _("verifications")
+
+    def __str__(self):
+        return str(self.id)[:8]
+
+    @property
+    def is_decided(self):
+        return self.status in (self.Status.APPROVED, self.Status.REJECTED, self.Status.NEEDS_REVIEW)
+
+
+class Check(models.Model):
+    """One vendor call for one check kind on one verification."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        RUNNING = "running", _("Running")
+        COMPLETED = "completed", _("Completed")
+        NOT_APPLICABLE = "not_applicable", _("Not applicable")
+        FAILED = "failed", _("Failed")
+
+    FINAL_STATUSES = (Status.COMPLETED, Status.NOT_APPLICABLE, Status.FAILED)
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    verification = models.ForeignKey(Verification, on_delete=models.CASCADE, related_name="checks")
+    kind = models.CharField(max_length=16, choices=[(k.value, k.value) for k in CheckKind])
+    subject = models.CharField(max_length=16, choices=[(s.value, s.value) for s in Subject])
+    vendor = models.CharField(max_length=32, db_index=True)
+    # Vendors still to try for this kind if this one fails for good, in order.
+    fallback_vendors = models.JSONField(default=list, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    attempt_count = models.PositiveSmallIntegerField(default=0)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    score = models.FloatField(null=True, blank=True)
+    score_scale = models.CharField(max_length=120, blank=True)
+    threshold = models.FloatField(null=True, blank=True)
+    threshold_source = models.CharField(max_length=200, blank=True)
+    passed = models.BooleanField(null=True)
+    risk_level = models.CharField(max_length=8, blank=True)
+    risk_tags = models.JSONField(default=list, blank=True)
+    request_id = models.UUIDField(_("our request id"), default=uuid.uuid4, unique=True, editable=False)
+    vendor_request_id = models.CharField(max_length=128, blank=True)
+    error_category = models.CharField(max_length=20, blank=True)
+    error_code = models.CharField(max_length=64, blank=True)
+    error_message = models.TextField(blank=True)
+    latency_ms = models.PositiveIntegerField(null=True, blank=True)
+    raw_response = models.JSONField(_("redacted raw response"), null=True, blank=True)
+    details = models.JSONField(default=dict, blank=True)
+    reasons = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        constraints = [
+            # Idempotency: one check per vendor per kind and subject of a verification.
+            models.UniqueConstraint(fields=["verification", "kind", "subject", "vendor"], name="one_check_per_vendor"),
+        ]
+        verbose_name = _("check")
+        verbose_name_plural = _("checks")
+
+    def __str__(self):
+        return f"{self.vendor} {self.kind} ({self.subject})"
+
+    @property
+    def is_final(self):
+        return self.status in self.FINAL_STATUSES
+
+
+class Decision(models.Model):
+    class Outcome(models.TextChoices):
+        APPROVE = "approve", _("Approve")
+        REJECT = "reject", _("Reject")
+        REVIEW = "review", _("Needs review")
+
+    class Source(models.TextChoices):
+        AUTO = "auto", _("Automatic")
+        HUMAN = "human", _("Reviewer")
+
+    verification = models.ForeignKey(Verification, on_delete=models.CASCADE, related_name="decisions")
+    outcome = models.CharField(max_length=10, choices=Outcome.choices)
+    source = models.CharField(max_length=10, choices=Source.choices)
+    reasons = models.JSONField(default=list, blank=True)
+    policy_version = models.CharField(max_length=64)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True)
+    comment = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        get_latest_by = "created_at"
+        verbose_name = _("decision")
+        verbose_name_plural = _("decisions")
+
+    def __str__(self):
+        return f"{self.get_outcome_display()} ({self.get_source_display()})"
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise PermissionError("audit events are append-only")
+
+    def delete(self):
+        raise PermissionError("audit events are append-only")
+
+
+class AuditEvent(models.Model):
+    """Every state change and every human action. Never updated, never deleted.
+
+    Ids are plain UUIDs, not foreign keys, so that nothing cascades into the trail.
+    """
+
+    class ActorType(models.TextChoices):
+        SYSTEM = "system", _("System")
+        APPLICANT = "applicant", _("Applicant")
+        STAFF = "staff", _("Staff")
+        API = "api", _("API client")
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    actor_type = models.CharField(max_length=10, choices=ActorType.choices)
+    actor = models.CharField(max_length=150, blank=True)
+    action = models.CharField(max_length=64, db_index=True)
+    applicant_id = models.UUIDField(null=True, blank=True, db_index=True)
+    verification_id = models.UUIDField(null=True, blank=True, db_index=True)
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit trail")
+
+    def __str__(self):
+        return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.action}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise PermissionError("audit events are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("audit events are append-only")

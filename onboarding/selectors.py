@@ -1,0 +1,74 @@
+"""Reads: what pages, the admin and the CLI show about verifications."""
+from onboarding.models import Check, Photo, Verification
+from onboarding.services.policy import reason_text
+
+
+def latest_decision(verification):
+    return verification.decisions.order_by("-created_at", "-id").first()
+
+
+def verification_with_details(verification_id):
+    return (Verification.objects.select_related("applicant", "selfie", "id_card")
+            .prefetch_related("checks", "decisions").get(pk=verification_id))
+
+
+def latest_verification(applicant):
+    return applicant.verifications.order_by("-submitted_at").first()
+
+
+def pending_photos(applicant):
+    """The newest selfie and ID card not yet used in a verification, keyed by kind."""
+    used = set()
+    for v in applicant.verifications.values("selfie_id", "id_card_id"):
+        used.update(v.values())
+    photos = {}
+    for photo in applicant.photos.exclude(pk__in=used).order_by("-created_at"):
+        photos.setdefault(photo.kind, photo)
+    return photos
+
+
+def check_summary(check: Check) -> dict:
+    return {
+        "id": str(check.id), "vendor": check.vendor, "kind": check.kind, "subject": check.subject,
+        "status": check.status, "score": check.score, "score_scale": check.score_scale,
+        "threshold": check.threshold, "threshold_source": check.threshold_source, "passed": check.passed,
+        "risk_level": check.risk_level or None, "attempts": check.attempt_count, "latency_ms": check.latency_ms,
+        "request_id": str(check.request_id), "vendor_request_id": check.vendor_request_id or None,
+        "error": ({"category": check.error_category, "code": check.error_code, "message": check.error_message}
+                  if check.error_category else None),
+        "reasons": check.reasons,
+    }
+
+
+def verification_summary(verification: Verification) -> dict:
+    decision = latest_decision(verification)
+    return {
+        "id": str(verification.id),
+        "status": verification.status,
+        "decision": decision.outcome if decision else None,
+        "decision_source": decision.source if decision else None,
+        "policy_version": decision.policy_version if decision else None,
+        "reasons": decision.reasons if decision else [],
+        "submitted_at": verification.submitted_at.isoformat(),
+        "decided_at": verification.decided_at.isoformat() if verification.decided_at else None,
+        "checks": [check_summary(c) for c in verification.checks.all()],
+    }
+
+
+def applicant_status(verification: Verification) -> dict:
+    """What the applicant's status page shows: no scores, only what they can act on, in their language."""
+    decision = latest_decision(verification)
+    reasons = []
+    if decision and verification.status == Verification.Status.REJECTED:
+        for r in decision.reasons:
+            if r.get("fixable") or r.get("code") in ("face_mismatch", "liveness_failed"):
+                text = str(reason_text(r["code"], r.get("message", "")))
+                if text not in reasons:
+                    reasons.append(text)
+    return {"id": str(verification.id), "status": verification.status,
+            "status_label": str(verification.get_status_display()), "decided": verification.is_decided,
+            "reasons": reasons}
+
+
+def photo_for_applicant(applicant_id, photo_id):
+    return Photo.objects.filter(pk=photo_id, applicant_id=applicant_id).first()

@@ -1,0 +1,49 @@
+"""Applicants, their consent and their photos."""
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+
+from onboarding.models import Applicant, Photo
+
+from . import audit
+from .images import NormalizedImage, normalize_image
+
+
+def create_applicant(*, consent_version, language="", external_ref="", actor=None):
+    """An applicant exists once they have consented; consent time and text version are kept."""
+    with transaction.atomic():
+        applicant = Applicant.objects.create(
+            external_ref=external_ref, language=language,
+            consent_given_at=timezone.now(), consent_version=consent_version)
+        audit.record("consent_given", actor=actor or audit.Actor.applicant(applicant),
+                     applicant_id=applicant.pk, consent_version=consent_version, language=language)
+    return applicant
+
+
+def add_photo(applicant, kind, uploaded, *, actor=None) -> Photo:
+    """Validate and normalise (unless already done), then store.
+
+    Raises images.ImageRejected before anything is written.
+    """
+    image = uploaded if isinstance(uploaded, NormalizedImage) else normalize_image(uploaded)
+    with transaction.atomic():
+        photo = Photo(
+            applicant=applicant, kind=kind, sha256=image.sha256, source_sha256=image.source_sha256,
+            source_format=image.source_format, source_size=image.source_size, content_type=image.content_type,
+            size=len(image.data), width=image.width, height=image.height)
+        photo.file.save("photo.jpg", ContentFile(image.data), save=False)
+        # If the row cannot be written, the file must not stay behind.
+        try:
+            photo.save()
+        except Exception:
+            photo.file.storage.delete(photo.file.name)
+            raise
+        audit.record("photo_uploaded", actor=actor or audit.Actor.applicant(applicant), applicant_id=applicant.pk,
+                     photo_id=str(photo.pk), kind=kind, sha256=image.sha256, width=image.width, height=image.height,
+                     source_format=image.source_format, source_size=image.source_size)
+    return photo
+
+
+def read_photo(photo) -> bytes:
+    with photo.file.open("rb") as f:
+        return f.read()

@@ -1,0 +1,32 @@
+"""The audit trail: one append-only event per state change and human action."""
+from onboarding.models import AuditEvent
+
+
+class Actor:
+    """Who did something: the system, an applicant, a staff user or an API client."""
+
+    def __init__(self, actor_type, label="", user=None):
+        self.type = actor_type
+        self.label = label or (user.get_username() if user is not None else "")
+        self.user = user
+
+    @classmethod
+    def system(cls, label="system"):
+        return cls(AuditEvent.ActorType.SYSTEM, label)
+
+    @classmethod
+    def applicant(cls, applicant):
+        return cls(AuditEvent.ActorType.APPLICANT, f"applicant:{applicant.pk}")
+
+    @classmethod
+    def staff(cls, user):
+        return cls(AuditEvent.ActorType.STAFF, user=user)
+
+
+def record(action, *, actor, applicant_id=None, verification=None, from_status="", to_status="", **data):
+    if verification is not None:
+        applicant_id = applicant_id or verification.applicant_id
+    return AuditEvent.objects.create(
+        actor_type=actor.type, actor=actor.label, action=action, applicant_id=applicant_id,
+        verification_id=verification.pk if verification is not None else None,
+        from_status=from_status, to_status=to_status, data=data)

@@ -1,0 +1,156 @@
+"""Running one check: claim it, call its vendor once, store the result.
+
+Idempotent: a check that is final is never run again, and a check another
+worker holds (a live claim) is left to it. A claim older than the lease belongs
+to a dead worker and is taken over.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from onboarding.models import Check
+from vendors.base import CheckKind, CheckRequest, ImageInput, ResultStatus, Subject
+from vendors.exceptions import PermanentVendorError, RetryableVendorError, VendorError
+from vendors.registry import get_backend
+
+from . import audit, dispatch
+from .applicants import read_photo
+from .decisions import finalize_if_complete
+
+logger = logging.getLogger(__name__)
+
+
+def image_input(photo) -> ImageInput:
+    return ImageInput(data=read_photo(photo), content_type=photo.content_type, width=photo.width,
+                      height=photo.height, sha256=photo.sha256)
+
+
+def build_request(check) -> CheckRequest:
+    verification = check.verification
+    subject = Subject(check.subject)
+    return CheckRequest(
+        kind=CheckKind(check.kind), subject=subject, request_id=str(check.request_id),
+        selfie=image_input(verification.selfie) if subject in (Subject.SELFIE, Subject.PAIR) else None,
+        id_card=image_input(verification.id_card) if subject in (Subject.ID_CARD, Subject.PAIR) else None)
+
+
+def claim(check_id, now=None) -> Check | None:
+    now = now or timezone.now()
+    with transaction.atomic():
+        check = Check.objects.select_for_update().get(pk=check_id)
+        if check.is_final:
+            return None
+        lease = timedelta(seconds=settings.KYC_CHECK_LEASE_SECONDS)
+        if check.status == Check.Status.RUNNING and check.claimed_at and check.claimed_at > now - lease:
+            return None
+        check.status = Check.Status.RUNNING
+        check.claimed_at = now
+        check.attempt_count += 1
+        check.save(update_fields=["status", "claimed_at", "attempt_count"])
+    return Check.objects.select_related("verification__selfie", "verification__id_card").get(pk=check_id)
+
+
+def execute_check(check_id):
+    """Run the check if it still needs running. Raises RetryableVendorError for the task to retry."""
+    check = claim(check_id)
+    if check is None:
+        # Already done (maybe by a worker that died before finalizing) or held by a live worker.
+        finalize_if_complete(Check.objects.values_list("verification_id", flat=True).get(pk=check_id))
+        return
+    backend = get_backend(check.vendor)
+    try:
+        result = backend.run(build_request(check))
+    except RetryableVendorError as exc:
+        _release_after_retryable_error(check, exc)
+        raise
+    except VendorError as exc:
+        fail_check(check.pk, exc)
+        return
+    except Exception as exc:  # a bug must not leave the case stuck: log it, fail this check, let a human look
+        logger.exception("check %s (%s/%s) crashed", check.pk, check.vendor, check.kind)
+        fail_check(check.pk, PermanentVendorError(f"internal error: {type(exc).__name__}", code="internal_error"))
+        return
+    _store_result(check, result)
+    finalize_if_complete(check.verification_id)
+
+
+def _store_result(check, result):
+    with transaction.atomic():
+        locked = Check.objects.select_for_update().get(pk=check.pk)
+        if locked.is_final:  # a worker that took over an expired lease finished first
+            return
+        locked.status = (Check.Status.NOT_APPLICABLE if result.status == ResultStatus.NOT_APPLICABLE
+                         else Check.Status.COMPLETED)
+        locked.score = result.score
+        locked.score_scale = result.score_scale
+        locked.threshold = result.threshold
+        locked.threshold_source = result.threshold_source
+        locked.passed = result.passed
+        locked.risk_level = result.risk_level or ""
+        locked.risk_tags = list(result.risk_tags or [])
+        locked.vendor_request_id = result.vendor_request_id or ""
+        locked.latency_ms = result.latency_ms
+        locked.raw_response = result.raw_response
+        locked.details = result.details or {}
+        locked.reasons = [r.as_dict() for r in result.reasons]
+        locked.error_category = locked.error_code = locked.error_message = ""
+        locked.completed_at = timezone.now()
+        locked.save()
+        audit.record("check_completed", actor=audit.Actor.system(f"vendor:{check.vendor}"),
+                     verification=check.verification, check_id=str(check.pk), kind=check.kind,
+                     subject=check.subject, vendor=check.vendor, status=locked.status, score=result.score,
+                     threshold=result.threshold, passed=result.passed, attempt=locked.attempt_count)
+
+
+def _error_fields(check, exc: VendorError):
+    check.error_category = exc.category
+    check.error_code = exc.code[:64]
+    check.error_message = exc.message
+    check.vendor_request_id = exc.vendor_request_id or check.vendor_request_id
+    if exc.raw_response is not None:
+        check.raw_response = exc.raw_response
+    if exc.applicant_message:
+        check.reasons = [{"code": exc.code, "message": str(exc.applicant_message)}]
+
+
+def _release_after_retryable_error(check, exc):
+    with transaction.atomic():
+        locked = Check.objects.select_for_update().get(pk=check.pk)
+        if locked.is_final:
+            return
+        _error_fields(locked, exc)
+        locked.status = Check.Status.PENDING
+        locked.claimed_at = None
+        locked.save()
+
+
+def fail_check(check_id, exc: VendorError):
+    """Final failure of this vendor: fall back to the next configured vendor, or let the policy decide."""
+    next_ids = []
+    with transaction.atomic():
+        check = Check.objects.select_for_update().select_related("verification").get(pk=check_id)
+        if check.is_final:
+            return
+        _error_fields(check, exc)
+        check.status = Check.Status.FAILED
+        check.completed_at = timezone.now()
+        check.save()
+        audit.record("check_failed", actor=audit.Actor.system(f"vendor:{check.vendor}"),
+                     verification=check.verification, check_id=str(check.pk), kind=check.kind,
+                     subject=check.subject, vendor=check.vendor, category=exc.category, code=exc.code)
+        # Another vendor cannot fix the applicant's photo; it can stand in for a vendor that is down.
+        if exc.category != "bad_input" and check.fallback_vendors:
+            nxt, _ = Check.objects.get_or_create(
+                verification=check.verification, kind=check.kind, subject=check.subject,
+                vendor=check.fallback_vendors[0], defaults={"fallback_vendors": check.fallback_vendors[1:]})
+            audit.record("check_fallback", actor=audit.Actor.system(), verification=check.verification,
+                         kind=check.kind, subject=check.subject, from_vendor=check.vendor, to_vendor=nxt.vendor)
+            next_ids.append(nxt.pk)
+            dispatch.run_checks_after_commit(next_ids)
+    if not next_ids:
+        finalize_if_complete(check.verification_id)

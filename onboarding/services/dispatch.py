@@ -1,0 +1,23 @@
+"""Enqueueing, always after commit so a worker never sees a row that is not there yet."""
+from django.db import transaction
+
+
+def process_verification_after_commit(verification_id):
+    from onboarding import tasks
+
+    transaction.on_commit(lambda: tasks.process_verification.delay(str(verification_id)))
+
+
+def run_checks(check_ids):
+    """Fan the checks out in parallel: one task per check, as a Celery group."""
+    from celery import group
+
+    from onboarding import tasks
+
+    if check_ids:
+        group(tasks.run_check.si(str(pk)) for pk in check_ids).apply_async()
+
+
+def run_checks_after_commit(check_ids):
+    ids = [str(pk) for pk in check_ids]
+    transaction.on_commit(lambda: run_checks(ids))

@@ -1,0 +1,45 @@
+"""The one state machine for verifications. Nothing else writes Verification.status."""
+from django.utils import timezone
+
+from onboarding.models import Verification
+
+from . import audit
+
+S = Verification.Status
+
+TRANSITIONS = {
+    S.SUBMITTED: {S.PROCESSING},
+    S.PROCESSING: {S.APPROVED, S.REJECTED, S.NEEDS_REVIEW},
+    # A reviewer decides a case in review, and may overturn an automatic decision.
+    S.NEEDS_REVIEW: {S.APPROVED, S.REJECTED},
+    S.APPROVED: {S.REJECTED},
+    S.REJECTED: {S.APPROVED},
+}
+DECIDED = {S.APPROVED, S.REJECTED, S.NEEDS_REVIEW}
+
+
+class InvalidTransition(Exception):
+    pass
+
+
+def can_transition(current, target) -> bool:
+    return target in TRANSITIONS.get(current, set())
+
+
+def transition(verification, target, *, actor, action="status_changed", **data):
+    """Move `verification` to `target` and audit it. Call inside a transaction with the row locked."""
+    current = verification.status
+    if not can_transition(current, target):
+        raise InvalidTransition(f"{current} -> {target} is not allowed")
+    now = timezone.now()
+    verification.status = target
+    fields = ["status", "updated_at"]
+    if target == S.PROCESSING:
+        verification.processing_started_at = now
+        fields.append("processing_started_at")
+    if target in DECIDED:
+        verification.decided_at = now
+        fields.append("decided_at")
+    verification.save(update_fields=fields)
+    audit.record(action, actor=actor, verification=verification, from_status=current, to_status=target, **data)
+    return verification

@@ -1,0 +1,100 @@
+"""Submitting a verification, planning its checks and starting them."""
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from onboarding.models import Check, Photo, Verification
+from vendors.base import CheckKind, Subject
+from vendors.registry import get_backend
+
+from . import audit, dispatch, state
+from .decisions import finalize_if_complete
+
+logger = logging.getLogger(__name__)
+
+# What each check kind looks at.
+CHECK_SUBJECTS = {
+    CheckKind.QUALITY: (Subject.SELFIE, Subject.ID_CARD),
+    CheckKind.LIVENESS: (Subject.SELFIE,),
+    CheckKind.COMPARE: (Subject.PAIR,),
+}
+
+
+class SubmissionError(Exception):
+    pass
+
+
+def vendor_plan(vendors_override=None) -> dict[CheckKind, list[str]]:
+    """Vendors per check kind in fallback order, from settings (or a one-off override list)."""
+    plan = {}
+    for kind in CheckKind:
+        names = settings.KYC_CHECK_VENDORS.get(kind.value, [])
+        if vendors_override is not None:
+            names = [n for n in vendors_override]
+        plan[kind] = [n for n in names if get_backend(n).supports(kind)]
+    return plan
+
+
+def submit_verification(applicant, *, selfie: Photo, id_card: Photo, id_card_back: Photo | None = None,
+                        channel=Verification.Channel.WEB, actor=None, vendors=None) -> Verification:
+    """Create the verification and its planned checks; processing starts after commit."""
+    for photo, kind in ((selfie, Photo.Kind.SELFIE), (id_card, Photo.Kind.ID_CARD)):
+        if photo is None or photo.applicant_id != applicant.pk or photo.kind != kind:
+            raise SubmissionError(f"a {kind} photo of this applicant is required")
+    actor = actor or audit.Actor.applicant(applicant)
+    with transaction.atomic():
+        verification = Verification.objects.create(
+            applicant=applicant, selfie=selfie, id_card=id_card, id_card_back=id_card_back, channel=channel)
+        planned = []
+        for kind, vendor_names in vendor_plan(vendors).items():
+            if not vendor_names:
+                continue
+            for subject in CHECK_SUBJECTS[kind]:
+                planned.append(Check(verification=verification, kind=kind.value, subject=subject.value,
+                                     vendor=vendor_names[0], fallback_vendors=vendor_names[1:]))
+        Check.objects.bulk_create(planned)
+        audit.record("verification_submitted", actor=actor, verification=verification,
+                     to_status=verification.status, channel=channel,
+                     checks=[f"{c.kind}/{c.subject}:{c.vendor}" for c in planned])
+        dispatch.process_verification_after_commit(verification.pk)
+    return verification
+
+
+def start_processing(verification_id) -> list:
+    """Move to processing and return the ids of the checks that still need a worker.
+
+    Safe to call again (re-delivery, the sweeper): finished checks are never returned.
+    """
+    with transaction.atomic():
+        verification = Verification.objects.select_for_update().get(pk=verification_id)
+        if verification.status == Verification.Status.SUBMITTED:
+            state.transition(verification, Verification.Status.PROCESSING, actor=audit.Actor.system("worker"))
+        elif verification.status != Verification.Status.PROCESSING:
+            return []
+        pending = list(verification.checks.exclude(status__in=Check.FINAL_STATUSES).values_list("pk", flat=True))
+    if not pending:
+        finalize_if_complete(verification_id)
+    return pending
+
+
+def stalled_verifications(now=None):
+    cutoff = (now or timezone.now()) - timedelta(seconds=settings.KYC_STALLED_AFTER_SECONDS)
+    return Verification.objects.filter(
+        status__in=[Verification.Status.SUBMITTED, Verification.Status.PROCESSING], updated_at__lt=cutoff)
+
+
+def resume_stalled(now=None) -> int:
+    """Re-dispatch verifications nobody has moved for a while (a lost message, a dead worker)."""
+    count = 0
+    for verification in stalled_verifications(now).only("pk"):
+        logger.warning("resuming stalled verification %s", verification.pk)
+        dispatch.run_checks(start_processing(verification.pk))
+        # Touch it so the next sweep waits a full period before trying again.
+        Verification.objects.filter(pk=verification.pk).update(updated_at=timezone.now())
+        count += 1
+    return count

@@ -1,0 +1,35 @@
+"""Celery tasks: thin wrappers around services. Every task is safe to run twice."""
+import logging
+
+from celery import shared_task
+from django.conf import settings
+
+from onboarding.services import checks, dispatch, verifications
+from onboarding.services.retry import backoff_seconds
+from vendors.exceptions import RetryableVendorError
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(acks_late=True)
+def process_verification(verification_id):
+    dispatch.run_checks(verifications.start_processing(verification_id))
+
+
+@shared_task(bind=True, acks_late=True, max_retries=None)
+def run_check(self, check_id):
+    try:
+        checks.execute_check(check_id)
+    except RetryableVendorError as exc:
+        if self.request.retries >= settings.KYC_VENDOR_MAX_RETRIES:
+            logger.warning("check %s: giving up after %s retries: %s", check_id, self.request.retries, exc)
+            checks.fail_check(check_id, exc)
+            return
+        # throw=False: a returned Retry is re-applied in eager mode (kyc_verify) instead of
+        # propagating as an error; on a worker the retry message is already sent.
+        return self.retry(countdown=backoff_seconds(self.request.retries), exc=exc, throw=False)
+
+
+@shared_task(acks_late=True)
+def resume_stalled_verifications():
+    return verifications.resume_stalled()

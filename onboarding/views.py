@@ -1,0 +1,127 @@
+"""Applicant pages. Thin: every decision is made in services; access in onboarding.access."""
+from django.conf import settings
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+
+from onboarding import access, selectors
+from onboarding.forms import ConsentForm, PhotoForm
+from onboarding.models import Applicant, Photo, Verification
+from onboarding.services.applicants import add_photo, create_applicant, read_photo
+from onboarding.services.images import ImageRejected
+from onboarding.services.verifications import submit_verification
+
+STEPS = {
+    Photo.Kind.SELFIE: {"next": "onboarding:id_card", "template": "onboarding/selfie.html", "step": 2},
+    Photo.Kind.ID_CARD: {"next": "onboarding:review", "template": "onboarding/id_card.html", "step": 3},
+}
+
+
+def _applicant(request):
+    applicant_id = access.session_applicant_id(request)
+    return Applicant.objects.filter(pk=applicant_id).first() if applicant_id else None
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def start(request):
+    form = ConsentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        applicant = create_applicant(consent_version=settings.KYC_CONSENT_VERSION, language=get_language())
+        access.remember_applicant(request, applicant)
+        return redirect("onboarding:selfie")
+    applicant = _applicant(request)
+    latest = selectors.latest_verification(applicant) if applicant else None
+    return render(request, "onboarding/start.html", {
+        "form": form, "step": 1, "consent_version": settings.KYC_CONSENT_VERSION, "latest": latest})
+
+
+def _capture(request, kind):
+    applicant = _applicant(request)
+    if applicant is None:
+        return redirect("onboarding:start")
+    step = STEPS[kind]
+    form = PhotoForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            add_photo(applicant, kind, form.cleaned_data["photo"])
+        except ImageRejected as exc:
+            form.add_error("photo", exc.message)
+        else:
+            return redirect(step["next"])
+    status = 400 if request.method == "POST" else 200
+    current = selectors.pending_photos(applicant).get(kind)
+    return render(request, step["template"], {"form": form, "step": step["step"], "current": current},
+                  status=status)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def selfie(request):
+    return _capture(request, Photo.Kind.SELFIE)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def id_card(request):
+    return _capture(request, Photo.Kind.ID_CARD)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def review(request):
+    applicant = _applicant(request)
+    if applicant is None:
+        return redirect("onboarding:start")
+    photos = selectors.pending_photos(applicant)
+    missing = [k for k in (Photo.Kind.SELFIE, Photo.Kind.ID_CARD) if k not in photos]
+    if missing:
+        return redirect("onboarding:selfie" if Photo.Kind.SELFIE in missing else "onboarding:id_card")
+    if request.method == "POST":
+        verification = submit_verification(applicant, selfie=photos[Photo.Kind.SELFIE],
+                                           id_card=photos[Photo.Kind.ID_CARD])
+        return redirect("onboarding:status", verification_id=verification.pk)
+    return render(request, "onboarding/review.html", {
+        "step": 4, "selfie": photos[Photo.Kind.SELFIE], "id_card": photos[Photo.Kind.ID_CARD]})
+
+
+def _own_verification(request, verification_id):
+    verification = Verification.objects.filter(pk=verification_id).first()
+    if verification is None or not access.can_view_applicant(request, verification.applicant_id):
+        raise Http404  # not 403: do not confirm that someone else's case exists
+    return verification
+
+
+@never_cache
+@require_GET
+def status(request, verification_id):
+    verification = _own_verification(request, verification_id)
+    return render(request, "onboarding/status.html", {
+        "verification": verification, "state": selectors.applicant_status(verification), "step": 5,
+        "status_url": reverse("onboarding:status_json", args=[verification.pk])})
+
+
+@never_cache
+@require_GET
+def status_json(request, verification_id):
+    return JsonResponse(selectors.applicant_status(_own_verification(request, verification_id)))
+
+
+@never_cache
+@require_GET
+def photo_file(request, photo_id):
+    photo = Photo.objects.filter(pk=photo_id).first()
+    if photo is None or not access.can_view_applicant(request, photo.applicant_id):
+        raise Http404
+    response = HttpResponse(read_photo(photo), content_type=photo.content_type)
+    response["Cache-Control"] = "private, no-store"
+    response["Content-Disposition"] = "inline"
+    return response
+
+
+def healthz(request):
+    return HttpResponse("ok", content_type="text/plain")

@@ -1,0 +1,186 @@
+"""Submission to decision through the real services and tasks (run eagerly here; see test_worker for a real worker)."""
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from onboarding.models import AuditEvent, Check, Decision, Verification
+from onboarding.services import checks as check_service
+from onboarding.services import state
+from onboarding.services.audit import Actor
+from onboarding.services.verifications import resume_stalled, start_processing
+from onboarding.tasks import run_check
+from tests.factories import submitted_verification
+from vendors import registry
+from vendors.base import CheckKind, VendorBackend
+from vendors.exceptions import ConfigurationError, RetryableVendorError
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+class CallCounter:
+    """Counts calls to the real local engine without changing what it does."""
+
+    def __init__(self, monkeypatch):
+        self.calls = []
+        backend = registry.get_backend("local")
+        real = backend.run
+
+        def counting(request):
+            self.calls.append((request.kind, request.subject, request.request_id))
+            return real(request)
+
+        monkeypatch.setattr(backend, "run", counting)
+
+
+class OutageBackend(VendorBackend):
+    """A vendor that is down: every call times out (fault injection for fallback tests)."""
+
+    name = "outage"
+    kinds = frozenset({CheckKind.COMPARE})
+    calls = 0
+
+    def check_compare(self, request):
+        OutageBackend.calls += 1
+        raise RetryableVendorError("read timeout", code="timeout")
+
+
+class MisconfiguredBackend(OutageBackend):
+    name = "misconfigured"
+
+    def check_compare(self, request):
+        raise ConfigurationError("bad credentials", code="invalid_token")
+
+
+@pytest.fixture
+def extra_vendors(monkeypatch):
+    monkeypatch.setitem(registry.BACKENDS, "outage", "tests.test_pipeline.OutageBackend")
+    monkeypatch.setitem(registry.BACKENDS, "misconfigured", "tests.test_pipeline.MisconfiguredBackend")
+    registry.get_backend.cache_clear()
+    OutageBackend.calls = 0
+    yield
+    registry.get_backend.cache_clear()
+
+
+def test_same_person_goes_to_review_because_local_liveness_is_not_applicable():
+    v = submitted_verification("obama_1", "obama_2")
+    v.refresh_from_db()
+    assert v.status == Verification.Status.NEEDS_REVIEW
+    by_kind = {(c.kind, c.subject): c for c in v.checks.all()}
+    assert set(by_kind) == {("quality", "selfie"), ("quality", "id_card"), ("liveness", "selfie"), ("compare", "pair")}
+    compare = by_kind[("compare", "pair")]
+    assert compare.status == Check.Status.COMPLETED and compare.passed and compare.score > 50
+    assert compare.threshold == 50 and compare.threshold_source and compare.latency_ms is not None
+    assert compare.raw_response["distance"] == compare.details["distance"]
+    assert by_kind[("liveness", "selfie")].status == Check.Status.NOT_APPLICABLE
+    decision = v.decisions.get()
+    assert decision.source == Decision.Source.AUTO and decision.outcome == Decision.Outcome.REVIEW
+    assert [r["code"] for r in decision.reasons] == ["liveness_not_checked"]
+    assert decision.policy_version
+    actions = list(AuditEvent.objects.filter(verification_id=v.pk).values_list("action", flat=True))
+    assert actions[0] == "verification_submitted" and actions[1] == "status_changed"
+    assert actions.count("check_completed") == 4 and actions[-1] == "auto_decision"
+
+
+def test_different_person_is_rejected():
+    v = submitted_verification("biden_1", "obama_2")
+    v.refresh_from_db()
+    assert v.status == Verification.Status.REJECTED
+    assert "face_mismatch" in [r["code"] for r in v.decisions.get().reasons]
+
+
+def test_running_a_check_twice_calls_the_vendor_once(monkeypatch):
+    counter = CallCounter(monkeypatch)
+    v = submitted_verification()
+    assert len(counter.calls) == 4
+    for c in v.checks.all():
+        run_check.apply(args=[str(c.pk)])
+        check_service.execute_check(c.pk)
+    assert len(counter.calls) == 4
+    assert v.checks.count() == 4 and v.decisions.count() == 1
+
+
+@pytest.mark.django_db  # on_commit is captured only inside a test transaction
+def test_a_live_claim_is_left_alone_and_an_expired_one_is_taken_over(monkeypatch, django_capture_on_commit_callbacks):
+    counter = CallCounter(monkeypatch)
+    with django_capture_on_commit_callbacks(execute=False):
+        v = submitted_verification()
+    start_processing(v.pk)
+    compare = v.checks.get(kind="compare")
+    assert check_service.claim(compare.pk) is not None  # a worker holds it...
+    check_service.execute_check(compare.pk)  # ...so a duplicate delivery does nothing
+    assert counter.calls == []
+    Check.objects.filter(pk=compare.pk).update(claimed_at=timezone.now() - timedelta(hours=1))
+    check_service.execute_check(compare.pk)  # the holder died: take over
+    compare.refresh_from_db()
+    assert len(counter.calls) == 1 and compare.status == Check.Status.COMPLETED and compare.attempt_count == 2
+
+
+@pytest.mark.django_db  # on_commit is captured only inside a test transaction
+def test_processing_starts_once(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False):
+        v = submitted_verification()
+    first = start_processing(v.pk)
+    second = start_processing(v.pk)
+    assert sorted(first) == sorted(second) and len(first) == 4
+    assert AuditEvent.objects.filter(verification_id=v.pk, to_status="processing").count() == 1
+
+
+@pytest.mark.django_db  # on_commit is captured only inside a test transaction
+def test_sweeper_resumes_a_verification_whose_message_was_lost(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False):  # the enqueue never happens
+        v = submitted_verification()
+    assert v.status == Verification.Status.SUBMITTED
+    assert resume_stalled(now=timezone.now()) == 0  # not stalled yet
+    assert resume_stalled(now=timezone.now() + timedelta(hours=1)) == 1
+    v.refresh_from_db()
+    assert v.status == Verification.Status.NEEDS_REVIEW
+
+
+def test_retryable_errors_retry_then_fall_back_to_next_vendor(extra_vendors, settings):
+    settings.KYC_CHECK_VENDORS = {**settings.KYC_CHECK_VENDORS, "compare": ["outage", "local"]}
+    settings.KYC_VENDOR_MAX_RETRIES = 2
+    v = submitted_verification()
+    v.refresh_from_db()
+    compares = list(v.checks.filter(kind="compare").order_by("created_at"))
+    assert [c.vendor for c in compares] == ["outage", "local"]
+    assert OutageBackend.calls == 3  # first try + 2 retries
+    assert compares[0].status == Check.Status.FAILED and compares[0].error_category == "retryable"
+    assert compares[1].status == Check.Status.COMPLETED and compares[1].passed
+    assert v.status == Verification.Status.NEEDS_REVIEW  # only because local liveness is not applicable
+    assert AuditEvent.objects.filter(verification_id=v.pk, action="check_fallback").count() == 1
+
+
+def test_configuration_error_without_fallback_ends_in_review(extra_vendors, settings):
+    settings.KYC_CHECK_VENDORS = {**settings.KYC_CHECK_VENDORS, "compare": ["misconfigured"]}
+    v = submitted_verification()
+    v.refresh_from_db()
+    compare = v.checks.get(kind="compare")
+    assert compare.status == Check.Status.FAILED and compare.error_category == "configuration"
+    assert compare.attempt_count == 1  # never retried
+    assert v.status == Verification.Status.NEEDS_REVIEW
+    assert "check_error" in [r["code"] for r in v.decisions.get().reasons]
+
+
+def test_state_machine_refuses_illegal_moves():
+    v = submitted_verification("biden_1", "obama_2")
+    v.refresh_from_db()
+    assert v.status == Verification.Status.REJECTED
+    with pytest.raises(state.InvalidTransition):
+        state.transition(v, Verification.Status.PROCESSING, actor=Actor.system())
+    with pytest.raises(state.InvalidTransition):
+        state.transition(v, Verification.Status.NEEDS_REVIEW, actor=Actor.system())
+
+
+def test_audit_trail_is_append_only():
+    submitted_verification()
+    event = AuditEvent.objects.first()
+    event.action = "tampered"
+    with pytest.raises(PermissionError):
+        event.save()
+    with pytest.raises(PermissionError):
+        event.delete()
+    with pytest.raises(PermissionError):
+        AuditEvent.objects.all().update(action="tampered")
+    with pytest.raises(PermissionError):
+        AuditEvent.objects.all().delete()

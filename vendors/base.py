@@ -1,0 +1,131 @@
+"""The one interface every vendor implements, and the normalized result it returns."""
+from __future__ import annotations
+
+import dataclasses
+import enum
+from typing import Callable
+
+from django.conf import settings
+
+
+class CheckKind(str, enum.Enum):
+    QUALITY = "quality"
+    LIVENESS = "liveness"
+    COMPARE = "compare"
+
+
+class Subject(str, enum.Enum):
+    """What a check looks at."""
+
+    SELFIE = "selfie"
+    ID_CARD = "id_card"
+    PAIR = "pair"  # selfie against the ID card portrait
+
+
+@dataclasses.dataclass(frozen=True)
+class ImageInput:
+    """A validated, normalized image (see onboarding.services.images)."""
+
+    data: bytes = dataclasses.field(repr=False)
+    content_type: str
+    width: int
+    height: int
+    sha256: str
+    # Vendors that fetch images themselves (AceData) get a short-lived signed URL from this.
+    url_factory: Callable[[], str] | None = dataclasses.field(default=None, repr=False, compare=False)
+
+
+@dataclasses.dataclass(frozen=True)
+class CheckRequest:
+    kind: CheckKind
+    subject: Subject
+    request_id: str  # ours; also the idempotency key sent to vendors that accept one
+    selfie: ImageInput | None = None
+    id_card: ImageInput | None = None
+    liveness_data: bytes | None = dataclasses.field(default=None, repr=False)
+
+    @property
+    def subject_image(self) -> ImageInput | None:
+        return self.id_card if self.subject == Subject.ID_CARD else self.selfie
+
+
+class ResultStatus(str, enum.Enum):
+    COMPLETED = "completed"
+    NOT_APPLICABLE = "not_applicable"
+
+
+@dataclasses.dataclass
+class Reason:
+    code: str
+    message: str
+
+    def as_dict(self):
+        return {"code": self.code, "message": str(self.message)}
+
+
+@dataclasses.dataclass
+class CheckResult:
+    vendor: str
+    kind: CheckKind
+    status: ResultStatus = ResultStatus.COMPLETED
+    score: float | None = None
+    score_scale: str = ""
+    threshold: float | None = None
+    threshold_source: str = ""
+    passed: bool | None = None
+    risk_level: str = ""
+    risk_tags: list = dataclasses.field(default_factory=list)
+    vendor_request_id: str = ""
+    latency_ms: int | None = None
+    raw_response: dict | list | None = None  # already redacted: no secrets, no image bytes
+    details: dict = dataclasses.field(default_factory=dict)
+    reasons: list[Reason] = dataclasses.field(default_factory=list)
+
+
+@dataclasses.dataclass(frozen=True)
+class Threshold:
+    value: float
+    source: str
+
+
+class VendorBackend:
+    """Base class: one subclass per vendor, registered in vendors.registry.
+
+    Subclasses set `name`, `kinds`, `score_scales` and `default_thresholds`, and
+    implement check_<kind>() for each kind they support.
+    """
+
+    name: str = ""
+    label: str = ""
+    kinds: frozenset[CheckKind] = frozenset()
+    score_scales: dict[CheckKind, str] = {}
+    # kind -> Threshold(value, where the value comes from in the vendor's documents)
+    default_thresholds: dict[CheckKind, Threshold] = {}
+
+    def supports(self, kind: CheckKind) -> bool:
+        return CheckKind(kind) in self.kinds
+
+    def threshold(self, kind: CheckKind) -> Threshold | None:
+        kind = CheckKind(kind)
+        key = f"{self.name}_{kind.value}"
+        if key in settings.KYC_THRESHOLDS:
+            return Threshold(settings.KYC_THRESHOLDS[key], f"setting KYC_THRESHOLD_{key.upper()}")
+        return self.default_thresholds.get(kind)
+
+    def run(self, request: CheckRequest) -> CheckResult:
+        if not self.supports(request.kind):
+            raise ValueError(f"{self.name} does not do {request.kind.value} checks")
+        return getattr(self, f"check_{request.kind.value}")(request)
+
+    def judge(self, result: CheckResult, *, higher_is_better: bool = True) -> CheckResult:
+        """Fill threshold, its source and pass/fail from the configured threshold."""
+        threshold = self.threshold(result.kind)
+        result.score_scale = result.score_scale or self.score_scales.get(result.kind, "")
+        if threshold is not None and result.score is not None:
+            result.threshold = threshold.value
+            result.threshold_source = threshold.source
+            if higher_is_better:
+                result.passed = result.score >= threshold.value
+            else:
+                result.passed = result.score <= threshold.value
+        return result

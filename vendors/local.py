@@ -1,0 +1,113 @@
+"""The local engine: the embedded default vendor, on dlib models (vendors.engine).
+
+It does quality and compare for real. It has no liveness check: that kind answers
+"not applicable" with the reason, never a made-up score, and the policy sends the
+case to a human.
+"""
+from __future__ import annotations
+
+import time
+
+from django.utils.translation import gettext_lazy as _
+
+from .base import CheckKind, CheckRequest, CheckResult, Reason, ResultStatus, Subject, Threshold, VendorBackend
+from .engine import DLIB_SAME_PERSON_DISTANCE, decode_rgb, get_engine, sharpness, similarity_from_distance, to_gray
+from .exceptions import BadInputError
+from .messages import APPLICANT_MESSAGES as MESSAGES
+
+# Quality limits, measured on the fixture photos (tests/fixtures/faces): sharp faces
+# score 24-415, the same faces under a 6-px Gaussian blur 1-3.
+MIN_FACE_SIDE = 80  # px; the embedding network works on 150-px face chips
+MIN_FACE_SHARPNESS = 8.0
+MIN_CARD_SHARPNESS = 60.0
+DARK_BELOW = 50.0
+BRIGHT_ABOVE = 215.0
+
+
+def reason(code: str) -> Reason:
+    return Reason(code, MESSAGES[code])
+
+
+class LocalEngineBackend(VendorBackend):
+    name = "local"
+    label = "Local engine (dlib)"
+    kinds = frozenset({CheckKind.QUALITY, CheckKind.LIVENESS, CheckKind.COMPARE})
+    score_scales = {CheckKind.COMPARE: "0-100 similarity = 100 x (1 - distance / 1.2)"}
+    default_thresholds = {
+        CheckKind.COMPARE: Threshold(
+            similarity_from_distance(DLIB_SAME_PERSON_DISTANCE),
+            "dlib ResNet model's documented tolerance: distance 0.6 (similarity 50)"),
+    }
+
+    def check_quality(self, request: CheckRequest) -> CheckResult:
+        started = time.monotonic()
+        image = request.subject_image
+        rgb = decode_rgb(image.data)
+        faces = get_engine().faces(rgb, embeddings=False)
+        gray = to_gray(rgb)
+        reasons = []
+        details = {"faces": len(faces), "image_size": [image.width, image.height]}
+        if request.subject == Subject.SELFIE:
+            if not faces:
+                reasons.append(reason("no_face"))
+            elif len(faces) > 1:
+                reasons.append(reason("multiple_faces"))
+        elif not faces:
+            reasons.append(reason("no_face_on_id"))
+        if faces:
+            face = faces[0]
+            crop = gray[face.top:face.bottom, face.left:face.right]
+            details.update(face_box=face.box, face_side=min(face.width, face.height),
+                           face_sharpness=round(sharpness(crop), 1), face_brightness=round(float(crop.mean()), 1))
+            if request.subject == Subject.SELFIE:
+                if details["face_side"] < MIN_FACE_SIDE:
+                    reasons.append(reason("face_too_small"))
+                if details["face_sharpness"] < MIN_FACE_SHARPNESS:
+                    reasons.append(reason("blurry"))
+            if details["face_brightness"] < DARK_BELOW:
+                reasons.append(reason("too_dark"))
+            elif details["face_brightness"] > BRIGHT_ABOVE:
+                reasons.append(reason("too_bright"))
+        if request.subject == Subject.ID_CARD:
+            details["card_sharpness"] = round(sharpness(gray), 1)
+            if details["card_sharpness"] < MIN_CARD_SHARPNESS:
+                reasons.append(reason("blurry"))
+        details["limits"] = {"min_face_side": MIN_FACE_SIDE, "min_face_sharpness": MIN_FACE_SHARPNESS,
+                             "min_card_sharpness": MIN_CARD_SHARPNESS, "brightness": [DARK_BELOW, BRIGHT_ABOVE]}
+        return CheckResult(
+            vendor=self.name, kind=CheckKind.QUALITY, passed=not reasons, details=details, reasons=reasons,
+            raw_response=details, latency_ms=_ms(started))
+
+    def check_liveness(self, request: CheckRequest) -> CheckResult:
+        return CheckResult(
+            vendor=self.name, kind=CheckKind.LIVENESS, status=ResultStatus.NOT_APPLICABLE,
+            reasons=[Reason("liveness_unavailable",
+                            _("The local engine has no liveness check; a reviewer must confirm liveness."))],
+            latency_ms=0)
+
+    def check_compare(self, request: CheckRequest) -> CheckResult:
+        started = time.monotonic()
+        engine = get_engine()
+        selfie_faces = engine.faces(decode_rgb(request.selfie.data))
+        card_faces = engine.faces(decode_rgb(request.id_card.data))
+        if not selfie_faces:
+            raise BadInputError("no face on the selfie", code="no_face", applicant_message=MESSAGES["no_face"])
+        if not card_faces:
+            raise BadInputError("no face on the ID card", code="no_face_on_id",
+                                applicant_message=MESSAGES["no_face_on_id"])
+        # The largest face on each: a card may carry a second, small ghost portrait.
+        distance = engine.distance(selfie_faces[0], card_faces[0])
+        result = CheckResult(
+            vendor=self.name, kind=CheckKind.COMPARE, score=similarity_from_distance(distance),
+            details={"distance": round(distance, 4), "selfie_faces": len(selfie_faces),
+                     "id_card_faces": len(card_faces)},
+            latency_ms=_ms(started))
+        result.raw_response = dict(result.details, score=result.score)
+        self.judge(result)
+        if not result.passed:
+            result.reasons.append(Reason("face_mismatch", _("The selfie does not match the ID card portrait.")))
+        return result
+
+
+def _ms(started: float) -> int:
+    return int((time.monotonic() - started) * 1000)

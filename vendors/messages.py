@@ -1,0 +1,21 @@
+"""What we tell an applicant for each fixable input problem, whatever vendor found it.
+
+Adapters map their vendors' codes onto these codes (e.g. Baidu 222202 -> no_face).
+"""
+from django.utils.translation import gettext_lazy as _
+
+APPLICANT_MESSAGES = {
+    "no_face": _("We could not find a face. Make sure your whole face is in the picture."),
+    "no_face_on_id": _("We could not find the portrait on your ID card. Photograph the side with your photo."),
+    "multiple_faces": _("More than one face is in the picture. Take the selfie alone."),
+    "face_too_small": _("Your face is too small in the picture. Hold the camera closer."),
+    "face_occluded": _("Part of your face is covered. Remove glasses, masks or hair from your face."),
+    "blurry": _("The picture is blurry. Hold still and make sure it is in focus."),
+    "too_dark": _("The picture is too dark. Move to a brighter place."),
+    "too_bright": _("The picture is too bright. Avoid direct light or glare."),
+    "bad_image": _("The photo could not be read. Take it again."),
+}
+
+
+def applicant_message(code, default=""):
+    return APPLICANT_MESSAGES.get(code, default)

@@ -1,0 +1,21 @@
+"""Vendor names as used in settings (KYC_*_VENDORS) mapped to their backends."""
+from functools import lru_cache
+
+from django.utils.module_loading import import_string
+
+BACKENDS = {
+    "local": "vendors.local.LocalEngineBackend",
+}
+
+
+class UnknownVendor(LookupError):
+    pass
+
+
+@lru_cache(maxsize=None)
+def get_backend(name: str):
+    try:
+        path = BACKENDS[name]
+    except KeyError:
+        raise UnknownVendor(f"unknown vendor {name!r}; known: {', '.join(sorted(BACKENDS))}") from None
+    return import_string(path)()
