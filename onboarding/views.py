@@ -29,7 +29,7 @@ def _applicant(request):
 @never_cache
 @require_http_methods(["GET", "POST"])
 def start(request):
-    form = ConsentForm(request.POST or None)
+    form = ConsentForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         applicant = create_applicant(consent_version=settings.KYC_CONSENT_VERSION, language=get_language())
         access.remember_applicant(request, applicant)
@@ -45,7 +45,7 @@ def _capture(request, kind):
     if applicant is None:
         return redirect("onboarding:start")
     step = STEPS[kind]
-    form = PhotoForm(request.POST or None, request.FILES or None)
+    form = PhotoForm(request.POST, request.FILES) if request.method == "POST" else PhotoForm()
     if request.method == "POST" and form.is_valid():
         try:
             add_photo(applicant, kind, form.cleaned_data["photo"])
