@@ -179,6 +179,8 @@ else:
     # Longer than the slowest task (hard time limit), so Redis never re-delivers a task still running.
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
 CELERY_RESULT_BACKEND = None
+# One queue for all KYC tasks; a separate name lets several deployments share one broker.
+CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", default="kyc")
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]

@@ -1,0 +1,98 @@
+"""The applicant's happy path in real headless Chromium (Debian's), driven by Playwright.
+
+The fake camera plays a Y4M clip made from a real face photo, so the selfie the
+page captures really contains a face and the compare check really matches it.
+Screenshots of each step go to tests/artifacts/.
+"""
+import os
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from onboarding.models import Verification
+from tests.conftest import face, id_card_bytes
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+CHROMIUM = os.environ.get("KYC_CHROMIUM", "/usr/bin/chromium")
+ARTIFACTS = Path(__file__).parent / "artifacts"
+# The sync Playwright API runs an event loop in this thread; the test's ORM calls are still synchronous.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+def write_y4m(photo: Path, path: Path, size=(640, 480)):
+    """One 4:2:0 frame (Chromium loops it): the photo letterboxed into the camera frame."""
+    im = Image.open(photo).convert("RGB")
+    im.thumbnail(size)
+    frame = Image.new("RGB", size, (40, 40, 40))
+    frame.paste(im, ((size[0] - im.width) // 2, (size[1] - im.height) // 2))
+    y, u, v = (np.asarray(c) for c in frame.convert("YCbCr").split())
+    with open(path, "wb") as f:
+        f.write(f"YUV4MPEG2 W{size[0]} H{size[1]} F30:1 Ip A1:1 C420jpeg\n".encode())
+        f.write(b"FRAME\n" + y.tobytes() + u[::2, ::2].tobytes() + v[::2, ::2].tobytes())
+
+
+@pytest.fixture
+def chromium(tmp_path):
+    if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
+        if os.environ.get("KYC_REQUIRE_BROWSER"):
+            pytest.fail(f"{CHROMIUM} not found (apt-get install chromium)")
+        pytest.skip(f"{CHROMIUM} not found (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    clip = tmp_path / "camera.y4m"
+    write_y4m(face("obama_1"), clip)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-background-networking", "--use-fake-device-for-media-stream",
+            "--use-fake-ui-for-media-stream", f"--use-file-for-fake-video-capture={clip}"])
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def shot(page, name):
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def test_happy_path_with_camera_selfie_and_uploaded_id_card(chromium, live_server):
+    context = chromium.new_context(locale="en-US", viewport={"width": 480, "height": 900})
+    page = context.new_page()
+    page.goto(live_server.url + "/")
+    shot(page, "1-consent")
+    page.get_by_label("I have read the notice").check()
+    page.get_by_role("button", name="Agree and start").click()
+
+    page.wait_for_url("**/verify/selfie/")
+    page.wait_for_function("document.querySelector('[data-video]').videoWidth > 0", timeout=15000)
+    shot(page, "2-selfie-camera")
+    page.get_by_role("button", name="Take photo").click()
+    page.wait_for_selector("[data-preview]:not([hidden])")
+    shot(page, "3-selfie-taken")
+    page.get_by_role("button", name="Continue").click()
+
+    page.wait_for_url("**/verify/id-card/")
+    page.set_input_files("#id_photo", files=[{"name": "card.jpg", "mimeType": "image/jpeg",
+                                              "buffer": id_card_bytes("obama_2")}])
+    shot(page, "4-id-card")
+    page.get_by_role("button", name="Continue").click()
+
+    page.wait_for_url("**/verify/review/")
+    assert page.locator("img[alt='Your selfie']").evaluate("img => img.naturalWidth") == 640
+    shot(page, "5-review")
+    page.get_by_role("button", name="Submit for verification").click()
+
+    page.wait_for_url("**/verify/status/**")
+    page.wait_for_selector("[data-outcome='needs_review']", timeout=30000)
+    shot(page, "6-status")
+    assert "review your case" in page.inner_text("#status")
+
+    verification = Verification.objects.get()
+    compare = verification.checks.get(kind="compare")
+    assert compare.passed, compare.details  # the camera frame held the face that matches the card
+    assert verification.selfie.width == 640 and verification.selfie.height == 480
+    context.close()
