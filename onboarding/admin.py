@@ -30,8 +30,13 @@ class CheckInline(ReadOnlyMixin, admin.TabularInline):
     extra = 0
     can_delete = False
     fields = ["kind", "subject", "vendor", "status", "score", "threshold", "threshold_source", "passed",
-              "risk_level", "attempt_count", "latency_ms", "error_summary", "reasons_text"]
+              "risk_level", "attempt_count", "latency_ms", "error_summary", "reasons_text", "measurements"]
     readonly_fields = fields
+
+    @admin.display(description=_("measurements"))
+    def measurements(self, obj):
+        shown = {k: v for k, v in (obj.details or {}).items() if isinstance(v, (int, float, str))}
+        return ", ".join(f"{k}={v}" for k, v in shown.items()) or "-"
 
     @admin.display(description=_("error"))
     def error_summary(self, obj):
