@@ -229,11 +229,37 @@ KYC_CHECK_LEASE_SECONDS = env.int("KYC_CHECK_LEASE_SECONDS", default=CELERY_TASK
 KYC_STALLED_AFTER_SECONDS = env.int("KYC_STALLED_AFTER_SECONDS", default=300)
 KYC_BRAND_NAME = env("KYC_BRAND_NAME", default="kyc")
 
+# Vendors: credentials and base URLs (the real hosts by default; the sandbox for demos and tests).
+KYC_VENDOR_CONNECT_TIMEOUT = env.float("KYC_VENDOR_CONNECT_TIMEOUT", default=3.05)
+KYC_VENDOR_READ_TIMEOUT = env.float("KYC_VENDOR_READ_TIMEOUT", default=20.0)
+# How long the signed URL handed to vendors that fetch images themselves (AceData) stays valid.
+KYC_VENDOR_IMAGE_URL_TTL = env.int("KYC_VENDOR_IMAGE_URL_TTL", default=300)
+ACEDATA_TOKEN = env("ACEDATA_TOKEN", default="")
+ACEDATA_BASE_URL = env("ACEDATA_BASE_URL", default="https://api.acedata.cloud")
+BAIDU_API_KEY = env("BAIDU_API_KEY", default="")
+BAIDU_SECRET_KEY = env("BAIDU_SECRET_KEY", default="")
+BAIDU_BASE_URL = env("BAIDU_BASE_URL", default="https://aip.baidubce.com")
+BAIDU_QUALITY_CONTROL = env("BAIDU_QUALITY_CONTROL", default="LOW")
+BAIDU_LIVENESS_CONTROL = env("BAIDU_LIVENESS_CONTROL", default="NORMAL")
+BAIDU_SPOOFING_CONTROL = env("BAIDU_SPOOFING_CONTROL", default="NORMAL")
+LINKFACE_API_ID = env("LINKFACE_API_ID", default="")
+LINKFACE_API_SECRET = env("LINKFACE_API_SECRET", default="")
+LINKFACE_BASE_URL = env("LINKFACE_BASE_URL", default="https://cloudapi.linkface.cn")
+TENCENT_APPID = env("TENCENT_APPID", default="")
+TENCENT_SECRET_ID = env("TENCENT_SECRET_ID", default="")
+TENCENT_SECRET_KEY = env("TENCENT_SECRET_KEY", default="")
+TENCENT_REGION = env("TENCENT_REGION", default="ap-guangzhou")
+TENCENT_MODE = env("TENCENT_MODE", default="cloud")  # "cloud" (DetectLiveFaceAccurate) or "legacy"
+TENCENT_LEGACY_BASE_URL = env("TENCENT_LEGACY_BASE_URL", default="https://recognition.image.myqcloud.com")
+TENCENT_API_ENDPOINT = env("TENCENT_API_ENDPOINT", default="https://iai.tencentcloudapi.com")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"redact": {"()": "vendors.redaction.RedactingFilter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]}},
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
-    "loggers": {"PIL": {"level": "WARNING"}},
+    # urllib3 logs full URLs at DEBUG, and two vendors put secrets in URLs.
+    "loggers": {"PIL": {"level": "WARNING"}, "urllib3": {"level": "WARNING"}},
 }

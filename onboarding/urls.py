@@ -12,4 +12,5 @@ urlpatterns = [
     path("verify/status/<uuid:verification_id>/", views.status, name="status"),
     path("verify/status/<uuid:verification_id>/json", views.status_json, name="status_json"),
     path("verify/photos/<uuid:photo_id>/", views.photo_file, name="photo"),
+    path("vendor-images/<str:token>", views.vendor_image, name="vendor_image"),
 ]

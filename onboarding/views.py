@@ -13,6 +13,7 @@ from onboarding.forms import ConsentForm, PhotoForm
 from onboarding.models import Applicant, Photo, Verification
 from onboarding.services.applicants import add_photo, create_applicant, read_photo
 from onboarding.services.images import ImageRejected
+from onboarding.services.vendor_access import fetch_photo
 from onboarding.services.verifications import submit_verification
 
 STEPS = {
@@ -120,6 +121,19 @@ def photo_file(request, photo_id):
     response = HttpResponse(read_photo(photo), content_type=photo.content_type)
     response["Cache-Control"] = "private, no-store"
     response["Content-Disposition"] = "inline"
+    return response
+
+
+@never_cache
+@require_GET
+def vendor_image(request, token):
+    """An image for a vendor that downloads it (AceData), behind a signed, expiring token."""
+    photo = fetch_photo(token, remote_addr=request.META.get("REMOTE_ADDR", ""),
+                        user_agent=request.META.get("HTTP_USER_AGENT", ""))
+    if photo is None:
+        raise Http404
+    response = HttpResponse(read_photo(photo), content_type=photo.content_type)
+    response["Cache-Control"] = "private, no-store"
     return response
 
 

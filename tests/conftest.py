@@ -45,3 +45,61 @@ def staff_user(django_user_model):
         codename__in=["view_verification", "view_photo", "view_check", "view_auditevent", "view_applicant",
                       "view_decision", "decide_verification"]))
     return user
+
+
+# The vendor sandbox ------------------------------------------------------------------
+# Marker credentials: tests that look for leaked secrets search for these strings.
+SANDBOX_CREDENTIALS = dict(
+    ACEDATA_TOKEN="acedata-token-MARKER-7f3a", BAIDU_API_KEY="baidu-ak-MARKER-1c9e",
+    BAIDU_SECRET_KEY="baidu-sk-MARKER-55d2", LINKFACE_API_ID="linkface-id-MARKER-0b7d",
+    LINKFACE_API_SECRET="linkface-secret-MARKER-9e41", TENCENT_APPID="1250000001",
+    TENCENT_SECRET_ID="tencent-sid-MARKER-3a8f", TENCENT_SECRET_KEY="tencent-skey-MARKER-c6b0")
+
+
+@pytest.fixture(scope="session")
+def sandbox_server():
+    from vendors.sandbox.app import Credentials, SandboxApp, serve
+
+    app = SandboxApp(Credentials(*[SANDBOX_CREDENTIALS[k] for k in (
+        "ACEDATA_TOKEN", "BAIDU_API_KEY", "BAIDU_SECRET_KEY", "LINKFACE_API_ID", "LINKFACE_API_SECRET",
+        "TENCENT_APPID", "TENCENT_SECRET_ID", "TENCENT_SECRET_KEY")]))
+    server, url = serve(app)
+    yield app, url
+    server.shutdown()
+
+
+class Sandbox:
+    def __init__(self, app, url):
+        self.app, self.url = app, url
+
+    def fault(self, vendor, *queue, sticky=None, **options):
+        import requests
+
+        body = {"vendor": vendor, "queue": list(queue), **options}
+        if sticky is not None:
+            body["sticky"] = sticky
+        requests.post(f"{self.url}/_sandbox/faults", json=body, timeout=5).raise_for_status()
+
+    def calls(self):
+        import requests
+
+        return requests.get(f"{self.url}/_sandbox/calls", timeout=5).json()
+
+
+@pytest.fixture
+def sandbox(sandbox_server, settings):
+    """The sandbox on loopback, with the adapters' settings pointing at it and fresh counters."""
+    import requests
+    from django.core.cache import cache
+
+    app, url = sandbox_server
+    requests.post(f"{url}/_sandbox/reset", timeout=5).raise_for_status()
+    app.state.baidu_tokens.clear()
+    app.state.timeout_seconds = 30.0
+    cache.clear()
+    for name, value in SANDBOX_CREDENTIALS.items():
+        setattr(settings, name, value)
+    for name in ("ACEDATA_BASE_URL", "BAIDU_BASE_URL", "LINKFACE_BASE_URL", "TENCENT_LEGACY_BASE_URL",
+                 "TENCENT_API_ENDPOINT"):
+        setattr(settings, name, url)
+    return Sandbox(app, url)

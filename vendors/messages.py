@@ -10,6 +10,8 @@ APPLICANT_MESSAGES = {
     "multiple_faces": _("More than one face is in the picture. Take the selfie alone."),
     "face_too_small": _("Your face is too small in the picture. Hold the camera closer."),
     "face_occluded": _("Part of your face is covered. Remove glasses, masks or hair from your face."),
+    "face_incomplete": _("Part of your face is outside the picture. Keep your whole face in the frame."),
+    "liveness_data_invalid": _("The liveness recording could not be read. Please record it again in the app."),
     "blurry": _("The picture is blurry. Hold still and make sure it is in focus."),
     "too_dark": _("The picture is too dark. Move to a brighter place."),
     "too_bright": _("The picture is too bright. Avoid direct light or glare."),

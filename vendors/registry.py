@@ -5,6 +5,10 @@ from django.utils.module_loading import import_string
 
 BACKENDS = {
     "local": "vendors.local.LocalEngineBackend",
+    "acedata": "vendors.acedata.AceDataBackend",
+    "baidu": "vendors.baidu.BaiduBackend",
+    "linkface": "vendors.linkface.LinkFaceBackend",
+    "tencent": "vendors.tencent.TencentBackend",
 }
 
 

@@ -21,13 +21,15 @@ from vendors.registry import get_backend
 from . import audit, dispatch
 from .applicants import read_photo
 from .decisions import finalize_if_complete
+from .vendor_access import signed_photo_url
 
 logger = logging.getLogger(__name__)
 
 
-def image_input(photo) -> ImageInput:
+def image_input(photo, vendor) -> ImageInput:
     return ImageInput(data=read_photo(photo), content_type=photo.content_type, width=photo.width,
-                      height=photo.height, sha256=photo.sha256)
+                      height=photo.height, sha256=photo.sha256,
+                      url_factory=lambda: signed_photo_url(photo, vendor))
 
 
 def build_request(check) -> CheckRequest:
@@ -35,8 +37,9 @@ def build_request(check) -> CheckRequest:
     subject = Subject(check.subject)
     return CheckRequest(
         kind=CheckKind(check.kind), subject=subject, request_id=str(check.request_id),
-        selfie=image_input(verification.selfie) if subject in (Subject.SELFIE, Subject.PAIR) else None,
-        id_card=image_input(verification.id_card) if subject in (Subject.ID_CARD, Subject.PAIR) else None)
+        selfie=image_input(verification.selfie, check.vendor) if subject in (Subject.SELFIE, Subject.PAIR) else None,
+        id_card=(image_input(verification.id_card, check.vendor)
+                 if subject in (Subject.ID_CARD, Subject.PAIR) else None))
 
 
 def claim(check_id, now=None) -> Check | None:

@@ -1,0 +1,36 @@
+"""Short-lived signed URLs for vendors that download the image themselves (AceData).
+
+The token is an HMAC-signed, timestamped reference to one photo and one vendor:
+unguessable, expiring after KYC_VENDOR_IMAGE_URL_TTL, and every fetch is audited.
+"""
+import secrets
+
+from django.conf import settings
+from django.core import signing
+from django.urls import reverse
+
+from onboarding.models import Photo
+
+from . import audit
+
+SALT = "kyc.vendor-image"
+
+
+def signed_photo_url(photo, vendor) -> str:
+    token = signing.dumps({"p": str(photo.pk), "v": vendor, "n": secrets.token_urlsafe(6)}, salt=SALT, compress=True)
+    return settings.PUBLIC_BASE_URL + reverse("onboarding:vendor_image", args=[token])
+
+
+def fetch_photo(token, *, remote_addr="", user_agent=""):
+    """The photo a token grants, or None if the token is forged, expired or the photo is gone."""
+    try:
+        claims = signing.loads(token, salt=SALT, max_age=settings.KYC_VENDOR_IMAGE_URL_TTL)
+    except signing.BadSignature:  # includes SignatureExpired
+        return None
+    photo = Photo.objects.filter(pk=claims.get("p")).first()
+    if photo is None:
+        return None
+    audit.record("vendor_image_fetched", actor=audit.Actor.system(f"vendor:{claims.get('v', '')}"),
+                 applicant_id=photo.applicant_id, photo_id=str(photo.pk), vendor=claims.get("v", ""),
+                 remote_addr=remote_addr, user_agent=user_agent[:200])
+    return photo

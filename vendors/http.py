@@ -1,0 +1,87 @@
+"""The shared HTTP base for vendor adapters (like anymail's AnymailRequestsBackend).
+
+One requests session per backend, connect and read timeouts on every call,
+transport failures and 5xx turned into retryable errors, and raw bodies
+redacted before anything keeps them. Subclasses build the request and read
+the vendor's own envelope.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import time
+import uuid
+
+import requests
+from django.conf import settings
+
+from .base import VendorBackend
+from .exceptions import PermanentVendorError, RetryableVendorError
+from .redaction import redact
+
+logger = logging.getLogger("vendors.http")
+
+
+class VendorResponse:
+    def __init__(self, response: requests.Response, latency_ms: int):
+        self.status = response.status_code
+        self.headers = response.headers
+        self.latency_ms = latency_ms
+        self.text = response.text
+        try:
+            self.json = response.json()
+        except ValueError:
+            self.json = None
+
+    def redacted(self):
+        return redact(self.json) if self.json is not None else {"unparsed_body": redact(self.text[:500])}
+
+
+class HttpVendorBackend(VendorBackend):
+    base_url_setting = ""  # name of the setting holding the base URL
+
+    def __init__(self):
+        self.session = requests.Session()
+        self.session.headers["User-Agent"] = "kyc/0.1 (+self-hosted KYC onboarding)"
+
+    @property
+    def base_url(self) -> str:
+        return getattr(settings, self.base_url_setting).rstrip("/")
+
+    @property
+    def timeout(self):
+        return (settings.KYC_VENDOR_CONNECT_TIMEOUT, settings.KYC_VENDOR_READ_TIMEOUT)
+
+    def send(self, method, url, *, log_path="", **kwargs) -> VendorResponse:
+        """One HTTP exchange. Never logs or raises with the URL: some vendors put secrets in it."""
+        started = time.monotonic()
+        path = log_path or url.split("?", 1)[0]
+        try:
+            response = self.session.request(method, url, timeout=self.timeout, **kwargs)
+        except requests.Timeout:
+            raise RetryableVendorError(f"{self.name}: timed out", code="timeout") from None
+        except requests.ConnectionError:
+            raise RetryableVendorError(f"{self.name}: connection failed", code="connection_error") from None
+        except requests.RequestException as exc:
+            raise PermanentVendorError(f"{self.name}: request failed: {type(exc).__name__}",
+                                       code="request_error") from None
+        latency = int((time.monotonic() - started) * 1000)
+        logger.info("%s %s %s -> %s in %sms", self.name, method, path, response.status_code, latency)
+        return VendorResponse(response, latency)
+
+    def require_json(self, response: VendorResponse, *, vendor_request_id=""):
+        """A body we cannot parse: a gateway in the way (retry) unless the status says otherwise."""
+        if isinstance(response.json, (dict, list)):
+            return response.json
+        error = RetryableVendorError if response.status >= 500 or response.status == 200 else PermanentVendorError
+        raise error(f"{self.name}: HTTP {response.status} with a body that is not JSON", code="malformed_body",
+                    http_status=response.status, raw_response=response.redacted(),
+                    vendor_request_id=vendor_request_id)
+
+    @staticmethod
+    def new_request_id() -> str:
+        return uuid.uuid4().hex
+
+
+def dumps(payload) -> str:
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
