@@ -103,3 +103,13 @@ def sandbox(sandbox_server, settings):
                  "TENCENT_API_ENDPOINT"):
         setattr(settings, name, url)
     return Sandbox(app, url)
+
+
+@pytest.fixture(autouse=True)
+def english_by_default():
+    """LocaleMiddleware leaves the last request's language active in the thread; start each test in English."""
+    from django.utils import translation
+
+    translation.activate("en")
+    yield
+    translation.deactivate()
