@@ -117,9 +117,10 @@ class VendorBackend:
             raise ValueError(f"{self.name} does not do {request.kind.value} checks")
         return getattr(self, f"check_{request.kind.value}")(request)
 
-    def judge(self, result: CheckResult, *, higher_is_better: bool = True) -> CheckResult:
-        """Fill threshold, its source and pass/fail from the configured threshold."""
-        threshold = self.threshold(result.kind)
+    def judge(self, result: CheckResult, *, higher_is_better: bool = True, threshold: Threshold | None = None,
+              ) -> CheckResult:
+        """Fill threshold, its source and pass/fail from the configured (or the given) threshold."""
+        threshold = threshold or self.threshold(result.kind)
         result.score_scale = result.score_scale or self.score_scales.get(result.kind, "")
         if threshold is not None and result.score is not None:
             result.threshold = threshold.value

@@ -92,6 +92,12 @@ class TencentBackend(HttpVendorBackend):
     def default_thresholds(self):
         return {CheckKind.LIVENESS: self.thresholds_by_mode[self.mode]}
 
+    def mode_threshold(self, mode):
+        """The two modes score on different scales: an operator override applies to the configured mode only."""
+        if mode == self.mode:
+            return self.threshold(CheckKind.LIVENESS)
+        return self.thresholds_by_mode[mode]
+
     def _credentials(self, *names):
         missing = [n for n in names if not getattr(settings, n)]
         if missing:
@@ -125,7 +131,7 @@ class TencentBackend(HttpVendorBackend):
                       raw_response=raw, applicant_message=applicant_message(applicant_code) if applicant_code else "")
         result = CheckResult(vendor=self.name, kind=CheckKind.LIVENESS, score=float((body.get("data") or {})["score"]),
                              latency_ms=latency_ms, raw_response=raw, details={"mode": "legacy", "sent": notes or {}})
-        self.judge(result)
+        self.judge(result, threshold=self.mode_threshold("legacy"))
         # The document says "greater than 87": the threshold itself is not live.
         result.passed = result.score > result.threshold
         if not result.passed:
@@ -175,7 +181,7 @@ class TencentBackend(HttpVendorBackend):
                              vendor_request_id=request_id, latency_ms=latency_ms, raw_response=raw,
                              details={"mode": "cloud", "face_model_version": data.get("FaceModelVersion", ""),
                                       "sent": notes or {}})
-        self.judge(result)
+        self.judge(result, threshold=self.mode_threshold("cloud"))
         if not result.passed:
             result.reasons.append(Reason("liveness_failed", _("The selfie did not pass the liveness check.")))
         return result
