@@ -16,8 +16,24 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# The embedded default: SQLite, files in var/, a filesystem broker, the local engine.
+# The embedded default: SQLite, files in var/, a filesystem broker, the local engine, and the
+# vendor sandbox on :8001 with demo credentials (variables already in the environment win).
 run: export DJANGO_DEBUG ?= true
+run: export ACEDATA_TOKEN ?= sandbox-acedata-token
+run: export BAIDU_API_KEY ?= sandbox-baidu-ak
+run: export BAIDU_SECRET_KEY ?= sandbox-baidu-sk
+run: export LINKFACE_API_ID ?= sandbox-linkface-id
+run: export LINKFACE_API_SECRET ?= sandbox-linkface-secret
+run: export TENCENT_APPID ?= 1250000000
+run: export TENCENT_SECRET_ID ?= sandbox-tencent-sid
+run: export TENCENT_SECRET_KEY ?= sandbox-tencent-skey
+run: export ACEDATA_BASE_URL ?= http://127.0.0.1:8001
+run: export BAIDU_BASE_URL ?= http://127.0.0.1:8001
+run: export LINKFACE_BASE_URL ?= http://127.0.0.1:8001
+run: export TENCENT_LEGACY_BASE_URL ?= http://127.0.0.1:8001
+run: export TENCENT_API_ENDPOINT ?= http://127.0.0.1:8001
+# The demo sends liveness to sandbox vendors (the local engine has none yet) and compares locally.
+run: export KYC_LIVENESS_VENDORS ?= acedata,tencent
 run: $(STAMP)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py kyc_demo_setup --base-url http://$${KYC_HOST:-127.0.0.1}:$${KYC_PORT:-8000}

@@ -1,4 +1,6 @@
 """The compliance staff's workspace. Thin: decisions go through services.decisions."""
+import json
+
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import OuterRef, Subquery
@@ -29,9 +31,23 @@ class CheckInline(ReadOnlyMixin, admin.TabularInline):
     model = Check
     extra = 0
     can_delete = False
-    fields = ["kind", "subject", "vendor", "status", "score", "threshold", "threshold_source", "passed",
-              "risk_level", "attempt_count", "latency_ms", "error_summary", "reasons_text", "measurements"]
+    fields = ["kind", "subject", "vendor_link", "status", "score", "score_scale", "threshold", "threshold_source",
+              "passed", "risk", "attempt_count", "latency_ms", "request_ids", "error_summary", "reasons_text",
+              "measurements"]
     readonly_fields = fields
+
+    @admin.display(description=_("vendor"))
+    def vendor_link(self, obj):
+        # The check page shows the redacted raw response.
+        return format_html('<a href="{}">{}</a>', reverse("admin:onboarding_check_change", args=[obj.pk]), obj.vendor)
+
+    @admin.display(description=_("risk"))
+    def risk(self, obj):
+        return " ".join(filter(None, [obj.risk_level, ", ".join(obj.risk_tags or [])])) or "-"
+
+    @admin.display(description=_("request ids"))
+    def request_ids(self, obj):
+        return format_html("{}<br>{}", obj.request_id, obj.vendor_request_id or "-")
 
     @admin.display(description=_("measurements"))
     def measurements(self, obj):
@@ -260,7 +276,16 @@ class CheckAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_filter = ["vendor", "kind", "status", "passed", "error_category"]
     list_select_related = ["verification"]
     search_fields = ["=verification__id", "=request_id", "vendor_request_id"]
-    readonly_fields = [f.name for f in Check._meta.fields]
+    readonly_fields = [f.name for f in Check._meta.fields if f.name not in ("raw_response", "details")] + [
+        "details_pretty", "raw_response_pretty"]
+
+    @admin.display(description=_("details"))
+    def details_pretty(self, obj):
+        return format_html("<pre>{}</pre>", json.dumps(obj.details, indent=2, ensure_ascii=False))
+
+    @admin.display(description=_("redacted raw response"))
+    def raw_response_pretty(self, obj):
+        return format_html("<pre>{}</pre>", json.dumps(obj.raw_response, indent=2, ensure_ascii=False))
 
 
 @admin.register(AuditEvent)

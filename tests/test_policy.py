@@ -95,3 +95,11 @@ def test_reject_wins_over_review_and_keeps_both_reasons():
     checks[3] = check("compare", "pair", passed=False, score=10, threshold=50)
     e = evaluate(checks)
     assert e.outcome == Decision.Outcome.REJECT and codes(e) == ["face_mismatch", "liveness_not_checked"]
+
+
+def test_liveness_verdict_on_a_compare_check_rejects_as_liveness():
+    checks = good()
+    checks[3] = check("compare", "pair", passed=False, score=None, vendor="baidu",
+                      reasons=[{"code": "liveness_failed", "message": "x"}])
+    e = evaluate(checks)
+    assert e.outcome == Decision.Outcome.REJECT and codes(e) == ["liveness_failed"]

@@ -20,6 +20,7 @@ from vendors.base import CheckKind
 from vendors.messages import APPLICANT_MESSAGES
 
 REQUIRED_KINDS = (CheckKind.QUALITY, CheckKind.LIVENESS, CheckKind.COMPARE)
+LIVENESS_FAILURES = ("liveness_failed", "liveness_person_mismatch")
 
 REASON_MESSAGES = {
     "all_checks_passed": _("All checks passed."),
@@ -27,6 +28,7 @@ REASON_MESSAGES = {
     "compare_borderline": _("The face match score is just below the threshold."),
     "liveness_failed": _("The selfie did not pass the liveness check."),
     "liveness_not_checked": _("Liveness could not be checked automatically."),
+    "liveness_person_mismatch": _("The liveness recording shows a different person from the selfie."),
     "compare_not_checked": _("The face match could not be checked automatically."),
     "quality_not_checked": _("Photo quality could not be checked automatically."),
     "check_error": _("A check could not be completed."),
@@ -75,7 +77,11 @@ def evaluate(checks) -> Evaluation:
         elif check.status != Check.Status.COMPLETED:
             review.append(_reason("check_error", check))
         elif check.passed is False:
-            if check.kind == CheckKind.QUALITY:
+            # A vendor's liveness verdict can arrive on any check (Baidu's liveness control on a compare).
+            liveness_codes = [r["code"] for r in check.reasons if r.get("code") in LIVENESS_FAILURES]
+            if liveness_codes:
+                reject += [_reason(code, check) for code in liveness_codes]
+            elif check.kind == CheckKind.QUALITY:
                 reject += [_reason(r["code"], check, fixable=True, message=r["message"]) for r in check.reasons] or [
                     _reason("bad_image", check, fixable=True)]
             elif check.kind == CheckKind.COMPARE:

@@ -30,13 +30,16 @@ class SubmissionError(Exception):
 
 
 def vendor_plan(vendors_override=None) -> dict[CheckKind, list[str]]:
-    """Vendors per check kind in fallback order, from settings (or a one-off override list)."""
+    """Vendors per check kind in fallback order, from settings.
+
+    A one-off override list (kyc_verify --vendors) replaces them for every kind that one of
+    its vendors supports; the other kinds keep their configured vendors.
+    """
     plan = {}
     for kind in CheckKind:
-        names = settings.KYC_CHECK_VENDORS.get(kind.value, [])
-        if vendors_override is not None:
-            names = [n for n in vendors_override]
-        plan[kind] = [n for n in names if get_backend(n).supports(kind)]
+        configured = [n for n in settings.KYC_CHECK_VENDORS.get(kind.value, []) if get_backend(n).supports(kind)]
+        chosen = [n for n in (vendors_override or []) if get_backend(n).supports(kind)]
+        plan[kind] = chosen or configured
     return plan
 
 

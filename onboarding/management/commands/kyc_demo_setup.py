@@ -35,4 +35,7 @@ class Command(BaseCommand):
                           f"   Applicant flow : {base}/\n"
                           f"   Review (admin) : {base}/admin/\n"
                           f"   Admin login    : {DEMO_USERNAME} / {password}\n"
+                          f"   Vendor sandbox : {settings.BAIDU_BASE_URL} (liveness: "
+                          f"{', '.join(settings.KYC_CHECK_VENDORS['liveness'])}; compare: "
+                          f"{', '.join(settings.KYC_CHECK_VENDORS['compare'])})\n"
                           f"{line}\n")

@@ -1,0 +1,89 @@
+"""Whole cases through the vendors over real HTTP (the sandbox), and no secret left anywhere."""
+import io
+import json
+from contextlib import redirect_stderr
+
+import pytest
+from django.core.management import call_command
+
+from onboarding.models import AuditEvent, Check, Decision, Verification
+from tests.conftest import SANDBOX_CREDENTIALS, face, id_card_bytes
+from tests.factories import submitted_verification
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def via_sandbox(sandbox, live_server, settings):
+    settings.PUBLIC_BASE_URL = live_server.url  # AceData fetches the selfie from the app
+    settings.KYC_CHECK_VENDORS = {"quality": ["local"], "liveness": ["acedata", "tencent"],
+                                  "compare": ["baidu", "local"]}
+    return sandbox
+
+
+def test_case_is_approved_through_vendors(via_sandbox):
+    v = submitted_verification("obama_1", "obama_2")
+    v.refresh_from_db()
+    assert v.status == Verification.Status.APPROVED, list(v.decisions.values_list("reasons", flat=True))
+    live = v.checks.get(kind="liveness")
+    assert live.vendor == "acedata" and live.passed and live.threshold == 40 and live.vendor_request_id == ""
+    match = v.checks.get(kind="compare")
+    assert match.vendor == "baidu" and match.passed and match.vendor_request_id and match.score > 80
+    calls = via_sandbox.calls()
+    assert calls["successes"] == {"acedata": 1, "baidu": 1} and calls["duplicated_work"] == {}
+    assert AuditEvent.objects.filter(action="vendor_image_fetched", data__vendor="acedata").count() == 1
+
+
+def test_vendor_outage_retries_then_falls_back(via_sandbox, settings):
+    settings.KYC_VENDOR_MAX_RETRIES = 2
+    via_sandbox.fault("acedata", sticky="5xx")
+    v = submitted_verification("obama_1", "obama_2")
+    v.refresh_from_db()
+    ace, tencent = v.checks.filter(kind="liveness").order_by("created_at")
+    assert ace.status == Check.Status.FAILED and ace.error_category == "retryable" and ace.attempt_count == 3
+    assert tencent.vendor == "tencent" and tencent.passed
+    assert v.status == Verification.Status.APPROVED
+    assert via_sandbox.calls()["calls"]["acedata"] == 3
+
+
+def test_kyc_verify_with_vendors_through_the_sandbox(via_sandbox, tmp_path):
+    card = tmp_path / "card.jpg"
+    card.write_bytes(id_card_bytes("leslie_2"))
+    out = io.StringIO()
+    call_command("kyc_verify", "--selfie", str(face("leslie_1")), "--id-card", str(card), "--json",
+                 "--vendors", "baidu,acedata", stdout=out)
+    data = json.loads(out.getvalue())
+    assert data["decision"] == "approve", data["reasons"]
+    by_kind = {c["kind"]: c for c in data["checks"]}
+    assert by_kind["liveness"]["vendor"] == "acedata" and by_kind["compare"]["vendor"] == "baidu"
+    assert by_kind["quality"]["vendor"] == "local"  # neither chosen vendor does quality
+
+
+def test_no_secret_or_image_bytes_in_logs_responses_or_audit(via_sandbox, settings, caplog):
+    """Every vendor path, successes and failures, with marker secrets; then search all that was written."""
+    caplog.set_level("DEBUG")
+    settings.KYC_VENDOR_MAX_RETRIES = 0
+    for mode in ("cloud", "legacy"):
+        settings.TENCENT_MODE = mode
+        settings.KYC_CHECK_VENDORS = {"quality": ["local"], "liveness": ["tencent", "linkface"],
+                                      "compare": ["baidu", "linkface"]}
+        submitted_verification("obama_1", "obama_2")
+    settings.KYC_CHECK_VENDORS = {"quality": ["local"], "liveness": ["acedata"], "compare": ["baidu"]}
+    submitted_verification("biden_1", "obama_2")
+    # Failures carry raw bodies too: wrong credentials everywhere.
+    for name in ("ACEDATA_TOKEN", "BAIDU_SECRET_KEY", "TENCENT_SECRET_KEY"):
+        setattr(settings, name, "wrong-" + name)
+    from django.core.cache import cache
+    cache.clear()
+    submitted_verification("leslie_1", "leslie_2")
+    assert Check.objects.filter(status=Check.Status.FAILED, error_category="configuration").exists()
+
+    written = caplog.text + json.dumps([
+        list(Check.objects.values("raw_response", "details", "error_message", "reasons")),
+        list(AuditEvent.objects.values("data", "actor")), list(Decision.objects.values("reasons", "comment")),
+    ], default=str)
+    for name, secret in SANDBOX_CREDENTIALS.items():
+        if "MARKER" in secret:
+            assert secret not in written, name
+    assert "access_token=24." not in written and '"access_token": "24.' not in written
+    assert "/9j/" not in written  # base64 JPEG
