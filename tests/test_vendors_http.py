@@ -271,3 +271,15 @@ def test_unreachable_vendor_is_retryable(settings):
     with pytest.raises(RetryableVendorError) as info:
         get_backend("tencent").run(liveness())
     assert info.value.code == "connection_error"
+
+
+def test_baidu_token_fetched_once_by_concurrent_workers(sandbox):
+    """Eight workers need a token at once: one fetches it under the cache lock, the others wait for it."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    sandbox.fault("baidu_token", latency_ms=300)  # a slow token endpoint makes the race real
+    baidu = get_backend("baidu")
+    with ThreadPoolExecutor(8) as pool:
+        tokens = set(pool.map(lambda _: baidu.access_token(), range(8)))
+    assert len(tokens) == 1
+    assert sandbox.calls()["calls"]["baidu_token"] == 1

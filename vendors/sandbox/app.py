@@ -218,6 +218,9 @@ class SandboxApp:
 
     # Baidu -------------------------------------------------------------------------
     def on_baidu_token(self, request):
+        with self.state.lock:
+            self.state.calls["baidu_token"] += 1
+        time.sleep(self.state.latency("baidu_token"))
         args = request.values  # query string or form body, as the vendor accepts both
         if args.get("grant_type") != "client_credentials":
             return json_response({"error": "unsupported_grant_type",
@@ -231,8 +234,6 @@ class SandboxApp:
         token = f"24.{secrets.token_hex(16)}.{ttl}.{now + ttl}.282335-{abs(hash(self.creds.baidu_api_key)) % 10**8}"
         with self.state.lock:
             self.state.baidu_tokens[token] = now + ttl
-        with self.state.lock:
-            self.state.calls["baidu_token"] += 1
         return json_response({
             "refresh_token": f"25.{secrets.token_hex(16)}.315360000.{now + 315360000}.282335-1",
             "expires_in": ttl, "session_key": secrets.token_hex(20), "access_token": token,
