@@ -87,3 +87,16 @@ def test_no_secret_or_image_bytes_in_logs_responses_or_audit(via_sandbox, settin
             assert secret not in written, name
     assert "access_token=24." not in written and '"access_token": "24.' not in written
     assert "/9j/" not in written  # base64 JPEG
+
+
+def test_admin_shows_vendor_details_per_check(via_sandbox, client, staff_user):
+    from django.urls import reverse
+
+    v = submitted_verification("obama_1", "obama_2")
+    client.force_login(staff_user)
+    page = client.get(reverse("admin:onboarding_verification_change", args=[v.pk])).content.decode()
+    baidu = v.checks.get(vendor="baidu")
+    assert str(baidu.request_id) in page and baidu.vendor_request_id in page
+    assert "0-100 similarity" in page and "Baidu Face Match V4 document" in page
+    check_page = client.get(reverse("admin:onboarding_check_change", args=[baidu.pk])).content.decode()
+    assert "face_list" in check_page and "redacted raw response" in check_page.lower()

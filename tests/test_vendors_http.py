@@ -283,3 +283,14 @@ def test_baidu_token_fetched_once_by_concurrent_workers(sandbox):
         tokens = set(pool.map(lambda _: baidu.access_token(), range(8)))
     assert len(tokens) == 1
     assert sandbox.calls()["calls"]["baidu_token"] == 1
+
+
+def test_per_request_fault_and_latency_headers(sandbox):
+    import time
+
+    started = time.monotonic()
+    response = requests.post(f"{sandbox.url}/face/detect-live", json={"image_url": "http://127.0.0.1:9/x"},
+                             headers={"authorization": f"Bearer {SANDBOX_CREDENTIALS['ACEDATA_TOKEN']}",
+                                      "X-Sandbox-Fault": "ratelimit", "X-Sandbox-Latency-Ms": "300"})
+    assert time.monotonic() - started >= 0.3
+    assert response.status_code == 429 and response.json()["error"]["code"] == "too_many_requests"

@@ -129,7 +129,8 @@ class SandboxApp:
         """Count, delay, inject a fault or run the real handler."""
         with self.state.lock:
             self.state.calls[vendor] += 1
-        delay = self.state.latency(vendor)
+        header_delay = request.headers.get("X-Sandbox-Latency-Ms", "")
+        delay = int(header_delay) / 1000 if header_delay.isdigit() else self.state.latency(vendor)
         if delay:
             time.sleep(delay)
         fault = self.state.take_fault(vendor, request.headers.get("X-Sandbox-Fault", ""))
