@@ -131,3 +131,19 @@ def test_language_switcher(client):
     r = client.post(reverse("set_language"), {"language": "zh-hans", "next": "/"})
     assert r.status_code == 302
     assert "身份" in client.get("/").content.decode()
+
+
+def test_a_failed_write_leaves_no_file_behind(client, monkeypatch):
+    from onboarding.services import audit
+
+    applicant = consent(client)
+    before = stored_files()
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(audit, "record", broken)
+    from onboarding.services.applicants import add_photo
+    with pytest.raises(RuntimeError):
+        add_photo(applicant, "selfie", face_bytes("obama_1"))
+    assert stored_files() == before and not Photo.objects.exists()

@@ -26,21 +26,22 @@ def add_photo(applicant, kind, uploaded, *, actor=None) -> Photo:
     Raises images.ImageRejected before anything is written.
     """
     image = uploaded if isinstance(uploaded, NormalizedImage) else normalize_image(uploaded)
-    with transaction.atomic():
-        photo = Photo(
-            applicant=applicant, kind=kind, sha256=image.sha256, source_sha256=image.source_sha256,
-            source_format=image.source_format, source_size=image.source_size, content_type=image.content_type,
-            size=len(image.data), width=image.width, height=image.height)
-        photo.file.save("photo.jpg", ContentFile(image.data), save=False)
-        # If the row cannot be written, the file must not stay behind.
-        try:
+    photo = Photo(
+        applicant=applicant, kind=kind, sha256=image.sha256, source_sha256=image.source_sha256,
+        source_format=image.source_format, source_size=image.source_size, content_type=image.content_type,
+        size=len(image.data), width=image.width, height=image.height)
+    photo.file.save("photo.jpg", ContentFile(image.data), save=False)
+    try:
+        with transaction.atomic():
             photo.save()
-        except Exception:
-            photo.file.storage.delete(photo.file.name)
-            raise
-        audit.record("photo_uploaded", actor=actor or audit.Actor.applicant(applicant), applicant_id=applicant.pk,
-                     photo_id=str(photo.pk), kind=kind, sha256=image.sha256, width=image.width, height=image.height,
-                     source_format=image.source_format, source_size=image.source_size)
+            audit.record("photo_uploaded", actor=actor or audit.Actor.applicant(applicant),
+                         applicant_id=applicant.pk, photo_id=str(photo.pk), kind=kind, sha256=image.sha256,
+                         width=image.width, height=image.height, source_format=image.source_format,
+                         source_size=image.source_size)
+    except Exception:
+        # The rows were rolled back: the file must not stay behind.
+        photo.file.storage.delete(photo.file.name)
+        raise
     return photo
 
 
