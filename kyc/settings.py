@@ -228,6 +228,8 @@ KYC_CHECK_LEASE_SECONDS = env.int("KYC_CHECK_LEASE_SECONDS", default=CELERY_TASK
 # Verifications not decided this long after submission are resumed by the sweeper.
 KYC_STALLED_AFTER_SECONDS = env.int("KYC_STALLED_AFTER_SECONDS", default=300)
 KYC_BRAND_NAME = env("KYC_BRAND_NAME", default="kyc")
+# An active liveness challenge must be answered within this many seconds of being issued.
+KYC_CHALLENGE_TTL_SECONDS = env.int("KYC_CHALLENGE_TTL_SECONDS", default=120)
 
 # Vendors: credentials and base URLs (the real hosts by default; the sandbox for demos and tests).
 KYC_VENDOR_CONNECT_TIMEOUT = env.float("KYC_VENDOR_CONNECT_TIMEOUT", default=3.05)

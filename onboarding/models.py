@@ -238,3 +238,41 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("audit events are append-only")
+
+
+def challenge_path(instance, filename):
+    return f"challenges/{instance.applicant_id}/{instance.id}"
+
+
+class LivenessChallenge(models.Model):
+    """An active liveness challenge: random head turns, single use, short-lived."""
+
+    class Status(models.TextChoices):
+        ISSUED = "issued", _("Issued")
+        PASSED = "passed", _("Passed")
+        FAILED = "failed", _("Failed")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    applicant = models.ForeignKey(Applicant, on_delete=models.CASCADE, related_name="challenges")
+    verification = models.OneToOneField(Verification, on_delete=models.SET_NULL, null=True, blank=True,
+                                        related_name="liveness_challenge")
+    moves = models.JSONField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ISSUED)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    # The burst as a ZIP of JPEG frames, in the private storage like every photo.
+    frames = models.FileField(storage=private_storage, upload_to=challenge_path, max_length=255, blank=True)
+    frame_count = models.PositiveSmallIntegerField(default=0)
+    frame_hashes = models.JSONField(default=list, blank=True)
+    selfie = models.ForeignKey(Photo, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    reasons = models.JSONField(default=list, blank=True)
+    metrics = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("liveness challenge")
+        verbose_name_plural = _("liveness challenges")
+
+    def __str__(self):
+        return f"{' → '.join(self.moves)} ({self.get_status_display()})"

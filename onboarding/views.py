@@ -5,16 +5,20 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from onboarding import access, selectors
 from onboarding.forms import ConsentForm, PhotoForm
-from onboarding.models import Applicant, Photo, Verification
+from onboarding.models import Applicant, LivenessChallenge, Photo, Verification
 from onboarding.services.applicants import add_photo, create_applicant, read_photo
+from onboarding.services import challenges as challenge_service
 from onboarding.services.images import ImageRejected
 from onboarding.services.vendor_access import fetch_photo
 from onboarding.services.verifications import submit_verification
+from vendors.liveness import MAX_FRAMES, MIN_FRAMES
+from vendors.messages import applicant_message
 
 STEPS = {
     Photo.Kind.SELFIE: {"next": "onboarding:id_card", "template": "onboarding/selfie.html", "step": 2},
@@ -121,6 +125,69 @@ def photo_file(request, photo_id):
     response = HttpResponse(read_photo(photo), content_type=photo.content_type)
     response["Cache-Control"] = "private, no-store"
     response["Content-Disposition"] = "inline"
+    return response
+
+
+MOVE_INSTRUCTIONS = {
+    "turn_left": gettext_lazy("Turn your head to your left"),
+    "turn_right": gettext_lazy("Turn your head to your right"),
+}
+
+
+@never_cache
+@require_POST
+def challenge_start(request):
+    """Issue a fresh, single-use head-turn challenge for this applicant."""
+    applicant = _applicant(request)
+    if applicant is None:
+        return JsonResponse({"error": _("Your session has ended. Start again.")}, status=403)
+    challenge = challenge_service.issue_challenge(applicant)
+    return JsonResponse({
+        "id": str(challenge.pk), "moves": challenge.moves,
+        "instructions": [str(MOVE_INSTRUCTIONS[m]) for m in challenge.moves],
+        "look_at_camera": _("Look straight at the camera"),
+        "expires_in": settings.KYC_CHALLENGE_TTL_SECONDS,
+        "frames": {"min": MIN_FRAMES, "max": MAX_FRAMES},
+        "submit_url": reverse("onboarding:challenge_submit", args=[challenge.pk]),
+    })
+
+
+@never_cache
+@require_POST
+def challenge_submit(request, challenge_id):
+    """Receive the burst and the selfie; answer at once whether the challenge passed and why not."""
+    applicant = _applicant(request)
+    if applicant is None:
+        return JsonResponse({"error": _("Your session has ended. Start again.")}, status=403)
+    selfie = request.FILES.get("selfie")
+    if selfie is None:
+        return JsonResponse({"passed": False, "reasons": [_("Choose or take a photo first.")]}, status=400)
+    try:
+        challenge = challenge_service.submit_burst(challenge_id, applicant, request.FILES.getlist("frame"), selfie)
+    except challenge_service.ChallengeError as exc:
+        return JsonResponse({"passed": False, "reasons": [str(applicant_message(exc.code, exc.code))]},
+                            status=exc.status)
+    except ImageRejected as exc:
+        return JsonResponse({"passed": False, "reasons": [str(exc.message)]}, status=400)
+    passed = challenge.status == LivenessChallenge.Status.PASSED
+    return JsonResponse({
+        "passed": passed,
+        "reasons": [str(applicant_message(code, code)) for code in challenge.reasons],
+        "next": reverse("onboarding:id_card") if passed else None,
+    })
+
+
+@never_cache
+@require_GET
+def challenge_frame(request, challenge_id, index):
+    challenge = LivenessChallenge.objects.filter(pk=challenge_id).first()
+    if challenge is None or not access.can_view_applicant(request, challenge.applicant_id):
+        raise Http404
+    frames = challenge_service.read_frames(challenge)
+    if not 0 <= index < len(frames):
+        raise Http404
+    response = HttpResponse(frames[index], content_type="image/jpeg")
+    response["Cache-Control"] = "private, no-store"
     return response
 
 

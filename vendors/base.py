@@ -36,6 +36,16 @@ class ImageInput:
 
 
 @dataclasses.dataclass(frozen=True)
+class ChallengeInput:
+    """An active liveness challenge answered in the browser (see vendors.liveness)."""
+
+    moves: list[str]
+    frames: list[bytes] = dataclasses.field(repr=False)
+    # What was found when the burst arrived and cannot be seen in the frames (expired, replayed).
+    prior_reasons: list[str] = dataclasses.field(default_factory=list)
+
+
+@dataclasses.dataclass(frozen=True)
 class CheckRequest:
     kind: CheckKind
     subject: Subject
@@ -43,6 +53,7 @@ class CheckRequest:
     selfie: ImageInput | None = None
     id_card: ImageInput | None = None
     liveness_data: bytes | None = dataclasses.field(default=None, repr=False)
+    challenge: ChallengeInput | None = None
 
     @property
     def subject_image(self) -> ImageInput | None:

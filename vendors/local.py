@@ -1,8 +1,8 @@
 """The local engine: the embedded default vendor, on dlib models (vendors.engine).
 
-It does quality and compare for real. It has no liveness check: that kind answers
-"not applicable" with the reason, never a made-up score, and the policy sends the
-case to a human.
+Quality, compare, and active liveness from a challenge answered in the browser
+(vendors.liveness). Without a challenge, liveness answers "not applicable" with the
+reason, never a made-up score, and the policy sends the case to a human.
 """
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from .base import CheckKind, CheckRequest, CheckResult, Reason, ResultStatus, Subject, Threshold, VendorBackend
 from .engine import DLIB_SAME_PERSON_DISTANCE, decode_rgb, get_engine, sharpness, similarity_from_distance, to_gray
 from .exceptions import BadInputError
+from .liveness import verify_burst
 from .messages import APPLICANT_MESSAGES as MESSAGES
 
 # Quality limits, measured on the fixture photos (tests/fixtures/faces): sharp faces
@@ -32,11 +33,13 @@ class LocalEngineBackend(VendorBackend):
     name = "local"
     label = "Local engine (dlib)"
     kinds = frozenset({CheckKind.QUALITY, CheckKind.LIVENESS, CheckKind.COMPARE})
-    score_scales = {CheckKind.COMPARE: "0-100 similarity = 100 x (1 - distance / 1.2)"}
+    score_scales = {CheckKind.COMPARE: "0-100 similarity = 100 x (1 - distance / 1.2)",
+                    CheckKind.LIVENESS: "0-100 share of the challenge's head turns seen, in order"}
     default_thresholds = {
         CheckKind.COMPARE: Threshold(
             similarity_from_distance(DLIB_SAME_PERSON_DISTANCE),
             "dlib ResNet model's documented tolerance: distance 0.6 (similarity 50)"),
+        CheckKind.LIVENESS: Threshold(100.0, "kyc: every turn of the challenge, in order, same face throughout"),
     }
 
     def check_quality(self, request: CheckRequest) -> CheckResult:
@@ -79,11 +82,33 @@ class LocalEngineBackend(VendorBackend):
             raw_response=details, latency_ms=_ms(started))
 
     def check_liveness(self, request: CheckRequest) -> CheckResult:
-        return CheckResult(
-            vendor=self.name, kind=CheckKind.LIVENESS, status=ResultStatus.NOT_APPLICABLE,
-            reasons=[Reason("liveness_unavailable",
-                            _("The local engine has no liveness check; a reviewer must confirm liveness."))],
-            latency_ms=0)
+        """Active liveness: re-verify the challenge's stored burst against the selfie.
+
+        Without a challenge (photo uploaded instead of the camera, API, CLI) there is
+        nothing to verify: not applicable, and a reviewer decides.
+        """
+        if request.challenge is None:
+            return CheckResult(
+                vendor=self.name, kind=CheckKind.LIVENESS, status=ResultStatus.NOT_APPLICABLE,
+                reasons=[Reason("liveness_unavailable",
+                                _("No active liveness challenge was completed; a reviewer must confirm liveness."))],
+                latency_ms=0)
+        started = time.monotonic()
+        challenge = request.challenge
+        verdict = verify_burst(challenge.moves, challenge.frames, request.selfie.data)
+        codes = list(challenge.prior_reasons) + verdict.reasons
+        moves = max(1, len(challenge.moves))
+        result = CheckResult(
+            vendor=self.name, kind=CheckKind.LIVENESS,
+            score=round(100 * verdict.metrics.get("moves_seen", 0) / moves, 1),
+            details=dict(verdict.metrics, method="active challenge (head turns, dlib landmarks)"),
+            raw_response=verdict.metrics, latency_ms=_ms(started),
+            reasons=[Reason(code, MESSAGES.get(code, code)) for code in codes])
+        self.judge(result)
+        result.passed = not codes
+        if codes:
+            result.reasons.append(Reason("liveness_failed", _("The selfie did not pass the liveness check.")))
+        return result
 
     def check_compare(self, request: CheckRequest) -> CheckResult:
         started = time.monotonic()

@@ -16,6 +16,17 @@ APPLICANT_MESSAGES = {
     "too_dark": _("The picture is too dark. Move to a brighter place."),
     "too_bright": _("The picture is too bright. Avoid direct light or glare."),
     "bad_image": _("The photo could not be read. Take it again."),
+    # Active liveness challenge
+    "challenge_frame_count": _("We did not receive enough pictures. Keep the camera on and try again."),
+    "challenge_still_image": _("The pictures did not change. Move your head as asked: a photo of a face does not pass."),
+    "challenge_face_missing": _("We could not see your face in most pictures. Keep your face in the frame."),
+    "challenge_different_face": _("Another face appeared during the check. Do the check alone."),
+    "challenge_moves_not_seen": _("We did not see your head turn as asked. Turn your head clearly, in the order shown."),
+    "challenge_selfie_mismatch": _("The face during the check is not the face in your selfie."),
+    "challenge_expired": _("The check took too long. Start it again."),
+    "challenge_reused": _("This check was already used. Start a new one."),
+    "challenge_replayed": _("These pictures were sent before. Start a new check."),
+    "challenge_unknown": _("This check does not exist. Start a new one."),
 }
 
 

@@ -13,13 +13,14 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from onboarding.models import Check
-from vendors.base import CheckKind, CheckRequest, ImageInput, ResultStatus, Subject
+from onboarding.models import Check, LivenessChallenge
+from vendors.base import ChallengeInput, CheckKind, CheckRequest, ImageInput, ResultStatus, Subject
 from vendors.exceptions import PermanentVendorError, RetryableVendorError, VendorError
 from vendors.registry import get_backend
 
 from . import audit, dispatch
 from .applicants import read_photo
+from .challenges import read_frames
 from .decisions import finalize_if_complete
 from .vendor_access import signed_photo_url
 
@@ -39,7 +40,16 @@ def build_request(check) -> CheckRequest:
         kind=CheckKind(check.kind), subject=subject, request_id=str(check.request_id),
         selfie=image_input(verification.selfie, check.vendor) if subject in (Subject.SELFIE, Subject.PAIR) else None,
         id_card=(image_input(verification.id_card, check.vendor)
-                 if subject in (Subject.ID_CARD, Subject.PAIR) else None))
+                 if subject in (Subject.ID_CARD, Subject.PAIR) else None),
+        challenge=challenge_input(verification) if check.kind == CheckKind.LIVENESS else None)
+
+
+def challenge_input(verification) -> ChallengeInput | None:
+    challenge = LivenessChallenge.objects.filter(verification=verification).first()
+    if challenge is None:
+        return None
+    prior = [r for r in challenge.reasons if r in ("challenge_expired", "challenge_replayed")]
+    return ChallengeInput(moves=list(challenge.moves), frames=read_frames(challenge), prior_reasons=prior)
 
 
 def claim(check_id, now=None) -> Check | None:

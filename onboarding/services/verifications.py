@@ -8,11 +8,12 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from onboarding.models import Check, Photo, Verification
+from onboarding.models import Check, LivenessChallenge, Photo, Verification
 from vendors.base import CheckKind, Subject
 from vendors.registry import get_backend
 
 from . import audit, dispatch, state
+from .challenges import challenge_for_selfie
 from .decisions import finalize_if_complete
 
 logger = logging.getLogger(__name__)
@@ -53,6 +54,9 @@ def submit_verification(applicant, *, selfie: Photo, id_card: Photo, id_card_bac
     with transaction.atomic():
         verification = Verification.objects.create(
             applicant=applicant, selfie=selfie, id_card=id_card, id_card_back=id_card_back, channel=channel)
+        challenge = challenge_for_selfie(applicant, selfie)
+        if challenge is not None:  # single use: one verification per challenge
+            LivenessChallenge.objects.filter(pk=challenge.pk).update(verification=verification)
         planned = []
         for kind, vendor_names in vendor_plan(vendors).items():
             if not vendor_names:
