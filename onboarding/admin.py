@@ -12,7 +12,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from onboarding.forms import ReviewDecisionForm
-from onboarding.models import Applicant, AuditEvent, Check, Decision, Verification
+from onboarding.models import Applicant, AuditEvent, Check, Decision, LivenessChallenge, Verification
 from onboarding.services.decisions import DecisionError, record_human_decision
 
 
@@ -75,6 +75,29 @@ class DecisionInline(ReadOnlyMixin, admin.TabularInline):
         return ", ".join(r.get("code", "") for r in obj.reasons)
 
 
+class LivenessChallengeInline(ReadOnlyMixin, admin.StackedInline):
+    model = LivenessChallenge
+    fk_name = "verification"
+    extra = 0
+    can_delete = False
+    verbose_name = _("active liveness challenge")
+    fields = ["moves", "status", "created_at", "submitted_at", "expires_at", "reasons", "turns", "frames_strip"]
+    readonly_fields = fields
+
+    @admin.display(description=_("head yaw per frame"))
+    def turns(self, obj):
+        m = obj.metrics or {}
+        return format_html("{} · {}: {}/{} · {}: {}", ", ".join("-" if y is None else f"{y:+.2f}" for y in m.get("yaw", [])),
+                           _("turns seen"), m.get("moves_seen", 0), len(obj.moves), _("largest face distance"),
+                           m.get("max_pairwise_distance", "-"))
+
+    @admin.display(description=_("frames"))
+    def frames_strip(self, obj):
+        return format_html('<div class="kyc-frames">{}</div>', format_html_join(
+            "", '<a href="{0}" target="_blank" rel="noopener"><img src="{0}" alt="{1}"></a>',
+            ((reverse("onboarding:challenge_frame", args=[obj.pk, i]), f"frame {i}") for i in range(obj.frame_count))))
+
+
 class LatestOutcomeFilter(admin.SimpleListFilter):
     title = _("decision")
     parameter_name = "decision"
@@ -124,7 +147,7 @@ class VerificationAdmin(admin.ModelAdmin):
         (_("Timing"), {"fields": ["submitted_at", "processing_started_at", "decided_at"]}),
         (_("Audit trail"), {"fields": ["audit_trail"], "classes": ["collapse"]}),
     ]
-    inlines = [CheckInline, DecisionInline]
+    inlines = [CheckInline, LivenessChallengeInline, DecisionInline]
     actions = ["approve_selected", "reject_selected"]
     change_form_template = "admin/onboarding/verification/change_form.html"
 

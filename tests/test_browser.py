@@ -102,3 +102,39 @@ def test_happy_path_with_camera_selfie_and_uploaded_id_card(chromium, live_serve
         # or PostgreSQL refuses to drop the test database at the end of the run.
         connections.close_all()
     context.close()
+
+
+def test_a_still_photo_fails_the_liveness_challenge_and_the_applicant_can_retry(chromium, live_server):
+    """The fake camera plays a clip made from one still photo: a printed or on-screen face."""
+    from onboarding.models import LivenessChallenge
+
+    context = chromium.new_context(locale="en-US", viewport={"width": 480, "height": 1000})
+    page = context.new_page()
+    page.goto(live_server.url + "/")
+    page.get_by_label("I have read the notice").check()
+    page.get_by_role("button", name="Agree and start").click()
+    page.wait_for_url("**/verify/selfie/")
+    page.wait_for_selector("[data-challenge]:not([hidden])", timeout=15000)
+    page.get_by_role("button", name="Start the liveness check").click()
+    page.wait_for_selector("[data-challenge-instruction]:has-text('Turn your head')", timeout=5000)
+    shot(page, "7-challenge-running")
+    result = page.locator("[data-challenge-result]")
+    result.get_by_text("did not pass").wait_for(timeout=30000)
+    shot(page, "8-challenge-failed")
+    text = result.inner_text()
+    assert "did not change" in text or "did not see your head turn" in text, text
+    retry = page.get_by_role("button", name="Try again")
+    assert retry.is_visible()
+    retry.click()
+    page.wait_for_function("document.querySelectorAll('[data-challenge-result] li').length === 0", timeout=5000)
+    result.get_by_text("did not pass").wait_for(timeout=30000)
+    try:
+        statuses = list(LivenessChallenge.objects.order_by("created_at").values_list("status", flat=True))
+    finally:
+        connections.close_all()
+    assert statuses == ["failed", "failed"]
+    # The applicant is not stuck: taking a plain photo still works.
+    page.get_by_role("button", name="Take photo").click()
+    page.get_by_role("button", name="Continue").click()
+    page.wait_for_url("**/verify/id-card/")
+    context.close()

@@ -129,6 +129,15 @@ def test_active_liveness_and_compare_approve_without_a_human():
     assert live.vendor == "local" and live.passed and live.score == 100 and live.details["moves_seen"] >= 2
     challenge.refresh_from_db()
     assert challenge.verification == v
+    from django.test import Client
+    from django.contrib.auth import get_user_model
+    staff = get_user_model().objects.create_superuser("root", password="x")
+    browser = Client()
+    browser.force_login(staff)
+    page = browser.get(reverse("admin:onboarding_verification_change", args=[v.pk])).content.decode()
+    assert "active liveness challenge" in page.lower()
+    assert reverse("onboarding:challenge_frame", args=[challenge.pk, 0]) in page
+    assert browser.get(reverse("onboarding:challenge_frame", args=[challenge.pk, 0])).status_code == 200
     # Single use: a second verification with the same selfie gets no challenge.
     again = submit_verification(applicant, selfie=challenge.selfie, id_card=card)
     again.refresh_from_db()
