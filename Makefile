@@ -32,8 +32,8 @@ run: export BAIDU_BASE_URL ?= http://127.0.0.1:8001
 run: export LINKFACE_BASE_URL ?= http://127.0.0.1:8001
 run: export TENCENT_LEGACY_BASE_URL ?= http://127.0.0.1:8001
 run: export TENCENT_API_ENDPOINT ?= http://127.0.0.1:8001
-# The demo sends liveness to sandbox vendors (the local engine has none yet) and compares locally.
-run: export KYC_LIVENESS_VENDORS ?= acedata,tencent
+# The demo's liveness: the local challenge when the applicant did it, else AceData through the sandbox.
+run: export KYC_LIVENESS_VENDORS ?= local,acedata
 run: $(STAMP)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py kyc_demo_setup --base-url http://$${KYC_HOST:-127.0.0.1}:$${KYC_PORT:-8000}

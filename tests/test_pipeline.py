@@ -12,7 +12,7 @@ from onboarding.services.verifications import resume_stalled, start_processing
 from onboarding.tasks import run_check
 from tests.factories import submitted_verification
 from vendors import registry
-from vendors.base import CheckKind, VendorBackend
+from vendors.base import CheckKind, CheckResult, Threshold, VendorBackend
 from vendors.exceptions import ConfigurationError, RetryableVendorError
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -184,3 +184,27 @@ def test_audit_trail_is_append_only():
         AuditEvent.objects.all().update(action="tampered")
     with pytest.raises(PermissionError):
         AuditEvent.objects.all().delete()
+
+
+class LivenessByRule(VendorBackend):
+    """A liveness vendor that always answers live (stands in for a vendor after local says not applicable)."""
+
+    name = "rule"
+    kinds = frozenset({CheckKind.LIVENESS})
+    default_thresholds = {CheckKind.LIVENESS: Threshold(40.0, "test rule")}
+
+    def check_liveness(self, request):
+        return self.judge(CheckResult(vendor=self.name, kind=CheckKind.LIVENESS, score=90.0))
+
+
+def test_not_applicable_hands_over_to_the_next_vendor(extra_vendors, settings, monkeypatch):
+    """Local liveness has no challenge here, so the next liveness vendor is asked."""
+    monkeypatch.setitem(registry.BACKENDS, "rule", "tests.test_pipeline.LivenessByRule")
+    settings.KYC_CHECK_VENDORS = {**settings.KYC_CHECK_VENDORS, "liveness": ["local", "rule"]}
+    v = submitted_verification()
+    v.refresh_from_db()
+    local, rule = v.checks.filter(kind="liveness").order_by("created_at")
+    assert local.status == Check.Status.NOT_APPLICABLE and rule.vendor == "rule" and rule.passed
+    assert v.status == Verification.Status.APPROVED
+    assert AuditEvent.objects.filter(verification_id=v.pk, action="check_fallback",
+                                     data__because="not_applicable").exists()

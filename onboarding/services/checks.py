@@ -92,9 +92,23 @@ def execute_check(check_id):
     finalize_if_complete(check.verification_id)
 
 
+def _fall_back(check) -> Check | None:
+    """Start the next configured vendor for this check's kind, after commit. Call with the row locked."""
+    if not check.fallback_vendors:
+        return None
+    nxt, _ = Check.objects.get_or_create(
+        verification=check.verification, kind=check.kind, subject=check.subject,
+        vendor=check.fallback_vendors[0], defaults={"fallback_vendors": check.fallback_vendors[1:]})
+    audit.record("check_fallback", actor=audit.Actor.system(), verification=check.verification,
+                 kind=check.kind, subject=check.subject, from_vendor=check.vendor, to_vendor=nxt.vendor,
+                 because=check.status)
+    dispatch.run_checks_after_commit([nxt.pk])
+    return nxt
+
+
 def _store_result(check, result):
     with transaction.atomic():
-        locked = Check.objects.select_for_update().get(pk=check.pk)
+        locked = Check.objects.select_for_update().select_related("verification").get(pk=check.pk)
         if locked.is_final:  # a worker that took over an expired lease finished first
             return
         locked.status = (Check.Status.NOT_APPLICABLE if result.status == ResultStatus.NOT_APPLICABLE
@@ -118,6 +132,9 @@ def _store_result(check, result):
                      verification=check.verification, check_id=str(check.pk), kind=check.kind,
                      subject=check.subject, vendor=check.vendor, status=locked.status, score=result.score,
                      threshold=result.threshold, passed=result.passed, attempt=locked.attempt_count)
+        if locked.status == Check.Status.NOT_APPLICABLE:
+            # This vendor cannot judge this case (no challenge, no SDK file): the next one may.
+            _fall_back(locked)
 
 
 def _error_fields(check, exc: VendorError):
@@ -144,7 +161,6 @@ def _release_after_retryable_error(check, exc):
 
 def fail_check(check_id, exc: VendorError):
     """Final failure of this vendor: fall back to the next configured vendor, or let the policy decide."""
-    next_ids = []
     with transaction.atomic():
         check = Check.objects.select_for_update().select_related("verification").get(pk=check_id)
         if check.is_final:
@@ -157,13 +173,6 @@ def fail_check(check_id, exc: VendorError):
                      verification=check.verification, check_id=str(check.pk), kind=check.kind,
                      subject=check.subject, vendor=check.vendor, category=exc.category, code=exc.code)
         # Another vendor cannot fix the applicant's photo; it can stand in for a vendor that is down.
-        if exc.category != "bad_input" and check.fallback_vendors:
-            nxt, _ = Check.objects.get_or_create(
-                verification=check.verification, kind=check.kind, subject=check.subject,
-                vendor=check.fallback_vendors[0], defaults={"fallback_vendors": check.fallback_vendors[1:]})
-            audit.record("check_fallback", actor=audit.Actor.system(), verification=check.verification,
-                         kind=check.kind, subject=check.subject, from_vendor=check.vendor, to_vendor=nxt.vendor)
-            next_ids.append(nxt.pk)
-            dispatch.run_checks_after_commit(next_ids)
-    if not next_ids:
+        nxt = _fall_back(check) if exc.category != "bad_input" else None
+    if nxt is None:
         finalize_if_complete(check.verification_id)
