@@ -14,6 +14,7 @@ from .base import CheckKind, CheckRequest, CheckResult, Reason, ResultStatus, Su
 from .engine import DLIB_SAME_PERSON_DISTANCE, decode_rgb, get_engine, sharpness, similarity_from_distance, to_gray
 from .exceptions import BadInputError
 from .liveness import verify_burst
+from .pad import heuristics
 from .messages import APPLICANT_MESSAGES as MESSAGES
 
 # Quality limits, measured on the fixture photos (tests/fixtures/faces): sharp faces
@@ -71,14 +72,24 @@ class LocalEngineBackend(VendorBackend):
                 reasons.append(reason("too_dark"))
             elif details["face_brightness"] > BRIGHT_ABOVE:
                 reasons.append(reason("too_bright"))
+        notes = []
+        if request.subject == Subject.SELFIE:
+            pad = heuristics(rgb, faces[0] if faces else None)
+            details["presentation_attack_heuristics"] = pad
+            if pad["flags"]:
+                details["heuristic_flags"] = ", ".join(pad["flags"])
+                notes.append(Reason("pad_heuristic_flag", _("Heuristics suggest a photo of a screen or a print "
+                                                            "(%(flags)s); a reviewer should look.")
+                                    % {"flags": ", ".join(pad["flags"])}))
         if request.subject == Subject.ID_CARD:
             details["card_sharpness"] = round(sharpness(gray), 1)
             if details["card_sharpness"] < MIN_CARD_SHARPNESS:
                 reasons.append(reason("blurry"))
         details["limits"] = {"min_face_side": MIN_FACE_SIDE, "min_face_sharpness": MIN_FACE_SHARPNESS,
                              "min_card_sharpness": MIN_CARD_SHARPNESS, "brightness": [DARK_BELOW, BRIGHT_ABOVE]}
+        # Heuristic flags do not fail quality (the photo is usable); the policy sends them to review.
         return CheckResult(
-            vendor=self.name, kind=CheckKind.QUALITY, passed=not reasons, details=details, reasons=reasons,
+            vendor=self.name, kind=CheckKind.QUALITY, passed=not reasons, details=details, reasons=reasons + notes,
             raw_response=details, latency_ms=_ms(started))
 
     def check_liveness(self, request: CheckRequest) -> CheckResult:

@@ -32,6 +32,7 @@ REASON_MESSAGES = {
     "compare_not_checked": _("The face match could not be checked automatically."),
     "quality_not_checked": _("Photo quality could not be checked automatically."),
     "check_error": _("A check could not be completed."),
+    "presentation_attack_suspected": _("Heuristics suggest a photo of a screen or a print."),
     "no_verdict": _("A check returned no verdict."),
 }
 
@@ -82,7 +83,8 @@ def evaluate(checks) -> Evaluation:
             if liveness_codes:
                 reject += [_reason(code, check) for code in liveness_codes]
             elif check.kind == CheckKind.QUALITY:
-                reject += [_reason(r["code"], check, fixable=True, message=r["message"]) for r in check.reasons] or [
+                reject += [_reason(r["code"], check, fixable=True, message=r["message"]) for r in check.reasons
+                           if r["code"] != "pad_heuristic_flag"] or [
                     _reason("bad_image", check, fixable=True)]
             elif check.kind == CheckKind.COMPARE:
                 margin = settings.KYC_COMPARE_REVIEW_MARGIN
@@ -94,6 +96,8 @@ def evaluate(checks) -> Evaluation:
                 reject.append(_reason("liveness_failed", check))
         elif check.passed is None:
             review.append(_reason("no_verdict", check))
+        elif any(r.get("code") == "pad_heuristic_flag" for r in check.reasons):
+            review.append(_reason("presentation_attack_suspected", check))
     ran = {c.kind for c in checks}
     for kind in REQUIRED_KINDS:
         if kind.value not in ran:

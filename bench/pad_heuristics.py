@@ -1,0 +1,63 @@
+"""Measure the passive presentation-attack heuristics (vendors/pad.py).
+
+Genuine photos are the photos in DIR; attacks are made from them by simulate_screen_recapture
+and simulate_halftone_print. Prints a table and writes JSON. Synthetic attacks only: these rates
+say the heuristics react to the cues they look for, not how they fare against real attackers.
+
+    python bench/pad_heuristics.py ../shared/faces [--json bench/results/pad_heuristics.json]
+"""
+import argparse
+import io
+import json
+import os
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kyc.settings")
+os.environ.setdefault("DJANGO_DEBUG", "true")
+
+import numpy as np  # noqa: E402
+from PIL import Image  # noqa: E402
+
+
+def main():
+    import django
+
+    django.setup()
+    from vendors.engine import get_engine
+    from vendors.pad import heuristics, simulate_halftone_print, simulate_screen_recapture
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("directory", type=Path)
+    parser.add_argument("--json", type=Path, default=Path("bench/results/pad_heuristics.json"))
+    args = parser.parse_args()
+    makers = {"genuine": lambda im: im, "screen recapture": simulate_screen_recapture,
+              "halftone print": simulate_halftone_print}
+    rows = {name: [] for name in makers}
+    for path in sorted(args.directory.glob("*.jpg")):
+        photo = Image.open(path).convert("RGB")
+        photo.thumbnail((1280, 1280))
+        for name, make in makers.items():
+            buf = io.BytesIO()
+            make(photo).save(buf, "JPEG", quality=90)
+            rgb = np.asarray(Image.open(io.BytesIO(buf.getvalue())).convert("RGB"))
+            faces = get_engine().faces(rgb, embeddings=False)
+            result = heuristics(rgb, faces[0] if faces else None)
+            rows[name].append({"photo": path.name, **result})
+    summary = {}
+    print(f"{'set':18} {'photos':>6} {'screen_bezel':>13} {'periodic_pattern':>17} {'any flag':>9}")
+    for name, results in rows.items():
+        n = len(results)
+        rate = {flag: sum(flag in r["flags"] for r in results) / n for flag in ("screen_bezel", "periodic_pattern")}
+        rate["any"] = sum(bool(r["flags"]) for r in results) / n
+        summary[name] = {"photos": n, "flag_rates": rate}
+        print(f"{name:18} {n:6} {rate['screen_bezel']:13.2f} {rate['periodic_pattern']:17.2f} {rate['any']:9.2f}")
+    print("genuine row = false-alarm rates; attack rows = detection rates (synthetic attacks)")
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps({"summary": summary, "photos": rows}, indent=2))
+    print(f"wrote {args.json}")
+
+
+if __name__ == "__main__":
+    main()
