@@ -41,9 +41,10 @@
       return;
     }
     // Phases: look at the camera, each turn in order, back to the camera.
-    const phases = [{ text: challenge.look_at_camera, ms: 900 }]
-      .concat(challenge.instructions.map((text) => ({ text, ms: 1400 })))
-      .concat([{ text: challenge.look_at_camera, ms: 700 }]);
+    // About 3 s for two turns, 4 s for three (the burst must stay within 2-4 s).
+    const phases = [{ text: challenge.look_at_camera, ms: 600 }]
+      .concat(challenge.instructions.map((text) => ({ text, ms: 1000 })))
+      .concat([{ text: challenge.look_at_camera, ms: 400 }]);
     const total = phases.reduce((s, p) => s + p.ms, 0);
     const interval = total / FRAMES;
     const frames = [];
@@ -55,7 +56,7 @@
       phaseEnd += phase.ms;
       while (performance.now() - started < phaseEnd) {
         if (frames.length < FRAMES) frames.push(await grab(640));
-        if (!selfie && performance.now() - started > 400) selfie = await grab(1280);
+        if (!selfie && performance.now() - started > 300) selfie = await grab(1280);
         await sleep(interval);
       }
     }
