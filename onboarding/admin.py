@@ -12,7 +12,10 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from onboarding.forms import ReviewDecisionForm
-from onboarding.models import Applicant, AuditEvent, Check, Decision, LivenessChallenge, Verification
+from onboarding.models import (
+    ApiClient, ApiKey, Applicant, AuditEvent, Check, Decision, LivenessChallenge, Verification,
+)
+from onboarding.services import api_keys
 from onboarding.services.decisions import DecisionError, record_human_decision
 
 
@@ -320,3 +323,50 @@ class AuditEventAdmin(ReadOnlyMixin, admin.ModelAdmin):
     search_fields = ["=verification_id", "=applicant_id", "actor"]
     readonly_fields = [f.name for f in AuditEvent._meta.fields]
     actions = None
+
+
+class ApiKeyInline(admin.TabularInline):
+    model = ApiKey
+    extra = 0
+    can_delete = False
+    fields = ["name", "prefix", "created_at", "last_used_at", "revoked_at"]
+    readonly_fields = fields
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False  # keys are created from the API key page, where the key is shown once
+
+
+@admin.register(ApiClient)
+class ApiClientAdmin(admin.ModelAdmin):
+    list_display = ["name", "scopes", "is_active", "created_at"]
+    inlines = [ApiKeyInline]
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "client", "name", "created_at", "last_used_at", "revoked_at"]
+    list_filter = ["client", ("revoked_at", admin.EmptyFieldListFilter)]
+    fields = ["client", "name", "prefix", "created_at", "last_used_at", "revoked_at"]
+    readonly_fields = ["prefix", "created_at", "last_used_at", "revoked_at"]
+    actions = ["revoke"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.readonly_fields + (["client"] if obj else [])
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return super().save_model(request, obj, form, change)
+        raw = api_keys.issue(obj)
+        self.message_user(request, format_html(
+            "{}<br><code>{}</code>", _("API key created. Copy it now: it is stored hashed and will not be "
+                                       "shown again."), raw), messages.WARNING)
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # revoke instead, so the audit trail still names the key
+
+    @admin.action(description=_("Revoke selected keys"))
+    def revoke(self, request, queryset):
+        for key in queryset:
+            api_keys.revoke(key)
+        self.message_user(request, _("Keys revoked."), messages.SUCCESS)

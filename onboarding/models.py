@@ -21,6 +21,9 @@ def photo_path(instance, filename):
 class Applicant(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     external_ref = models.CharField(_("external reference"), max_length=200, blank=True, db_index=True)
+    # The integrating client that created this applicant through the API (none for the web flow).
+    client = models.ForeignKey("ApiClient", on_delete=models.PROTECT, null=True, blank=True,
+                               related_name="applicants")
     language = models.CharField(max_length=16, blank=True)
     consent_given_at = models.DateTimeField(_("consent given at"), null=True, blank=True)
     consent_version = models.CharField(_("consent text version"), max_length=64, blank=True)
@@ -82,6 +85,8 @@ class Verification(models.Model):
     selfie = models.ForeignKey(Photo, on_delete=models.PROTECT, related_name="+")
     id_card = models.ForeignKey(Photo, on_delete=models.PROTECT, related_name="+")
     id_card_back = models.ForeignKey(Photo, on_delete=models.PROTECT, related_name="+", null=True, blank=True)
+    liveness_data = models.ForeignKey("LivenessDataFile", on_delete=models.PROTECT, related_name="+", null=True,
+                                      blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.SUBMITTED, editable=False)
     channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.WEB)
     submitted_at = models.DateTimeField(auto_now_add=True)
@@ -276,3 +281,75 @@ class LivenessChallenge(models.Model):
 
     def __str__(self):
         return f"{' → '.join(self.moves)} ({self.get_status_display()})"
+
+
+class ApiClient(models.Model):
+    """A business system that integrates through the REST API; it sees only its own applicants."""
+
+    class Scope(models.TextChoices):
+        READ = "verifications:read", _("Read verifications")
+        WRITE = "verifications:write", _("Create applicants and verifications")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(max_length=100, unique=True)
+    scopes = models.JSONField(default=list, help_text=_("verifications:read, verifications:write"))
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("API client")
+        verbose_name_plural = _("API clients")
+
+    def __str__(self):
+        return self.name
+
+
+class ApiKey(models.Model):
+    """Only a hash of the key is kept; the key itself is shown once, when it is created."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    client = models.ForeignKey(ApiClient, on_delete=models.CASCADE, related_name="keys")
+    name = models.CharField(max_length=100, blank=True)
+    prefix = models.CharField(max_length=16, unique=True, editable=False)
+    hashed = models.CharField(max_length=64, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("API key")
+        verbose_name_plural = _("API keys")
+
+    def __str__(self):
+        return f"kyc_{self.prefix}_… ({self.client})"
+
+
+class LivenessDataFile(models.Model):
+    """The encrypted liveness file written by a vendor's mobile SDK (LinkFace), stored as received."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    applicant = models.ForeignKey(Applicant, on_delete=models.CASCADE, related_name="liveness_files")
+    vendor = models.CharField(max_length=32, default="linkface")
+    file = models.FileField(storage=private_storage, upload_to=photo_path, max_length=255)
+    sha256 = models.CharField(max_length=64)
+    size = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("SDK liveness file")
+        verbose_name_plural = _("SDK liveness files")
+
+
+class IdempotencyRecord(models.Model):
+    """One Idempotency-Key of one client: the same key with the same body gives the same verification."""
+
+    client = models.ForeignKey(ApiClient, on_delete=models.CASCADE)
+    key = models.CharField(max_length=255)
+    request_hash = models.CharField(max_length=64)
+    verification = models.ForeignKey(Verification, on_delete=models.CASCADE)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["client", "key"], name="one_idempotency_key_per_client")]

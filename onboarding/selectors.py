@@ -1,5 +1,7 @@
 """Reads: what pages, the admin and the CLI show about verifications."""
-from onboarding.models import Check, Photo, Verification
+from django.db.models import OuterRef, Subquery
+
+from onboarding.models import Check, Decision, Photo, Verification
 from onboarding.services.policy import reason_text
 
 
@@ -72,3 +74,34 @@ def applicant_status(verification: Verification) -> dict:
 
 def photo_for_applicant(applicant_id, photo_id):
     return Photo.objects.filter(pk=photo_id, applicant_id=applicant_id).first()
+
+
+def api_verification(verification: Verification) -> dict:
+    """The API's view of a verification (see onboarding.api.serializers.VerificationSerializer)."""
+    summary = verification_summary(verification)
+    levels = sorted(c.risk_level for c in verification.checks.all() if c.risk_level)
+    applicant = verification.applicant
+    summary.update(
+        applicant={"id": str(applicant.id), "external_ref": applicant.external_ref,
+                   "created_at": applicant.created_at.isoformat()},
+        risk_level=levels[0] if levels else None,  # "1" is the highest risk
+        channel=verification.channel)
+    return summary
+
+
+def client_verifications(client, *, status=None, decision=None, external_ref=None, submitted_after=None,
+                         submitted_before=None):
+    latest = Decision.objects.filter(verification=OuterRef("pk")).order_by("-created_at", "-id").values("outcome")[:1]
+    qs = (Verification.objects.filter(applicant__client=client).select_related("applicant")
+          .prefetch_related("checks", "decisions").annotate(latest_outcome=Subquery(latest)))
+    if status:
+        qs = qs.filter(status=status)
+    if decision:
+        qs = qs.filter(latest_outcome=decision)
+    if external_ref:
+        qs = qs.filter(applicant__external_ref=external_ref)
+    if submitted_after:
+        qs = qs.filter(submitted_at__gte=submitted_after)
+    if submitted_before:
+        qs = qs.filter(submitted_at__lt=submitted_before)
+    return qs

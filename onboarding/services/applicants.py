@@ -3,17 +3,21 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
-from onboarding.models import Applicant, Photo
+import hashlib
+
+from django.conf import settings
+
+from onboarding.models import Applicant, LivenessDataFile, Photo
 
 from . import audit
 from .images import NormalizedImage, normalize_image
 
 
-def create_applicant(*, consent_version, language="", external_ref="", actor=None):
+def create_applicant(*, consent_version, language="", external_ref="", actor=None, client=None):
     """An applicant exists once they have consented; consent time and text version are kept."""
     with transaction.atomic():
         applicant = Applicant.objects.create(
-            external_ref=external_ref, language=language,
+            external_ref=external_ref, language=language, client=client,
             consent_given_at=timezone.now(), consent_version=consent_version)
         audit.record("consent_given", actor=actor or audit.Actor.applicant(applicant),
                      applicant_id=applicant.pk, consent_version=consent_version, language=language)
@@ -48,3 +52,29 @@ def add_photo(applicant, kind, uploaded, *, actor=None) -> Photo:
 def read_photo(photo) -> bytes:
     with photo.file.open("rb") as f:
         return f.read()
+
+
+class LivenessDataRejected(Exception):
+    def __init__(self, code, message):
+        super().__init__(message)
+        self.code, self.message = code, message
+
+
+def add_liveness_data(applicant, data: bytes, *, vendor="linkface", actor=None) -> LivenessDataFile:
+    """Store a vendor SDK's liveness file as received: it is encrypted, only the vendor can read it."""
+    if not data:
+        raise LivenessDataRejected("empty_file", "the liveness data file is empty")
+    if len(data) > settings.KYC_MAX_UPLOAD_BYTES:
+        raise LivenessDataRejected("file_too_large", "the liveness data file is over the size limit")
+    item = LivenessDataFile(applicant=applicant, vendor=vendor, sha256=hashlib.sha256(data).hexdigest(), size=len(data))
+    item.file.save("liveness.bin", ContentFile(data), save=False)
+    try:
+        with transaction.atomic():
+            item.save()
+            audit.record("liveness_data_uploaded", actor=actor or audit.Actor.applicant(applicant),
+                         applicant_id=applicant.pk, file_id=str(item.pk), vendor=vendor, sha256=item.sha256,
+                         size=item.size)
+    except Exception:
+        item.file.storage.delete(item.file.name)
+        raise
+    return item

@@ -19,6 +19,10 @@ class Actor:
         return cls(AuditEvent.ActorType.APPLICANT, f"applicant:{applicant.pk}")
 
     @classmethod
+    def api(cls, client):
+        return cls(AuditEvent.ActorType.API, f"api:{client.name}")
+
+    @classmethod
     def staff(cls, user):
         return cls(AuditEvent.ActorType.STAFF, user=user)
 

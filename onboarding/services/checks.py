@@ -41,7 +41,13 @@ def build_request(check) -> CheckRequest:
         selfie=image_input(verification.selfie, check.vendor) if subject in (Subject.SELFIE, Subject.PAIR) else None,
         id_card=(image_input(verification.id_card, check.vendor)
                  if subject in (Subject.ID_CARD, Subject.PAIR) else None),
-        challenge=challenge_input(verification) if check.kind == CheckKind.LIVENESS else None)
+        challenge=challenge_input(verification) if check.kind == CheckKind.LIVENESS else None,
+        liveness_data=_read_file(verification.liveness_data) if verification.liveness_data_id else None)
+
+
+def _read_file(item) -> bytes:
+    with item.file.open("rb") as f:
+        return f.read()
 
 
 def challenge_input(verification) -> ChallengeInput | None:
@@ -65,7 +71,8 @@ def claim(check_id, now=None) -> Check | None:
         check.claimed_at = now
         check.attempt_count += 1
         check.save(update_fields=["status", "claimed_at", "attempt_count"])
-    return Check.objects.select_related("verification__selfie", "verification__id_card").get(pk=check_id)
+    return Check.objects.select_related("verification__selfie", "verification__id_card",
+                                        "verification__liveness_data").get(pk=check_id)
 
 
 def execute_check(check_id):

@@ -45,15 +45,19 @@ def vendor_plan(vendors_override=None) -> dict[CheckKind, list[str]]:
 
 
 def submit_verification(applicant, *, selfie: Photo, id_card: Photo, id_card_back: Photo | None = None,
-                        channel=Verification.Channel.WEB, actor=None, vendors=None) -> Verification:
+                        liveness_data=None, channel=Verification.Channel.WEB, actor=None, vendors=None,
+                        before_commit=None) -> Verification:
     """Create the verification and its planned checks; processing starts after commit."""
     for photo, kind in ((selfie, Photo.Kind.SELFIE), (id_card, Photo.Kind.ID_CARD)):
         if photo is None or photo.applicant_id != applicant.pk or photo.kind != kind:
             raise SubmissionError(f"a {kind} photo of this applicant is required")
+    if liveness_data is not None and liveness_data.applicant_id != applicant.pk:
+        raise SubmissionError("the liveness data file belongs to another applicant")
     actor = actor or audit.Actor.applicant(applicant)
     with transaction.atomic():
         verification = Verification.objects.create(
-            applicant=applicant, selfie=selfie, id_card=id_card, id_card_back=id_card_back, channel=channel)
+            applicant=applicant, selfie=selfie, id_card=id_card, id_card_back=id_card_back,
+            liveness_data=liveness_data, channel=channel)
         challenge = challenge_for_selfie(applicant, selfie)
         if challenge is not None:  # single use: one verification per challenge
             LivenessChallenge.objects.filter(pk=challenge.pk).update(verification=verification)
@@ -68,6 +72,8 @@ def submit_verification(applicant, *, selfie: Photo, id_card: Photo, id_card_bac
         audit.record("verification_submitted", actor=actor, verification=verification,
                      to_status=verification.status, channel=channel,
                      checks=[f"{c.kind}/{c.subject}:{c.vendor}" for c in planned])
+        if before_commit is not None:  # e.g. record the Idempotency-Key in the same transaction
+            before_commit(verification)
         dispatch.process_verification_after_commit(verification.pk)
     return verification
 

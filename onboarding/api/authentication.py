@@ -1,0 +1,61 @@
+"""API key authentication: `Authorization: Bearer kyc_<prefix>_<secret>`."""
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from rest_framework import authentication, exceptions, permissions
+
+from onboarding.services import api_keys
+
+
+class ClientPrincipal:
+    """What request.user is for an API call: the integrating client, never a staff user."""
+
+    is_authenticated = True
+    is_active = True
+    is_staff = False
+
+    def __init__(self, client):
+        self.client = client
+        self.pk = client.pk
+
+    def __str__(self):
+        return f"api:{self.client.name}"
+
+
+class ApiKeyAuthentication(authentication.BaseAuthentication):
+    keyword = "Bearer"
+
+    def authenticate(self, request):
+        header = authentication.get_authorization_header(request).decode("latin-1")
+        if not header:
+            return None
+        scheme, _, raw = header.partition(" ")
+        if scheme.lower() not in ("bearer", "token") or not raw.strip():
+            raise exceptions.AuthenticationFailed("Use 'Authorization: Bearer <api key>'.", code="invalid_api_key")
+        key = api_keys.authenticate(raw.strip())
+        if key is None:
+            raise exceptions.AuthenticationFailed("The API key is invalid or revoked.", code="invalid_api_key")
+        return ClientPrincipal(key.client), key
+
+    def authenticate_header(self, request):
+        return self.keyword  # makes unauthenticated requests 401, not 403
+
+
+class HasScope(permissions.BasePermission):
+    """Reads need verifications:read, writes verifications:write."""
+
+    message = "This API key's client does not have the scope for this request."
+
+    def has_permission(self, request, view):
+        principal = request.user
+        if not isinstance(principal, ClientPrincipal):
+            return False
+        needed = "verifications:read" if request.method in permissions.SAFE_METHODS else "verifications:write"
+        return needed in principal.client.scopes
+
+
+class ApiKeyScheme(OpenApiAuthenticationExtension):
+    target_class = "onboarding.api.authentication.ApiKeyAuthentication"
+    name = "apiKey"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "http", "scheme": "bearer", "bearerFormat": "kyc_<prefix>_<secret>",
+                "description": "An API key created in the admin (API clients → API keys)."}

@@ -1,0 +1,109 @@
+"""Request and response shapes of the REST API (also what the OpenAPI schema documents)."""
+from rest_framework import serializers
+
+from onboarding.models import Photo, Verification
+
+
+class ApplicantCreateSerializer(serializers.Serializer):
+    external_ref = serializers.CharField(max_length=200, required=False, allow_blank=True,
+                                         help_text="Your own reference for this person.")
+
+
+class ApplicantSerializer(serializers.Serializer):
+    id = serializers.UUIDField(read_only=True)
+    external_ref = serializers.CharField(read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+
+
+class PhotoUploadSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=Photo.Kind.choices)
+    file = serializers.FileField(help_text="JPEG, PNG or WebP; validated by decoding, EXIF orientation applied.")
+
+
+class PhotoSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    kind = serializers.CharField()
+    sha256 = serializers.CharField()
+    width = serializers.IntegerField()
+    height = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+
+
+class LivenessDataUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="The liveness_data file written by LinkFace's mobile SDK.")
+    vendor = serializers.ChoiceField(choices=[("linkface", "linkface")], default="linkface")
+
+
+class LivenessDataSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    vendor = serializers.CharField()
+    sha256 = serializers.CharField()
+    size = serializers.IntegerField()
+
+
+class VerificationSubmitSerializer(serializers.Serializer):
+    selfie = serializers.UUIDField(help_text="id of a selfie photo of this applicant")
+    id_card = serializers.UUIDField(help_text="id of an ID card photo of this applicant")
+    id_card_back = serializers.UUIDField(required=False)
+    liveness_data = serializers.UUIDField(required=False, help_text="id of an SDK liveness file of this applicant")
+
+
+class VerificationShortcutSerializer(serializers.Serializer):
+    selfie = serializers.FileField()
+    id_card = serializers.FileField()
+    liveness_data = serializers.FileField(required=False, help_text="LinkFace mobile SDK liveness file")
+    external_ref = serializers.CharField(max_length=200, required=False, allow_blank=True)
+
+
+class CreatedSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    status = serializers.ChoiceField(choices=Verification.Status.choices)
+
+
+class ReasonSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+    fixable = serializers.BooleanField(required=False)
+    kind = serializers.CharField(required=False)
+    vendor = serializers.CharField(required=False)
+
+
+class CheckErrorSerializer(serializers.Serializer):
+    category = serializers.CharField()
+    code = serializers.CharField()
+    message = serializers.CharField()
+
+
+class CheckSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    vendor = serializers.CharField()
+    kind = serializers.CharField()
+    subject = serializers.CharField()
+    status = serializers.CharField()
+    score = serializers.FloatField(allow_null=True)
+    score_scale = serializers.CharField()
+    threshold = serializers.FloatField(allow_null=True)
+    threshold_source = serializers.CharField()
+    passed = serializers.BooleanField(allow_null=True)
+    risk_level = serializers.CharField(allow_null=True)
+    attempts = serializers.IntegerField()
+    latency_ms = serializers.IntegerField(allow_null=True)
+    request_id = serializers.UUIDField()
+    vendor_request_id = serializers.CharField(allow_null=True)
+    error = CheckErrorSerializer(allow_null=True)
+    reasons = ReasonSerializer(many=True)
+
+
+class VerificationSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    applicant = ApplicantSerializer()
+    status = serializers.ChoiceField(choices=Verification.Status.choices)
+    decision = serializers.ChoiceField(choices=["approve", "reject", "review"], allow_null=True)
+    decision_source = serializers.CharField(allow_null=True)
+    policy_version = serializers.CharField(allow_null=True)
+    reasons = ReasonSerializer(many=True)
+    risk_level = serializers.CharField(allow_null=True, help_text='Highest vendor risk level, "1" high … "4" normal')
+    channel = serializers.CharField()
+    submitted_at = serializers.DateTimeField()
+    decided_at = serializers.DateTimeField(allow_null=True)
+    checks = CheckSerializer(many=True)

@@ -1,0 +1,256 @@
+"""REST API v1. Thin: parse, call services, shape with selectors. Each client sees only its own data."""
+from django.conf import settings
+from django.db import transaction
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import status as http
+from rest_framework.pagination import CursorPagination
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from onboarding import selectors
+from onboarding.models import Applicant, LivenessDataFile, Photo, Verification
+from onboarding.services import audit, idempotency
+from onboarding.services.applicants import LivenessDataRejected, add_liveness_data, add_photo, create_applicant
+from onboarding.services.images import ImageRejected, normalize_image, read_upload
+from onboarding.services.verifications import submit_verification
+
+from .authentication import ApiKeyAuthentication, HasScope
+from .errors import ApiProblem
+from .serializers import (
+    ApplicantCreateSerializer, ApplicantSerializer, CreatedSerializer, LivenessDataSerializer,
+    LivenessDataUploadSerializer, PhotoSerializer, PhotoUploadSerializer, VerificationSerializer,
+    VerificationShortcutSerializer, VerificationSubmitSerializer,
+)
+
+IDEMPOTENCY = OpenApiParameter("Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False,
+                               description="Same key and body: the same verification. Same key, other body: 409.")
+PROBLEM = OpenApiResponse(description="RFC 9457 problem details (application/problem+json)")
+
+
+def _actor(request):
+    return audit.Actor.api(request.user.client)
+
+
+class ApiView(APIView):
+    authentication_classes = [ApiKeyAuthentication]
+    permission_classes = [HasScope]
+
+    @property
+    def client(self):
+        return self.request.user.client
+
+    def own_applicant(self, applicant_id):
+        return get_object_or_404(Applicant, pk=applicant_id, client=self.client)
+
+
+def image_or_problem(field, uploaded, errors):
+    try:
+        return normalize_image(uploaded)
+    except ImageRejected as exc:
+        errors.append({"field": field, "code": exc.code, "detail": str(exc.message)})
+        return None
+
+
+def raise_upload_errors(errors):
+    if errors:
+        raise ApiProblem(400, "invalid_upload", "One or more files cannot be used.", errors)
+
+
+class ApplicantList(ApiView):
+    @extend_schema(request=ApplicantCreateSerializer, responses={201: ApplicantSerializer, 400: PROBLEM},
+                   summary="Create an applicant")
+    def post(self, request):
+        data = ApplicantCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        applicant = create_applicant(consent_version=f"api:{self.client.name}", client=self.client,
+                                     external_ref=data.validated_data.get("external_ref", ""), actor=_actor(request))
+        return Response(ApplicantSerializer(applicant).data, status=http.HTTP_201_CREATED)
+
+
+class ApplicantDetail(ApiView):
+    @extend_schema(responses={200: ApplicantSerializer, 404: PROBLEM}, summary="Read an applicant")
+    def get(self, request, applicant_id):
+        return Response(ApplicantSerializer(self.own_applicant(applicant_id)).data)
+
+
+class PhotoUpload(ApiView):
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(request={"multipart/form-data": PhotoUploadSerializer}, responses={201: PhotoSerializer,
+                   400: PROBLEM}, summary="Upload a photo (selfie, ID card front or back)")
+    def post(self, request, applicant_id):
+        applicant = self.own_applicant(applicant_id)
+        data = PhotoUploadSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        errors = []
+        image = image_or_problem("file", data.validated_data["file"], errors)
+        raise_upload_errors(errors)
+        photo = add_photo(applicant, data.validated_data["kind"], image, actor=_actor(request))
+        return Response(PhotoSerializer(photo).data, status=http.HTTP_201_CREATED)
+
+
+class LivenessDataUpload(ApiView):
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(request={"multipart/form-data": LivenessDataUploadSerializer},
+                   responses={201: LivenessDataSerializer, 400: PROBLEM},
+                   summary="Upload the liveness file from LinkFace's mobile SDK")
+    def post(self, request, applicant_id):
+        applicant = self.own_applicant(applicant_id)
+        data = LivenessDataUploadSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            item = add_liveness_data(applicant, data.validated_data["file"].read(settings.KYC_MAX_UPLOAD_BYTES + 1),
+                                     vendor=data.validated_data["vendor"], actor=_actor(request))
+        except LivenessDataRejected as exc:
+            raise ApiProblem(400, "invalid_upload", "The file cannot be used.",
+                             [{"field": "file", "code": exc.code, "detail": exc.message}]) from None
+        return Response(LivenessDataSerializer(item).data, status=http.HTTP_201_CREATED)
+
+
+def _idempotent_submit(request, digest, create):
+    """Run create(before_commit) once per Idempotency-Key; replay returns the same verification."""
+    client, key = request.user.client, request.headers.get("Idempotency-Key", "").strip()
+    if not key:
+        return create(None), True
+    if len(key) > 255:
+        raise ApiProblem(400, "invalid_idempotency_key", "Idempotency-Key is at most 255 characters.")
+    try:
+        earlier = idempotency.existing(client, key, digest)
+        if earlier is not None:
+            return earlier, False
+        return create(lambda v: idempotency.remember(client, key, digest, v)), True
+    except idempotency.IdempotencyConflict:
+        try:
+            earlier = idempotency.existing(client, key, digest)  # a concurrent twin with the same body won
+        except idempotency.IdempotencyConflict:
+            earlier = None
+        if earlier is None:
+            raise ApiProblem(409, "idempotency_key_reused",
+                             "This Idempotency-Key was used with a different request body.") from None
+        return earlier, False
+
+
+class ApplicantVerifications(ApiView):
+    @extend_schema(request=VerificationSubmitSerializer, parameters=[IDEMPOTENCY],
+                   responses={201: VerificationSerializer, 400: PROBLEM, 409: PROBLEM},
+                   summary="Submit a verification from uploaded photos")
+    def post(self, request, applicant_id):
+        applicant = self.own_applicant(applicant_id)
+        data = VerificationSubmitSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        digest = idempotency.request_hash({"applicant": str(applicant.pk), **{k: str(x) for k, x in v.items()}}, {})
+
+        def photo(field, kind):
+            if field not in v:
+                return None
+            found = Photo.objects.filter(pk=v[field], applicant=applicant, kind=kind).first()
+            if found is None:
+                raise ApiProblem(400, "invalid_reference", f"No {kind} photo {v[field]} for this applicant.",
+                                 [{"field": field, "code": "not_found", "detail": "no such photo of this kind"}])
+            return found
+
+        def create(before_commit):
+            liveness = None
+            if "liveness_data" in v:
+                liveness = LivenessDataFile.objects.filter(pk=v["liveness_data"], applicant=applicant).first()
+                if liveness is None:
+                    raise ApiProblem(400, "invalid_reference", "No such liveness data file for this applicant.",
+                                     [{"field": "liveness_data", "code": "not_found", "detail": "not found"}])
+            return submit_verification(
+                applicant, selfie=photo("selfie", Photo.Kind.SELFIE), id_card=photo("id_card", Photo.Kind.ID_CARD),
+                id_card_back=photo("id_card_back", Photo.Kind.ID_CARD_BACK), liveness_data=liveness,
+                channel=Verification.Channel.API, actor=_actor(request), before_commit=before_commit)
+
+        verification, created = _idempotent_submit(request, digest, create)
+        body = selectors.api_verification(selectors.verification_with_details(verification.pk))
+        return Response(body, status=http.HTTP_201_CREATED)
+
+
+class VerificationPagination(CursorPagination):
+    ordering = "-submitted_at"
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+class VerificationList(ApiView):
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+
+    @extend_schema(parameters=[
+        OpenApiParameter("status", OpenApiTypes.STR, enum=[s.value for s in Verification.Status]),
+        OpenApiParameter("decision", OpenApiTypes.STR, enum=["approve", "reject", "review"]),
+        OpenApiParameter("external_ref", OpenApiTypes.STR),
+        OpenApiParameter("submitted_after", OpenApiTypes.DATETIME),
+        OpenApiParameter("submitted_before", OpenApiTypes.DATETIME),
+        OpenApiParameter("page_size", OpenApiTypes.INT),
+        OpenApiParameter("cursor", OpenApiTypes.STR)],
+        responses={200: VerificationSerializer(many=True), 400: PROBLEM}, summary="List verifications")
+    def get(self, request):
+        from django.utils.dateparse import parse_datetime
+
+        params, filters = request.query_params, {}
+        for name in ("status", "decision", "external_ref"):
+            if params.get(name):
+                filters[name] = params[name]
+        for name in ("submitted_after", "submitted_before"):
+            if params.get(name):
+                value = parse_datetime(params[name])
+                if value is None:
+                    raise ApiProblem(400, "validation_error", f"{name} must be an ISO 8601 date-time.",
+                                     [{"field": name, "code": "invalid", "detail": "not an ISO 8601 date-time"}])
+                filters[name] = value
+        paginator = VerificationPagination()
+        page = paginator.paginate_queryset(selectors.client_verifications(self.client, **filters), request, view=self)
+        return paginator.get_paginated_response([selectors.api_verification(v) for v in page])
+
+    @extend_schema(request={"multipart/form-data": VerificationShortcutSerializer}, parameters=[IDEMPOTENCY],
+                   responses={201: CreatedSerializer, 400: PROBLEM, 409: PROBLEM},
+                   summary="Create applicant, photos and verification in one call")
+    def post(self, request):
+        data = VerificationShortcutSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        errors, raw = [], {}
+        for field in ("selfie", "id_card", "liveness_data"):
+            if field in v:
+                try:
+                    raw[field] = read_upload(v[field])
+                except ImageRejected as exc:
+                    errors.append({"field": field, "code": exc.code, "detail": str(exc.message)})
+        raise_upload_errors(errors)
+        digest = idempotency.request_hash({"external_ref": v.get("external_ref", "")}, raw)
+        images = {f: image_or_problem(f, raw[f], errors) for f in ("selfie", "id_card")}
+        raise_upload_errors(errors)
+
+        def create(before_commit):
+            actor = _actor(request)
+            with transaction.atomic():
+                applicant = create_applicant(consent_version=f"api:{self.client.name}", client=self.client,
+                                             external_ref=v.get("external_ref", ""), actor=actor)
+                selfie = add_photo(applicant, Photo.Kind.SELFIE, images["selfie"], actor=actor)
+                card = add_photo(applicant, Photo.Kind.ID_CARD, images["id_card"], actor=actor)
+                liveness = add_liveness_data(applicant, raw["liveness_data"], actor=actor) if "liveness_data" in raw \
+                    else None
+                return submit_verification(applicant, selfie=selfie, id_card=card, liveness_data=liveness,
+                                           channel=Verification.Channel.API, actor=actor,
+                                           before_commit=before_commit)
+
+        try:
+            verification, _ = _idempotent_submit(request, digest, create)
+        except LivenessDataRejected as exc:
+            raise ApiProblem(400, "invalid_upload", "One or more files cannot be used.",
+                             [{"field": "liveness_data", "code": exc.code, "detail": exc.message}]) from None
+        verification.refresh_from_db(fields=["status"])
+        return Response({"id": str(verification.pk), "status": verification.status}, status=http.HTTP_201_CREATED)
+
+
+class VerificationDetail(ApiView):
+    @extend_schema(responses={200: VerificationSerializer, 404: PROBLEM}, summary="Read a verification")
+    def get(self, request, verification_id):
+        verification = get_object_or_404(Verification, pk=verification_id, applicant__client=self.client)
+        return Response(selectors.api_verification(selectors.verification_with_details(verification.pk)))
