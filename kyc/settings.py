@@ -220,6 +220,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "onboarding.tasks.resume_stalled_verifications",
         "schedule": env.float("KYC_SWEEP_INTERVAL_SECONDS", default=60.0),
     },
+    "dispatch-due-webhooks": {
+        "task": "onboarding.tasks.dispatch_due_webhooks",
+        "schedule": 30.0,
+    },
 }
 
 # KYC ------------------------------------------------------------------------
@@ -251,6 +255,9 @@ KYC_CHECK_LEASE_SECONDS = env.int("KYC_CHECK_LEASE_SECONDS", default=CELERY_TASK
 # Verifications not decided this long after submission are resumed by the sweeper.
 KYC_STALLED_AFTER_SECONDS = env.int("KYC_STALLED_AFTER_SECONDS", default=300)
 KYC_BRAND_NAME = env("KYC_BRAND_NAME", default="kyc")
+# Webhooks: read timeout per delivery, and attempts before a delivery is marked failed (about a day).
+KYC_WEBHOOK_TIMEOUT = env.float("KYC_WEBHOOK_TIMEOUT", default=10.0)
+KYC_WEBHOOK_MAX_ATTEMPTS = env.int("KYC_WEBHOOK_MAX_ATTEMPTS", default=14)
 # An active liveness challenge must be answered within this many seconds of being issued.
 KYC_CHALLENGE_TTL_SECONDS = env.int("KYC_CHALLENGE_TTL_SECONDS", default=120)
 

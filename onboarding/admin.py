@@ -13,9 +13,10 @@ from django.utils.translation import gettext_lazy as _
 
 from onboarding.forms import ReviewDecisionForm
 from onboarding.models import (
-    ApiClient, ApiKey, Applicant, AuditEvent, Check, Decision, LivenessChallenge, Verification,
+    ApiClient, ApiKey, Applicant, AuditEvent, Check, Decision, LivenessChallenge, Verification, WebhookDelivery,
+    WebhookEndpoint, WebhookEvent,
 )
-from onboarding.services import api_keys
+from onboarding.services import api_keys, webhooks
 from onboarding.services.decisions import DecisionError, record_human_decision
 
 
@@ -370,3 +371,65 @@ class ApiKeyAdmin(admin.ModelAdmin):
         for key in queryset:
             api_keys.revoke(key)
         self.message_user(request, _("Keys revoked."), messages.SUCCESS)
+
+
+@admin.register(WebhookEndpoint)
+class WebhookEndpointAdmin(admin.ModelAdmin):
+    list_display = ["url", "client", "events", "is_active", "rotation_until", "created_at"]
+    list_filter = ["client", "is_active"]
+    fields = ["client", "url", "events", "is_active", "rotation_until"]
+    readonly_fields = ["rotation_until"]
+    actions = ["rotate"]
+
+    @admin.display(description=_("previous secret valid until"))
+    def rotation_until(self, obj):
+        return obj.previous_secret_expires_at or "-"
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.secret = webhooks.new_secret()
+        super().save_model(request, obj, form, change)
+        if not change:
+            self.message_user(request, format_html("{}<br><code>{}</code>", _(
+                "Webhook secret (give it to the receiver; it is not shown again):"), obj.secret), messages.WARNING)
+
+    @admin.action(description=_("Rotate the signing secret (both sign for 24 hours)"))
+    def rotate(self, request, queryset):
+        for endpoint in queryset:
+            secret = webhooks.rotate_secret(endpoint)
+            self.message_user(request, format_html("{} {}: <code>{}</code>", _("New secret for"), endpoint.url,
+                                                   secret), messages.WARNING)
+
+
+class WebhookDeliveryInline(ReadOnlyMixin, admin.TabularInline):
+    model = WebhookDelivery
+    extra = 0
+    fields = ["endpoint", "status", "attempts", "last_status_code", "last_error", "next_attempt_at", "delivered_at"]
+    readonly_fields = fields
+
+
+@admin.register(WebhookEvent)
+class WebhookEventAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ["created_at", "type", "client", "verification", "sequence"]
+    list_filter = ["type", "client"]
+    search_fields = ["=id", "=verification__id"]
+    readonly_fields = ["id", "type", "client", "verification", "sequence", "created_at", "payload"]
+    inlines = [WebhookDeliveryInline]
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    """The delivery log; any delivery can be sent again."""
+
+    list_display = ["created_at", "event", "endpoint", "status", "attempts", "last_status_code", "last_error",
+                    "next_attempt_at", "delivered_at"]
+    list_filter = ["status", "event__type", "endpoint"]
+    list_select_related = ["event", "endpoint", "endpoint__client"]
+    readonly_fields = [f.name for f in WebhookDelivery._meta.fields]
+    actions = ["redeliver"]
+
+    @admin.action(description=_("Send again"), permissions=["view"])
+    def redeliver(self, request, queryset):
+        for delivery in queryset:
+            webhooks.redeliver(delivery)
+        self.message_user(request, _("%(n)d deliveries queued.") % {"n": queryset.count()}, messages.SUCCESS)

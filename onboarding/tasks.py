@@ -4,7 +4,7 @@ import logging
 from celery import shared_task
 from django.conf import settings
 
-from onboarding.services import checks, dispatch, verifications
+from onboarding.services import checks, dispatch, verifications, webhooks
 from onboarding.services.retry import backoff_seconds
 from vendors.exceptions import RetryableVendorError
 
@@ -33,3 +33,17 @@ def run_check(self, check_id):
 @shared_task(acks_late=True)
 def resume_stalled_verifications():
     return verifications.resume_stalled()
+
+
+@shared_task(acks_late=True)
+def deliver_webhook(delivery_id):
+    webhooks.deliver(delivery_id)
+
+
+@shared_task(acks_late=True)
+def dispatch_due_webhooks():
+    """Retries are scheduled in the database, not as Celery ETAs (Redis would re-deliver long ETAs)."""
+    due = list(webhooks.due())
+    for pk in due:
+        deliver_webhook.delay(pk)
+    return len(due)

@@ -14,11 +14,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from onboarding.models import Check, LivenessChallenge
+from onboarding.selectors import check_summary
 from vendors.base import ChallengeInput, CheckKind, CheckRequest, ImageInput, ResultStatus, Subject
 from vendors.exceptions import PermanentVendorError, RetryableVendorError, VendorError
 from vendors.registry import get_backend
 
-from . import audit, dispatch
+from . import audit, dispatch, webhooks
 from .applicants import read_photo
 from .challenges import read_frames
 from .decisions import finalize_if_complete
@@ -139,6 +140,7 @@ def _store_result(check, result):
                      verification=check.verification, check_id=str(check.pk), kind=check.kind,
                      subject=check.subject, vendor=check.vendor, status=locked.status, score=result.score,
                      threshold=result.threshold, passed=result.passed, attempt=locked.attempt_count)
+        webhooks.emit(locked.verification_id, "check.completed", check_summary(locked))
         if locked.status == Check.Status.NOT_APPLICABLE:
             # This vendor cannot judge this case (no challenge, no SDK file): the next one may.
             _fall_back(locked)
@@ -179,6 +181,7 @@ def fail_check(check_id, exc: VendorError):
         audit.record("check_failed", actor=audit.Actor.system(f"vendor:{check.vendor}"),
                      verification=check.verification, check_id=str(check.pk), kind=check.kind,
                      subject=check.subject, vendor=check.vendor, category=exc.category, code=exc.code)
+        webhooks.emit(check.verification_id, "check.completed", check_summary(check))
         # Another vendor cannot fix the applicant's photo; it can stand in for a vendor that is down.
         nxt = _fall_back(check) if exc.category != "bad_input" else None
     if nxt is None:

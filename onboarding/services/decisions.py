@@ -6,7 +6,7 @@ from django.db import transaction
 
 from onboarding.models import Decision, Verification
 
-from . import audit, policy, state
+from . import audit, policy, state, webhooks
 
 STATUS_FOR_OUTCOME = {
     Decision.Outcome.APPROVE: Verification.Status.APPROVED,
@@ -35,7 +35,14 @@ def finalize_if_complete(verification_id) -> Decision | None:
         state.transition(verification, STATUS_FOR_OUTCOME[evaluation.outcome], actor=audit.Actor.system("policy"),
                          action="auto_decision", decision_id=decision.pk, outcome=evaluation.outcome,
                          reasons=[r["code"] for r in evaluation.reasons], policy_version=decision.policy_version)
+        _emit_decision(verification, "decision.made")
     return decision
+
+
+def _emit_decision(verification, event_type):
+    from onboarding.selectors import api_verification
+
+    webhooks.emit(verification.pk, event_type, api_verification(verification))
 
 
 def record_human_decision(verification_id, *, outcome, comment, user) -> Decision:
@@ -57,4 +64,5 @@ def record_human_decision(verification_id, *, outcome, comment, user) -> Decisio
             policy_version=settings.KYC_POLICY_VERSION, decided_by=user, comment=comment)
         state.transition(verification, target, actor=audit.Actor.staff(user), action="human_decision",
                          decision_id=decision.pk, outcome=outcome, comment=comment)
+        _emit_decision(verification, "decision.changed")
     return decision

@@ -12,7 +12,7 @@ from onboarding.models import Check, LivenessChallenge, Photo, Verification
 from vendors.base import CheckKind, Subject
 from vendors.registry import get_backend
 
-from . import audit, dispatch, state
+from . import audit, dispatch, state, webhooks
 from .challenges import challenge_for_selfie
 from .decisions import finalize_if_complete
 
@@ -72,6 +72,9 @@ def submit_verification(applicant, *, selfie: Photo, id_card: Photo, id_card_bac
         audit.record("verification_submitted", actor=actor, verification=verification,
                      to_status=verification.status, channel=channel,
                      checks=[f"{c.kind}/{c.subject}:{c.vendor}" for c in planned])
+        webhooks.emit(verification.pk, "verification.submitted", {
+            "status": verification.status, "channel": channel, "external_ref": applicant.external_ref,
+            "checks": [{"kind": c.kind, "subject": c.subject, "vendor": c.vendor} for c in planned]})
         if before_commit is not None:  # e.g. record the Idempotency-Key in the same transaction
             before_commit(verification)
         dispatch.process_verification_after_commit(verification.pk)
