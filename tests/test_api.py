@@ -179,6 +179,10 @@ def test_schema_and_docs_are_served(client):
     assert schema.status_code == 200 and schema.json()["openapi"].startswith("3.")
     assert "/api/v1/verifications/" in schema.json()["paths"]
     assert client.get("/api/docs/").status_code == 200
+    # The list answers a cursor page, and the schema must say so (a generated client parses by it).
+    listed = schema.json()["paths"]["/api/v1/verifications/"]["get"]["responses"]["200"]["content"]
+    ref = listed["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
+    assert set(schema.json()["components"]["schemas"][ref]["properties"]) == {"next", "previous", "results"}
 
 
 def test_admin_shows_a_new_key_once(client, django_user_model):

@@ -107,3 +107,11 @@ class VerificationSerializer(serializers.Serializer):
     submitted_at = serializers.DateTimeField()
     decided_at = serializers.DateTimeField(allow_null=True)
     checks = CheckSerializer(many=True)
+
+
+class PaginatedVerificationSerializer(serializers.Serializer):
+    """A page of the cursor-paginated list."""
+
+    next = serializers.URLField(allow_null=True, help_text="Next page, or null")
+    previous = serializers.URLField(allow_null=True, help_text="Previous page, or null")
+    results = VerificationSerializer(many=True)

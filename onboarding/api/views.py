@@ -21,7 +21,7 @@ from .authentication import ApiKeyAuthentication, HasScope
 from .errors import ApiProblem
 from .serializers import (
     ApplicantCreateSerializer, ApplicantSerializer, CreatedSerializer, LivenessDataSerializer,
-    LivenessDataUploadSerializer, PhotoSerializer, PhotoUploadSerializer, VerificationSerializer,
+    LivenessDataUploadSerializer, PaginatedVerificationSerializer, PhotoSerializer, PhotoUploadSerializer, VerificationSerializer,
     VerificationShortcutSerializer, VerificationSubmitSerializer,
 )
 
@@ -189,7 +189,8 @@ class VerificationList(ApiView):
         OpenApiParameter("submitted_before", OpenApiTypes.DATETIME),
         OpenApiParameter("page_size", OpenApiTypes.INT),
         OpenApiParameter("cursor", OpenApiTypes.STR)],
-        responses={200: VerificationSerializer(many=True), 400: PROBLEM}, summary="List verifications")
+        responses={200: PaginatedVerificationSerializer, 400: PROBLEM}, summary="List verifications",
+        operation_id="verifications_list")
     def get(self, request):
         from django.utils.dateparse import parse_datetime
 
