@@ -34,19 +34,23 @@ def add_photo(applicant, kind, uploaded, *, actor=None) -> Photo:
         applicant=applicant, kind=kind, sha256=image.sha256, source_sha256=image.source_sha256,
         source_format=image.source_format, source_size=image.source_size, content_type=image.content_type,
         size=len(image.data), width=image.width, height=image.height)
-    photo.file.save("photo.jpg", ContentFile(image.data), save=False)
+    return _store(photo, "photo.jpg", image.data, lambda: audit.record(
+        "photo_uploaded", actor=actor or audit.Actor.applicant(applicant), applicant_id=applicant.pk,
+        photo_id=str(photo.pk), kind=kind, sha256=image.sha256, width=image.width, height=image.height,
+        source_format=image.source_format, source_size=image.source_size))
+
+
+def _store(instance, name, data: bytes, record):
+    """Write the file, then the row and its audit event in one transaction; if they fail, remove the file."""
+    instance.file.save(name, ContentFile(data), save=False)
     try:
         with transaction.atomic():
-            photo.save()
-            audit.record("photo_uploaded", actor=actor or audit.Actor.applicant(applicant),
-                         applicant_id=applicant.pk, photo_id=str(photo.pk), kind=kind, sha256=image.sha256,
-                         width=image.width, height=image.height, source_format=image.source_format,
-                         source_size=image.source_size)
+            instance.save()
+            record()
     except Exception:
-        # The rows were rolled back: the file must not stay behind.
-        photo.file.storage.delete(photo.file.name)
+        instance.file.storage.delete(instance.file.name)
         raise
-    return photo
+    return instance
 
 
 def read_photo(photo) -> bytes:
@@ -67,14 +71,6 @@ def add_liveness_data(applicant, data: bytes, *, vendor="linkface", actor=None) 
     if len(data) > settings.KYC_MAX_UPLOAD_BYTES:
         raise LivenessDataRejected("file_too_large", "the liveness data file is over the size limit")
     item = LivenessDataFile(applicant=applicant, vendor=vendor, sha256=hashlib.sha256(data).hexdigest(), size=len(data))
-    item.file.save("liveness.bin", ContentFile(data), save=False)
-    try:
-        with transaction.atomic():
-            item.save()
-            audit.record("liveness_data_uploaded", actor=actor or audit.Actor.applicant(applicant),
-                         applicant_id=applicant.pk, file_id=str(item.pk), vendor=vendor, sha256=item.sha256,
-                         size=item.size)
-    except Exception:
-        item.file.storage.delete(item.file.name)
-        raise
-    return item
+    return _store(item, "liveness.bin", data, lambda: audit.record(
+        "liveness_data_uploaded", actor=actor or audit.Actor.applicant(applicant), applicant_id=applicant.pk,
+        file_id=str(item.pk), vendor=vendor, sha256=item.sha256, size=item.size))
