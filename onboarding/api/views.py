@@ -1,7 +1,10 @@
 """REST API v1. Thin: parse, call services, shape with selectors. Each client sees only its own data."""
+from datetime import timezone as dt_timezone
+
 from django.conf import settings
 from django.db import transaction
 from django.shortcuts import get_object_or_404
+from django.utils.dateparse import parse_datetime
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status as http
@@ -192,19 +195,24 @@ class VerificationList(ApiView):
         responses={200: PaginatedVerificationSerializer, 400: PROBLEM}, summary="List verifications",
         operation_id="verifications_list")
     def get(self, request):
-        from django.utils.dateparse import parse_datetime
-
         params, filters = request.query_params, {}
         for name in ("status", "decision", "external_ref"):
             if params.get(name):
                 filters[name] = params[name]
         for name in ("submitted_after", "submitted_before"):
             if params.get(name):
-                value = parse_datetime(params[name])
-                if value is None:
+                try:
+                    value = parse_datetime(params[name])
+                    if value is None:
+                        raise ValueError(name)
+                    if value.tzinfo is None:
+                        value = value.replace(tzinfo=dt_timezone.utc)
+                    # In UTC: PostgreSQL refuses offsets beyond +-15:59 that ISO 8601 and Python allow.
+                    filters[name] = value.astimezone(dt_timezone.utc)
+                except (ValueError, OverflowError):
                     raise ApiProblem(400, "validation_error", f"{name} must be an ISO 8601 date-time.",
-                                     [{"field": name, "code": "invalid", "detail": "not an ISO 8601 date-time"}])
-                filters[name] = value
+                                     [{"field": name, "code": "invalid", "detail": "not an ISO 8601 date-time"}]
+                                     ) from None
         paginator = VerificationPagination()
         page = paginator.paginate_queryset(selectors.client_verifications(self.client, **filters), request, view=self)
         return paginator.get_paginated_response([selectors.api_verification(v) for v in page])
