@@ -108,7 +108,7 @@ def test_upload_errors_name_the_file_and_store_nothing():
                                              "id_card": upload(id_card_bytes("obama_2"))}, format="multipart")
     assert r.status_code == 400 and r.json()["errors"] == [
         {"field": "selfie", "code": "not_an_image",
-         "detail": "This file is not a photo we can read. Send a JPEG, PNG or WebP photo."}]
+         "detail": "This file is not a photo we can read. Send a JPEG, PNG, WebP or HEIC photo."}]
     assert not Applicant.objects.exists()
 
 

@@ -17,7 +17,7 @@ class ApplicantSerializer(serializers.Serializer):
 
 class PhotoUploadSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=Photo.Kind.choices)
-    file = serializers.FileField(help_text="JPEG, PNG or WebP; validated by decoding, EXIF orientation applied.")
+    file = serializers.FileField(help_text="JPEG, PNG, WebP or HEIC; validated by decoding, EXIF orientation applied.")
 
 
 class PhotoSerializer(serializers.Serializer):

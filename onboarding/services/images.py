@@ -17,11 +17,14 @@ import numpy as np
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageOps, UnidentifiedImageError
+from pillow_heif import register_heif_opener
 
 logger = logging.getLogger(__name__)
 
+# iPhones save HEIC by default; pillow-heif teaches Pillow to read it.
+register_heif_opener()
 # MPO is what many phones write: a JPEG with extra preview frames.
-ALLOWED_FORMATS = {"JPEG", "MPO", "PNG", "WEBP"}
+ALLOWED_FORMATS = {"JPEG", "MPO", "PNG", "WEBP", "HEIF"}
 JPEG_QUALITY = 90
 
 
@@ -77,7 +80,7 @@ def normalize_image(uploaded) -> NormalizedImage:
             im = Image.open(io.BytesIO(data))
             fmt = im.format
             if fmt not in ALLOWED_FORMATS:
-                raise ImageRejected("unsupported_type", _("This file type is not supported. Send a JPEG, PNG or WebP photo."))
+                raise ImageRejected("unsupported_type", _("This file type is not supported. Send a JPEG, PNG, WebP or HEIC photo."))
             width, height = im.size
             if width * height > settings.KYC_MAX_IMAGE_PIXELS or max(width, height) > settings.KYC_MAX_IMAGE_SIDE:
                 raise ImageRejected("too_many_pixels", _("The image is too large in pixels. Send a normal camera photo."))
@@ -93,7 +96,7 @@ def normalize_image(uploaded) -> NormalizedImage:
     except ImageRejected:
         raise
     except UnidentifiedImageError:
-        raise ImageRejected("not_an_image", _("This file is not a photo we can read. Send a JPEG, PNG or WebP photo.")) from None
+        raise ImageRejected("not_an_image", _("This file is not a photo we can read. Send a JPEG, PNG, WebP or HEIC photo.")) from None
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise ImageRejected("too_many_pixels", _("The image is too large in pixels. Send a normal camera photo.")) from None
     except (OSError, SyntaxError, ValueError, EOFError, IndexError, TypeError) as exc:
