@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from onboarding import access, selectors
 from onboarding.forms import ConsentForm, PhotoForm
 from onboarding.models import Applicant, LivenessChallenge, Photo, Verification
-from onboarding.services.applicants import add_photo, create_applicant, read_photo
+from onboarding.services.applicants import add_photo, create_applicant, read_file
 from onboarding.services import challenges as challenge_service
 from onboarding.services.images import ImageRejected
 from onboarding.services.vendor_access import fetch_photo
@@ -24,6 +24,14 @@ STEPS = {
     Photo.Kind.SELFIE: {"next": "onboarding:id_card", "template": "onboarding/selfie.html", "step": 2},
     Photo.Kind.ID_CARD: {"next": "onboarding:review", "template": "onboarding/id_card.html", "step": 3},
 }
+
+
+def private_image(data, content_type):
+    """An applicant's image: never cached by browsers or proxies."""
+    response = HttpResponse(data, content_type=content_type)
+    response["Cache-Control"] = "private, no-store"
+    response["Content-Disposition"] = "inline"
+    return response
 
 
 def _applicant(request):
@@ -122,10 +130,7 @@ def photo_file(request, photo_id):
     photo = Photo.objects.filter(pk=photo_id).first()
     if photo is None or not access.can_view_applicant(request, photo.applicant_id):
         raise Http404
-    response = HttpResponse(read_photo(photo), content_type=photo.content_type)
-    response["Cache-Control"] = "private, no-store"
-    response["Content-Disposition"] = "inline"
-    return response
+    return private_image(read_file(photo), photo.content_type)
 
 
 MOVE_INSTRUCTIONS = {
@@ -186,9 +191,7 @@ def challenge_frame(request, challenge_id, index):
     frames = challenge_service.read_frames(challenge)
     if not 0 <= index < len(frames):
         raise Http404
-    response = HttpResponse(frames[index], content_type="image/jpeg")
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return private_image(frames[index], "image/jpeg")
 
 
 @never_cache
@@ -199,9 +202,7 @@ def vendor_image(request, token):
                         user_agent=request.META.get("HTTP_USER_AGENT", ""))
     if photo is None:
         raise Http404
-    response = HttpResponse(read_photo(photo), content_type=photo.content_type)
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return private_image(read_file(photo), photo.content_type)
 
 
 def healthz(request):

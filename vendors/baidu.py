@@ -161,7 +161,7 @@ class BaiduBackend(HttpVendorBackend):
         if code != 0:
             cls, applicant_code = ERRORS.get(code, (PermanentVendorError, ""))
             raise cls(f"baidu: {message}", code=str(code), raw_response=raw, vendor_request_id=log_id,
-                      applicant_message=applicant_message(applicant_code) if applicant_code else "")
+                      applicant_message=applicant_message(applicant_code))
         result = data.get("result") or {}
         faces = result.get("face_list") or []
         details = {"face_tokens": [f.get("face_token", "") for f in faces]}

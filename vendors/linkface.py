@@ -90,7 +90,7 @@ class LinkFaceBackend(HttpVendorBackend):
             detail = " ".join(str(body[k]) for k in ("reason", "image") if body.get(k))
             raise cls(f"linkface: {code} {detail}".strip(), code=code, http_status=status, raw_response=raw,
                       vendor_request_id=request_id,
-                      applicant_message=applicant_message(applicant_code) if applicant_code else "")
+                      applicant_message=applicant_message(applicant_code))
         hack, verify = score(body.get("hack_score")), score(body.get("verify_score"))
         details = {"hack_score": hack, "verify_score": verify, "liveness_data_id": body.get("liveness_data_id", ""),
                    "image_id": body.get("image_id", ""), "sent": notes or {}}

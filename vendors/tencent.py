@@ -128,7 +128,7 @@ class TencentBackend(HttpVendorBackend):
             cls, applicant_code = LEGACY_ERRORS.get(code, (
                 RetryableVendorError if http_status >= 500 else PermanentVendorError, ""))
             raise cls(f"tencent: {body.get('message', '')}".strip(), code=str(code), http_status=http_status,
-                      raw_response=raw, applicant_message=applicant_message(applicant_code) if applicant_code else "")
+                      raw_response=raw, applicant_message=applicant_message(applicant_code))
         result = CheckResult(vendor=self.name, kind=CheckKind.LIVENESS, score=float((body.get("data") or {})["score"]),
                              latency_ms=latency_ms, raw_response=raw, details={"mode": "legacy", "sent": notes or {}})
         self.judge(result, threshold=self.mode_threshold("legacy"))
@@ -176,7 +176,7 @@ class TencentBackend(HttpVendorBackend):
                 cls, applicant_code = PermanentVendorError, ""
             raise cls(f"tencent: {error.get('Message', '')}".strip(), code=code, http_status=http_status,
                       raw_response=raw, vendor_request_id=request_id,
-                      applicant_message=applicant_message(applicant_code) if applicant_code else "")
+                      applicant_message=applicant_message(applicant_code))
         result = CheckResult(vendor=self.name, kind=CheckKind.LIVENESS, score=float(data["Score"]),
                              vendor_request_id=request_id, latency_ms=latency_ms, raw_response=raw,
                              details={"mode": "cloud", "face_model_version": data.get("FaceModelVersion", ""),

@@ -49,11 +49,16 @@ class ApiView(APIView):
         return get_object_or_404(Applicant, pk=applicant_id, client=self.client)
 
 
+def upload_error(field, exc):
+    """One entry of a problem's `errors` for a rejected file (ImageRejected or LivenessDataRejected)."""
+    return {"field": field, "code": exc.code, "detail": str(exc.message)}
+
+
 def image_or_problem(field, uploaded, errors):
     try:
         return normalize_image(uploaded)
     except ImageRejected as exc:
-        errors.append({"field": field, "code": exc.code, "detail": str(exc.message)})
+        errors.append(upload_error(field, exc))
         return None
 
 
@@ -109,8 +114,7 @@ class LivenessDataUpload(ApiView):
             item = add_liveness_data(applicant, data.validated_data["file"].read(settings.KYC_MAX_UPLOAD_BYTES + 1),
                                      vendor=data.validated_data["vendor"], actor=_actor(request))
         except LivenessDataRejected as exc:
-            raise ApiProblem(400, "invalid_upload", "The file cannot be used.",
-                             [{"field": "file", "code": exc.code, "detail": exc.message}]) from None
+            raise ApiProblem(400, "invalid_upload", "The file cannot be used.", [upload_error("file", exc)]) from None
         return Response(LivenessDataSerializer(item).data, status=http.HTTP_201_CREATED)
 
 
@@ -230,7 +234,7 @@ class VerificationList(ApiView):
                 try:
                     raw[field] = read_upload(v[field])
                 except ImageRejected as exc:
-                    errors.append({"field": field, "code": exc.code, "detail": str(exc.message)})
+                    errors.append(upload_error(field, exc))
         raise_upload_errors(errors)
         digest = idempotency.request_hash({"external_ref": v.get("external_ref", "")}, raw)
         images = {f: image_or_problem(f, raw[f], errors) for f in ("selfie", "id_card")}
@@ -253,7 +257,7 @@ class VerificationList(ApiView):
             verification, _ = _idempotent_submit(request, digest, create)
         except LivenessDataRejected as exc:
             raise ApiProblem(400, "invalid_upload", "One or more files cannot be used.",
-                             [{"field": "liveness_data", "code": exc.code, "detail": exc.message}]) from None
+                             [upload_error("liveness_data", exc)]) from None
         verification.refresh_from_db(fields=["status"])
         return Response({"id": str(verification.pk), "status": verification.status}, status=http.HTTP_201_CREATED)
 

@@ -53,8 +53,9 @@ def _store(instance, name, data: bytes, record):
     return instance
 
 
-def read_photo(photo) -> bytes:
-    with photo.file.open("rb") as f:
+def read_file(item) -> bytes:
+    """The stored bytes of a Photo or a LivenessDataFile."""
+    with item.file.open("rb") as f:
         return f.read()
 
 

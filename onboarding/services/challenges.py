@@ -20,11 +20,13 @@ from onboarding.models import LivenessChallenge, Photo
 from vendors import liveness
 
 from . import audit
-from .applicants import add_photo
+from .applicants import add_photo, read_file
 from .images import normalize_image
 
 _rng = random.SystemRandom()
 REPLAY_WINDOW = timedelta(days=30)
+# Found when the burst arrives and not visible in the frames: the re-verification carries them over.
+PRIOR_REASONS = ("challenge_expired", "challenge_replayed")
 
 
 class ChallengeError(Exception):
@@ -105,7 +107,7 @@ def submit_burst(challenge_id, applicant, frames, selfie) -> LivenessChallenge:
     recent = LivenessChallenge.objects.filter(created_at__gte=now - REPLAY_WINDOW).exclude(pk=challenge.pk)
     if any(is_replay(hashes, earlier) for earlier in recent.values_list("frame_hashes", flat=True).iterator()):
         prior.append("challenge_replayed")
-    verdict = liveness.verify_burst(challenge.moves, normalized, selfie_photo and _bytes(selfie_photo))
+    verdict = liveness.verify_burst(challenge.moves, normalized, read_file(selfie_photo))
     reasons = prior + verdict.reasons
     challenge.frames.save("frames.zip", ContentFile(pack_frames(normalized)), save=False)
     challenge.frame_count, challenge.frame_hashes, challenge.selfie = len(normalized), hashes, selfie_photo
@@ -116,12 +118,6 @@ def submit_burst(challenge_id, applicant, frames, selfie) -> LivenessChallenge:
                  applicant_id=applicant.pk, challenge_id=str(challenge.pk), reasons=reasons,
                  moves_seen=verdict.metrics.get("moves_seen"))
     return challenge
-
-
-def _bytes(photo):
-    from .applicants import read_photo
-
-    return read_photo(photo)
 
 
 def challenge_for_selfie(applicant, selfie) -> LivenessChallenge | None:

@@ -20,8 +20,8 @@ from vendors.exceptions import PermanentVendorError, RetryableVendorError, Vendo
 from vendors.registry import get_backend
 
 from . import audit, dispatch, webhooks
-from .applicants import read_photo
-from .challenges import read_frames
+from .applicants import read_file
+from .challenges import PRIOR_REASONS, read_frames
 from .decisions import finalize_if_complete
 from .vendor_access import signed_photo_url
 
@@ -29,7 +29,7 @@ logger = logging.getLogger(__name__)
 
 
 def image_input(photo, vendor) -> ImageInput:
-    return ImageInput(data=read_photo(photo), content_type=photo.content_type, width=photo.width,
+    return ImageInput(data=read_file(photo), content_type=photo.content_type, width=photo.width,
                       height=photo.height, sha256=photo.sha256,
                       url_factory=lambda: signed_photo_url(photo, vendor))
 
@@ -43,19 +43,14 @@ def build_request(check) -> CheckRequest:
         id_card=(image_input(verification.id_card, check.vendor)
                  if subject in (Subject.ID_CARD, Subject.PAIR) else None),
         challenge=challenge_input(verification) if check.kind == CheckKind.LIVENESS else None,
-        liveness_data=_read_file(verification.liveness_data) if verification.liveness_data_id else None)
-
-
-def _read_file(item) -> bytes:
-    with item.file.open("rb") as f:
-        return f.read()
+        liveness_data=read_file(verification.liveness_data) if verification.liveness_data_id else None)
 
 
 def challenge_input(verification) -> ChallengeInput | None:
     challenge = LivenessChallenge.objects.filter(verification=verification).first()
     if challenge is None:
         return None
-    prior = [r for r in challenge.reasons if r in ("challenge_expired", "challenge_replayed")]
+    prior = [r for r in challenge.reasons if r in PRIOR_REASONS]
     return ChallengeInput(moves=list(challenge.moves), frames=read_frames(challenge), prior_reasons=prior)
 
 
