@@ -6,7 +6,9 @@ from onboarding.services.policy import reason_text
 
 
 def latest_decision(verification):
-    return verification.decisions.order_by("-created_at", "-id").first()
+    # .all() uses prefetched decisions when the caller prefetched them (the API list), so a page of
+    # verifications costs no query per row; a case has only a handful of decisions either way.
+    return max(verification.decisions.all(), key=lambda d: (d.created_at, d.id), default=None)
 
 
 def verification_with_details(verification_id):

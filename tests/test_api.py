@@ -201,3 +201,21 @@ def test_admin_shows_a_new_key_once(client, django_user_model):
     shown = full_key.search(r.content.decode())
     assert shown and hashlib.sha256(shown.group().encode()).hexdigest() == key.hashed
     assert not full_key.search(client.get(f"/admin/onboarding/apikey/{key.pk}/change/").content.decode())
+
+
+def test_list_query_count_does_not_grow_with_the_page():
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    api, *_ = client_for("acme")
+
+    def queries_for_list():
+        with CaptureQueriesContext(connection) as captured:
+            api.get(f"{BASE}/verifications/")
+        return len(captured)
+
+    shortcut(api)
+    one = queries_for_list()
+    shortcut(api, "leslie_1", "leslie_2")
+    shortcut(api, "biden_1", "biden_2")
+    assert queries_for_list() == one
