@@ -252,8 +252,15 @@ KYC_VENDOR_RETRY_BASE_SECONDS = env.float("KYC_VENDOR_RETRY_BASE_SECONDS", defau
 KYC_VENDOR_RETRY_MAX_SECONDS = env.float("KYC_VENDOR_RETRY_MAX_SECONDS", default=120.0)
 # A check claimed by a worker that has shown no progress for this long is taken over.
 KYC_CHECK_LEASE_SECONDS = env.int("KYC_CHECK_LEASE_SECONDS", default=CELERY_TASK_TIME_LIMIT + 30)
-# Verifications not decided this long after submission are resumed by the sweeper.
+# Verifications nobody has moved for this long are resumed by the sweeper...
 KYC_STALLED_AFTER_SECONDS = env.int("KYC_STALLED_AFTER_SECONDS", default=300)
+# ...and this long after submission, what is still unfinished is failed so the policy decides (needs review).
+KYC_DECISION_DEADLINE_SECONDS = env.int("KYC_DECISION_DEADLINE_SECONDS", default=3600)
+# Circuit breaker per vendor, shared through the cache: this many retryable failures within the
+# window open it; it stays open this long, then one probe decides whether it closes.
+KYC_CIRCUIT_FAILURES = env.int("KYC_CIRCUIT_FAILURES", default=5)
+KYC_CIRCUIT_WINDOW_SECONDS = env.int("KYC_CIRCUIT_WINDOW_SECONDS", default=60)
+KYC_CIRCUIT_OPEN_SECONDS = env.float("KYC_CIRCUIT_OPEN_SECONDS", default=30.0)
 KYC_BRAND_NAME = env("KYC_BRAND_NAME", default="kyc")
 # Webhooks: read timeout per delivery, and attempts before a delivery is marked failed (about a day).
 KYC_WEBHOOK_TIMEOUT = env.float("KYC_WEBHOOK_TIMEOUT", default=10.0)

@@ -1,11 +1,13 @@
 """Celery tasks: thin wrappers around services. Every task is safe to run twice."""
 import logging
+import random
 
 from celery import shared_task
 from django.conf import settings
 
 from onboarding.services import checks, dispatch, verifications, webhooks
 from onboarding.services.retry import backoff_seconds
+from vendors.circuit import CircuitOpenError
 from vendors.exceptions import RetryableVendorError
 
 logger = logging.getLogger(__name__)
@@ -20,6 +22,15 @@ def process_verification(verification_id):
 def run_check(self, check_id):
     try:
         checks.execute_check(check_id)
+    except checks.CheckHeld as exc:
+        # A duplicate delivery, or the holder died: look again when its lease ends.
+        _look_again(self, check_id, exc.retry_after)
+    except CircuitOpenError as exc:
+        # Not called, so not one of the vendor's retries: the next vendor now, or wait for the probe.
+        if self.request.is_eager:  # kyc_verify: nobody waits in-process
+            checks.fail_check(check_id, exc)
+        elif not checks.fall_back_now(check_id, exc):
+            _look_again(self, check_id, exc.retry_after)
     except RetryableVendorError as exc:
         if self.request.retries >= settings.KYC_VENDOR_MAX_RETRIES:
             logger.warning("check %s: giving up after %s retries: %s", check_id, self.request.retries, exc)
@@ -28,6 +39,13 @@ def run_check(self, check_id):
         # throw=False: a returned Retry is re-applied in eager mode (kyc_verify) instead of
         # propagating as an error; on a worker the retry message is already sent.
         return self.retry(countdown=backoff_seconds(self.request.retries), exc=exc, throw=False)
+
+
+def _look_again(task, check_id, after):
+    if task.request.is_eager:
+        return  # in-process (kyc_verify, tests) the holder is this process; it finishes the check
+    # Keeps the retry count: waiting is not a vendor failure.
+    run_check.apply_async((check_id,), countdown=after + random.uniform(0, 2), retries=task.request.retries)
 
 
 @shared_task(acks_late=True)

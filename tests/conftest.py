@@ -113,3 +113,12 @@ def english_by_default():
     translation.activate("en")
     yield
     translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """Circuit breakers, attempt limits and tokens live in the cache: no state from one test to the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield

@@ -2,6 +2,7 @@
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.utils import timezone
 
 from onboarding.models import AuditEvent, Check, Decision, Verification
@@ -108,7 +109,10 @@ def test_a_live_claim_is_left_alone_and_an_expired_one_is_taken_over(monkeypatch
     start_processing(v.pk)
     compare = v.checks.get(kind="compare")
     assert check_service.claim(compare.pk) is not None  # a worker holds it...
-    check_service.execute_check(compare.pk)  # ...so a duplicate delivery does nothing
+    with pytest.raises(check_service.CheckHeld) as held:  # ...so a duplicate delivery waits for its lease
+        check_service.execute_check(compare.pk)
+    assert settings.KYC_CHECK_LEASE_SECONDS - 5 < held.value.retry_after <= settings.KYC_CHECK_LEASE_SECONDS
+    run_check.apply(args=[str(compare.pk)])  # the task takes it calmly
     assert counter.calls == []
     Check.objects.filter(pk=compare.pk).update(claimed_at=timezone.now() - timedelta(hours=1))
     check_service.execute_check(compare.pk)  # the holder died: take over

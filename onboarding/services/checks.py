@@ -1,14 +1,16 @@
 """Running one check: claim it, call its vendor once, store the result.
 
-Idempotent: a check that is final is never run again, and a check another
-worker holds (a live claim) is left to it. A claim older than the lease belongs
-to a dead worker and is taken over.
+Idempotent: a check that is final is never run again (a re-delivered task reuses
+the stored result), and a check another worker holds (a live claim) is left to it
+until its lease ends. A claim older than the lease belongs to a dead worker and is
+taken over. The vendor's circuit breaker is asked before every call.
 """
 from __future__ import annotations
 
 import logging
 from datetime import timedelta
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -16,6 +18,7 @@ from django.utils import timezone
 from onboarding.models import Check, LivenessChallenge
 from onboarding.selectors import check_summary
 from vendors.base import ChallengeInput, CheckKind, CheckRequest, ImageInput, ResultStatus, Subject
+from vendors.circuit import breaker
 from vendors.exceptions import PermanentVendorError, RetryableVendorError, VendorError
 from vendors.registry import get_backend
 
@@ -54,15 +57,27 @@ def challenge_input(verification) -> ChallengeInput | None:
     return ChallengeInput(moves=list(challenge.moves), frames=read_frames(challenge), prior_reasons=prior)
 
 
+class CheckHeld(Exception):
+    """Another worker holds a live claim on the check; look again when its lease ends."""
+
+    def __init__(self, retry_after: float):
+        super().__init__(f"held by another worker for {retry_after:.0f}s more")
+        self.retry_after = max(0.0, retry_after)
+
+
+def lease() -> timedelta:
+    return timedelta(seconds=settings.KYC_CHECK_LEASE_SECONDS)
+
+
 def claim(check_id, now=None) -> Check | None:
+    """Take the check for this worker. None when it is final; CheckHeld when a live worker has it."""
     now = now or timezone.now()
     with transaction.atomic():
         check = Check.objects.select_for_update().get(pk=check_id)
         if check.is_final:
             return None
-        lease = timedelta(seconds=settings.KYC_CHECK_LEASE_SECONDS)
-        if check.status == Check.Status.RUNNING and check.claimed_at and check.claimed_at > now - lease:
-            return None
+        if check.status == Check.Status.RUNNING and check.claimed_at and check.claimed_at > now - lease():
+            raise CheckHeld((check.claimed_at + lease() - now).total_seconds())
         check.status = Check.Status.RUNNING
         check.claimed_at = now
         check.attempt_count += 1
@@ -72,27 +87,74 @@ def claim(check_id, now=None) -> Check | None:
 
 
 def execute_check(check_id):
-    """Run the check if it still needs running. Raises RetryableVendorError for the task to retry."""
-    check = claim(check_id)
+    """Run the check if it still needs running.
+
+    Raises RetryableVendorError for the task to retry (CircuitOpenError, a subclass, when the
+    vendor was not called at all) and CheckHeld when another worker has the check.
+    """
+    peek = Check.objects.only("status", "vendor", "verification_id").get(pk=check_id)
+    if peek.is_final:
+        # Done by a worker that may have died before finalizing: finish its job.
+        finalize_if_complete(peek.verification_id)
+        return
+    circuit = breaker(peek.vendor)
+    probe = circuit.before_call()
+    try:
+        check = claim(check_id)
+    except CheckHeld:
+        if probe:
+            circuit.release_probe()
+        raise
     if check is None:
-        # Already done (maybe by a worker that died before finalizing) or held by a live worker.
-        finalize_if_complete(Check.objects.values_list("verification_id", flat=True).get(pk=check_id))
+        if probe:
+            circuit.release_probe()
+        finalize_if_complete(peek.verification_id)
         return
     backend = get_backend(check.vendor)
     try:
         result = backend.run(build_request(check))
     except RetryableVendorError as exc:
+        circuit.record_failure(probe)
         _release_after_retryable_error(check, exc)
         raise
+    except SoftTimeLimitExceeded:
+        circuit.record_failure(probe)
+        exc = RetryableVendorError(f"{check.vendor}: no answer within the task's time limit", code="time_limit")
+        _release_after_retryable_error(check, exc)
+        raise exc from None
     except VendorError as exc:
+        circuit.record_success(probe)  # the vendor answered; the request was the problem
         fail_check(check.pk, exc)
         return
     except Exception as exc:  # a bug must not leave the case stuck: log it, fail this check, let a human look
         logger.exception("check %s (%s/%s) crashed", check.pk, check.vendor, check.kind)
         fail_check(check.pk, PermanentVendorError(f"internal error: {type(exc).__name__}", code="internal_error"))
         return
+    circuit.record_success(probe)
     _store_result(check, result)
     finalize_if_complete(check.verification_id)
+
+
+def fall_back_now(check_id, exc: VendorError) -> bool:
+    """End this vendor's check at once when another vendor is configured for it (its circuit is open)."""
+    if not Check.objects.filter(pk=check_id).exclude(fallback_vendors=[]).exists():
+        return False
+    fail_check(check_id, exc)
+    return True
+
+
+def expire_unfinished(verification_id, now=None) -> int:
+    """Past the deadline: fail what no worker is running, without fallback, so the policy decides."""
+    now = now or timezone.now()
+    expired = 0
+    for check in Check.objects.filter(verification_id=verification_id).exclude(status__in=Check.FINAL_STATUSES):
+        if check.status == Check.Status.RUNNING and check.claimed_at and check.claimed_at > now - lease():
+            continue  # a live worker will store its result within the lease
+        fail_check(check.pk, PermanentVendorError(
+            f"{check.vendor} {check.kind}: not finished before the deadline", code="deadline_exceeded"),
+            fall_back=False)
+        expired += 1
+    return expired
 
 
 def _fall_back(check) -> Check | None:
@@ -163,7 +225,7 @@ def _release_after_retryable_error(check, exc):
         locked.save()
 
 
-def fail_check(check_id, exc: VendorError):
+def fail_check(check_id, exc: VendorError, *, fall_back=True):
     """Final failure of this vendor: fall back to the next configured vendor, or let the policy decide."""
     with transaction.atomic():
         check = Check.objects.select_for_update().select_related("verification").get(pk=check_id)
@@ -178,6 +240,6 @@ def fail_check(check_id, exc: VendorError):
                      subject=check.subject, vendor=check.vendor, category=exc.category, code=exc.code)
         webhooks.emit(check.verification_id, "check.completed", check_summary(check))
         # Another vendor cannot fix the applicant's photo; it can stand in for a vendor that is down.
-        nxt = _fall_back(check) if exc.category != "bad_input" else None
+        nxt = _fall_back(check) if fall_back and exc.category != "bad_input" else None
     if nxt is None:
         finalize_if_complete(check.verification_id)

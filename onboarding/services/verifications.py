@@ -12,7 +12,7 @@ from onboarding.models import Check, LivenessChallenge, Photo, Verification
 from vendors.base import CheckKind, Subject
 from vendors.registry import get_backend
 
-from . import audit, dispatch, state, webhooks
+from . import audit, checks, dispatch, state, webhooks
 from .challenges import challenge_for_selfie
 from .decisions import finalize_if_complete
 
@@ -105,11 +105,23 @@ def stalled_verifications(now=None):
 
 
 def resume_stalled(now=None) -> int:
-    """Re-dispatch verifications nobody has moved for a while (a lost message, a dead worker)."""
+    """Re-dispatch verifications nobody has moved for a while (a lost message, a dead worker).
+
+    Past KYC_DECISION_DEADLINE_SECONDS, unfinished checks that no live worker holds are failed
+    instead, so the case gets its decision (needs review, with the reason) rather than waiting on.
+    """
+    now = now or timezone.now()
+    deadline = now - timedelta(seconds=settings.KYC_DECISION_DEADLINE_SECONDS)
     count = 0
-    for verification in stalled_verifications(now).only("pk"):
-        logger.warning("resuming stalled verification %s", verification.pk)
-        dispatch.run_checks(start_processing(verification.pk))
+    for verification in stalled_verifications(now).only("pk", "submitted_at"):
+        if verification.submitted_at < deadline:
+            logger.warning("verification %s passed its deadline: finishing it", verification.pk)
+            start_processing(verification.pk)
+            checks.expire_unfinished(verification.pk, now)
+            finalize_if_complete(verification.pk)
+        else:
+            logger.warning("resuming stalled verification %s", verification.pk)
+            dispatch.run_checks(start_processing(verification.pk))
         # Touch it so the next sweep waits a full period before trying again.
         Verification.objects.filter(pk=verification.pk).update(updated_at=timezone.now())
         count += 1

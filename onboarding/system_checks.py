@@ -1,0 +1,41 @@
+"""Startup checks (`manage.py check`, run by every command) that the timing settings fit together.
+
+Each rule keeps one guarantee: a vendor call ends before its task's time limit; a task is
+killed before another worker may take its check over; the broker never re-delivers a task
+that is still running or still waiting for its countdown.
+"""
+from django.conf import settings
+from django.core.checks import Error, Warning, register
+
+
+@register("kyc")
+def timing_settings(app_configs=None, **kwargs):
+    s = settings
+    errors = []
+    # Baidu makes two calls in one task (token, then match).
+    call = 2 * (s.KYC_VENDOR_CONNECT_TIMEOUT + s.KYC_VENDOR_READ_TIMEOUT)
+    soft, hard, lease = s.CELERY_TASK_SOFT_TIME_LIMIT, s.CELERY_TASK_TIME_LIMIT, s.KYC_CHECK_LEASE_SECONDS
+    if call >= soft:
+        errors.append(Error(
+            f"Two vendor calls may take {call:g}s, not less than CELERY_TASK_SOFT_TIME_LIMIT ({soft}s).",
+            hint="Lower KYC_VENDOR_READ_TIMEOUT or raise CELERY_TASK_SOFT_TIME_LIMIT.", id="kyc.E001"))
+    if soft >= hard:
+        errors.append(Error(f"CELERY_TASK_SOFT_TIME_LIMIT ({soft}s) must be below CELERY_TASK_TIME_LIMIT ({hard}s).",
+                            id="kyc.E002"))
+    if hard >= lease:
+        errors.append(Error(
+            f"KYC_CHECK_LEASE_SECONDS ({lease}s) must exceed CELERY_TASK_TIME_LIMIT ({hard}s): otherwise a "
+            "second worker may take over a check whose first worker is still calling the vendor.", id="kyc.E003"))
+    visibility = (getattr(s, "CELERY_BROKER_TRANSPORT_OPTIONS", None) or {}).get("visibility_timeout")
+    if visibility is not None:
+        longest_wait = max(lease, s.KYC_VENDOR_RETRY_MAX_SECONDS, s.KYC_CIRCUIT_OPEN_SECONDS) + 2
+        if visibility <= longest_wait:
+            errors.append(Error(
+                f"CELERY_VISIBILITY_TIMEOUT ({visibility}s) must exceed the check lease, the longest retry "
+                f"backoff and the circuit's open period ({longest_wait:g}s): Redis re-delivers a task not "
+                "acknowledged within it, even one still waiting for its countdown.", id="kyc.E004"))
+    if s.KYC_DECISION_DEADLINE_SECONDS <= max(s.KYC_STALLED_AFTER_SECONDS, lease):
+        errors.append(Warning(
+            "KYC_DECISION_DEADLINE_SECONDS is not above KYC_STALLED_AFTER_SECONDS and the lease: stalled cases "
+            "go to review without being resumed once.", id="kyc.W001"))
+    return errors
