@@ -10,6 +10,8 @@ import hmac
 import json
 import logging
 import secrets
+import select
+import socket
 import threading
 import time
 import uuid
@@ -63,6 +65,10 @@ class State:
         self.calls = collections.Counter()
         self.successes = collections.Counter()
         self.work = collections.Counter()  # (vendor, sha256 of the inputs) -> successful calls
+        # Calls whose client hung up before the answer (a killed worker): no work done, nothing billed,
+        # as behind a gateway that cancels upstream work on client abort.
+        self.abandoned = collections.Counter()
+        self.inflight = {}  # call id -> {"vendor", "answer_at" (unix time the delay ends)}
 
     def take_fault(self, vendor, header):
         if header:
@@ -77,7 +83,12 @@ class State:
 
     def snapshot(self):
         with self.lock:
+            now = time.time()
             return {"calls": dict(self.calls), "successes": dict(self.successes),
+                    "abandoned": dict(self.abandoned),
+                    "inflight": [{"vendor": c["vendor"], "answers_in_ms": (
+                                     None if c["answer_at"] is None else int((c["answer_at"] - now) * 1000))}
+                                 for c in self.inflight.values()],
                     "work": {f"{v}:{k}": n for (v, k), n in self.work.items()},
                     "duplicated_work": {f"{v}:{k}": n for (v, k), n in self.work.items() if n > 1},
                     "latency_ms": dict(self.latency_ms), "sticky": dict(self.sticky),
@@ -87,6 +98,33 @@ class State:
 def json_response(payload, status=200, content_type="application/json"):
     # Exactly "application/json": tencentcloud-sdk-python returns an empty model for anything else.
     return Response(json.dumps(payload, ensure_ascii=False), status=status, content_type=content_type)
+
+
+_current = threading.local()  # the client socket of the request this thread serves
+
+
+def client_gone(sock, wait: float = 0.0) -> bool:
+    """Wait up to `wait` seconds; True as soon as the client has closed its connection.
+
+    Call after the request body is read: then a readable socket means end of stream.
+    """
+    if sock is None:
+        time.sleep(wait)
+        return False
+    deadline = time.monotonic() + wait
+    while True:
+        remaining = max(0.0, deadline - time.monotonic())
+        try:
+            readable, _, _ = select.select([sock], [], [], remaining)
+            if readable:
+                if sock.recv(1, socket.MSG_PEEK) == b"":
+                    return True
+                time.sleep(max(0.0, deadline - time.monotonic()))  # pipelined bytes: nothing to learn
+                return False
+        except (OSError, ValueError):
+            return True
+        if remaining <= 0:
+            return False
 
 
 def work_key(*parts: bytes) -> str:
@@ -126,26 +164,62 @@ class SandboxApp:
         return response(environ, start_response)
 
     def vendor_call(self, vendor, request, handle, faults):
-        """Count, delay, inject a fault or run the real handler."""
-        with self.state.lock:
-            self.state.calls[vendor] += 1
+        """Count, inject a fault or run the real handler, then answer after the configured latency.
+
+        The latency comes after the work, as the vendor's processing and network time: a client
+        that hangs up while it waits (a killed worker) gets nothing and is not billed.
+        """
+        call_id = uuid.uuid4().hex
         header_delay = request.headers.get("X-Sandbox-Latency-Ms", "")
         delay = int(header_delay) / 1000 if header_delay.isdigit() else self.state.latency(vendor)
-        if delay:
-            time.sleep(delay)
-        fault = self.state.take_fault(vendor, request.headers.get("X-Sandbox-Fault", ""))
-        if fault == "timeout":
-            time.sleep(self.state.timeout_seconds)
-            fault = "5xx"
-        if fault == "malformed":
-            return Response("<html><body>502 Bad Gateway</body></html>", status=200, content_type="text/html")
-        if fault in faults:
-            return faults[fault]()
-        if fault:
-            logger.warning("sandbox: unknown fault %r ignored", fault)
-        return handle()
+        with self.state.lock:
+            self.state.calls[vendor] += 1
+            self.state.inflight[call_id] = {"vendor": vendor, "answer_at": None}  # None: still working
+        request.get_data(cache=True)  # the whole body first, so a hang-up shows as end of stream
+        _current.call = {"id": call_id, "sock": request.environ.get("werkzeug.socket"), "delay": delay,
+                         "answered": False}
+        try:
+            fault = self.state.take_fault(vendor, request.headers.get("X-Sandbox-Fault", ""))
+            if fault == "timeout":
+                time.sleep(self.state.timeout_seconds)
+                fault = "5xx"
+            if fault == "malformed":
+                response = Response("<html><body>502 Bad Gateway</body></html>", status=200,
+                                    content_type="text/html")
+            elif fault in faults:
+                response = faults[fault]()
+            else:
+                if fault:
+                    logger.warning("sandbox: unknown fault %r ignored", fault)
+                response = handle()
+            if not _current.call["answered"] and self._wait_to_answer(vendor):
+                return Response("client closed request", status=499)
+            return response
+        finally:
+            _current.call = None
+            with self.state.lock:
+                self.state.inflight.pop(call_id, None)
+
+    def _wait_to_answer(self, vendor) -> bool:
+        """Sleep the latency, watching the client. True when it hung up (counted as abandoned)."""
+        call = _current.call
+        call["answered"] = True
+        with self.state.lock:
+            if call["id"] in self.state.inflight:
+                self.state.inflight[call["id"]]["answer_at"] = time.time() + call["delay"]
+        gone = client_gone(call["sock"], call["delay"])
+        if gone:
+            with self.state.lock:
+                self.state.abandoned[vendor] += 1
+        return gone
 
     def succeeded(self, vendor, key):
+        """The work is done; billed when it reaches the client after the latency."""
+        if getattr(_current, "call", None) is not None:
+            if self._wait_to_answer(vendor):
+                return
+            with self.state.lock:
+                self.state.inflight.pop(_current.call["id"], None)
         with self.state.lock:
             self.state.successes[vendor] += 1
             self.state.work[(vendor, key)] += 1
@@ -159,7 +233,7 @@ class SandboxApp:
 
     def on_reset(self, request):
         with self.state.lock:
-            for counter in (self.state.calls, self.state.successes, self.state.work):
+            for counter in (self.state.calls, self.state.successes, self.state.work, self.state.abandoned):
                 counter.clear()
             self.state.queued.clear()
             self.state.sticky.clear()
