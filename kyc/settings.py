@@ -165,6 +165,7 @@ if not DEBUG:
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["onboarding.api.authentication.ApiKeyAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["onboarding.api.authentication.HasScope"],
+    "DEFAULT_THROTTLE_CLASSES": ["onboarding.api.throttling.ClientRateThrottle"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "onboarding.api.errors.handler",
@@ -181,6 +182,8 @@ SPECTACULAR_SETTINGS = {
     "SERVE_AUTHENTICATION": [],
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
+                             "onboarding.api.schema.common_error_responses"],
 }
 
 # Celery ---------------------------------------------------------------------
@@ -267,6 +270,18 @@ KYC_WEBHOOK_TIMEOUT = env.float("KYC_WEBHOOK_TIMEOUT", default=10.0)
 KYC_WEBHOOK_MAX_ATTEMPTS = env.int("KYC_WEBHOOK_MAX_ATTEMPTS", default=14)
 # An active liveness challenge must be answered within this many seconds of being issued.
 KYC_CHALLENGE_TTL_SECONDS = env.int("KYC_CHALLENGE_TTL_SECONDS", default=120)
+# Attempt limits, "count/seconds" (0 switches one off), per applicant and per IP address; per
+# API client for "api". Failed liveness attempts then block for the cool-down.
+KYC_LIMITS = {
+    "liveness_failures": env("KYC_LIMIT_LIVENESS_FAILURES", default="5/180"),
+    "uploads": env("KYC_LIMIT_UPLOADS", default="30/600"),
+    "submissions": env("KYC_LIMIT_SUBMISSIONS", default="5/3600"),
+    "new_applicants": env("KYC_LIMIT_NEW_APPLICANTS", default="30/3600"),
+    "api": env("KYC_API_RATE_LIMIT", default="600/60"),
+}
+KYC_LIMIT_COOLDOWNS = {"liveness_failures": env.int("KYC_LIMIT_LIVENESS_COOLDOWN_SECONDS", default=300)}
+# Reverse proxies in front of the app that append to X-Forwarded-For (0: use the peer address).
+KYC_TRUSTED_PROXIES = env.int("KYC_TRUSTED_PROXIES", default=0)
 
 # Vendors: credentials and base URLs (the real hosts by default; the sandbox for demos and tests).
 KYC_VENDOR_CONNECT_TIMEOUT = env.float("KYC_VENDOR_CONNECT_TIMEOUT", default=3.05)

@@ -14,6 +14,7 @@ from onboarding.forms import ConsentForm, PhotoForm
 from onboarding.models import Applicant, LivenessChallenge, Photo, Verification
 from onboarding.services.applicants import add_photo, create_applicant, read_file
 from onboarding.services import challenges as challenge_service
+from onboarding.services import limits
 from onboarding.services.images import ImageRejected
 from onboarding.services.vendor_access import fetch_photo
 from onboarding.services.verifications import submit_verification
@@ -43,14 +44,22 @@ def _applicant(request):
 @require_http_methods(["GET", "POST"])
 def start(request):
     form = ConsentForm(request.POST if request.method == "POST" else None)
+    status = 200
     if request.method == "POST" and form.is_valid():
-        applicant = create_applicant(consent_version=settings.KYC_CONSENT_VERSION, language=get_language())
-        access.remember_applicant(request, applicant)
-        return redirect("onboarding:selfie")
+        try:
+            limits.attempt(limits.rule("new_applicants"), *limits.subjects(request))
+        except limits.RateLimited as exc:
+            form.add_error(None, exc.message)
+            status = 429
+        else:
+            applicant = create_applicant(consent_version=settings.KYC_CONSENT_VERSION, language=get_language())
+            access.remember_applicant(request, applicant)
+            return redirect("onboarding:selfie")
     applicant = _applicant(request)
     latest = selectors.latest_verification(applicant) if applicant else None
     return render(request, "onboarding/start.html", {
-        "form": form, "step": 1, "consent_version": settings.KYC_CONSENT_VERSION, "latest": latest})
+        "form": form, "step": 1, "consent_version": settings.KYC_CONSENT_VERSION, "latest": latest},
+        status=status)
 
 
 def _capture(request, kind):
@@ -59,14 +68,18 @@ def _capture(request, kind):
         return redirect("onboarding:start")
     step = STEPS[kind]
     form = PhotoForm(request.POST, request.FILES) if request.method == "POST" else PhotoForm()
+    status = 400 if request.method == "POST" else 200
     if request.method == "POST" and form.is_valid():
         try:
+            limits.attempt(limits.rule("uploads"), *limits.subjects(request, applicant))
             add_photo(applicant, kind, form.cleaned_data["photo"])
+        except limits.RateLimited as exc:
+            form.add_error("photo", exc.message)
+            status = 429
         except ImageRejected as exc:
             form.add_error("photo", exc.message)
         else:
             return redirect(step["next"])
-    status = 400 if request.method == "POST" else 200
     current = selectors.pending_photos(applicant).get(kind)
     return render(request, step["template"], {"form": form, "step": step["step"], "current": current},
                   status=status)
@@ -94,12 +107,19 @@ def review(request):
     missing = [k for k in (Photo.Kind.SELFIE, Photo.Kind.ID_CARD) if k not in photos]
     if missing:
         return redirect("onboarding:selfie" if Photo.Kind.SELFIE in missing else "onboarding:id_card")
+    error, status = "", 200
     if request.method == "POST":
-        verification = submit_verification(applicant, selfie=photos[Photo.Kind.SELFIE],
-                                           id_card=photos[Photo.Kind.ID_CARD])
-        return redirect("onboarding:status", verification_id=verification.pk)
+        try:
+            limits.attempt(limits.rule("submissions"), *limits.subjects(request, applicant))
+        except limits.RateLimited as exc:
+            error, status = exc.message, 429
+        else:
+            verification = submit_verification(applicant, selfie=photos[Photo.Kind.SELFIE],
+                                               id_card=photos[Photo.Kind.ID_CARD])
+            return redirect("onboarding:status", verification_id=verification.pk)
     return render(request, "onboarding/review.html", {
-        "step": 4, "selfie": photos[Photo.Kind.SELFIE], "id_card": photos[Photo.Kind.ID_CARD]})
+        "step": 4, "selfie": photos[Photo.Kind.SELFIE], "id_card": photos[Photo.Kind.ID_CARD], "error": error},
+        status=status)
 
 
 def _own_verification(request, verification_id):
@@ -146,6 +166,10 @@ def challenge_start(request):
     applicant = _applicant(request)
     if applicant is None:
         return JsonResponse({"error": _("Your session has ended. Start again.")}, status=403)
+    try:
+        limits.check(limits.rule("liveness_failures"), *limits.subjects(request, applicant))
+    except limits.RateLimited as exc:
+        return _too_many(exc, {"error": exc.message})
     challenge = challenge_service.issue_challenge(applicant)
     return JsonResponse({
         "id": str(challenge.pk), "moves": challenge.moves,
@@ -167,19 +191,31 @@ def challenge_submit(request, challenge_id):
     selfie = request.FILES.get("selfie")
     if selfie is None:
         return JsonResponse({"passed": False, "reasons": [_("Choose or take a photo first.")]}, status=400)
+    rule, who = limits.rule("liveness_failures"), limits.subjects(request, applicant)
     try:
+        limits.check(rule, *who)
         challenge = challenge_service.submit_burst(challenge_id, applicant, request.FILES.getlist("frame"), selfie)
+    except limits.RateLimited as exc:
+        return _too_many(exc, {"passed": False, "reasons": [exc.message]})
     except challenge_service.ChallengeError as exc:
         return JsonResponse({"passed": False, "reasons": [str(applicant_message(exc.code, exc.code))]},
                             status=exc.status)
     except ImageRejected as exc:
         return JsonResponse({"passed": False, "reasons": [str(exc.message)]}, status=400)
     passed = challenge.status == LivenessChallenge.Status.PASSED
+    if not passed:
+        limits.hit(rule, *who)
     return JsonResponse({
         "passed": passed,
         "reasons": [str(applicant_message(code, code)) for code in challenge.reasons],
         "next": reverse("onboarding:id_card") if passed else None,
     })
+
+
+def _too_many(exc, body):
+    response = JsonResponse({**body, "retry_after": exc.retry_after}, status=429)
+    response["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 @never_cache

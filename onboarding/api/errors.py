@@ -50,6 +50,12 @@ def _field_errors(detail, prefix=""):
 def handler(exc, context):
     if isinstance(exc, ApiProblem):
         return problem(exc.status_code, exc.problem_code, exc.detail, exc.errors)
+    if isinstance(exc, exceptions.Throttled):
+        wait = int(exc.wait or 1)
+        result = problem(429, "rate_limited", f"Too many requests for this client: retry after {wait} seconds "
+                         "(KYC_API_RATE_LIMIT).")
+        result["Retry-After"] = str(wait)
+        return result
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     response = exception_handler(exc, context)

@@ -36,7 +36,8 @@
       challenge = await r.json();
       if (!r.ok) throw new Error(challenge.error || r.status);
     } catch (e) {
-      result.textContent = box.dataset.networkError;
+      // The server's own words when it said no (a cool-down after failed attempts), else a network problem.
+      result.textContent = (challenge && challenge.error) || box.dataset.networkError;
       retryButton.hidden = false;
       return;
     }
