@@ -227,6 +227,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "onboarding.tasks.dispatch_due_webhooks",
         "schedule": 30.0,
     },
+    "seal-audit-trail": {
+        "task": "onboarding.tasks.seal_audit_trail",
+        "schedule": 60.0,
+    },
 }
 
 # KYC ------------------------------------------------------------------------

@@ -4,7 +4,7 @@ import json
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import OuterRef, Subquery
-from django.http import HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -18,6 +18,7 @@ from onboarding.models import (
 )
 from onboarding.services import api_keys, webhooks
 from onboarding.services.decisions import DecisionError, record_human_decision
+from onboarding.services.evidence import evidence_pack
 
 
 class ReadOnlyMixin:
@@ -208,7 +209,23 @@ class VerificationAdmin(admin.ModelAdmin):
     # Deciding ---------------------------------------------------------------
     def get_urls(self):
         return [path("<uuid:object_id>/decide/", self.admin_site.admin_view(self.decide_view),
-                     name="onboarding_verification_decide")] + super().get_urls()
+                     name="onboarding_verification_decide"),
+                path("<uuid:object_id>/evidence/", self.admin_site.admin_view(self.evidence_view),
+                     name="onboarding_verification_evidence")] + super().get_urls()
+
+    def can_export(self, request):
+        return request.user.has_perm("onboarding.export_evidence")
+
+    def evidence_view(self, request, object_id):
+        """Download the case's evidence pack (ZIP with a manifest of hashes); the export is audited."""
+        if not self.can_export(request):
+            raise PermissionDenied
+        get_object_or_404(Verification, pk=object_id)
+        name, data = evidence_pack(object_id, user=request.user)
+        response = HttpResponse(data, content_type="application/zip")
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        response["Cache-Control"] = "private, no-store"
+        return response
 
     def can_decide(self, request):
         return request.user.has_perm("onboarding.decide_verification")
@@ -273,6 +290,7 @@ class VerificationAdmin(admin.ModelAdmin):
 
     def render_change_form(self, request, context, *args, **kwargs):
         context["can_decide"] = self.can_decide(request)
+        context["can_export"] = self.can_export(request)
         return super().render_change_form(request, context, *args, **kwargs)
 
 

@@ -97,7 +97,8 @@ class Verification(models.Model):
     class Meta:
         ordering = ["-submitted_at"]
         indexes = [models.Index(fields=["status", "submitted_at"])]
-        permissions = [("decide_verification", _("Can approve or reject verifications"))]
+        permissions = [("decide_verification", _("Can approve or reject verifications")),
+                       ("export_evidence", _("Can export a case's evidence pack"))]
         verbose_name = _("verification")
         verbose_name_plural = _("verifications")
 
@@ -198,13 +199,30 @@ class Decision(models.Model):
 
 class AppendOnlyQuerySet(models.QuerySet):
     def update(self, **kwargs):
-        raise PermissionError("audit events are append-only")
+        raise PermissionError(f"{self.model.__name__} rows are append-only")
 
     def delete(self):
-        raise PermissionError("audit events are append-only")
+        raise PermissionError(f"{self.model.__name__} rows are append-only")
 
 
-class AuditEvent(models.Model):
+class AppendOnlyModel(models.Model):
+    """Rows that are written once: the ORM refuses updates and deletes (the hash chain catches SQL)."""
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise PermissionError(f"{type(self).__name__} rows are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError(f"{type(self).__name__} rows are append-only")
+
+
+class AuditEvent(AppendOnlyModel):
     """Every state change and every human action. Never updated, never deleted.
 
     Ids are plain UUIDs, not foreign keys, so that nothing cascades into the trail.
@@ -226,8 +244,6 @@ class AuditEvent(models.Model):
     to_status = models.CharField(max_length=20, blank=True)
     data = models.JSONField(default=dict, blank=True)
 
-    objects = AppendOnlyQuerySet.as_manager()
-
     class Meta:
         ordering = ["id"]
         verbose_name = _("audit event")
@@ -236,13 +252,33 @@ class AuditEvent(models.Model):
     def __str__(self):
         return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.action}"
 
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise PermissionError("audit events are append-only")
-        super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
-        raise PermissionError("audit events are append-only")
+class AuditChainHead(models.Model):
+    """One row: the last sealed position of the audit hash chain. Its row lock serializes sealing."""
+
+    seq = models.BigIntegerField(default=0)
+    hash = models.CharField(max_length=64)
+    updated_at = models.DateTimeField(auto_now=True)
+
+
+class AuditSeal(AppendOnlyModel):
+    """One link of the hash chain: an event's digest chained to the link before it.
+
+    Events are sealed just after their transaction commits, in the order sealing sees them, so
+    the chain needs no lock while business transactions run (they lock cases and checks).
+    """
+
+    seq = models.BigIntegerField(primary_key=True)
+    event = models.OneToOneField(AuditEvent, on_delete=models.PROTECT, related_name="seal")
+    event_hash = models.CharField(max_length=64)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+    sealed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["seq"]
+        verbose_name = _("audit chain link")
+        verbose_name_plural = _("audit chain links")
 
 
 def challenge_path(instance, filename):

@@ -5,7 +5,7 @@ import random
 from celery import shared_task
 from django.conf import settings
 
-from onboarding.services import checks, dispatch, verifications, webhooks
+from onboarding.services import audit_chain, checks, dispatch, verifications, webhooks
 from onboarding.services.retry import backoff_seconds
 from vendors.circuit import CircuitOpenError
 from vendors.exceptions import RetryableVendorError
@@ -65,3 +65,9 @@ def dispatch_due_webhooks():
     for pk in due:
         deliver_webhook.delay(pk)
     return len(due)
+
+
+@shared_task(acks_late=True)
+def seal_audit_trail():
+    """Seal events whose process died between commit and sealing."""
+    return audit_chain.seal_pending()

@@ -30,7 +30,11 @@ class Actor:
 def record(action, *, actor, applicant_id=None, verification=None, from_status="", to_status="", **data):
     if verification is not None:
         applicant_id = applicant_id or verification.applicant_id
-    return AuditEvent.objects.create(
+    event = AuditEvent.objects.create(
         actor_type=actor.type, actor=actor.label, action=action, applicant_id=applicant_id,
         verification_id=verification.pk if verification is not None else None,
         from_status=from_status, to_status=to_status, data=data)
+    from .audit_chain import seal_after_commit
+
+    seal_after_commit()
+    return event

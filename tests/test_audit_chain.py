@@ -1,0 +1,124 @@
+"""The audit trail's hash chain: sealed on commit, verified by a command that finds tampering."""
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
+
+from onboarding.models import AuditEvent, AuditSeal
+from onboarding.services import audit_chain
+from tests.factories import submitted_verification
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def verify_output():
+    from io import StringIO
+
+    out = StringIO()
+    call_command("verify_audit", stdout=out)
+    return out.getvalue()
+
+
+@pytest.fixture
+def trail():
+    submitted_verification("obama_1", "obama_2")
+    submitted_verification("leslie_1", "biden_2")
+    events = list(AuditEvent.objects.order_by("id"))
+    assert len(events) > 10 and AuditSeal.objects.count() == len(events)  # sealed as each commit happened
+    return events
+
+
+def test_an_untouched_trail_verifies(trail):
+    out = verify_output()
+    assert f"audit trail intact: {len(trail)} events chained" in out
+    assert audit_chain.head().hash in out
+
+
+def raw(sql, params):
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def test_a_row_changed_in_the_database_is_named(trail):
+    victim = trail[5]
+    raw(f"UPDATE {AuditEvent._meta.db_table} SET actor = %s WHERE id = %s", ["someone-else", victim.pk])
+    with pytest.raises(CommandError, match=rf"BROKEN at event #{victim.pk}: the event was altered"):
+        verify_output()
+
+
+def test_a_changed_json_field_is_named(trail):
+    victim = next(e for e in trail if e.action == "auto_decision")
+    raw(f"UPDATE {AuditEvent._meta.db_table} SET data = %s WHERE id = %s", ['{"outcome": "approve"}', victim.pk])
+    with pytest.raises(CommandError, match=rf"event #{victim.pk}"):
+        verify_output()
+
+
+def test_a_removed_event_is_found(trail):
+    victim = trail[3]
+    raw(f"DELETE FROM {AuditSeal._meta.db_table} WHERE event_id = %s", [victim.pk])
+    raw(f"DELETE FROM {AuditEvent._meta.db_table} WHERE id = %s", [victim.pk])
+    with pytest.raises(CommandError, match=rf"event #{trail[4].pk}: link 4 is missing"):
+        verify_output()
+
+
+def test_events_cut_from_the_end_are_found(trail):
+    for victim in trail[-2:]:
+        raw(f"DELETE FROM {AuditSeal._meta.db_table} WHERE event_id = %s", [victim.pk])
+        raw(f"DELETE FROM {AuditEvent._meta.db_table} WHERE id = %s", [victim.pk])
+    with pytest.raises(CommandError, match="links removed from the end"):
+        verify_output()
+
+
+def test_the_orm_refuses_to_change_seals(trail):
+    seal = AuditSeal.objects.first()
+    with pytest.raises(PermissionError):
+        seal.save()
+    with pytest.raises(PermissionError):
+        AuditSeal.objects.all().delete()
+
+
+@pytest.mark.django_db  # on_commit is captured only inside a test transaction
+def test_events_left_unsealed_by_a_dead_process_are_sealed_by_beat(django_capture_on_commit_callbacks):
+    from onboarding.services.audit import Actor, record
+    from onboarding.tasks import seal_audit_trail
+
+    with django_capture_on_commit_callbacks(execute=False):  # the process dies before its on_commit
+        record("first", actor=Actor.system())
+        record("second", actor=Actor.system())
+    assert not AuditSeal.objects.exists()
+    assert "2 recent events not sealed yet" in verify_output()
+    assert seal_audit_trail.apply().get() == 2
+    assert "intact: 2 events chained" in verify_output()
+
+
+def test_evidence_pack_holds_the_case_its_photos_and_a_manifest_of_hashes(client, staff_user):
+    import hashlib
+    import io
+    import json
+    import zipfile
+
+    from django.contrib.auth.models import Permission
+    from django.urls import reverse
+
+    v = submitted_verification("obama_1", "obama_2")
+    v.refresh_from_db()
+    url = reverse("admin:onboarding_verification_evidence", args=[v.pk])
+    client.force_login(staff_user)
+    assert client.get(url).status_code == 403  # a reviewer may not take the biometrics out
+    staff_user.user_permissions.add(Permission.objects.get(codename="export_evidence"))
+    r = client.get(url)
+    assert r.status_code == 200 and r["Content-Type"] == "application/zip"
+    z = zipfile.ZipFile(io.BytesIO(r.content))
+    manifest = json.loads(z.read("manifest.json"))
+    assert set(manifest["files"]) == {"case.json", "photos/selfie.jpg", "photos/id_card.jpg"}
+    for name, digest in manifest["files"].items():
+        assert hashlib.sha256(z.read(name)).hexdigest() == digest
+    assert z.read("photos/selfie.jpg")[:3] == b"\xff\xd8\xff"  # the image itself, decrypted
+    case = json.loads(z.read("case.json"))
+    assert case["verification"]["status"] == v.status and len(case["checks"]) == 4 and case["decisions"]
+    trail = case["audit_trail"]
+    assert trail[-1]["action"] == "evidence_exported" and trail[-1]["chain"]["seq"] == manifest["audit_chain_head"]["seq"]
+    from onboarding.services.audit_chain import link_hash
+    for event in trail:  # a third party can recompute every link it holds
+        chain = event["chain"]
+        assert link_hash(chain["seq"], chain["prev_hash"], event["event_hash"]) == chain["hash"]
+    assert AuditEvent.objects.filter(action="evidence_exported", actor=staff_user.username).count() == 1
