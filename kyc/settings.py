@@ -4,8 +4,9 @@ The embedded default needs no server: SQLite, files under var/, a filesystem
 Celery broker and a file cache. DATABASE_URL, CELERY_BROKER_URL and CACHE_URL
 switch to PostgreSQL and Redis (or RabbitMQ) without code changes.
 """
-from pathlib import Path
+import base64
 import secrets
+from pathlib import Path
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -22,21 +23,25 @@ VAR_DIR.mkdir(parents=True, exist_ok=True)
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 
 
-def _secret_key():
-    key = env("DJANGO_SECRET_KEY", default="")
-    if key:
-        return key
+def _local_secret(variable, filename, generate):
+    """The variable's value; in debug only, one generated into var/ so restarts keep it."""
+    value = env(variable, default="")
+    if value:
+        return value
     if not DEBUG:
-        raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off.")
-    # Local runs keep one generated key so sessions survive restarts.
-    path = VAR_DIR / "secret-key"
+        raise ImproperlyConfigured(f"{variable} must be set when DJANGO_DEBUG is off.")
+    path = VAR_DIR / filename
     if not path.exists():
-        path.write_text(secrets.token_urlsafe(50))
+        path.write_text(generate())
         path.chmod(0o600)
     return path.read_text().strip()
 
 
-SECRET_KEY = _secret_key()
+SECRET_KEY = _local_secret("DJANGO_SECRET_KEY", "secret-key", lambda: secrets.token_urlsafe(50))
+# Keys for applicants' files at rest, base64 of 32 bytes, newest first (see docs/security.md).
+KYC_ENCRYPTION_KEYS = [k.strip() for k in _local_secret(
+    "KYC_ENCRYPTION_KEYS", "encryption-key",
+    lambda: base64.b64encode(secrets.token_bytes(32)).decode()).split(",") if k.strip()]
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 # Absolute base URL of this deployment, used in links we hand out (vendors fetching images, phone handoff).
@@ -126,13 +131,29 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 # Applicants' photos never live under a public URL: "private" is only read through
 # views that check who asks (onboarding.views.photo_file, the admin).
 KYC_PRIVATE_MEDIA_ROOT = Path(env("KYC_PRIVATE_MEDIA_ROOT", default=str(VAR_DIR / "private-media")))
-STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "private": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
+# Either way every file is encrypted (AES-256-GCM) before it is written.
+KYC_STORAGE = env("KYC_STORAGE", default="filesystem")
+if KYC_STORAGE == "s3":
+    _private = {
+        "BACKEND": "onboarding.storage.EncryptedS3Storage",
+        "OPTIONS": {"bucket_name": env("KYC_S3_BUCKET"), "location": env("KYC_S3_PREFIX", default="kyc"),
+                    "endpoint_url": env("KYC_S3_ENDPOINT_URL", default=None),
+                    "region_name": env("KYC_S3_REGION", default=None),
+                    # None: boto3 finds AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY or an instance role.
+                    "access_key": env("KYC_S3_ACCESS_KEY_ID", default=None),
+                    "secret_key": env("KYC_S3_SECRET_ACCESS_KEY", default=None)},
+    }
+elif KYC_STORAGE == "filesystem":
+    _private = {
+        "BACKEND": "onboarding.storage.EncryptedFileSystemStorage",
         "OPTIONS": {"location": str(KYC_PRIVATE_MEDIA_ROOT), "base_url": None,
                     "file_permissions_mode": 0o600, "directory_permissions_mode": 0o700},
-    },
+    }
+else:
+    raise ImproperlyConfigured(f"KYC_STORAGE must be filesystem or s3, not {KYC_STORAGE!r}")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "private": _private,
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if not DEBUG else "django.contrib.staticfiles.storage.StaticFilesStorage",

@@ -1,0 +1,23 @@
+"""Re-encrypt every stored applicant file with the newest key (after adding one to KYC_ENCRYPTION_KEYS)."""
+import collections
+
+from django.core.management.base import BaseCommand
+
+from onboarding.models import LivenessChallenge, LivenessDataFile, Photo
+from onboarding.services import audit
+
+
+class Command(BaseCommand):
+    help = "Re-encrypt stored photos and liveness files with the first key of KYC_ENCRYPTION_KEYS."
+
+    def handle(self, *args, **options):
+        counts = collections.Counter()
+        for model, field in ((Photo, "file"), (LivenessDataFile, "file"), (LivenessChallenge, "frames")):
+            for item in model.objects.exclude(**{field: ""}).only(field).iterator(chunk_size=500):
+                stored = getattr(item, field)
+                if not stored.storage.exists(stored.name):
+                    counts["missing"] += 1
+                    continue
+                counts[stored.storage.reencrypt(stored.name)] += 1
+        audit.record("files_reencrypted", actor=audit.Actor.system("kyc_reencrypt"), **dict(counts))
+        self.stdout.write(", ".join(f"{n} {what}" for what, n in sorted(counts.items())) or "no files")
