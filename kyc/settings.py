@@ -71,6 +71,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
 ]
 
 ROOT_URLCONF = "kyc.urls"
@@ -173,6 +174,16 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Only our own scripts, styles and images; no inline code, no framing, forms post only here.
+# blob:/data: images are the camera previews; /api/docs/ (Swagger UI from its CDN) is exempt.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"], "script-src": ["'self'"], "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", "blob:"], "media-src": ["'self'", "blob:"],
+        "connect-src": ["'self'"], "font-src": ["'self'"], "object-src": ["'none'"], "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"], "form-action": ["'self'"],
+    },
+}
 if not DEBUG:
     SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=True)
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
@@ -303,8 +314,10 @@ KYC_LIMITS = {
     "submissions": env("KYC_LIMIT_SUBMISSIONS", default="5/3600"),
     "new_applicants": env("KYC_LIMIT_NEW_APPLICANTS", default="30/3600"),
     "api": env("KYC_API_RATE_LIMIT", default="600/60"),
+    "staff_login_failures": env("KYC_LIMIT_STAFF_LOGIN_FAILURES", default="5/900"),
 }
-KYC_LIMIT_COOLDOWNS = {"liveness_failures": env.int("KYC_LIMIT_LIVENESS_COOLDOWN_SECONDS", default=300)}
+KYC_LIMIT_COOLDOWNS = {"liveness_failures": env.int("KYC_LIMIT_LIVENESS_COOLDOWN_SECONDS", default=300),
+                       "staff_login_failures": env.int("KYC_LIMIT_STAFF_LOGIN_COOLDOWN_SECONDS", default=900)}
 # Reverse proxies in front of the app that append to X-Forwarded-For (0: use the peer address).
 KYC_TRUSTED_PROXIES = env.int("KYC_TRUSTED_PROXIES", default=0)
 

@@ -13,11 +13,11 @@ from django.utils.translation import gettext_lazy as _
 
 from onboarding.forms import ReviewDecisionForm
 from onboarding.models import (
-    ApiClient, ApiKey, Applicant, AuditEvent, Check, Decision, LivenessChallenge, Verification, WebhookDelivery,
+    ApiClient, ApiKey, Applicant, AuditEvent, Check, Decision, LivenessChallenge, OverturnRequest, Verification, WebhookDelivery,
     WebhookEndpoint, WebhookEvent,
 )
 from onboarding.services import api_keys, webhooks
-from onboarding.services.decisions import DecisionError, record_human_decision
+from onboarding.services.decisions import DecisionError, confirm_overturn, record_human_decision
 from onboarding.services.evidence import evidence_pack
 
 
@@ -211,7 +211,29 @@ class VerificationAdmin(admin.ModelAdmin):
         return [path("<uuid:object_id>/decide/", self.admin_site.admin_view(self.decide_view),
                      name="onboarding_verification_decide"),
                 path("<uuid:object_id>/evidence/", self.admin_site.admin_view(self.evidence_view),
-                     name="onboarding_verification_evidence")] + super().get_urls()
+                     name="onboarding_verification_evidence"),
+                path("<uuid:object_id>/overturn/<uuid:request_id>/", self.admin_site.admin_view(self.overturn_view),
+                     name="onboarding_verification_overturn")] + super().get_urls()
+
+    def overturn_view(self, request, object_id, request_id):
+        """The second senior reviewer reads the first one's reason and confirms (POST)."""
+        overturn = get_object_or_404(OverturnRequest.objects.select_related("verification", "requested_by"),
+                                     pk=request_id, verification_id=object_id)
+        if not request.user.has_perm("onboarding.overturn_decision"):
+            raise PermissionDenied
+        error = ""
+        if request.method == "POST":
+            try:
+                confirm_overturn(overturn.pk, user=request.user)
+            except DecisionError as exc:
+                error = str(exc)
+            else:
+                self.message_user(request, _("Overturn confirmed: the case is approved."), messages.SUCCESS)
+                return HttpResponseRedirect(reverse("admin:onboarding_verification_change", args=[object_id]))
+        context = {**self.admin_site.each_context(request), "opts": self.model._meta, "overturn": overturn,
+                   "verification": overturn.verification, "error": error,
+                   "title": _("Confirm the approval of %s") % overturn.verification}
+        return TemplateResponse(request, "admin/onboarding/verification/overturn.html", context)
 
     def can_export(self, request):
         return request.user.has_perm("onboarding.export_evidence")
@@ -238,12 +260,16 @@ class VerificationAdmin(admin.ModelAdmin):
         form = ReviewDecisionForm(request.POST or None, initial=initial)
         if request.method == "POST" and form.is_valid():
             try:
-                record_human_decision(verification.pk, outcome=form.cleaned_data["outcome"],
-                                      comment=form.cleaned_data["comment"], user=request.user)
+                result = record_human_decision(verification.pk, outcome=form.cleaned_data["outcome"],
+                                               comment=form.cleaned_data["comment"], user=request.user)
             except DecisionError as exc:
                 form.add_error(None, str(exc))
             else:
-                self.message_user(request, _("Decision recorded."), messages.SUCCESS)
+                if isinstance(result, OverturnRequest):
+                    self.message_user(request, _("Request recorded: a second senior reviewer must confirm the "
+                                                 "approval of this automatically rejected case."), messages.WARNING)
+                else:
+                    self.message_user(request, _("Decision recorded."), messages.SUCCESS)
                 return HttpResponseRedirect(reverse("admin:onboarding_verification_change", args=[verification.pk]))
         context = {**self.admin_site.each_context(request), "opts": self.model._meta, "form": form,
                    "verification": verification, "title": _("Decide verification %s") % verification}
@@ -291,6 +317,9 @@ class VerificationAdmin(admin.ModelAdmin):
     def render_change_form(self, request, context, *args, **kwargs):
         context["can_decide"] = self.can_decide(request)
         context["can_export"] = self.can_export(request)
+        if context.get("original") is not None and request.user.has_perm("onboarding.overturn_decision"):
+            context["pending_overturn"] = context["original"].overturn_requests.filter(
+                status=OverturnRequest.Status.PENDING).exclude(requested_by=request.user).first()
         return super().render_change_form(request, context, *args, **kwargs)
 
 

@@ -1,4 +1,5 @@
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
 from onboarding.models import Decision
@@ -22,3 +23,24 @@ class ReviewDecisionForm(forms.Form):
                                          (Decision.Outcome.REJECT, _("Reject"))], widget=forms.RadioSelect)
     comment = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}),
                               help_text=_("Required. Kept in the decision and the audit trail."))
+
+
+class StaffLoginForm(AdminAuthenticationForm):
+    """The admin login, with failed attempts limited per user name and per IP address."""
+
+    def clean(self):
+        from onboarding.services import limits
+
+        rule = limits.rule("staff_login_failures")
+        username = (self.cleaned_data.get("username") or "").strip().lower()
+        who = [*limits.subjects(self.request), f"user:{username}"]
+        try:
+            limits.check(rule, *who)
+        except limits.RateLimited as exc:
+            raise forms.ValidationError(exc.message, code="rate_limited") from None
+        try:
+            return super().clean()
+        except forms.ValidationError as exc:
+            if exc.code == "invalid_login":
+                limits.hit(rule, *who)
+            raise

@@ -98,7 +98,8 @@ class Verification(models.Model):
         ordering = ["-submitted_at"]
         indexes = [models.Index(fields=["status", "submitted_at"])]
         permissions = [("decide_verification", _("Can approve or reject verifications")),
-                       ("export_evidence", _("Can export a case's evidence pack"))]
+                       ("export_evidence", _("Can export a case's evidence pack")),
+                       ("overturn_decision", _("Can overturn an automatic reject (with a second person)"))]
         verbose_name = _("verification")
         verbose_name_plural = _("verifications")
 
@@ -195,6 +196,29 @@ class Decision(models.Model):
 
     def __str__(self):
         return f"{self.get_outcome_display()} ({self.get_source_display()})"
+
+
+class OverturnRequest(models.Model):
+    """A senior reviewer's request to approve a case the policy rejected; a second one confirms it."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for a second reviewer")
+        CONFIRMED = "confirmed", _("Confirmed")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    verification = models.ForeignKey(Verification, on_delete=models.CASCADE, related_name="overturn_requests")
+    comment = models.TextField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                     null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("overturn request")
+        verbose_name_plural = _("overturn requests")
 
 
 class AppendOnlyQuerySet(models.QuerySet):

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
-from onboarding.models import Decision, Verification
+from onboarding.models import Decision, OverturnRequest, Verification
 
 from . import audit, policy, state, webhooks
 
@@ -45,8 +46,18 @@ def _emit_decision(verification, event_type):
     webhooks.emit(verification.pk, event_type, api_verification(verification))
 
 
-def record_human_decision(verification_id, *, outcome, comment, user) -> Decision:
-    """A reviewer approves or rejects; the written reason is required."""
+def _overturns_auto_reject(verification, outcome) -> bool:
+    latest = verification.decisions.order_by("-created_at").first()
+    return (outcome == Decision.Outcome.APPROVE and verification.status == Verification.Status.REJECTED
+            and latest is not None and latest.source == Decision.Source.AUTO)
+
+
+def record_human_decision(verification_id, *, outcome, comment, user) -> Decision | OverturnRequest:
+    """A reviewer approves or rejects; the written reason is required.
+
+    Approving a case the policy rejected takes two people: a senior reviewer's request here,
+    confirmed by another one in confirm_overturn. Until then the case stays rejected.
+    """
     comment = (comment or "").strip()
     if not comment:
         raise DecisionError("a reason is required")
@@ -58,11 +69,45 @@ def record_human_decision(verification_id, *, outcome, comment, user) -> Decisio
         if not state.can_transition(verification.status, target):
             raise DecisionError(f"a {verification.get_status_display().lower()} case cannot be set to "
                                 f"{target.label.lower()}")
-        decision = Decision.objects.create(
-            verification=verification, outcome=outcome, source=Decision.Source.HUMAN,
-            reasons=[{"code": "reviewer_decision", "message": comment, "fixable": False}],
-            policy_version=settings.KYC_POLICY_VERSION, decided_by=user, comment=comment)
-        state.transition(verification, target, actor=audit.Actor.staff(user), action="human_decision",
-                         decision_id=decision.pk, outcome=outcome, comment=comment)
-        _emit_decision(verification, "decision.changed")
+        if _overturns_auto_reject(verification, outcome):
+            if not user.has_perm("onboarding.overturn_decision"):
+                raise DecisionError("only a senior reviewer may overturn an automatic reject")
+            if verification.overturn_requests.filter(status=OverturnRequest.Status.PENDING).exists():
+                raise DecisionError("an overturn of this case is already waiting for a second reviewer")
+            request = OverturnRequest.objects.create(verification=verification, comment=comment, requested_by=user)
+            audit.record("overturn_requested", actor=audit.Actor.staff(user), verification=verification,
+                         request_id=str(request.pk), comment=comment)
+            return request
+        return _decide(verification, outcome, comment, user)
+
+
+def _decide(verification, outcome, comment, user, **audit_data) -> Decision:
+    target = STATUS_FOR_OUTCOME[outcome]
+    decision = Decision.objects.create(
+        verification=verification, outcome=outcome, source=Decision.Source.HUMAN,
+        reasons=[{"code": "reviewer_decision", "message": comment, "fixable": False}],
+        policy_version=settings.KYC_POLICY_VERSION, decided_by=user, comment=comment)
+    state.transition(verification, target, actor=audit.Actor.staff(user), action="human_decision",
+                     decision_id=decision.pk, outcome=outcome, comment=comment, **audit_data)
+    _emit_decision(verification, "decision.changed")
     return decision
+
+
+def confirm_overturn(request_id, *, user) -> Decision:
+    """The second person: another senior reviewer confirms the approval of a rejected case."""
+    with transaction.atomic():
+        request = OverturnRequest.objects.select_for_update().get(pk=request_id)
+        verification = Verification.objects.select_for_update().get(pk=request.verification_id)
+        if request.status != OverturnRequest.Status.PENDING:
+            raise DecisionError("this request was already confirmed")
+        if request.requested_by_id == user.pk:
+            raise DecisionError("the second reviewer must be someone other than the one who asked")
+        if not user.has_perm("onboarding.overturn_decision"):
+            raise DecisionError("only a senior reviewer may confirm an overturn")
+        if not state.can_transition(verification.status, Verification.Status.APPROVED):
+            raise DecisionError("the case can no longer be approved")
+        request.status, request.confirmed_by, request.confirmed_at = (
+            OverturnRequest.Status.CONFIRMED, user, timezone.now())
+        request.save()
+        return _decide(verification, Decision.Outcome.APPROVE, request.comment, user,
+                       requested_by=request.requested_by.get_username(), overturn_request_id=str(request.pk))

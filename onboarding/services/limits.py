@@ -61,6 +61,7 @@ LEAD = {
     "submissions": gettext_lazy("Too many submissions in a short time."),
     "new_applicants": gettext_lazy("Too many new applications from your network."),
     "api": gettext_lazy("Too many API requests."),
+    "staff_login_failures": gettext_lazy("Too many failed sign-ins."),
 }
 
 
