@@ -23,6 +23,17 @@ ARTIFACTS = Path(__file__).parent / "artifacts"
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
+
+def wait_until(page, expression, timeout):
+    """Poll with page.evaluate: Playwright's wait_for_function evals in the page, which our CSP forbids."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still false after {timeout}s: {expression}")
+        time.sleep(0.1)
+
 def write_y4m(photo: Path, path: Path, size=(640, 480)):
     """One 4:2:0 frame (Chromium loops it): the photo letterboxed into the camera frame."""
     im = Image.open(photo).convert("RGB")
@@ -63,13 +74,15 @@ def shot(page, name):
 def test_happy_path_with_camera_selfie_and_uploaded_id_card(chromium, live_server):
     context = chromium.new_context(locale="en-US", viewport={"width": 480, "height": 900})
     page = context.new_page()
+    csp_violations = []
+    page.on("console", lambda m: "Content Security Policy" in m.text and csp_violations.append(m.text))
     page.goto(live_server.url + "/")
     shot(page, "1-consent")
     page.get_by_label("I have read the notice").check()
     page.get_by_role("button", name="Agree and start").click()
 
     page.wait_for_url("**/verify/selfie/")
-    page.wait_for_function("document.querySelector('[data-video]').videoWidth > 0", timeout=15000)
+    wait_until(page, "document.querySelector('[data-video]').videoWidth > 0", timeout=15)
     shot(page, "2-selfie-camera")
     page.get_by_role("button", name="Take photo").click()
     page.wait_for_selector("[data-preview]:not([hidden])")
@@ -102,6 +115,7 @@ def test_happy_path_with_camera_selfie_and_uploaded_id_card(chromium, live_serve
         # or PostgreSQL refuses to drop the test database at the end of the run.
         connections.close_all()
     context.close()
+    assert csp_violations == []  # the policy blocks nothing the pages need
 
 
 def test_a_still_photo_fails_the_liveness_challenge_and_the_applicant_can_retry(chromium, live_server):
@@ -110,6 +124,8 @@ def test_a_still_photo_fails_the_liveness_challenge_and_the_applicant_can_retry(
 
     context = chromium.new_context(locale="en-US", viewport={"width": 480, "height": 1000})
     page = context.new_page()
+    csp_violations = []
+    page.on("console", lambda m: "Content Security Policy" in m.text and csp_violations.append(m.text))
     page.goto(live_server.url + "/")
     page.get_by_label("I have read the notice").check()
     page.get_by_role("button", name="Agree and start").click()
@@ -126,7 +142,7 @@ def test_a_still_photo_fails_the_liveness_challenge_and_the_applicant_can_retry(
     retry = page.get_by_role("button", name="Try again")
     assert retry.is_visible()
     retry.click()
-    page.wait_for_function("document.querySelectorAll('[data-challenge-result] li').length === 0", timeout=5000)
+    wait_until(page, "document.querySelectorAll('[data-challenge-result] li').length === 0", timeout=5)
     result.get_by_text("did not pass").wait_for(timeout=30000)
     try:
         statuses = list(LivenessChallenge.objects.order_by("created_at").values_list("status", flat=True))
@@ -138,3 +154,4 @@ def test_a_still_photo_fails_the_liveness_challenge_and_the_applicant_can_retry(
     page.get_by_role("button", name="Continue").click()
     page.wait_for_url("**/verify/id-card/")
     context.close()
+    assert csp_violations == []  # the policy blocks nothing the pages need
