@@ -71,15 +71,22 @@ def shot(page, name):
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
-def test_happy_path_with_camera_selfie_and_uploaded_id_card(chromium, live_server):
-    context = chromium.new_context(locale="en-US", viewport={"width": 480, "height": 900})
+def consent(chromium, live_server, *, height, screenshot=""):
+    """A phone-sized page that has given consent; CSP violations the console reports are collected."""
+    context = chromium.new_context(locale="en-US", viewport={"width": 480, "height": height})
     page = context.new_page()
     csp_violations = []
     page.on("console", lambda m: "Content Security Policy" in m.text and csp_violations.append(m.text))
     page.goto(live_server.url + "/")
-    shot(page, "1-consent")
+    if screenshot:
+        shot(page, screenshot)
     page.get_by_label("I have read the notice").check()
     page.get_by_role("button", name="Agree and start").click()
+    return context, page, csp_violations
+
+
+def test_happy_path_with_camera_selfie_and_uploaded_id_card(chromium, live_server):
+    context, page, csp_violations = consent(chromium, live_server, height=900, screenshot="1-consent")
 
     page.wait_for_url("**/verify/selfie/")
     wait_until(page, "document.querySelector('[data-video]').videoWidth > 0", timeout=15)
@@ -122,13 +129,7 @@ def test_a_still_photo_fails_the_liveness_challenge_and_the_applicant_can_retry(
     """The fake camera plays a clip made from one still photo: a printed or on-screen face."""
     from onboarding.models import LivenessChallenge
 
-    context = chromium.new_context(locale="en-US", viewport={"width": 480, "height": 1000})
-    page = context.new_page()
-    csp_violations = []
-    page.on("console", lambda m: "Content Security Policy" in m.text and csp_violations.append(m.text))
-    page.goto(live_server.url + "/")
-    page.get_by_label("I have read the notice").check()
-    page.get_by_role("button", name="Agree and start").click()
+    context, page, csp_violations = consent(chromium, live_server, height=1000)
     page.wait_for_url("**/verify/selfie/")
     page.wait_for_selector("[data-challenge]:not([hidden])", timeout=15000)
     page.get_by_role("button", name="Start the liveness check").click()
