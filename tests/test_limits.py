@@ -14,20 +14,25 @@ from tests.test_api import BASE, client_for
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_sliding_window_counts_the_previous_window_by_its_overlap():
+def test_sliding_window_counts_exactly_across_any_boundary():
     rule = limits.Rule("t", limit=4, window=100)
     for at in (10, 20, 30, 90):
         limits.attempt(rule, "s", now=at)
     with pytest.raises(limits.RateLimited) as exc:
         limits.attempt(rule, "s", now=99)
-    assert exc.value.retry_after == 1
-    # Later, the previous window counts by how much of it the sliding window still covers:
-    # at 152, 4 x 0.48 + 2 = 3.92 < 4; at 153, 4 x 0.47 + 3 = 4.88.
-    for at in (150, 151, 152):
-        limits.attempt(rule, "s", now=at)
+    assert exc.value.retry_after == 11  # when the attempt at 10 leaves the window
+    limits.attempt(rule, "s", now=110.5)  # it has
     with pytest.raises(limits.RateLimited):
-        limits.attempt(rule, "s", now=153)
-    limits.attempt(rule, "other", now=153)  # per subject
+        limits.attempt(rule, "s", now=115)  # 20, 30, 90, 110.5 are all within 100 s
+    limits.attempt(rule, "other", now=115)  # per subject
+
+
+def test_a_cool_down_starts_even_when_the_failures_straddle_a_window_boundary():
+    rule = limits.Rule("t", limit=2, window=180, cooldown=300)
+    limits.hit(rule, "s", now=179.5)
+    limits.hit(rule, "s", now=180.5)
+    with pytest.raises(limits.RateLimited):
+        limits.check(rule, "s", now=181)
 
 
 def test_cooldown_blocks_after_the_limit_even_when_the_window_has_moved_on():

@@ -1,10 +1,11 @@
 """Attempt limits per applicant, per IP address and per API client, counted in the shared cache.
 
-A sliding window, approximated from two fixed windows (the previous one weighted by how much
-of it the sliding window still covers): one atomic cache increment per attempt, no list to
-rewrite, and no burst of twice the limit across a window boundary. A rule with a cool-down
-blocks for that long once the limit is reached (failed liveness attempts); without one, the
-subject waits until the window has slid past enough attempts.
+An exact sliding window: each subject keeps the times of its last `limit` attempts, which is
+all it takes to know whether `limit` fell within the window (an approximation from two fixed
+windows undercounts attempts that straddle a window boundary: it let a sixth failure through).
+The read-modify-write is not atomic: two attempts at the same instant may count as one. A rule
+with a cool-down blocks for that long once the limit is reached (failed liveness attempts);
+without one, the subject waits until its oldest counted attempt leaves the window.
 
 Counting is shared by every web process only when the cache is (CACHE_URL=redis://...).
 """
@@ -65,21 +66,17 @@ LEAD = {
 }
 
 
-def _bucket(rule: Rule, subject: str, index: int) -> str:
-    return f"kyc:limit:{rule.name}:{subject}:{index}"
+def _log_key(rule: Rule, subject: str) -> str:
+    return f"kyc:limit:{rule.name}:{subject}:log"
 
 
 def _cooldown_key(rule: Rule, subject: str) -> str:
     return f"kyc:limit:{rule.name}:{subject}:cooldown"
 
 
-def _estimate(rule: Rule, subject: str, now: float) -> tuple[float, float]:
-    """(attempts in the sliding window, seconds until the current fixed window ends)."""
-    index, elapsed = divmod(now, rule.window)
-    counts = cache.get_many([_bucket(rule, subject, int(index) - 1), _bucket(rule, subject, int(index))])
-    previous = counts.get(_bucket(rule, subject, int(index) - 1), 0)
-    current = counts.get(_bucket(rule, subject, int(index)), 0)
-    return previous * (1 - elapsed / rule.window) + current, rule.window - elapsed
+def _recent(rule: Rule, subject: str, now: float) -> list[float]:
+    """The last `limit` attempt times within the window: enough to know whether the limit is reached."""
+    return [t for t in cache.get(_log_key(rule, subject), []) if now - rule.window < t <= now][-rule.limit:]
 
 
 def check(rule: Rule, *subjects: str, now: float | None = None):
@@ -91,9 +88,9 @@ def check(rule: Rule, *subjects: str, now: float | None = None):
         until = cache.get(_cooldown_key(rule, subject))
         if until is not None and until > now:
             raise RateLimited(rule, until - now)
-        attempts, window_left = _estimate(rule, subject, now)
-        if attempts >= rule.limit:
-            raise RateLimited(rule, window_left)
+        recent = _recent(rule, subject, now)
+        if len(recent) >= rule.limit:
+            raise RateLimited(rule, recent[0] + rule.window - now)
 
 
 def hit(rule: Rule, *subjects: str, now: float | None = None):
@@ -102,13 +99,9 @@ def hit(rule: Rule, *subjects: str, now: float | None = None):
         return
     now = time.time() if now is None else now
     for subject in subjects:
-        key = _bucket(rule, subject, int(now // rule.window))
-        cache.add(key, 0, timeout=2 * rule.window + 1)
-        try:
-            cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.add(key, 1, timeout=2 * rule.window + 1)
-        if rule.cooldown and _estimate(rule, subject, now)[0] >= rule.limit:
+        recent = (_recent(rule, subject, now) + [now])[-rule.limit:]
+        cache.set(_log_key(rule, subject), recent, timeout=rule.window + 1)
+        if rule.cooldown and len(recent) >= rule.limit:
             cache.set(_cooldown_key(rule, subject), now + rule.cooldown, timeout=rule.cooldown)
 
 
