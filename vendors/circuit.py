@@ -93,7 +93,3 @@ class CircuitBreaker:
         cache.set(self.open_key, until, timeout=int(self.open_seconds * 10) + 60)
         cache.delete_many([self.probe_key, self.failures_key])
         logger.warning("circuit %s opened for %ss: %s", self.vendor, self.open_seconds, why)
-
-
-def breaker(vendor: str) -> CircuitBreaker:
-    return CircuitBreaker(vendor)

@@ -18,7 +18,7 @@ from django.utils import timezone
 from onboarding.models import Check, LivenessChallenge
 from onboarding.selectors import check_summary
 from vendors.base import ChallengeInput, CheckKind, CheckRequest, ImageInput, ResultStatus, Subject
-from vendors.circuit import breaker
+from vendors.circuit import CircuitBreaker
 from vendors.exceptions import PermanentVendorError, RetryableVendorError, VendorError
 from vendors.registry import get_backend
 
@@ -69,6 +69,10 @@ def lease() -> timedelta:
     return timedelta(seconds=settings.KYC_CHECK_LEASE_SECONDS)
 
 
+def _held_by_live_worker(check, now) -> bool:
+    return check.status == Check.Status.RUNNING and check.claimed_at is not None and check.claimed_at > now - lease()
+
+
 def claim(check_id, now=None) -> Check | None:
     """Take the check for this worker. None when it is final; CheckHeld when a live worker has it."""
     now = now or timezone.now()
@@ -76,7 +80,7 @@ def claim(check_id, now=None) -> Check | None:
         check = Check.objects.select_for_update().get(pk=check_id)
         if check.is_final:
             return None
-        if check.status == Check.Status.RUNNING and check.claimed_at and check.claimed_at > now - lease():
+        if _held_by_live_worker(check, now):
             raise CheckHeld((check.claimed_at + lease() - now).total_seconds())
         check.status = Check.Status.RUNNING
         check.claimed_at = now
@@ -97,7 +101,7 @@ def execute_check(check_id):
         # Done by a worker that may have died before finalizing: finish its job.
         finalize_if_complete(peek.verification_id)
         return
-    circuit = breaker(peek.vendor)
+    circuit = CircuitBreaker(peek.vendor)
     probe = circuit.before_call()
     try:
         check = claim(check_id)
@@ -148,7 +152,7 @@ def expire_unfinished(verification_id, now=None) -> int:
     now = now or timezone.now()
     expired = 0
     for check in Check.objects.filter(verification_id=verification_id).exclude(status__in=Check.FINAL_STATUSES):
-        if check.status == Check.Status.RUNNING and check.claimed_at and check.claimed_at > now - lease():
+        if _held_by_live_worker(check, now):
             continue  # a live worker will store its result within the lease
         fail_check(check.pk, PermanentVendorError(
             f"{check.vendor} {check.kind}: not finished before the deadline", code="deadline_exceeded"),

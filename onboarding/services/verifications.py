@@ -116,9 +116,8 @@ def resume_stalled(now=None) -> int:
     for verification in stalled_verifications(now).only("pk", "submitted_at"):
         if verification.submitted_at < deadline:
             logger.warning("verification %s passed its deadline: finishing it", verification.pk)
-            start_processing(verification.pk)
-            checks.expire_unfinished(verification.pk, now)
-            finalize_if_complete(verification.pk)
+            start_processing(verification.pk)  # decides at once if nothing is left
+            checks.expire_unfinished(verification.pk, now)  # each failed check lets the policy decide
         else:
             logger.warning("resuming stalled verification %s", verification.pk)
             dispatch.run_checks(start_processing(verification.pk))
