@@ -122,3 +122,24 @@ def test_evidence_pack_holds_the_case_its_photos_and_a_manifest_of_hashes(client
         chain = event["chain"]
         assert link_hash(chain["seq"], chain["prev_hash"], event["event_hash"]) == chain["hash"]
     assert AuditEvent.objects.filter(action="evidence_exported", actor=staff_user.username).count() == 1
+
+
+@pytest.mark.django_db  # on_commit is captured only inside a test transaction
+def test_one_transaction_is_sealed_once_even_with_a_rolled_back_savepoint(django_capture_on_commit_callbacks):
+    from django.db import transaction
+
+    from onboarding.services.audit import Actor, record
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        with transaction.atomic():
+            record("first", actor=Actor.system())
+            record("second", actor=Actor.system())
+            try:
+                with transaction.atomic():
+                    record("undone", actor=Actor.system())
+                    raise RuntimeError
+            except RuntimeError:
+                pass
+            record("third", actor=Actor.system())
+    assert len(callbacks) == 1
+    assert list(AuditSeal.objects.values_list("event__action", flat=True)) == ["first", "second", "third"]

@@ -33,7 +33,7 @@ class Rule:
 def rule(name: str) -> Rule:
     """A rule from settings.KYC_LIMITS: {"name": "count/seconds"} and KYC_LIMIT_COOLDOWNS."""
     text = settings.KYC_LIMITS.get(name, "") or "0/1"
-    count, _, seconds = text.partition("/")
+    count, _sep, seconds = text.partition("/")
     return Rule(name, int(count), int(seconds or 1), int(settings.KYC_LIMIT_COOLDOWNS.get(name, 0)))
 
 

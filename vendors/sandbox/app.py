@@ -100,7 +100,7 @@ def json_response(payload, status=200, content_type="application/json"):
     return Response(json.dumps(payload, ensure_ascii=False), status=status, content_type=content_type)
 
 
-_current = threading.local()  # the client socket of the request this thread serves
+_current = threading.local()  # .call: the vendor call this thread serves (id, client socket, latency)
 
 
 def client_gone(sock, wait: float = 0.0) -> bool:
