@@ -1,6 +1,7 @@
 """Whole cases through the vendors over real HTTP (the sandbox), and no secret left anywhere."""
 import io
 import json
+import zipfile
 from contextlib import redirect_stderr
 
 import pytest
@@ -59,8 +60,10 @@ def test_kyc_verify_with_vendors_through_the_sandbox(via_sandbox, tmp_path):
     assert by_kind["quality"]["vendor"] == "local"  # neither chosen vendor does quality
 
 
-def test_no_secret_or_image_bytes_in_logs_responses_or_audit(via_sandbox, settings, caplog):
-    """Every vendor path, successes and failures, with marker secrets; then search all that was written."""
+def test_no_secret_or_image_bytes_in_logs_responses_or_audit(via_sandbox, settings, caplog, client,
+                                                             django_user_model):
+    """Every vendor path, successes and failures, with marker secrets; then search all that was written:
+    logs, every row of every table, the admin pages staff read, and the evidence packs' case files."""
     caplog.set_level("DEBUG")
     settings.KYC_VENDOR_MAX_RETRIES = 0
     for mode in ("cloud", "legacy"):
@@ -78,10 +81,20 @@ def test_no_secret_or_image_bytes_in_logs_responses_or_audit(via_sandbox, settin
     submitted_verification("leslie_1", "leslie_2")
     assert Check.objects.filter(status=Check.Status.FAILED, error_category="configuration").exists()
 
-    written = caplog.text + json.dumps([
-        list(Check.objects.values("raw_response", "details", "error_message", "reasons")),
-        list(AuditEvent.objects.values("data", "actor")), list(Decision.objects.values("reasons", "comment")),
-    ], default=str)
+    from django.apps import apps
+
+    admin = django_user_model.objects.create_superuser("root", password="pw-for-tests-only")
+    client.force_login(admin)
+    pages = []
+    for v in Verification.objects.all():
+        pages.append(client.get(f"/admin/onboarding/verification/{v.pk}/change/").content.decode())
+        pages.append(zipfile.ZipFile(io.BytesIO(client.get(f"/admin/onboarding/verification/{v.pk}/evidence/")
+                                                .content)).read("case.json").decode())
+    pages += [client.get(f"/admin/onboarding/check/{c.pk}/change/").content.decode() for c in Check.objects.all()]
+    assert len(pages) > 10 and "redacted raw response" in pages[-1].lower()
+    tables = [list(model.objects.values()) for model in apps.get_app_config("onboarding").get_models()]
+    written = caplog.text + json.dumps(tables, default=str) + "".join(pages)
+    assert "face_list" in written  # the vendors' answers are among what was searched
     for name, secret in SANDBOX_CREDENTIALS.items():
         if "MARKER" in secret:
             assert secret not in written, name
@@ -100,3 +113,24 @@ def test_admin_shows_vendor_details_per_check(via_sandbox, client, staff_user):
     assert "0-100 similarity" in page and "Baidu Face Match V4 document" in page
     check_page = client.get(reverse("admin:onboarding_check_change", args=[baidu.pk])).content.decode()
     assert "face_list" in check_page and "redacted raw response" in check_page.lower()
+
+
+def test_a_server_error_mail_shows_no_secret(sandbox, settings, client, monkeypatch, mailoutbox):
+    """With DEBUG off, Django mails ADMINS the technical report of a 500: settings, request, variables."""
+    settings.DEBUG = False
+    settings.ADMINS = [("ops", "ops@example.com")]
+    client.raise_request_exception = False
+    monkeypatch.setattr("onboarding.views.selectors.applicant_status", lambda v: 1 / 0)
+    v = submitted_verification("obama_1", "obama_2")
+    session = client.session
+    session["kyc_applicant_id"] = str(v.applicant_id)
+    session.save()
+    response = client.get(f"/verify/status/{v.pk}/")
+    assert response.status_code == 500 and b"ZeroDivisionError" not in response.content
+    (mail,) = mailoutbox
+    report = mail.body + "".join(str(content) for content, _type in mail.alternatives)
+    assert "ZeroDivisionError" in report and "BAIDU_SECRET_KEY" in report  # the full report, settings included
+    for name, secret in SANDBOX_CREDENTIALS.items():
+        if "MARKER" in secret:
+            assert secret not in report, name
+    assert settings.KYC_ENCRYPTION_KEYS[0] not in report

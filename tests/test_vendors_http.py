@@ -294,3 +294,36 @@ def test_per_request_fault_and_latency_headers(sandbox):
                                       "X-Sandbox-Fault": "ratelimit", "X-Sandbox-Latency-Ms": "300"})
     assert time.monotonic() - started >= 0.3
     assert response.status_code == 429 and response.json()["error"]["code"] == "too_many_requests"
+
+
+# Error reports ----------------------------------------------------------------------
+@pytest.mark.parametrize("vendor, mode, build", [
+    ("baidu", "", lambda: compare()),
+    ("acedata", "", lambda: liveness(url="http://127.0.0.1:9/never-fetched")),
+    ("linkface", "", lambda: liveness(data=frames("obama_2", "obama_1"))),
+    ("tencent", "cloud", lambda: liveness()),
+    ("tencent", "legacy", lambda: liveness()),
+])
+def test_no_secret_in_an_error_report_from_inside_a_vendor_call(sandbox, settings, monkeypatch, vendor, mode, build):
+    """A bug deep in a vendor call: the report Django mails to ADMINS (DEBUG off) shows no secret.
+
+    (The DEBUG page shows every variable by design; check --deploy keeps DEBUG off in production.)
+    """
+    from django.views.debug import ExceptionReporter
+
+    settings.DEBUG = False
+    settings.TENCENT_MODE = mode or settings.TENCENT_MODE
+    real = requests.Session.request
+
+    def broken(self, method, url, **kwargs):
+        if "/oauth/" in url:  # let Baidu's token through: the report must not show it either
+            return real(self, method, url, **kwargs)
+        raise RuntimeError("a bug in the HTTP layer")
+
+    monkeypatch.setattr(requests.Session, "request", broken)
+    with pytest.raises(RuntimeError) as caught:
+        get_backend(vendor).run(build())
+    reporter = ExceptionReporter(None, caught.type, caught.value, caught.tb)
+    html, text = reporter.get_traceback_html(), reporter.get_traceback_text()
+    assert f"vendors/{vendor}.py" in text and "kwargs" in html  # the frames and their variables are there
+    no_secrets(html + text)
