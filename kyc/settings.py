@@ -263,6 +263,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "onboarding.tasks.seal_audit_trail",
         "schedule": 60.0,
     },
+    "purge-expired-data": {
+        "task": "onboarding.tasks.purge_expired_data",
+        "schedule": env.float("KYC_RETENTION_INTERVAL_SECONDS", default=3600.0),
+    },
 }
 
 # KYC ------------------------------------------------------------------------
@@ -319,6 +323,15 @@ KYC_LIMITS = {
 KYC_LIMIT_COOLDOWNS = {"liveness_failures": env.int("KYC_LIMIT_LIVENESS_COOLDOWN_SECONDS", default=300),
                        "staff_login_failures": env.int("KYC_LIMIT_STAFF_LOGIN_COOLDOWN_SECONDS", default=900)}
 # Reverse proxies in front of the app that append to X-Forwarded-For (0: use the peer address).
+# Retention in days, per kind of data; 0 keeps that kind forever. The clock starts when a case is
+# finally decided (approved or rejected); for data never part of a case, when it was uploaded.
+KYC_RETENTION_DAYS = {
+    "photos": env.int("KYC_RETAIN_PHOTOS_DAYS", default=30),
+    "liveness_files": env.int("KYC_RETAIN_LIVENESS_FILES_DAYS", default=30),
+    "vendor_responses": env.int("KYC_RETAIN_VENDOR_RESPONSES_DAYS", default=180),
+    "decisions": env.int("KYC_RETAIN_DECISIONS_DAYS", default=5 * 365),
+    "audit_trail": env.int("KYC_RETAIN_AUDIT_TRAIL_DAYS", default=7 * 365),
+}
 KYC_TRUSTED_PROXIES = env.int("KYC_TRUSTED_PROXIES", default=0)
 
 # Vendors: credentials and base URLs (the real hosts by default; the sandbox for demos and tests).

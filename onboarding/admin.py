@@ -3,7 +3,7 @@ import json
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import OuterRef, Subquery
+from django.db.models import Exists, OuterRef, Subquery
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -11,14 +11,26 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from onboarding.forms import ReviewDecisionForm
+from onboarding.forms import RetentionActionForm, ReviewDecisionForm
 from onboarding.models import (
-    ApiClient, ApiKey, Applicant, AuditEvent, Check, Decision, LivenessChallenge, OverturnRequest, Verification, WebhookDelivery,
-    WebhookEndpoint, WebhookEvent,
+    ApiClient, ApiKey, Applicant, AuditEvent, Check, Decision, ErasureReceipt, LegalHold, LivenessChallenge,
+    OverturnRequest, Verification, WebhookDelivery, WebhookEndpoint, WebhookEvent,
 )
-from onboarding.services import api_keys, webhooks
+from onboarding.services import api_keys, audit, retention, webhooks
 from onboarding.services.decisions import DecisionError, confirm_overturn, record_human_decision
+from onboarding.services.erasure import ErasureRefused, erase_applicant, receipt_document
 from onboarding.services.evidence import evidence_pack
+
+
+def photo_figure(photo, label):
+    caption = format_html("{} · {}×{} · sha256 {}…", label, photo.width, photo.height, photo.sha256[:12])
+    if photo.purged_at is not None:
+        return format_html('<figure><div class="kyc-purged">{}</div><figcaption>{}</figcaption></figure>',
+                           _("Deleted on %(date)s (retention or erasure)") % {
+                               "date": photo.purged_at.strftime("%Y-%m-%d %H:%M")}, caption)
+    return format_html('<figure><a href="{0}" target="_blank" rel="noopener"><img src="{0}" alt="{1}"></a>'
+                       '<figcaption>{2}</figcaption></figure>', reverse("onboarding:photo", args=[photo.pk]), label,
+                       caption)
 
 
 class ReadOnlyMixin:
@@ -98,6 +110,9 @@ class LivenessChallengeInline(ReadOnlyMixin, admin.StackedInline):
 
     @admin.display(description=_("frames"))
     def frames_strip(self, obj):
+        if obj.frames_purged_at is not None:
+            return _("Deleted on %(date)s (retention or erasure)") % {
+                "date": obj.frames_purged_at.strftime("%Y-%m-%d %H:%M")}
         return format_html('<div class="kyc-frames">{}</div>', format_html_join(
             "", '<a href="{0}" target="_blank" rel="noopener"><img src="{0}" alt="{1}"></a>',
             ((reverse("onboarding:challenge_frame", args=[obj.pk, i]), f"frame {i}") for i in range(obj.frame_count))))
@@ -191,11 +206,8 @@ class VerificationAdmin(admin.ModelAdmin):
         items = [(obj.selfie, _("Selfie")), (obj.id_card, _("ID card"))]
         if obj.id_card_back_id:
             items.append((obj.id_card_back, _("ID card (back)")))
-        return format_html('<div class="kyc-photos">{}</div>', format_html_join(
-            "", '<figure><a href="{0}" target="_blank" rel="noopener"><img src="{0}" alt="{1}"></a>'
-                '<figcaption>{1} · {2}×{3} · sha256 {4}…</figcaption></figure>',
-            ((reverse("onboarding:photo", args=[p.pk]), label, p.width, p.height, p.sha256[:12])
-             for p, label in items)))
+        return format_html('<div class="kyc-photos">{}</div>', format_html_join("", "{}", (
+            (photo_figure(p, label),) for p, label in items)))
 
     @admin.display(description=_("audit trail"))
     def audit_trail(self, obj):
@@ -335,12 +347,146 @@ class VerificationInline(ReadOnlyMixin, admin.TabularInline):
         return format_html('<a href="{}">{}</a>', reverse("admin:onboarding_verification_change", args=[obj.pk]), obj)
 
 
+class LegalHoldInline(ReadOnlyMixin, admin.TabularInline):
+    model = LegalHold
+    extra = 0
+    can_delete = False
+    fields = ["placed_at", "placed_by", "reason", "released_at", "released_by", "release_reason"]
+    readonly_fields = fields
+
+
+class OnHoldFilter(admin.SimpleListFilter):
+    title = _("legal hold")
+    parameter_name = "hold"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("On hold")), ("no", _("Not on hold"))]
+
+    def queryset(self, request, queryset):
+        held = retention.active_holds().values("applicant_id")
+        if self.value() == "yes":
+            return queryset.filter(pk__in=held)
+        if self.value() == "no":
+            return queryset.exclude(pk__in=held)
+        return queryset
+
+
 @admin.register(Applicant)
 class ApplicantAdmin(ReadOnlyMixin, admin.ModelAdmin):
-    list_display = ["__str__", "external_ref", "language", "consent_version", "consent_given_at", "created_at"]
+    list_display = ["__str__", "external_ref", "language", "consent_version", "consent_given_at", "created_at",
+                    "on_hold", "erased_at"]
+    list_filter = [OnHoldFilter, "created_at"]
     search_fields = ["=id", "external_ref"]
-    readonly_fields = ["id", "external_ref", "language", "consent_version", "consent_given_at", "created_at"]
-    inlines = [VerificationInline]
+    readonly_fields = ["id", "external_ref", "language", "consent_version", "consent_given_at", "created_at",
+                       "erased_at", "receipts"]
+    inlines = [VerificationInline, LegalHoldInline]
+    actions = ["place_hold", "release_hold", "erase"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(
+            held=Exists(retention.active_holds().filter(applicant_id=OuterRef("pk"))))
+
+    @admin.display(description=_("legal hold"), boolean=True, ordering="held")
+    def on_hold(self, obj):
+        return obj.held
+
+    @admin.display(description=_("erasure receipts"))
+    def receipts(self, obj):
+        found = ErasureReceipt.objects.filter(applicant_id=obj.pk).order_by("created_at")
+        return format_html_join(format_html("<br>"), '<a href="{}">{}</a>', (
+            (reverse("admin:onboarding_erasurereceipt_change", args=[r.pk]), r) for r in found)) or "-"
+
+    def has_hold_permission(self, request):
+        return request.user.has_perm("onboarding.place_legal_hold")
+
+    def has_erase_permission(self, request):
+        return request.user.has_perm("onboarding.erase_applicant")
+
+    def _with_reason(self, request, queryset, *, title, intro, button, label, run):
+        """An action that asks for a reason (or request reference), then runs `run(applicant, text)` on each."""
+        form = RetentionActionForm(request.POST if "apply" in request.POST else None, label=label)
+        if form.is_bound and form.is_valid():
+            for applicant in queryset:
+                try:
+                    self.message_user(request, run(applicant, form.cleaned_data["text"]), messages.SUCCESS)
+                except (retention.HoldError, ErasureRefused) as exc:
+                    self.message_user(request, f"{applicant}: {exc}", messages.ERROR)
+            return None
+        context = {**self.admin_site.each_context(request), "opts": self.model._meta, "form": form,
+                   "queryset": queryset, "action": request.POST.get("action"), "title": title, "intro": intro,
+                   "button": button, "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME}
+        return TemplateResponse(request, "admin/onboarding/applicant/action.html", context)
+
+    @admin.action(description=_("Place a legal hold (stops purge and erasure)"), permissions=["hold"])
+    def place_hold(self, request, queryset):
+        def run(applicant, reason):
+            retention.place_hold(applicant.pk, user=request.user, reason=reason)
+            return _("%s: legal hold active.") % applicant
+        return self._with_reason(request, queryset, title=_("Place a legal hold"), button=_("Place the hold"),
+                                 intro=_("While the hold is active, nothing of these applicants is purged or "
+                                         "erased. Give the legal ground (court order, case number)."),
+                                 label=_("Reason"), run=run)
+
+    @admin.action(description=_("Release the legal hold"), permissions=["hold"])
+    def release_hold(self, request, queryset):
+        def run(applicant, reason):
+            hold = retention.release_hold(applicant.pk, user=request.user, reason=reason)
+            return (_("%s: legal hold released.") if hold else _("%s: was not on hold.")) % applicant
+        return self._with_reason(request, queryset, title=_("Release the legal hold"), button=_("Release"),
+                                 intro=_("Data past their retention period are purged at the next run."),
+                                 label=_("Reason"), run=run)
+
+    @admin.action(description=_("Erase on request (biometrics and personal data)"), permissions=["erase"])
+    def erase(self, request, queryset):
+        def run(applicant, reference):
+            receipt, created = erase_applicant(applicant.pk, actor=audit.Actor.staff(request.user),
+                                               reference=reference)
+            url = reverse("admin:onboarding_erasurereceipt_change", args=[receipt.pk])
+            text = _("%s: erased; receipt") if created else _("%s: nothing new to erase; last receipt")
+            return format_html('{} <a href="{}">{}</a>', text % applicant, url, receipt.pk)
+        return self._with_reason(request, queryset, title=_("Erase on request"), button=_("Erase now"),
+                                 intro=_("Photos, liveness files, vendor responses and the external reference are "
+                                         "deleted now and cannot be recovered. Decisions and the audit trail are "
+                                         "kept for their retention period; the receipt says until when."),
+                                 label=_("Request reference"), run=run)
+
+
+@admin.register(LegalHold)
+class LegalHoldAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ["applicant", "placed_at", "placed_by", "released_at", "released_by"]
+    list_filter = [("released_at", admin.EmptyFieldListFilter)]
+    search_fields = ["=applicant__id", "reason"]
+    readonly_fields = ["applicant", "reason", "placed_by", "placed_at", "released_by", "released_at",
+                       "release_reason"]
+
+
+@admin.register(ErasureReceipt)
+class ErasureReceiptAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ["applicant_id", "created_at", "requested_by", "reference"]
+    search_fields = ["=applicant_id", "=id", "reference"]
+    readonly_fields = ["id", "applicant_id", "created_at", "requested_by", "reference", "digest", "audit_event_id",
+                       "document"]
+    actions = None
+
+    @admin.display(description=_("receipt"))
+    def document(self, obj):
+        url = reverse("admin:onboarding_erasurereceipt_download", args=[obj.pk])
+        return format_html('<pre>{}</pre><a class="button" href="{}">{}</a>',
+                           json.dumps(receipt_document(obj), indent=2, ensure_ascii=False), url,
+                           _("Download (JSON)"))
+
+    def get_urls(self):
+        return [path("<uuid:object_id>/download/", self.admin_site.admin_view(self.download_view),
+                     name="onboarding_erasurereceipt_download")] + super().get_urls()
+
+    def download_view(self, request, object_id):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        receipt = get_object_or_404(ErasureReceipt, pk=object_id)
+        response = HttpResponse(json.dumps(receipt_document(receipt), indent=2, ensure_ascii=False),
+                                content_type="application/json")
+        response["Content-Disposition"] = f'attachment; filename="erasure-receipt-{receipt.pk}.json"'
+        return response
 
 
 @admin.register(Check)
@@ -359,6 +505,9 @@ class CheckAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
     @admin.display(description=_("redacted raw response"))
     def raw_response_pretty(self, obj):
+        if obj.raw_response_purged_at is not None:
+            return _("Deleted on %(date)s (retention or erasure)") % {
+                "date": obj.raw_response_purged_at.strftime("%Y-%m-%d %H:%M")}
         return format_html("<pre>{}</pre>", json.dumps(obj.raw_response, indent=2, ensure_ascii=False))
 
 

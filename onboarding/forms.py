@@ -25,6 +25,18 @@ class ReviewDecisionForm(forms.Form):
                               help_text=_("Required. Kept in the decision and the audit trail."))
 
 
+class RetentionActionForm(forms.Form):
+    """The reason for a legal hold or its release, or the reference of an erasure request."""
+
+    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=2000,
+                           help_text=_("Required. Kept in the audit trail."))
+
+    def __init__(self, *args, label=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if label:
+            self.fields["text"].label = label
+
+
 class StaffLoginForm(AdminAuthenticationForm):
     """The admin login, with failed attempts limited per user name and per IP address."""
 

@@ -28,9 +28,13 @@ class Applicant(models.Model):
     consent_given_at = models.DateTimeField(_("consent given at"), null=True, blank=True)
     consent_version = models.CharField(_("consent text version"), max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # Set when the applicant's biometrics and personal data were erased on request (see ErasureReceipt).
+    erased_at = models.DateTimeField(_("erased at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
+        permissions = [("place_legal_hold", _("Can place and release a legal hold")),
+                       ("erase_applicant", _("Can erase an applicant's data on request"))]
         verbose_name = _("applicant")
         verbose_name_plural = _("applicants")
 
@@ -57,6 +61,8 @@ class Photo(models.Model):
     width = models.PositiveIntegerField()
     height = models.PositiveIntegerField()
     created_at = models.DateTimeField(auto_now_add=True)
+    # The file is gone (retention or erasure); the row stays as the record of what was there.
+    purged_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -148,6 +154,7 @@ class Check(models.Model):
     error_message = models.TextField(blank=True)
     latency_ms = models.PositiveIntegerField(null=True, blank=True)
     raw_response = models.JSONField(_("redacted raw response"), null=True, blank=True)
+    raw_response_purged_at = models.DateTimeField(null=True, blank=True)
     details = models.JSONField(default=dict, blank=True)
     reasons = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -305,6 +312,77 @@ class AuditSeal(AppendOnlyModel):
         verbose_name_plural = _("audit chain links")
 
 
+class AuditCheckpoint(AppendOnlyModel):
+    """Where the chain starts after retention removed its oldest links: the last removed link's hash.
+
+    `verify_audit` starts from the newest checkpoint, and wants the `audit_truncated` event that
+    retention wrote for it still in the chain, so a checkpoint cannot be slipped in unnoticed.
+    """
+
+    seq = models.BigIntegerField(unique=True)
+    hash = models.CharField(max_length=64)
+    events_removed = models.PositiveIntegerField()
+    removed_through = models.DateTimeField(help_text=_("The newest removed event was written at this time."))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-seq"]
+        verbose_name = _("audit trail checkpoint")
+        verbose_name_plural = _("audit trail checkpoints")
+
+
+class LegalHold(models.Model):
+    """While a hold is active nothing of the applicant's is purged or erased."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    applicant = models.ForeignKey(Applicant, on_delete=models.PROTECT, related_name="legal_holds")
+    reason = models.TextField(_("reason"))
+    placed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    placed_at = models.DateTimeField(auto_now_add=True)
+    released_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                    null=True, blank=True)
+    released_at = models.DateTimeField(null=True, blank=True)
+    release_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-placed_at"]
+        verbose_name = _("legal hold")
+        verbose_name_plural = _("legal holds")
+
+    def __str__(self):
+        state = _("active") if self.is_active else _("released")
+        return f"{self.applicant} ({state})"
+
+    @property
+    def is_active(self):
+        return self.released_at is None
+
+
+class ErasureReceipt(AppendOnlyModel):
+    """Proof of an erasure on request: what was erased, what was kept and until when, and the audit event.
+
+    `content` is what the requester receives; `digest` is its SHA-256 (canonical JSON), also in the trail.
+    Plain UUIDs, not foreign keys: the receipt outlives the applicant's records.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    applicant_id = models.UUIDField(db_index=True)
+    requested_by = models.CharField(max_length=150)
+    reference = models.CharField(_("request reference"), max_length=200, blank=True)
+    content = models.JSONField()
+    digest = models.CharField(max_length=64)
+    audit_event_id = models.BigIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("erasure receipt")
+        verbose_name_plural = _("erasure receipts")
+
+    def __str__(self):
+        return f"{str(self.applicant_id)[:8]} {self.created_at:%Y-%m-%d}"
+
+
 def challenge_path(instance, filename):
     return f"challenges/{instance.applicant_id}/{instance.id}"
 
@@ -330,6 +408,7 @@ class LivenessChallenge(models.Model):
     frames = models.FileField(storage=private_storage, upload_to=challenge_path, max_length=255, blank=True)
     frame_count = models.PositiveSmallIntegerField(default=0)
     frame_hashes = models.JSONField(default=list, blank=True)
+    frames_purged_at = models.DateTimeField(null=True, blank=True)
     selfie = models.ForeignKey(Photo, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     reasons = models.JSONField(default=list, blank=True)
     metrics = models.JSONField(default=dict, blank=True)
@@ -396,6 +475,7 @@ class LivenessDataFile(models.Model):
     sha256 = models.CharField(max_length=64)
     size = models.PositiveIntegerField()
     created_at = models.DateTimeField(auto_now_add=True)
+    purged_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("SDK liveness file")

@@ -1,17 +1,19 @@
 """Compliance roles as Django groups. Created by migration 0007; ensure_roles() recreates them."""
 
 VIEW = ["view_verification", "view_photo", "view_check", "view_auditevent", "view_applicant", "view_decision",
-        "view_livenesschallenge", "view_overturnrequest"]
+        "view_livenesschallenge", "view_overturnrequest", "view_legalhold", "view_erasurereceipt"]
 ROLES = {
     "Reviewer": VIEW + ["decide_verification"],
-    "Senior reviewer": VIEW + ["decide_verification", "overturn_decision", "export_evidence"],
+    "Senior reviewer": VIEW + ["decide_verification", "overturn_decision", "export_evidence", "place_legal_hold"],
     # Read-only: sees everything about cases and the trail, decides nothing.
-    "Auditor": VIEW + ["view_auditseal", "view_webhookdelivery", "view_webhookevent", "export_evidence"],
+    "Auditor": VIEW + ["view_auditseal", "view_auditcheckpoint", "view_webhookdelivery", "view_webhookevent",
+                       "export_evidence"],
     "KYC administrator": None,  # every permission of the onboarding app
 }
 
 
-def ensure_roles(group_model=None, permission_model=None):
+def ensure_roles(group_model=None, permission_model=None, strict=True):
+    """Give each role its permissions. strict=False (migrations) skips permissions a later migration adds."""
     if group_model is None:
         from django.contrib.auth.models import Group as group_model, Permission as permission_model
     onboarding = permission_model.objects.filter(content_type__app_label="onboarding")
@@ -19,6 +21,17 @@ def ensure_roles(group_model=None, permission_model=None):
         group, _ = group_model.objects.get_or_create(name=name)
         perms = onboarding if codenames is None else onboarding.filter(codename__in=codenames)
         missing = set(codenames or []) - set(perms.values_list("codename", flat=True))
-        if missing:
+        if missing and strict:
             raise RuntimeError(f"permissions missing for {name}: {sorted(missing)}")
         group.permissions.set(perms)
+
+
+def migrate_roles(apps, schema_editor):
+    """For migrations: create the permissions now (Django does it after all migrations), then the roles."""
+    from django.contrib.auth.management import create_permissions
+
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = None
+    ensure_roles(apps.get_model("auth", "Group"), apps.get_model("auth", "Permission"), strict=False)

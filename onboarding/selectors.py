@@ -26,7 +26,7 @@ def pending_photos(applicant):
     for v in applicant.verifications.values("selfie_id", "id_card_id"):
         used.update(v.values())
     photos = {}
-    for photo in applicant.photos.exclude(pk__in=used).order_by("-created_at"):
+    for photo in applicant.photos.filter(purged_at__isnull=True).exclude(pk__in=used).order_by("-created_at"):
         photos.setdefault(photo.kind, photo)
     return photos
 

@@ -1,4 +1,4 @@
-"""Startup checks (`manage.py check`, run by every command) that the timing settings fit together.
+"""Startup checks (`manage.py check`, run by every command) that the timing and retention settings fit together.
 
 Each rule keeps one guarantee: a vendor call ends before its task's time limit; a task is
 killed before another worker may take its check over; the broker never re-delivers a task
@@ -39,3 +39,25 @@ def timing_settings(app_configs=None, **kwargs):
             "KYC_DECISION_DEADLINE_SECONDS is not above KYC_STALLED_AFTER_SECONDS and the lease: stalled cases "
             "go to review without being resumed once.", id="kyc.W001"))
     return errors
+
+
+@register("kyc")
+def retention_settings(app_configs=None, **kwargs):
+    days = settings.KYC_RETENTION_DAYS
+    problems = [Error(f"KYC_RETAIN_{kind.upper()}_DAYS is {value}: a number of days, 0 for no period of its own.",
+                      id="kyc.E005") for kind, value in days.items() if value < 0]
+    if problems:
+        return problems
+    decisions, audit_trail = days["decisions"] or float("inf"), days["audit_trail"] or float("inf")
+    for kind in ("photos", "liveness_files", "vendor_responses"):
+        if days[kind] > decisions:
+            problems.append(Warning(
+                f"KYC_RETAIN_{kind.upper()}_DAYS ({days[kind]}) is longer than KYC_RETAIN_DECISIONS_DAYS "
+                f"({days['decisions']}): a case's {kind.replace('_', ' ')} go with the case, at the shorter one.",
+                id="kyc.W002"))
+    if audit_trail < decisions:
+        problems.append(Warning(
+            f"KYC_RETAIN_AUDIT_TRAIL_DAYS ({days['audit_trail']}) is shorter than KYC_RETAIN_DECISIONS_DAYS "
+            f"({days['decisions'] or 'no period'}): kept cases would lose the trail that proves how they were decided.",
+            id="kyc.W003"))
+    return problems

@@ -5,7 +5,7 @@ import random
 from celery import shared_task
 from django.conf import settings
 
-from onboarding.services import audit_chain, checks, dispatch, verifications, webhooks
+from onboarding.services import audit_chain, checks, dispatch, retention, verifications, webhooks
 from onboarding.services.retry import backoff_seconds
 from vendors.circuit import CircuitOpenError
 from vendors.exceptions import RetryableVendorError
@@ -71,3 +71,9 @@ def dispatch_due_webhooks():
 def seal_audit_trail():
     """Seal events whose process died between commit and sealing."""
     return audit_chain.seal_pending()
+
+
+@shared_task(acks_late=True)
+def purge_expired_data():
+    """Retention: delete what is past its period (see services.retention). Safe to run twice."""
+    return dict(retention.purge())

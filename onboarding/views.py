@@ -17,7 +17,7 @@ from onboarding.services import challenges as challenge_service
 from onboarding.services import limits
 from onboarding.services.images import ImageRejected
 from onboarding.services.vendor_access import fetch_photo
-from onboarding.services.verifications import submit_verification
+from onboarding.services.verifications import SubmissionError, submit_verification
 from vendors.liveness import MAX_FRAMES, MIN_FRAMES
 from vendors.messages import applicant_message
 
@@ -114,8 +114,11 @@ def review(request):
         except limits.RateLimited as exc:
             error, status = exc.message, 429
         else:
-            verification = submit_verification(applicant, selfie=photos[Photo.Kind.SELFIE],
-                                               id_card=photos[Photo.Kind.ID_CARD])
+            try:
+                verification = submit_verification(applicant, selfie=photos[Photo.Kind.SELFIE],
+                                                   id_card=photos[Photo.Kind.ID_CARD])
+            except SubmissionError:  # a photo erased meanwhile: take them again
+                return redirect("onboarding:selfie")
             return redirect("onboarding:status", verification_id=verification.pk)
     return render(request, "onboarding/review.html", {
         "step": 4, "selfie": photos[Photo.Kind.SELFIE], "id_card": photos[Photo.Kind.ID_CARD], "error": error},
@@ -150,6 +153,9 @@ def photo_file(request, photo_id):
     photo = Photo.objects.filter(pk=photo_id).first()
     if photo is None or not access.can_view_applicant(request, photo.applicant_id):
         raise Http404
+    if photo.purged_at is not None:
+        return HttpResponse(_("This photo was deleted under the retention policy or on request."), status=410,
+                            content_type="text/plain; charset=utf-8")
     return private_image(read_file(photo), photo.content_type)
 
 

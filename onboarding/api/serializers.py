@@ -13,6 +13,48 @@ class ApplicantSerializer(serializers.Serializer):
     id = serializers.UUIDField(read_only=True)
     external_ref = serializers.CharField(read_only=True)
     created_at = serializers.DateTimeField(read_only=True)
+    erased_at = serializers.DateTimeField(read_only=True, allow_null=True,
+                                          help_text="When the applicant's data were erased on request, if ever.")
+
+
+class ErasureRequestSerializer(serializers.Serializer):
+    reference = serializers.CharField(max_length=200, required=False, allow_blank=True, default="",
+                                      help_text="Your reference for the request (ticket number), kept on the receipt.")
+
+
+class ErasedSerializer(serializers.Serializer):
+    photos = serializers.IntegerField()
+    liveness_files = serializers.IntegerField()
+    liveness_bursts = serializers.IntegerField()
+    vendor_responses = serializers.IntegerField()
+    external_reference = serializers.BooleanField()
+
+
+class KeptSerializer(serializers.Serializer):
+    until = serializers.DateTimeField(allow_null=True, help_text="When it goes too; null: kept indefinitely.")
+    why = serializers.CharField()
+
+
+class KeptDecisionsSerializer(KeptSerializer):
+    cases = serializers.IntegerField()
+
+
+class KeptDataSerializer(serializers.Serializer):
+    decisions = KeptDecisionsSerializer()
+    audit_trail = KeptSerializer()
+
+
+class ErasureReceiptSerializer(serializers.Serializer):
+    receipt_id = serializers.UUIDField()
+    applicant_id = serializers.UUIDField()
+    erased_at = serializers.DateTimeField()
+    requested_by = serializers.CharField()
+    reference = serializers.CharField()
+    erased = ErasedSerializer(help_text="What was erased, by kind (files are deleted, not just hidden).")
+    kept = KeptDataSerializer(help_text="What is kept under a legal duty, and until when.")
+    digest = serializers.CharField(help_text="SHA-256 of the receipt without digest and audit_event_id "
+                                             "(canonical JSON); the same digest is in the audit trail.")
+    audit_event_id = serializers.IntegerField()
 
 
 class PhotoUploadSerializer(serializers.Serializer):

@@ -14,18 +14,20 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from onboarding import selectors
-from onboarding.models import Applicant, LivenessDataFile, Photo, Verification
+from onboarding.models import Applicant, ErasureReceipt, LivenessDataFile, Photo, Verification
 from onboarding.services import audit, idempotency
 from onboarding.services.applicants import LivenessDataRejected, add_liveness_data, add_photo, create_applicant
+from onboarding.services.erasure import ErasureRefused, erase_applicant, receipt_document
 from onboarding.services.images import ImageRejected, normalize_image, read_upload
-from onboarding.services.verifications import submit_verification
+from onboarding.services.verifications import SubmissionError, submit_verification
 
 from .authentication import ApiKeyAuthentication, HasScope
 from .errors import ApiProblem
 from .serializers import (
-    ApplicantCreateSerializer, ApplicantSerializer, CreatedSerializer, LivenessDataSerializer,
-    LivenessDataUploadSerializer, PaginatedVerificationSerializer, PhotoSerializer, PhotoUploadSerializer, VerificationSerializer,
-    VerificationShortcutSerializer, VerificationSubmitSerializer,
+    ApplicantCreateSerializer, ApplicantSerializer, CreatedSerializer, ErasureReceiptSerializer,
+    ErasureRequestSerializer, LivenessDataSerializer, LivenessDataUploadSerializer, PaginatedVerificationSerializer,
+    PhotoSerializer, PhotoUploadSerializer, VerificationSerializer, VerificationShortcutSerializer,
+    VerificationSubmitSerializer,
 )
 
 IDEMPOTENCY = OpenApiParameter("Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False,
@@ -82,6 +84,32 @@ class ApplicantDetail(ApiView):
     @extend_schema(responses={200: ApplicantSerializer, 404: PROBLEM}, summary="Read an applicant")
     def get(self, request, applicant_id):
         return Response(ApplicantSerializer(self.own_applicant(applicant_id)).data)
+
+
+class ApplicantErasure(ApiView):
+    @extend_schema(request=ErasureRequestSerializer, responses={
+        201: ErasureReceiptSerializer,
+        200: OpenApiResponse(ErasureReceiptSerializer, description="Nothing new to erase: the last receipt"),
+        404: PROBLEM, 409: OpenApiResponse(description="legal_hold or case_open (RFC 9457 problem details)")},
+        summary="Erase an applicant's biometrics and personal data (right to erasure)")
+    def post(self, request, applicant_id):
+        applicant = self.own_applicant(applicant_id)
+        data = ErasureRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            receipt, created = erase_applicant(applicant.pk, actor=_actor(request),
+                                               reference=data.validated_data["reference"])
+        except ErasureRefused as exc:
+            raise ApiProblem(409, exc.code, exc.message) from None
+        return Response(receipt_document(receipt), status=http.HTTP_201_CREATED if created else http.HTTP_200_OK)
+
+    @extend_schema(responses={200: ErasureReceiptSerializer, 404: PROBLEM}, summary="Read the last erasure receipt")
+    def get(self, request, applicant_id):
+        applicant = self.own_applicant(applicant_id)
+        receipt = ErasureReceipt.objects.filter(applicant_id=applicant.pk).order_by("-created_at").first()
+        if receipt is None:
+            raise ApiProblem(404, "not_found", "This applicant's data were never erased.")
+        return Response(receipt_document(receipt))
 
 
 class PhotoUpload(ApiView):
@@ -155,7 +183,7 @@ class ApplicantVerifications(ApiView):
         def photo(field, kind):
             if field not in v:
                 return None
-            found = Photo.objects.filter(pk=v[field], applicant=applicant, kind=kind).first()
+            found = Photo.objects.filter(pk=v[field], applicant=applicant, kind=kind, purged_at__isnull=True).first()
             if found is None:
                 raise ApiProblem(400, "invalid_reference", f"No {kind} photo {v[field]} for this applicant.",
                                  [{"field": field, "code": "not_found", "detail": "no such photo of this kind"}])
@@ -164,14 +192,18 @@ class ApplicantVerifications(ApiView):
         def create(before_commit):
             liveness = None
             if "liveness_data" in v:
-                liveness = LivenessDataFile.objects.filter(pk=v["liveness_data"], applicant=applicant).first()
+                liveness = LivenessDataFile.objects.filter(pk=v["liveness_data"], applicant=applicant,
+                                                           purged_at__isnull=True).first()
                 if liveness is None:
                     raise ApiProblem(400, "invalid_reference", "No such liveness data file for this applicant.",
                                      [{"field": "liveness_data", "code": "not_found", "detail": "not found"}])
-            return submit_verification(
-                applicant, selfie=photo("selfie", Photo.Kind.SELFIE), id_card=photo("id_card", Photo.Kind.ID_CARD),
-                id_card_back=photo("id_card_back", Photo.Kind.ID_CARD_BACK), liveness_data=liveness,
-                channel=Verification.Channel.API, actor=_actor(request), before_commit=before_commit)
+            try:
+                return submit_verification(
+                    applicant, selfie=photo("selfie", Photo.Kind.SELFIE), id_card=photo("id_card", Photo.Kind.ID_CARD),
+                    id_card_back=photo("id_card_back", Photo.Kind.ID_CARD_BACK), liveness_data=liveness,
+                    channel=Verification.Channel.API, actor=_actor(request), before_commit=before_commit)
+            except SubmissionError as exc:  # a file erased while this request ran
+                raise ApiProblem(400, "invalid_reference", str(exc)) from None
 
         verification, created = _idempotent_submit(request, digest, create)
         body = selectors.api_verification(selectors.verification_with_details(verification.pk))

@@ -27,12 +27,15 @@ class Actor:
         return cls(AuditEvent.ActorType.STAFF, user=user)
 
 
-def record(action, *, actor, applicant_id=None, verification=None, from_status="", to_status="", **data):
+def record(action, *, actor, applicant_id=None, verification=None, verification_id=None, from_status="",
+           to_status="", **data):
+    """verification_id instead of verification: for a case whose row is already gone."""
     if verification is not None:
         applicant_id = applicant_id or verification.applicant_id
+        verification_id = verification.pk
     event = AuditEvent.objects.create(
         actor_type=actor.type, actor=actor.label, action=action, applicant_id=applicant_id,
-        verification_id=verification.pk if verification is not None else None,
+        verification_id=verification_id,
         from_status=from_status, to_status=to_status, data=data)
     from .audit_chain import seal_after_commit
 

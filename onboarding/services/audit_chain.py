@@ -14,12 +14,19 @@ import logging
 from dataclasses import dataclass
 
 from django.db import DatabaseError, IntegrityError, transaction
+from django.db.models import Q
 
-from onboarding.models import AuditChainHead, AuditEvent, AuditSeal
+from onboarding.models import AuditChainHead, AuditCheckpoint, AuditEvent, AuditSeal
 
 logger = logging.getLogger(__name__)
 GENESIS = "0" * 64
 BATCH = 500
+
+
+def canonical_sha256(content) -> str:
+    """SHA-256 of a JSON document in one canonical form (sorted keys, no spaces, UTF-8)."""
+    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def event_digest(event: AuditEvent) -> str:
@@ -30,8 +37,7 @@ def event_digest(event: AuditEvent) -> str:
         "verification_id": str(event.verification_id) if event.verification_id else None,
         "from_status": event.from_status, "to_status": event.to_status, "data": event.data,
     }
-    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    return canonical_sha256(content)
 
 
 def link_hash(seq: int, prev_hash: str, event_hash: str) -> str:
@@ -84,6 +90,43 @@ def seal_after_commit():
     transaction.on_commit(seal_pending, robust=True)
 
 
+def truncate(cutoff, *, held, period_days, batch=5000) -> int:
+    """Remove the oldest sealed events written before `cutoff` (retention), keeping the chain verifiable.
+
+    Only a prefix of the chain goes: it stops at the first event newer than the cutoff or about an
+    applicant in `held` (legal hold). A checkpoint keeps the last removed link's hash, and an
+    `audit_truncated` event, chained like any other, witnesses it.
+    """
+    removed = 0
+    # Only links that existed when the run began: never this run's own audit_truncated events.
+    limit = AuditChainHead.objects.filter(pk=1).values_list("seq", flat=True).first() or 0
+    while True:
+        with transaction.atomic():
+            top = AuditChainHead.objects.select_for_update().filter(pk=1).first()  # no sealing meanwhile
+            if top is None:
+                return removed
+            start = AuditCheckpoint.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
+            keep = (AuditSeal.objects.filter(seq__gt=start)
+                    .filter(Q(event__created_at__gte=cutoff) | Q(event__applicant_id__in=held))
+                    .order_by("seq").values_list("seq", flat=True).first())
+            last = min(limit if keep is None else keep - 1, limit, start + batch)
+            if last <= start:
+                return removed
+            through = AuditSeal.objects.select_related("event").get(seq=last)
+            event_ids = list(AuditSeal.objects.filter(seq__gt=start, seq__lte=last).values_list("event_id", flat=True))
+            # The append-only managers refuse deletes; retention is the one writer allowed to.
+            AuditSeal._base_manager.filter(seq__gt=start, seq__lte=last).delete()
+            AuditEvent._base_manager.filter(pk__in=event_ids).delete()
+            AuditCheckpoint.objects.create(seq=last, hash=through.hash, events_removed=len(event_ids),
+                                           removed_through=through.event.created_at)
+            from . import audit
+
+            audit.record("audit_truncated", actor=audit.Actor.system("retention"), through_seq=last,
+                         through_hash=through.hash, events_removed=len(event_ids),
+                         removed_through=through.event.created_at.isoformat(), period_days=period_days)
+            removed += len(event_ids)
+
+
 @dataclass
 class ChainReport:
     ok: bool
@@ -92,12 +135,21 @@ class ChainReport:
     problem: str = ""
     event_id: int | None = None
     unsealed: int = 0
+    checkpoint: AuditCheckpoint | None = None
 
 
 def verify() -> ChainReport:
-    """Walk the chain from its first link; report the first event that does not match."""
+    """Walk the chain from its first link (or the newest checkpoint); report the first event that does not match."""
+    checkpoint = AuditCheckpoint.objects.order_by("-seq").first()
     prev, count, expected_seq = GENESIS, 0, 1
-    seals = AuditSeal.objects.select_related("event").order_by("seq")
+    if checkpoint is not None:
+        prev, expected_seq = checkpoint.hash, checkpoint.seq + 1
+        witnessed = AuditEvent.objects.filter(action="audit_truncated", data__through_seq=checkpoint.seq,
+                                              data__through_hash=checkpoint.hash).exists()
+        if not witnessed:
+            return ChainReport(False, 0, prev, f"the checkpoint at link {checkpoint.seq} has no audit_truncated "
+                               "event in the trail (links removed outside retention?)", checkpoint=checkpoint)
+    seals = AuditSeal.objects.select_related("event").filter(seq__gte=expected_seq).order_by("seq")
     for link in seals.iterator(chunk_size=2000):
         if link.seq != expected_seq:
             return ChainReport(False, count, prev, f"link {expected_seq} is missing (next is {link.seq})",
@@ -110,8 +162,8 @@ def verify() -> ChainReport:
             return ChainReport(False, count, prev, "the link's own hash is wrong", link.event_id)
         prev, count, expected_seq = link.hash, count + 1, expected_seq + 1
     top = head()
-    if (top.seq, top.hash) != (count, prev):
+    if (top.seq, top.hash) != (expected_seq - 1, prev):
         return ChainReport(False, count, prev, f"the chain head says {top.seq} links ending in {top.hash[:12]}…, "
-                           f"the links say {count} ending in {prev[:12]}… (links removed from the end?)")
+                           f"the links say {expected_seq - 1} ending in {prev[:12]}… (links removed from the end?)")
     unsealed = AuditEvent.objects.filter(seal__isnull=True).count()
-    return ChainReport(True, count, prev, unsealed=unsealed)
+    return ChainReport(True, count, prev, unsealed=unsealed, checkpoint=checkpoint)

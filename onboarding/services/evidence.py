@@ -47,6 +47,10 @@ def _case(verification: Verification) -> dict:
                          "submitted_at": verification.submitted_at, "decided_at": verification.decided_at},
         "applicant": {"id": applicant.pk, "external_ref": applicant.external_ref,
                       "consent_version": applicant.consent_version, "consent_given_at": applicant.consent_given_at},
+        # Listed even when retention or erasure deleted the file: what there was, and when it went.
+        "photos": [{"id": p.pk, "kind": p.kind, "sha256": p.sha256, "width": p.width, "height": p.height,
+                    "created_at": p.created_at, "deleted_at": p.purged_at}
+                   for p in (verification.selfie, verification.id_card, verification.id_card_back) if p is not None],
         "checks": checks, "decisions": decisions, "audit_trail": trail,
     }
 

@@ -27,7 +27,7 @@ def fetch_photo(token, *, remote_addr="", user_agent=""):
         claims = signing.loads(token, salt=SALT, max_age=settings.KYC_VENDOR_IMAGE_URL_TTL)
     except signing.BadSignature:  # includes SignatureExpired
         return None
-    photo = Photo.objects.filter(pk=claims.get("p")).first()
+    photo = Photo.objects.filter(pk=claims.get("p"), purged_at__isnull=True).first()
     if photo is None:
         return None
     audit.record("vendor_image_fetched", actor=audit.Actor.system(f"vendor:{claims.get('v', '')}"),

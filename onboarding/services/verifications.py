@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from onboarding.models import Check, LivenessChallenge, Photo, Verification
+from onboarding.models import Applicant, Check, LivenessChallenge, LivenessDataFile, Photo, Verification
 from vendors.base import CheckKind, Subject
 from vendors.registry import get_backend
 
@@ -55,6 +55,13 @@ def submit_verification(applicant, *, selfie: Photo, id_card: Photo, id_card_bac
         raise SubmissionError("the liveness data file belongs to another applicant")
     actor = actor or audit.Actor.applicant(applicant)
     with transaction.atomic():
+        # The applicant's row lock orders this against an erasure or a purge of the same files.
+        Applicant.objects.select_for_update().filter(pk=applicant.pk).first()
+        items = [p for p in (selfie, id_card, id_card_back) if p is not None]
+        if (Photo.objects.filter(pk__in=[p.pk for p in items], purged_at__isnull=False).exists()
+                or liveness_data is not None and LivenessDataFile.objects.filter(
+                    pk=liveness_data.pk, purged_at__isnull=False).exists()):
+            raise SubmissionError("a file of this submission was erased; upload it again")
         verification = Verification.objects.create(
             applicant=applicant, selfie=selfie, id_card=id_card, id_card_back=id_card_back,
             liveness_data=liveness_data, channel=channel)

@@ -19,5 +19,9 @@ class Command(BaseCommand):
             raise CommandError(f"audit trail BROKEN{where}: {report.problem} "
                                f"({report.events} links verified before it)", returncode=1)
         self.stdout.write(f"audit trail intact: {report.events} events chained, head {report.head_hash}")
+        if report.checkpoint is not None:
+            c = report.checkpoint
+            self.stdout.write(f"the chain starts after checkpoint {c.seq}: retention removed the events written "
+                              f"through {c.removed_through:%Y-%m-%d %H:%M:%S} ({c.hash[:12]}…)")
         if report.unsealed:
             self.stdout.write(f"{report.unsealed} recent events not sealed yet (sealed within a minute by beat)")
