@@ -285,6 +285,14 @@ KYC_THRESHOLDS = {
 KYC_POLICY_VERSION = env("KYC_POLICY_VERSION", default="default-2026.11")
 # A compare score this close below its threshold goes to a human instead of an automatic reject.
 KYC_COMPARE_REVIEW_MARGIN = env.float("KYC_COMPARE_REVIEW_MARGIN", default=5.0)
+# The review queue: a case in review should be decided within this many hours of entering it;
+# a reviewer's assignment lapses after this many minutes without a decision.
+KYC_REVIEW_SLA_HOURS = env.float("KYC_REVIEW_SLA_HOURS", default=24.0)
+KYC_REVIEW_ASSIGNMENT_MINUTES = env.int("KYC_REVIEW_ASSIGNMENT_MINUTES", default=60)
+# Duplicate signals: each case's faces against every other applicant's (local engine embeddings).
+KYC_DUPLICATE_SCAN = env.bool("KYC_DUPLICATE_SCAN", default=True)
+# dlib's same-person tolerance is 0.6; stricter here, since a flag sends a person to look.
+KYC_DUPLICATE_FACE_DISTANCE = env.float("KYC_DUPLICATE_FACE_DISTANCE", default=0.45)
 KYC_CONSENT_VERSION = env("KYC_CONSENT_VERSION", default="2026-11-v1")
 KYC_MAX_IMAGE_PIXELS = env.int("KYC_MAX_IMAGE_PIXELS", default=50_000_000)
 KYC_MIN_IMAGE_SIDE = env.int("KYC_MIN_IMAGE_SIDE", default=240)

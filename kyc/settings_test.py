@@ -22,3 +22,5 @@ STATIC_ROOT = VAR_DIR / "static"  # noqa: F405
 STATIC_ROOT.mkdir(exist_ok=True)
 # Live-server threads must not keep connections open past the test (the test database is dropped after).
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
+# The duplicate scan is a dlib pass per photo on every submission; tests/test_review.py turns it on.
+KYC_DUPLICATE_SCAN = False

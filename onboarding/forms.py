@@ -2,7 +2,7 @@ from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
-from onboarding.models import Decision
+from onboarding.models import Decision, ReviewReason
 
 
 class ConsentForm(forms.Form):
@@ -19,10 +19,34 @@ class PhotoForm(forms.Form):
 
 
 class ReviewDecisionForm(forms.Form):
-    outcome = forms.ChoiceField(choices=[(Decision.Outcome.APPROVE, _("Approve")),
-                                         (Decision.Outcome.REJECT, _("Reject"))], widget=forms.RadioSelect)
-    comment = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}),
-                              help_text=_("Required. Kept in the decision and the audit trail."))
+    """A reviewer's decision: a reason template of the outcome, free text, or both (one at least)."""
+
+    outcome = forms.ChoiceField(label=_("Decision"), choices=[(Decision.Outcome.APPROVE, _("Approve")),
+                                                              (Decision.Outcome.REJECT, _("Reject"))],
+                                widget=forms.RadioSelect)
+    reason = forms.ChoiceField(label=_("Reason"), required=False)
+    comment = forms.CharField(label=_("Comment"), widget=forms.Textarea(attrs={"rows": 3}), required=False,
+                              max_length=4000,
+                              help_text=_("Required without a reason template. Kept in the decision and the "
+                                          "audit trail."))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.templates = {r.code: r for r in ReviewReason.objects.filter(is_active=True)}
+        # Grouped under the same labels as the outcome buttons (review.js shows the chosen one's group).
+        groups = {str(label): [] for _value, label in self.fields["outcome"].choices}
+        for r in self.templates.values():
+            groups[str(r.get_outcome_display())].append((r.code, r.text))
+        self.fields["reason"].choices = [("", "---------")] + [(k, v) for k, v in groups.items() if v]
+
+    def clean(self):
+        data = super().clean()
+        reason = data["reason"] = self.templates.get(data.get("reason") or "")
+        if reason is None and not (data.get("comment") or "").strip():
+            self.add_error("comment", _("Choose a reason or write one."))
+        if reason is not None and data.get("outcome") and reason.outcome != data["outcome"]:
+            self.add_error("reason", _("This reason is for the other decision."))
+        return data
 
 
 class RetentionActionForm(forms.Form):
@@ -56,3 +80,49 @@ class StaffLoginForm(AdminAuthenticationForm):
             if exc.code == "invalid_login":
                 limits.hit(rule, *who)
             raise
+
+
+class PeriodForm(forms.Form):
+    """The dashboard's and the what-if's period: the last N days, or from a date to a date."""
+
+    days = forms.TypedChoiceField(label=_("Period"), coerce=int, required=False, initial=30,
+                                  choices=[(7, _("last 7 days")), (30, _("last 30 days")),
+                                           (90, _("last 90 days")), (365, _("last 365 days"))])
+    start = forms.DateField(label=_("from"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=_("to"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self):
+        data = super().clean()
+        if bool(data.get("start")) != bool(data.get("end")):
+            raise forms.ValidationError(_("Give both dates, or neither."))
+        if data.get("start") and data["start"] > data["end"]:
+            raise forms.ValidationError(_("The first date is after the last."))
+        return data
+
+    def period(self):
+        from onboarding.selectors.dashboard import Period
+
+        data = self.cleaned_data if self.is_bound and self.is_valid() else {}
+        if data.get("start"):
+            return Period.between(data["start"], data["end"])
+        return Period.last(data.get("days") or 30)
+
+
+class WhatIfForm(PeriodForm):
+    """Candidate thresholds, one field per vendor and check kind seen in the period."""
+
+    margin = forms.FloatField(label=_("Compare review margin"), required=False,
+                              help_text=_("Empty: today's KYC_COMPARE_REVIEW_MARGIN."))
+
+    def __init__(self, *args, rows=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.rows = []
+        for row in rows:
+            name = f"t_{row['vendor']}_{row['kind']}"
+            self.fields[name] = forms.FloatField(label=f"{row['vendor']} {row['kind']}", required=False,
+                                                 initial=row["threshold"])
+            self.rows.append({**row, "field": name})
+
+    def candidate(self) -> dict:
+        return {(row["vendor"], row["kind"]): self.cleaned_data[row["field"]] for row in self.rows
+                if self.cleaned_data.get(row["field"]) is not None}

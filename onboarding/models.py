@@ -99,13 +99,25 @@ class Verification(models.Model):
     processing_started_at = models.DateTimeField(null=True, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # The reviewer working on the case (services.review); an assignment lapses after
+    # KYC_REVIEW_ASSIGNMENT_MINUTES so a case left open does not stay locked.
+    assigned_to = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="+", verbose_name=_("assigned to"))
+    assigned_at = models.DateTimeField(_("assigned at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-submitted_at"]
-        indexes = [models.Index(fields=["status", "submitted_at"])]
+        indexes = [models.Index(fields=["status", "submitted_at"]),
+                   # The case list, newest first, and its date drill-down.
+                   models.Index(fields=["submitted_at"]),
+                   # The review queue: oldest first among the cases in review.
+                   models.Index(fields=["status", "decided_at"])]
         permissions = [("decide_verification", _("Can approve or reject verifications")),
                        ("export_evidence", _("Can export a case's evidence pack")),
-                       ("overturn_decision", _("Can overturn an automatic reject (with a second person)"))]
+                       ("overturn_decision", _("Can overturn an automatic reject (with a second person)")),
+                       ("assign_verification", _("Can assign and release other reviewers' cases")),
+                       ("view_dashboard", _("Can see the operations dashboard")),
+                       ("run_policy_whatif", _("Can replay past cases under candidate thresholds"))]
         verbose_name = _("verification")
         verbose_name_plural = _("verifications")
 
@@ -115,6 +127,15 @@ class Verification(models.Model):
     @property
     def is_decided(self):
         return self.status in (self.Status.APPROVED, self.Status.REJECTED, self.Status.NEEDS_REVIEW)
+
+
+class ReviewCase(Verification):
+    """The review queue in the admin: the cases in review, oldest first (a view of Verification)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("case to review")
+        verbose_name_plural = _("review queue")
 
 
 class Check(models.Model):
@@ -165,6 +186,8 @@ class Check(models.Model):
             # Idempotency: one check per vendor per kind and subject of a verification.
             models.UniqueConstraint(fields=["verification", "kind", "subject", "vendor"], name="one_check_per_vendor"),
         ]
+        # The admin's check list (newest first) and the dashboard (per vendor over a period).
+        indexes = [models.Index(fields=["created_at"]), models.Index(fields=["vendor", "kind", "created_at"])]
         verbose_name = _("check")
         verbose_name_plural = _("checks")
 
@@ -226,6 +249,94 @@ class OverturnRequest(models.Model):
         ordering = ["-created_at"]
         verbose_name = _("overturn request")
         verbose_name_plural = _("overturn requests")
+
+
+class ReviewReason(models.Model):
+    """A reason template reviewers pick when they decide; free text may be added to it."""
+
+    class Outcome(models.TextChoices):
+        APPROVE = "approve", _("Approve")
+        REJECT = "reject", _("Reject")
+
+    # The templates an install starts with (migration 0009, seed_reasons): code -> (outcome, label).
+    # Labels are translated; an operator's own label wins.
+    BUILT_IN = {
+        "identity_confirmed": ("approve", _("Same person and a live selfie, confirmed by eye.")),
+        "borderline_match_confirmed": ("approve", _("Borderline face match confirmed by eye.")),
+        "check_error_reviewed": ("approve", _("A check failed for technical reasons; the evidence is sufficient.")),
+        "face_mismatch": ("reject", _("The selfie and the ID card show different people.")),
+        "spoof_suspected": ("reject", _("The selfie looks like a photo of a screen, a print or a mask.")),
+        "document_unusable": ("reject", _("The ID card is unreadable, cropped or covered.")),
+        "document_altered": ("reject", _("The ID card looks forged or altered.")),
+        "duplicate_identity": ("reject", _("The same face or photo appears under another applicant.")),
+    }
+
+    # Reasons the applicant can act on by submitting again: their status page shows the text.
+    APPLICANT_FIXABLE = {"document_unusable"}
+
+    code = models.SlugField(max_length=64, unique=True)
+    outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices)
+    label = models.CharField(_("label"), max_length=200, blank=True,
+                             help_text=_("Leave empty to use the built-in, translated text of a built-in code."))
+    position = models.PositiveSmallIntegerField(default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["outcome", "position", "code"]
+        verbose_name = _("review reason")
+        verbose_name_plural = _("review reasons")
+
+    def __str__(self):
+        return str(self.text)
+
+    @property
+    def text(self):
+        return self.label or self.BUILT_IN.get(self.code, ("", self.code))[1]
+
+    @classmethod
+    def seed(cls, model=None):
+        """Create the built-in templates that are missing (migration 0009; tests after a flush)."""
+        model = model or cls
+        for position, (code, (outcome, _label)) in enumerate(cls.BUILT_IN.items()):
+            model.objects.get_or_create(code=code, defaults={"outcome": outcome, "position": position})
+
+
+class FaceTemplate(models.Model):
+    """The local engine's embedding of a photo's largest face, encrypted; deleted with the photo's file."""
+
+    photo = models.OneToOneField(Photo, on_delete=models.CASCADE, related_name="face_template")
+    applicant = models.ForeignKey(Applicant, on_delete=models.CASCADE, related_name="+")
+    face_found = models.BooleanField()
+    embedding = models.BinaryField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+
+class DuplicateSignal(models.Model):
+    """This case's photo matches a photo of another applicant (services.duplicates)."""
+
+    class Kind(models.TextChoices):
+        SAME_PHOTO = "same_photo", _("Same photo")
+        SAME_FACE = "same_face", _("Same face")
+
+    verification = models.ForeignKey(Verification, on_delete=models.CASCADE, related_name="duplicate_signals")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    photo = models.ForeignKey(Photo, on_delete=models.CASCADE, related_name="+")
+    other_photo = models.ForeignKey(Photo, on_delete=models.CASCADE, related_name="+")
+    other_applicant = models.ForeignKey(Applicant, on_delete=models.CASCADE, related_name="+")
+    other_verification = models.ForeignKey(Verification, on_delete=models.SET_NULL, null=True, blank=True,
+                                           related_name="+")
+    distance = models.FloatField(_("face distance"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["kind", "distance"]
+        constraints = [models.UniqueConstraint(fields=["verification", "kind", "photo", "other_photo"],
+                                               name="one_signal_per_photo_pair")]
+        verbose_name = _("duplicate signal")
+        verbose_name_plural = _("duplicate signals")
+
+    def __str__(self):
+        return f"{self.get_kind_display()} ({self.photo.get_kind_display()})"
 
 
 class AppendOnlyQuerySet(models.QuerySet):

@@ -1,13 +1,15 @@
 """Compliance roles as Django groups. Created by migration 0007; ensure_roles() recreates them."""
 
 VIEW = ["view_verification", "view_photo", "view_check", "view_auditevent", "view_applicant", "view_decision",
-        "view_livenesschallenge", "view_overturnrequest", "view_legalhold", "view_erasurereceipt"]
+        "view_livenesschallenge", "view_overturnrequest", "view_legalhold", "view_erasurereceipt",
+        "view_duplicatesignal"]
 ROLES = {
     "Reviewer": VIEW + ["decide_verification"],
-    "Senior reviewer": VIEW + ["decide_verification", "overturn_decision", "export_evidence", "place_legal_hold"],
+    "Senior reviewer": VIEW + ["decide_verification", "overturn_decision", "export_evidence", "place_legal_hold",
+                               "assign_verification", "view_dashboard", "run_policy_whatif"],
     # Read-only: sees everything about cases and the trail, decides nothing.
     "Auditor": VIEW + ["view_auditseal", "view_auditcheckpoint", "view_webhookdelivery", "view_webhookevent",
-                       "export_evidence"],
+                       "export_evidence", "view_dashboard", "run_policy_whatif", "view_reviewreason"],
     "KYC administrator": None,  # every permission of the onboarding app
 }
 

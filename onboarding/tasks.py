@@ -5,7 +5,7 @@ import random
 from celery import shared_task
 from django.conf import settings
 
-from onboarding.services import audit_chain, checks, dispatch, retention, verifications, webhooks
+from onboarding.services import audit_chain, checks, dispatch, duplicates, retention, verifications, webhooks
 from onboarding.services.retry import backoff_seconds
 from vendors.circuit import CircuitOpenError
 from vendors.exceptions import RetryableVendorError
@@ -56,6 +56,12 @@ def resume_stalled_verifications():
 @shared_task(acks_late=True)
 def deliver_webhook(delivery_id):
     webhooks.deliver(delivery_id)
+
+
+@shared_task(acks_late=True)
+def scan_duplicates(verification_id):
+    """Duplicate face and photo signals; off the decision's path, so a slow scan delays nothing."""
+    return len(duplicates.scan(verification_id))
 
 
 @shared_task(acks_late=True)

@@ -2,7 +2,7 @@
 import pytest
 from django.urls import reverse
 
-from onboarding.models import AuditEvent, Decision, Verification
+from onboarding.models import AuditEvent, Decision, ReviewReason, Verification
 from tests.factories import submitted_verification
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -10,6 +10,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture
 def reviewer_client(client, staff_user):
+    ReviewReason.seed()  # transactional tests flush what migration 0009 created
     client.force_login(staff_user)
     return client
 
@@ -41,14 +42,26 @@ def test_case_page_shows_both_photos_through_the_checked_view_and_every_check(re
     compare = case.checks.get(kind="compare")
     assert f"{compare.score}" in page and "0.6" in page  # raw score and threshold source
     assert "verification_submitted" in page and "auto_decision" in page  # audit trail
-    assert "Approve…" in page
+    assert 'id="kyc-decide-form"' in page and "identity_confirmed" in page  # reason templates to pick from
 
 
 def test_decision_needs_a_reason(reviewer_client, case):
     url = reverse("admin:onboarding_verification_decide", args=[case.pk])
     r = reviewer_client.post(url, {"outcome": "approve", "comment": "  "})
-    assert r.status_code == 200 and "This field is required" in r.content.decode()
+    assert r.status_code == 400 and "Choose a reason or write one." in r.content.decode()
+    r = reviewer_client.post(url, {"outcome": "approve", "reason": "face_mismatch"})
+    assert r.status_code == 400 and "This reason is for the other decision." in r.content.decode()
     assert case.decisions.count() == 1
+
+
+def test_decide_with_a_reason_template_and_free_text(reviewer_client, case):
+    url = reverse("admin:onboarding_verification_decide", args=[case.pk])
+    r = reviewer_client.post(url, {"outcome": "reject", "reason": "spoof_suspected", "comment": "Moiré on the selfie."})
+    assert r.status_code == 302
+    decision = case.decisions.order_by("-created_at").first()
+    assert decision.reasons[0]["code"] == "spoof_suspected" and decision.comment == "Moiré on the selfie."
+    event = AuditEvent.objects.get(verification_id=case.pk, action="human_decision")
+    assert event.data["reason"] == "spoof_suspected" and event.data["comment"] == "Moiré on the selfie."
 
 
 def test_approve_with_reason_records_human_decision_and_audit(reviewer_client, staff_user, case):
@@ -86,7 +99,7 @@ def test_staff_without_decide_permission_cannot_decide(client, django_user_model
                     {"outcome": "approve", "comment": "ok"})
     assert r.status_code == 403
     page = client.get(reverse("admin:onboarding_verification_change", args=[case.pk])).content.decode()
-    assert "Approve…" not in page
+    assert "kyc-decide-form" not in page and "Take this case" not in page
 
 
 def test_audit_trail_is_read_only_even_for_superusers(client, django_user_model, case):

@@ -124,6 +124,15 @@ class VendorBackend:
             return Threshold(settings.KYC_THRESHOLDS[key], f"setting KYC_THRESHOLD_{key.upper()}")
         return self.default_thresholds.get(kind)
 
+    def score_passes(self, kind: CheckKind, score: float, threshold: float, details: dict) -> bool | None:
+        """Whether a score passes a threshold, the way this vendor's check judges it.
+
+        None: the score alone does not decide (the policy's what-if replay leaves such checks as
+        they were). Subclasses override where their rule differs from "higher passes, from the
+        threshold on".
+        """
+        return score >= threshold
+
     # Error reports (mail to ADMINS) blank every variable of this frame and of all frames below it:
     # adapters hold tokens, signatures and image bytes, requests holds the headers and bodies.
     @sensitive_variables()

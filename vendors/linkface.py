@@ -58,6 +58,10 @@ class LinkFaceBackend(HttpVendorBackend):
         CheckKind.COMPARE: VERIFY_THRESHOLD,
     }
 
+    def score_passes(self, kind, score, threshold, details):
+        # Liveness is hack_score, lower is better; it also fails on a person mismatch (kept as is).
+        return score <= threshold if CheckKind(kind) == CheckKind.LIVENESS else score >= threshold
+
     def check_liveness(self, request):
         return self._verify(request, CheckKind.LIVENESS, request.selfie.data)
 

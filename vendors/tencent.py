@@ -103,6 +103,10 @@ class TencentBackend(HttpVendorBackend):
         if missing:
             raise ConfigurationError(f"{', '.join(missing)} not set", code="no_credentials")
 
+    def score_passes(self, kind, score, threshold, details):
+        # The legacy document says "greater than 87": the threshold itself does not pass.
+        return score > threshold if (details or {}).get("mode") == "legacy" else score >= threshold
+
     def check_liveness(self, request):
         if self.mode == "legacy":
             return self._legacy(request)

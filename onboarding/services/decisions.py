@@ -5,9 +5,9 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from onboarding.models import Decision, OverturnRequest, Verification
+from onboarding.models import Decision, OverturnRequest, ReviewReason, Verification
 
-from . import audit, policy, state, webhooks
+from . import audit, policy, review, state, webhooks
 
 STATUS_FOR_OUTCOME = {
     Decision.Outcome.APPROVE: Verification.Status.APPROVED,
@@ -52,43 +52,57 @@ def _overturns_auto_reject(verification, outcome) -> bool:
             and latest is not None and latest.source == Decision.Source.AUTO)
 
 
-def record_human_decision(verification_id, *, outcome, comment, user) -> Decision | OverturnRequest:
-    """A reviewer approves or rejects; the written reason is required.
+def record_human_decision(verification_id, *, outcome, comment="", user, reason=None
+                          ) -> Decision | OverturnRequest:
+    """A reviewer approves or rejects, with a reason template (ReviewReason), free text, or both.
 
     Approving a case the policy rejected takes two people: a senior reviewer's request here,
     confirmed by another one in confirm_overturn. Until then the case stays rejected.
     """
     comment = (comment or "").strip()
-    if not comment:
+    if not comment and reason is None:
         raise DecisionError("a reason is required")
     if outcome not in (Decision.Outcome.APPROVE, Decision.Outcome.REJECT):
         raise DecisionError(f"reviewers approve or reject, not {outcome!r}")
+    if reason is not None and reason.outcome != outcome:
+        raise DecisionError(f"the reason {reason.code!r} is for the other outcome")
     with transaction.atomic():
         verification = Verification.objects.select_for_update().get(pk=verification_id)
         target = STATUS_FOR_OUTCOME[outcome]
         if not state.can_transition(verification.status, target):
             raise DecisionError(f"a {verification.get_status_display().lower()} case cannot be set to "
                                 f"{target.label.lower()}")
+        try:
+            review.check_may_decide(verification, user)
+        except review.AssignmentError as exc:
+            raise DecisionError(str(exc)) from None
         if _overturns_auto_reject(verification, outcome):
             if not user.has_perm("onboarding.overturn_decision"):
                 raise DecisionError("only a senior reviewer may overturn an automatic reject")
             if verification.overturn_requests.filter(status=OverturnRequest.Status.PENDING).exists():
                 raise DecisionError("an overturn of this case is already waiting for a second reviewer")
-            request = OverturnRequest.objects.create(verification=verification, comment=comment, requested_by=user)
+            text = " — ".join(filter(None, [str(reason.text) if reason else "", comment]))
+            request = OverturnRequest.objects.create(verification=verification, comment=text, requested_by=user)
             audit.record("overturn_requested", actor=audit.Actor.staff(user), verification=verification,
-                         request_id=str(request.pk), comment=comment)
+                         request_id=str(request.pk), comment=text)
             return request
-        return _decide(verification, outcome, comment, user)
+        return _decide(verification, outcome, comment, user, reason=reason)
 
 
-def _decide(verification, outcome, comment, user, **audit_data) -> Decision:
+def _decide(verification, outcome, comment, user, reason=None, **audit_data) -> Decision:
     target = STATUS_FOR_OUTCOME[outcome]
+    if reason is not None:
+        reasons = [{"code": reason.code, "message": str(reason.text),
+                    "fixable": reason.code in ReviewReason.APPLICANT_FIXABLE}]
+        audit_data["reason"] = reason.code
+    else:
+        reasons = [{"code": "reviewer_decision", "message": comment, "fixable": False}]
     decision = Decision.objects.create(
-        verification=verification, outcome=outcome, source=Decision.Source.HUMAN,
-        reasons=[{"code": "reviewer_decision", "message": comment, "fixable": False}],
-        policy_version=settings.KYC_POLICY_VERSION, decided_by=user, comment=comment)
+        verification=verification, outcome=outcome, source=Decision.Source.HUMAN, reasons=reasons,
+        policy_version=settings.KYC_POLICY_VERSION, decided_by=user, comment=comment or str(reason.text))
     state.transition(verification, target, actor=audit.Actor.staff(user), action="human_decision",
                      decision_id=decision.pk, outcome=outcome, comment=comment, **audit_data)
+    review.clear_assignment(verification)
     _emit_decision(verification, "decision.changed")
     return decision
 

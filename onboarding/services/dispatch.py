@@ -3,9 +3,13 @@ from django.db import transaction
 
 
 def process_verification_after_commit(verification_id):
+    from django.conf import settings
+
     from onboarding import tasks
 
     transaction.on_commit(lambda: tasks.process_verification.delay(str(verification_id)))
+    if settings.KYC_DUPLICATE_SCAN:
+        transaction.on_commit(lambda: tasks.scan_duplicates.delay(str(verification_id)))
 
 
 def run_checks(check_ids):

@@ -15,11 +15,14 @@ import dataclasses
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from onboarding.models import Check, Decision
+from onboarding.models import Check, Decision, ReviewReason
 from vendors.base import CheckKind
 from vendors.messages import APPLICANT_MESSAGES
 
 REQUIRED_KINDS = (CheckKind.QUALITY, CheckKind.LIVENESS, CheckKind.COMPARE)
+# The reasons that send a case to a person (the review queue filters on them).
+REVIEW_REASONS = ("compare_borderline", "liveness_not_checked", "compare_not_checked", "quality_not_checked",
+                  "check_error", "presentation_attack_suspected", "no_verdict")
 LIVENESS_FAILURES = ("liveness_failed", "liveness_person_mismatch")
 
 REASON_MESSAGES = {
@@ -44,7 +47,8 @@ class Evaluation:
 
 
 def reason_text(code, default=""):
-    return REASON_MESSAGES.get(code) or APPLICANT_MESSAGES.get(code) or default
+    return (REASON_MESSAGES.get(code) or APPLICANT_MESSAGES.get(code)
+            or ReviewReason.BUILT_IN.get(code, ("", ""))[1] or default)
 
 
 def _reason(code, check=None, *, fixable=False, message=None):
@@ -62,7 +66,9 @@ def current_checks(checks):
     return list(latest.values())
 
 
-def evaluate(checks) -> Evaluation:
+def evaluate(checks, *, margin: float | None = None) -> Evaluation:
+    """margin: the compare review margin (default KYC_COMPARE_REVIEW_MARGIN); the what-if replay varies it."""
+    margin = settings.KYC_COMPARE_REVIEW_MARGIN if margin is None else margin
     checks = current_checks(checks)
     reject, review = [], []
     for check in checks:
@@ -87,7 +93,6 @@ def evaluate(checks) -> Evaluation:
                            if r["code"] != "pad_heuristic_flag"] or [
                     _reason("bad_image", check, fixable=True)]
             elif check.kind == CheckKind.COMPARE:
-                margin = settings.KYC_COMPARE_REVIEW_MARGIN
                 if check.score is not None and check.threshold is not None and check.score >= check.threshold - margin:
                     review.append(_reason("compare_borderline", check))
                 else:

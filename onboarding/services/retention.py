@@ -30,7 +30,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from onboarding.models import (
-    Applicant, Check, LegalHold, LivenessChallenge, LivenessDataFile, Photo, Verification, WebhookEvent,
+    Applicant, Check, FaceTemplate, LegalHold, LivenessChallenge, LivenessDataFile, Photo, Verification, WebhookEvent,
 )
 
 from . import audit, audit_chain
@@ -184,6 +184,8 @@ def wipe_files(queryset, now) -> list[str]:
         wipe(getattr(item, file_field))
         ids.append(item.pk)
     queryset.model.objects.filter(pk__in=ids).update(**{file_field: "", marker: now})
+    if queryset.model is Photo:  # the face templates are biometrics of the same photos
+        FaceTemplate.objects.filter(photo_id__in=ids).delete()
     return [str(pk) for pk in ids]
 
 

@@ -1,10 +1,10 @@
-"""Re-encrypt every stored applicant file with the newest key (after adding one to KYC_ENCRYPTION_KEYS)."""
+"""Re-encrypt every stored applicant file and face template with the newest key (after adding one to KYC_ENCRYPTION_KEYS)."""
 import collections
 
 from django.core.management.base import BaseCommand
 
 from onboarding.models import LivenessChallenge, LivenessDataFile, Photo
-from onboarding.services import audit
+from onboarding.services import audit, duplicates
 
 
 class Command(BaseCommand):
@@ -19,5 +19,6 @@ class Command(BaseCommand):
                     counts["missing"] += 1
                     continue
                 counts[stored.storage.reencrypt(stored.name)] += 1
+        counts["face templates re-encrypted"] = duplicates.reencrypt_templates()
         audit.record("files_reencrypted", actor=audit.Actor.system("kyc_reencrypt"), **dict(counts))
         self.stdout.write(", ".join(f"{n} {what}" for what, n in sorted(counts.items())) or "no files")

@@ -1,0 +1,451 @@
+"""Cases: the list, the review queue, one case page with the evidence, deciding, assignment.
+
+Thin: reads come from selectors.review, every change goes through a service.
+"""
+import json
+
+from django.conf import settings
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from onboarding.forms import ReviewDecisionForm
+from onboarding.models import Check, Decision, OverturnRequest, ReviewCase, ReviewReason, Verification
+from onboarding.selectors import review as selectors
+from onboarding.services import review
+from onboarding.services.decisions import DecisionError, confirm_overturn, record_human_decision
+from onboarding.services.evidence import evidence_pack
+
+from .dashboard import DashboardViews
+from .common import LatestOutcomeFilter, ReadOnlyMixin, VendorFilter, vendor_choices
+
+
+def case_url(verification_id):
+    return reverse("admin:onboarding_verification_change", args=[verification_id])
+
+
+class ReasonFilter(admin.SimpleListFilter):
+    title = _("reason for review")
+    parameter_name = "reason"
+
+    def lookups(self, request, model_admin):
+        return selectors.review_reason_choices()
+
+    def queryset(self, request, queryset):
+        return selectors.with_reason(queryset, self.value()) if self.value() else queryset
+
+
+class RiskLevelFilter(admin.SimpleListFilter):
+    title = _("vendor risk level")
+    parameter_name = "risk"
+
+    def lookups(self, request, model_admin):
+        return selectors.RISK_LEVELS
+
+    def queryset(self, request, queryset):
+        return selectors.with_risk_level(queryset, self.value()) if self.value() else queryset
+
+
+class ScoreBandFilter(admin.SimpleListFilter):
+    title = _("compare score")
+    parameter_name = "band"
+
+    def lookups(self, request, model_admin):
+        return [(key, label) for key, (label, _low, _high) in selectors.SCORE_BANDS.items()]
+
+    def queryset(self, request, queryset):
+        return selectors.with_score_band(queryset, self.value()) if self.value() in selectors.SCORE_BANDS else queryset
+
+
+class AssignmentFilter(admin.SimpleListFilter):
+    title = _("assignment")
+    parameter_name = "assigned"
+
+    def lookups(self, request, model_admin):
+        return [("mine", _("Mine")), ("free", _("Free")), ("others", _("Someone else's"))]
+
+    def queryset(self, request, queryset):
+        return selectors.with_assignment(queryset, self.value(), request.user) if self.value() else queryset
+
+
+class SlaFilter(admin.SimpleListFilter):
+    title = _("review deadline")
+    parameter_name = "sla"
+
+    def lookups(self, request, model_admin):
+        return [("overdue", _("Overdue"))]
+
+    def queryset(self, request, queryset):
+        return selectors.overdue(queryset) if self.value() == "overdue" else queryset
+
+
+class SignalFilter(admin.SimpleListFilter):
+    title = _("duplicate signals")
+    parameter_name = "duplicate"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Flagged")), ("no", _("Not flagged"))]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("yes", "no"):
+            return queryset.filter(flagged=self.value() == "yes")
+        return queryset
+
+
+class CaseColumns:
+    """Columns the case list and the queue share."""
+
+    @admin.display(description=_("id"), ordering="id")
+    def short_id(self, obj):
+        return format_html('<a href="{}">{}</a>', case_url(obj.pk), str(obj.id)[:8])
+
+    @admin.display(description=_("vendors"))
+    def vendors(self, obj):
+        return ", ".join(sorted({c.vendor for c in obj.checks.all()}))
+
+
+@admin.register(Verification)
+class VerificationAdmin(CaseColumns, DashboardViews, admin.ModelAdmin):
+    list_display = ["short_id", "applicant", "status", "outcome", "channel", "vendors", "assigned_to",
+                    "submitted_at", "decided_at"]
+    list_display_links = None
+    list_filter = ["status", LatestOutcomeFilter, VendorFilter, RiskLevelFilter, "channel", "submitted_at"]
+    date_hierarchy = "submitted_at"
+    search_fields = ["=id", "applicant__external_ref", "=applicant__id"]
+    list_select_related = ["applicant", "assigned_to"]
+    show_full_result_count = False  # one COUNT(*) less per page on a large table
+    actions = ["approve_selected", "reject_selected"]
+
+    def get_queryset(self, request):
+        return (super().get_queryset(request).annotate(latest_outcome=selectors.latest_outcome())
+                .prefetch_related("checks"))
+
+    def has_add_permission(self, request):
+        return False  # cases come from applicants, the API or kyc_verify
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # removal is retention's job, and is audited
+
+    def has_change_permission(self, request, obj=None):
+        return False  # read-only evidence; decisions go through decide_view
+
+    @admin.display(description=_("decision"), ordering="latest_outcome")
+    def outcome(self, obj):
+        return Decision.Outcome(obj.latest_outcome).label if obj.latest_outcome else "-"
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [path("<uuid:object_id>/decide/", view(self.decide_view), name="onboarding_verification_decide"),
+                path("<uuid:object_id>/evidence/", view(self.evidence_view), name="onboarding_verification_evidence"),
+                path("<uuid:object_id>/assign/", view(self.assign_view), name="onboarding_verification_assign"),
+                path("<uuid:object_id>/release/", view(self.release_view), name="onboarding_verification_release"),
+                path("<uuid:object_id>/overturn/<uuid:request_id>/", view(self.overturn_view),
+                     name="onboarding_verification_overturn")] + self.dashboard_urls() + super().get_urls()
+
+    # The case page ----------------------------------------------------------------------------
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        get_object_or_404(Verification, pk=object_id)
+        return self.case_page(request, object_id, ReviewDecisionForm())
+
+    def case_page(self, request, object_id, form, status=200):
+        context = selectors.case_page(object_id)
+        verification = context["verification"]
+        user = request.user
+        can_decide = self.can_decide(request) and verification.status in (
+            Verification.Status.NEEDS_REVIEW, Verification.Status.APPROVED, Verification.Status.REJECTED)
+        context.update(
+            self.admin_site.each_context(request), opts=self.model._meta, title=_("Case %s") % verification,
+            form=form, can_decide=can_decide, can_export=self.can_export(request),
+            can_assign=self.can_decide(request) and verification.status == Verification.Status.NEEDS_REVIEW,
+            holds_it=context["holder"] == user,
+            may_release=context["holder"] is not None and (context["holder"] == user or user.has_perm(
+                "onboarding.assign_verification")),
+            confirmable=[o for o in context["pending_overturns"]
+                         if o.requested_by_id != user.pk and user.has_perm("onboarding.overturn_decision")],
+            queue_url=reverse("admin:onboarding_reviewcase_changelist"),
+            take_next_url=reverse("admin:onboarding_reviewcase_take_next"),
+            shortcuts=[("a", _("approve")), ("r", _("reject")), ("1–9", _("pick a reason")),
+                       ("c", _("write a comment")), ("Ctrl+Enter", _("record the decision")), ("z", _("zoom")),
+                       ("t", _("take this case")), ("n", _("next case in the queue"))])
+        return TemplateResponse(request, "admin/onboarding/verification/case.html", context, status=status)
+
+    # Deciding ---------------------------------------------------------------------------------
+    def can_decide(self, request):
+        return request.user.has_perm("onboarding.decide_verification")
+
+    def has_decide_permission(self, request):
+        return self.can_decide(request)
+
+    def can_export(self, request):
+        return request.user.has_perm("onboarding.export_evidence")
+
+    def decide_view(self, request, object_id):
+        """POST from the case page's form; GET shows the form alone (?outcome=approve|reject)."""
+        if not self.can_decide(request):
+            raise PermissionDenied
+        verification = get_object_or_404(Verification, pk=object_id)
+        form = ReviewDecisionForm(request.POST or None, initial={"outcome": request.GET.get("outcome")})
+        if request.method == "POST" and form.is_valid():
+            try:
+                result = record_human_decision(verification.pk, outcome=form.cleaned_data["outcome"],
+                                               reason=form.cleaned_data["reason"],
+                                               comment=form.cleaned_data["comment"], user=request.user)
+            except DecisionError as exc:
+                form.add_error(None, str(exc))
+            else:
+                if isinstance(result, OverturnRequest):
+                    self.message_user(request, _("Request recorded: a second senior reviewer must confirm the "
+                                                 "approval of this automatically rejected case."), messages.WARNING)
+                else:
+                    self.message_user(request, _("Decision recorded."), messages.SUCCESS)
+                if request.POST.get("then") == "next":
+                    return self._take_next(request)
+                return HttpResponseRedirect(case_url(verification.pk))
+        if request.method == "POST":
+            return self.case_page(request, object_id, form, status=400)
+        context = {**self.admin_site.each_context(request), "opts": self.model._meta, "form": form,
+                   "verification": verification, "title": _("Decide verification %s") % verification}
+        return TemplateResponse(request, "admin/onboarding/verification/decide.html", context)
+
+    def overturn_view(self, request, object_id, request_id):
+        """The second senior reviewer reads the first one's reason and confirms (POST)."""
+        overturn = get_object_or_404(OverturnRequest.objects.select_related("verification", "requested_by"),
+                                     pk=request_id, verification_id=object_id)
+        if not request.user.has_perm("onboarding.overturn_decision"):
+            raise PermissionDenied
+        error = ""
+        if request.method == "POST":
+            try:
+                confirm_overturn(overturn.pk, user=request.user)
+            except DecisionError as exc:
+                error = str(exc)
+            else:
+                self.message_user(request, _("Overturn confirmed: the case is approved."), messages.SUCCESS)
+                return HttpResponseRedirect(case_url(object_id))
+        context = {**self.admin_site.each_context(request), "opts": self.model._meta, "overturn": overturn,
+                   "verification": overturn.verification, "error": error,
+                   "title": _("Confirm the approval of %s") % overturn.verification}
+        return TemplateResponse(request, "admin/onboarding/verification/overturn.html", context)
+
+    def evidence_view(self, request, object_id):
+        """Download the case's evidence pack (ZIP with a manifest of hashes); the export is audited."""
+        if not self.can_export(request):
+            raise PermissionDenied
+        get_object_or_404(Verification, pk=object_id)
+        name, data = evidence_pack(object_id, user=request.user)
+        response = HttpResponse(data, content_type="application/zip")
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+    # Assignment -------------------------------------------------------------------------------
+    def _assignment(self, request, object_id, run, done):
+        if request.method != "POST" or not self.can_decide(request):
+            raise PermissionDenied
+        get_object_or_404(Verification, pk=object_id)
+        try:
+            run()
+        except review.AssignmentError as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+        else:
+            self.message_user(request, done, messages.SUCCESS)
+        return HttpResponseRedirect(case_url(object_id))
+
+    def assign_view(self, request, object_id):
+        return self._assignment(request, object_id, lambda: review.assign(object_id, user=request.user),
+                                _("The case is yours."))
+
+    def release_view(self, request, object_id):
+        return self._assignment(request, object_id, lambda: review.release(object_id, user=request.user),
+                                _("The case is back in the queue."))
+
+    def _take_next(self, request):
+        verification = review.take_next(request.user)
+        if verification is None:
+            self.message_user(request, _("The queue is empty: no case is waiting for a reviewer."), messages.INFO)
+            return HttpResponseRedirect(reverse("admin:onboarding_reviewcase_changelist"))
+        return HttpResponseRedirect(case_url(verification.pk))
+
+    # Bulk decisions ---------------------------------------------------------------------------
+    def _bulk_decide(self, request, queryset, outcome):
+        if not self.can_decide(request):
+            raise PermissionDenied
+        if "apply" in request.POST:
+            form = ReviewDecisionForm(request.POST)
+            if form.is_valid():
+                done, failed = 0, []
+                for verification in queryset:
+                    try:
+                        record_human_decision(verification.pk, outcome=outcome, reason=form.cleaned_data["reason"],
+                                              comment=form.cleaned_data["comment"], user=request.user)
+                        done += 1
+                    except DecisionError as exc:
+                        failed.append(f"{verification}: {exc}")
+                self.message_user(request, _("%(n)d decision(s) recorded.") % {"n": done}, messages.SUCCESS)
+                for line in failed:
+                    self.message_user(request, line, messages.ERROR)
+                return None
+        else:
+            form = ReviewDecisionForm(initial={"outcome": outcome})
+        context = {**self.admin_site.each_context(request), "opts": self.model._meta, "form": form,
+                   "queryset": queryset, "outcome": outcome, "action": request.POST.get("action"),
+                   "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+                   "title": _("Approve selected verifications") if outcome == Decision.Outcome.APPROVE
+                   else _("Reject selected verifications")}
+        return TemplateResponse(request, "admin/onboarding/verification/bulk_decide.html", context)
+
+    @admin.action(description=_("Approve selected verifications (reason required)"), permissions=["decide"])
+    def approve_selected(self, request, queryset):
+        return self._bulk_decide(request, queryset, Decision.Outcome.APPROVE)
+
+    @admin.action(description=_("Reject selected verifications (reason required)"), permissions=["decide"])
+    def reject_selected(self, request, queryset):
+        return self._bulk_decide(request, queryset, Decision.Outcome.REJECT)
+
+
+@admin.register(ReviewCase)
+class ReviewQueueAdmin(CaseColumns, ReadOnlyMixin, admin.ModelAdmin):
+    """The queue: cases in review, oldest first, with their SLA clock; "take next" assigns atomically."""
+
+    list_display = ["short_id", "waiting", "deadline", "assigned", "reasons", "vendors", "risk", "compare",
+                    "signals"]
+    list_display_links = None
+    list_filter = [AssignmentFilter, SlaFilter, ReasonFilter, VendorFilter, RiskLevelFilter, ScoreBandFilter,
+                   SignalFilter]
+    search_fields = ["=id", "applicant__external_ref", "=applicant__id"]
+    list_per_page = 50
+    actions = None
+    change_list_template = "admin/onboarding/reviewcase/change_list.html"
+
+    def get_queryset(self, request):
+        return selectors.queue(super().get_queryset(request))
+
+    def get_ordering(self, request):
+        return ["decided_at", "pk"]
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("onboarding.view_verification")
+
+    def get_urls(self):
+        return [path("next/", self.admin_site.admin_view(self.take_next_view),
+                     name="onboarding_reviewcase_take_next")] + super().get_urls()
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        return HttpResponseRedirect(case_url(object_id))
+
+    def take_next_view(self, request):
+        if request.method != "POST" or not request.user.has_perm("onboarding.decide_verification"):
+            raise PermissionDenied
+        return self.admin_site._registry[Verification]._take_next(request)
+
+    def changelist_view(self, request, extra_context=None):
+        extra = {"can_take": request.user.has_perm("onboarding.decide_verification"),
+                 "sla_hours": settings.KYC_REVIEW_SLA_HOURS, **(extra_context or {})}
+        return super().changelist_view(request, extra)
+
+    @admin.display(description=_("waiting"), ordering="decided_at")
+    def waiting(self, obj):
+        clock = review.sla(obj)
+        return _hours(clock.waiting.total_seconds()) if clock else "-"
+
+    @admin.display(description=_("deadline"))
+    def deadline(self, obj):
+        clock = review.sla(obj)
+        if clock is None:
+            return "-"
+        seconds = (clock.due_at - timezone.now()).total_seconds()
+        if clock.overdue:
+            return format_html('<span class="kyc-overdue">{}</span>', _("overdue by %s") % _hours(-seconds))
+        return format_html('<span class="kyc-due">{}</span>', _("in %s") % _hours(seconds))
+
+    @admin.display(description=_("assigned to"))
+    def assigned(self, obj):
+        holder = review.holder(obj)
+        return holder.get_username() if holder else "-"
+
+    @admin.display(description=_("reasons"))
+    def reasons(self, obj):
+        return ", ".join(selectors.queue_reasons(obj)) or "-"
+
+    @admin.display(description=_("risk"))
+    def risk(self, obj):
+        return ", ".join(sorted({c.risk_level for c in obj.checks.all() if c.risk_level})) or "-"
+
+    @admin.display(description=_("compare score / threshold"))
+    def compare(self, obj):
+        check = selectors.compare_summary(obj)
+        return f"{check.score:g} / {check.threshold:g} ({check.vendor})" if check and check.threshold else "-"
+
+    @admin.display(description=_("duplicates"), boolean=True, ordering="flagged")
+    def signals(self, obj):
+        return obj.flagged
+
+
+def _hours(seconds: float) -> str:
+    minutes = int(seconds // 60)
+    return f"{minutes // 60} h {minutes % 60:02d} min" if minutes >= 60 else f"{minutes} min"
+
+
+@admin.register(ReviewReason)
+class ReviewReasonAdmin(admin.ModelAdmin):
+    """The reason templates reviewers pick from; deactivate rather than delete (decisions name them)."""
+
+    list_display = ["code", "outcome", "text", "position", "is_active"]
+    list_editable = ["position", "is_active"]
+    list_filter = ["outcome", "is_active"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ChoiceFilter(admin.SimpleListFilter):
+    """A filter over fixed choices: no DISTINCT over millions of rows to find them."""
+
+    options = ()
+
+    def lookups(self, request, model_admin):
+        return self.options
+
+    def queryset(self, request, queryset):
+        return queryset.filter(**{self.parameter_name: self.value()}) if self.value() else queryset
+
+
+class CheckVendorFilter(ChoiceFilter):
+    title, parameter_name = _("vendor"), "vendor"
+    options = vendor_choices()
+
+
+class ErrorCategoryFilter(ChoiceFilter):
+    title, parameter_name = _("error"), "error_category"
+    options = [(c, c) for c in ("retryable", "permanent", "bad_input", "configuration")]
+
+
+@admin.register(Check)
+class CheckAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ["verification", "kind", "subject", "vendor", "status", "score", "threshold", "passed",
+                    "risk_level", "attempt_count", "latency_ms", "created_at"]
+    list_filter = [CheckVendorFilter, "kind", "status", "passed", ErrorCategoryFilter]
+    list_select_related = ["verification"]
+    show_full_result_count = False
+    search_fields = ["=verification__id", "=request_id", "vendor_request_id"]
+    readonly_fields = [f.name for f in Check._meta.fields if f.name not in ("raw_response", "details")] + [
+        "details_pretty", "raw_response_pretty"]
+
+    @admin.display(description=_("details"))
+    def details_pretty(self, obj):
+        return format_html("<pre>{}</pre>", json.dumps(obj.details, indent=2, ensure_ascii=False))
+
+    @admin.display(description=_("redacted raw response"))
+    def raw_response_pretty(self, obj):
+        if obj.raw_response_purged_at is not None:
+            return _("Deleted on %(date)s (retention or erasure)") % {
+                "date": obj.raw_response_purged_at.strftime("%Y-%m-%d %H:%M")}
+        return format_html("<pre>{}</pre>", json.dumps(obj.raw_response, indent=2, ensure_ascii=False))
