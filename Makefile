@@ -47,7 +47,8 @@ bench-duplicates: $(STAMP)
 	$(PY) bench/duplicate_scan.py
 
 messages: $(STAMP)
-	$(PY) manage.py makemessages -l zh_Hans --ignore=.venv --ignore=tests --ignore=staticfiles
+	$(PY) manage.py makemessages -l zh_Hans --ignore=.venv --ignore=tests --ignore=bench --ignore=staticfiles
+	$(PY) manage.py makemessages -d djangojs -l zh_Hans --ignore=.venv --ignore=tests --ignore=var --ignore=staticfiles
 	$(PY) manage.py compilemessages --ignore=.venv
 
 clean:

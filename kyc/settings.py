@@ -312,7 +312,16 @@ KYC_DECISION_DEADLINE_SECONDS = env.int("KYC_DECISION_DEADLINE_SECONDS", default
 KYC_CIRCUIT_FAILURES = env.int("KYC_CIRCUIT_FAILURES", default=5)
 KYC_CIRCUIT_WINDOW_SECONDS = env.int("KYC_CIRCUIT_WINDOW_SECONDS", default=60)
 KYC_CIRCUIT_OPEN_SECONDS = env.float("KYC_CIRCUIT_OPEN_SECONDS", default=30.0)
+# The applicant's pages: name, colour (#rrggbb, 4.5:1 on white), logo file (PNG/JPEG/WebP) and the
+# contact shown to applicants who were not verified. The admin's Branding record overrides each.
 KYC_BRAND_NAME = env("KYC_BRAND_NAME", default="kyc")
+KYC_BRAND_COLOR = env("KYC_BRAND_COLOR", default="#1f5fa8")
+KYC_BRAND_LOGO = env("KYC_BRAND_LOGO", default="")
+KYC_SUPPORT_CONTACT = env("KYC_SUPPORT_CONTACT", default="")
+# A desktop-to-phone link works once, within this many seconds.
+KYC_HANDOFF_TTL_SECONDS = env.int("KYC_HANDOFF_TTL_SECONDS", default=600)
+# The capture page's pre-check of each shot (local engine, nothing stored).
+KYC_CAPTURE_PRECHECK = env.bool("KYC_CAPTURE_PRECHECK", default=True)
 # Webhooks: read timeout per delivery, and attempts before a delivery is marked failed (about a day).
 KYC_WEBHOOK_TIMEOUT = env.float("KYC_WEBHOOK_TIMEOUT", default=10.0)
 KYC_WEBHOOK_MAX_ATTEMPTS = env.int("KYC_WEBHOOK_MAX_ATTEMPTS", default=14)
@@ -323,6 +332,9 @@ KYC_CHALLENGE_TTL_SECONDS = env.int("KYC_CHALLENGE_TTL_SECONDS", default=120)
 KYC_LIMITS = {
     "liveness_failures": env("KYC_LIMIT_LIVENESS_FAILURES", default="5/180"),
     "uploads": env("KYC_LIMIT_UPLOADS", default="30/600"),
+    "prechecks": env("KYC_LIMIT_PRECHECKS", default="60/600"),
+    # Failed attempts to open a phone link (wrong or used codes), per IP address.
+    "handoff_failures": env("KYC_LIMIT_HANDOFF_FAILURES", default="10/600"),
     "submissions": env("KYC_LIMIT_SUBMISSIONS", default="5/3600"),
     "new_applicants": env("KYC_LIMIT_NEW_APPLICANTS", default="30/3600"),
     "api": env("KYC_API_RATE_LIMIT", default="600/60"),

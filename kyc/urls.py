@@ -1,6 +1,7 @@
 from csp.decorators import csp_exempt
 from django.contrib import admin
 from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from onboarding.forms import StaffLoginForm
@@ -14,6 +15,8 @@ admin.site.login_form = StaffLoginForm
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    # The applicant pages' scripts take their words from here (gettext), in the page's language.
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("healthz", healthz, name="healthz"),
     path("api/v1/", include("onboarding.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -1,5 +1,8 @@
-from django.conf import settings
+from django.utils.functional import SimpleLazyObject
 
 
 def branding(request):
-    return {"brand_name": settings.KYC_BRAND_NAME}
+    """The operator's brand, read only by the templates that use it (the admin does not)."""
+    from onboarding.services.branding import current
+
+    return {"brand": SimpleLazyObject(current)}

@@ -670,3 +670,48 @@ class WebhookDelivery(models.Model):
         constraints = [models.UniqueConstraint(fields=["event", "endpoint"], name="one_delivery_per_endpoint")]
         verbose_name = _("webhook delivery")
         verbose_name_plural = _("webhook deliveries")
+
+
+class Handoff(models.Model):
+    """A short link that continues an applicant's case on another device (desktop to phone)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    applicant = models.ForeignKey(Applicant, on_delete=models.CASCADE, related_name="handoffs")
+    code_hash = models.CharField(max_length=64, unique=True)  # HMAC of the code; the code itself is not kept
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    claimed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("phone handoff")
+        verbose_name_plural = _("phone handoffs")
+
+    def __str__(self):
+        return f"handoff {str(self.pk)[:8]}"
+
+
+class Branding(models.Model):
+    """The operator's look and words on the applicant's pages; blank fields fall back to KYC_BRAND_* settings."""
+
+    name = models.CharField(_("name"), max_length=100, blank=True)
+    logo = models.BinaryField(_("logo"), blank=True, editable=False)  # PNG, re-encoded on upload
+    primary_color = models.CharField(_("primary colour"), max_length=7, blank=True,
+                                     help_text=_("#rrggbb, dark enough for text on white (4.5:1)."))
+    support_contact = models.CharField(_("support contact"), max_length=200, blank=True,
+                                       help_text=_("Shown to applicants who were not verified, e.g. an e-mail "
+                                                   "address or a phone number."))
+    consent_text = models.TextField(_("consent text (English)"), blank=True,
+                                    help_text=_("Blank: the built-in notice. Separate paragraphs with a blank line."))
+    consent_text_zh_hans = models.TextField(_("consent text (Simplified Chinese)"), blank=True)
+    consent_version = models.CharField(_("consent text version"), max_length=64, blank=True,
+                                       help_text=_("Recorded with every applicant's consent; change it whenever "
+                                                   "the text changes."))
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("branding")
+        verbose_name_plural = _("branding")
+
+    def __str__(self):
+        return str(_("Applicant pages"))

@@ -15,5 +15,11 @@ urlpatterns = [
     path("verify/status/<uuid:verification_id>/", views.status, name="status"),
     path("verify/status/<uuid:verification_id>/json", views.status_json, name="status_json"),
     path("verify/photos/<uuid:photo_id>/", views.photo_file, name="photo"),
+    path("verify/precheck/<str:kind>/", views.precheck, name="precheck"),
+    path("verify/handoff/", views.handoff_start, name="handoff_start"),
+    path("verify/handoff/<uuid:handoff_id>/", views.handoff_state, name="handoff_state"),
+    path("h/<str:code>", views.handoff_claim, name="handoff_claim"),
+    path("brand.css", views.brand_css, name="brand_css"),
+    path("brand/logo.png", views.brand_logo, name="brand_logo"),
     path("vendor-images/<str:token>", views.vendor_image, name="vendor_image"),
 ]

@@ -1,4 +1,6 @@
 """Applicant pages. Thin: every decision is made in services; access in onboarding.access."""
+import functools
+
 from django.conf import settings
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -11,19 +13,25 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from onboarding import access, selectors
 from onboarding.forms import ConsentForm, PhotoForm
-from onboarding.models import Applicant, LivenessChallenge, Photo, Verification
+from onboarding.models import Applicant, Handoff, LivenessChallenge, Photo, Verification
 from onboarding.services.applicants import add_photo, create_applicant, read_file
+from onboarding.services import branding
+from onboarding.services import capture
 from onboarding.services import challenges as challenge_service
+from onboarding.services import handoff as handoff_service
 from onboarding.services import limits
 from onboarding.services.images import ImageRejected
 from onboarding.services.vendor_access import fetch_photo
 from onboarding.services.verifications import SubmissionError, submit_verification
 from vendors.liveness import MAX_FRAMES, MIN_FRAMES
+from vendors.local import BRIGHT_ABOVE, DARK_BELOW
 from vendors.messages import applicant_message
 
 STEPS = {
-    Photo.Kind.SELFIE: {"next": "onboarding:id_card", "template": "onboarding/selfie.html", "step": 2},
-    Photo.Kind.ID_CARD: {"next": "onboarding:review", "template": "onboarding/id_card.html", "step": 3},
+    Photo.Kind.SELFIE: {"next": "onboarding:id_card", "template": "onboarding/selfie.html", "step": 2,
+                        "precheck": "selfie"},
+    Photo.Kind.ID_CARD: {"next": "onboarding:review", "template": "onboarding/id_card.html", "step": 3,
+                         "precheck": "id-card"},
 }
 
 
@@ -40,6 +48,17 @@ def _applicant(request):
     return Applicant.objects.filter(pk=applicant_id).first() if applicant_id else None
 
 
+def with_applicant(view):
+    """For the pages' scripts: the session's applicant, or a JSON 403 once the session has ended."""
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        applicant = _applicant(request)
+        if applicant is None:
+            return JsonResponse({"error": _("Your session has ended. Start again.")}, status=403)
+        return view(request, applicant, *args, **kwargs)
+    return wrapper
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
 def start(request):
@@ -52,14 +71,18 @@ def start(request):
             form.add_error(None, exc.message)
             status = 429
         else:
-            applicant = create_applicant(consent_version=settings.KYC_CONSENT_VERSION, language=get_language())
+            applicant = create_applicant(consent_version=branding.current().consent_version,
+                                         language=get_language())
             access.remember_applicant(request, applicant)
             return redirect("onboarding:selfie")
     applicant = _applicant(request)
     latest = selectors.latest_verification(applicant) if applicant else None
-    return render(request, "onboarding/start.html", {
-        "form": form, "step": 1, "consent_version": settings.KYC_CONSENT_VERSION, "latest": latest},
-        status=status)
+    return render(request, "onboarding/start.html", {"form": form, "step": 1, "latest": latest}, status=status)
+
+
+def _wants_json(request):
+    """The capture script uploads with XMLHttpRequest (for its progress bar) and asks for JSON."""
+    return request.headers.get("Accept", "").startswith("application/json")
 
 
 def _capture(request, kind):
@@ -79,10 +102,18 @@ def _capture(request, kind):
         except ImageRejected as exc:
             form.add_error("photo", exc.message)
         else:
+            if _wants_json(request):
+                return JsonResponse({"next": reverse(step["next"])})
             return redirect(step["next"])
+    if request.method == "POST" and _wants_json(request):
+        errors = [str(e) for e in form.errors.get("photo", [])] or [str(e) for e in form.non_field_errors()]
+        return JsonResponse({"errors": errors}, status=status)
     current = selectors.pending_photos(applicant).get(kind)
-    return render(request, step["template"], {"form": form, "step": step["step"], "current": current},
-                  status=status)
+    return render(request, step["template"], {
+        "form": form, "step": step["step"], "current": current,
+        "precheck": settings.KYC_CAPTURE_PRECHECK, "precheck_kind": step["precheck"],
+        # The page's live light hint uses the quality check's own limits.
+        "dark_below": DARK_BELOW, "bright_above": BRIGHT_ABOVE}, status=status)
 
 
 @never_cache
@@ -138,7 +169,8 @@ def status(request, verification_id):
     verification = _own_verification(request, verification_id)
     return render(request, "onboarding/status.html", {
         "verification": verification, "state": selectors.applicant_status(verification), "step": 5,
-        "status_url": reverse("onboarding:status_json", args=[verification.pk])})
+        "status_url": reverse("onboarding:status_json", args=[verification.pk]),
+        "sla_hours": round(settings.KYC_REVIEW_SLA_HOURS)})
 
 
 @never_cache
@@ -167,11 +199,9 @@ MOVE_INSTRUCTIONS = {
 
 @never_cache
 @require_POST
-def challenge_start(request):
+@with_applicant
+def challenge_start(request, applicant):
     """Issue a fresh, single-use head-turn challenge for this applicant."""
-    applicant = _applicant(request)
-    if applicant is None:
-        return JsonResponse({"error": _("Your session has ended. Start again.")}, status=403)
     try:
         limits.check(limits.rule("liveness_failures"), *limits.subjects(request, applicant))
     except limits.RateLimited as exc:
@@ -189,11 +219,9 @@ def challenge_start(request):
 
 @never_cache
 @require_POST
-def challenge_submit(request, challenge_id):
+@with_applicant
+def challenge_submit(request, applicant, challenge_id):
     """Receive the burst and the selfie; answer at once whether the challenge passed and why not."""
-    applicant = _applicant(request)
-    if applicant is None:
-        return JsonResponse({"error": _("Your session has ended. Start again.")}, status=403)
     selfie = request.FILES.get("selfie")
     if selfie is None:
         return JsonResponse({"passed": False, "reasons": [_("Choose or take a photo first.")]}, status=400)
@@ -245,6 +273,103 @@ def vendor_image(request, token):
     if photo is None:
         raise Http404
     return private_image(read_file(photo), photo.content_type)
+
+
+@never_cache
+@require_POST
+@with_applicant
+def precheck(request, applicant, kind):
+    """Check a reduced copy of a shot before it is sent: a checklist in plain words; nothing is stored."""
+    kinds = {"selfie": Photo.Kind.SELFIE, "id-card": Photo.Kind.ID_CARD}
+    if kind not in kinds:
+        raise Http404
+    photo = request.FILES.get("photo")
+    if photo is None:
+        return JsonResponse({"error": _("Choose or take a photo first.")}, status=400)
+    try:
+        limits.attempt(limits.rule("prechecks"), *limits.subjects(request, applicant))
+        return JsonResponse(capture.precheck(kinds[kind], photo))
+    except limits.RateLimited as exc:
+        return _too_many(exc, {"error": exc.message})
+    except ImageRejected as exc:
+        return JsonResponse({"error": str(exc.message)}, status=400)
+
+
+def _next_step(applicant):
+    photos = selectors.pending_photos(applicant)
+    if Photo.Kind.SELFIE not in photos:
+        return "onboarding:selfie"
+    return "onboarding:id_card" if Photo.Kind.ID_CARD not in photos else "onboarding:review"
+
+
+@never_cache
+@require_POST
+@with_applicant
+def handoff_start(request, applicant):
+    """A QR code and a short link that continue this case on a phone."""
+    handoff, code = handoff_service.start(applicant)
+    link = request.build_absolute_uri(reverse("onboarding:handoff_claim", args=[handoff_service.display(code)]))
+    return JsonResponse({
+        "link": link, "code": handoff_service.display(code), "qr": handoff_service.qr_data_uri(link),
+        "expires_in": settings.KYC_HANDOFF_TTL_SECONDS,
+        "state_url": reverse("onboarding:handoff_state", args=[handoff.pk])})
+
+
+@never_cache
+@require_GET
+def handoff_state(request, handoff_id):
+    handoff = Handoff.objects.select_related("applicant").filter(pk=handoff_id).first()
+    if handoff is None or access.session_applicant_id(request) != str(handoff.applicant_id):
+        raise Http404
+    state = handoff_service.state(handoff)
+    if state["state"] == "submitted":
+        state["status_url"] = reverse("onboarding:status", args=[state["verification"]])
+    return JsonResponse(state)
+
+
+HANDOFF_ERRORS = {
+    "unknown": gettext_lazy("This link is not valid. Check that you typed it exactly as shown on your computer."),
+    "used": gettext_lazy("This link was already used. Ask your computer for a new code."),
+    "expired": gettext_lazy("This link has expired. Ask your computer for a new code."),
+}
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def handoff_claim(request, code):
+    """The phone's side. GET only shows a button: link previews in chat apps must not use up the link."""
+    error, status = "", 200
+    if request.method == "POST":
+        who = limits.subjects(request)
+        try:
+            limits.check(limits.rule("handoff_failures"), *who)
+            handoff = handoff_service.claim(code)
+        except limits.RateLimited as exc:
+            error, status = exc.message, 429
+        except handoff_service.HandoffError as exc:
+            limits.hit(limits.rule("handoff_failures"), *who)
+            error, status = HANDOFF_ERRORS[exc.code], (404 if exc.code == "unknown" else 410)
+        else:
+            access.remember_applicant(request, handoff.applicant)
+            request.session["kyc_handoff"] = True
+            return redirect(_next_step(handoff.applicant))
+    return render(request, "onboarding/handoff.html", {"code": code, "error": error}, status=status)
+
+
+def brand_css(request):
+    """The operator's colour as CSS variables: a stylesheet, since the CSP allows no inline style."""
+    response = HttpResponse(branding.stylesheet(branding.current()), content_type="text/css; charset=utf-8")
+    response["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+def brand_logo(request):
+    data = branding.logo_bytes()
+    if not data:
+        raise Http404
+    response = HttpResponse(data, content_type="image/png")
+    response["Cache-Control"] = "public, max-age=300"
+    return response
 
 
 def healthz(request):

@@ -18,9 +18,14 @@ from tests.test_api import BASE, client_for, shortcut, upload
 pytestmark = pytest.mark.django_db(transaction=True)
 
 # Who may use each route (outside the admin, which is staff-only as a whole and swept below).
-PUBLIC = {"", "i18n/setlang/", "healthz", "api/schema/", "api/docs/"}
+PUBLIC = {"", "i18n/setlang/", "jsi18n/", "healthz", "api/schema/", "api/docs/", "brand.css", "brand/logo.png"}
 # The applicant's own flow: acts on the session's applicant only, takes no id.
-OWN_FLOW = {"verify/selfie/", "verify/id-card/", "verify/review/", "verify/challenge/"}
+OWN_FLOW = {"verify/selfie/", "verify/id-card/", "verify/review/", "verify/challenge/",
+            "verify/precheck/<str:kind>/", "verify/handoff/"}
+# By id, but for the applicant's own browser session only (staff have nothing to do there).
+OWN_SESSION = {"verify/handoff/<uuid:handoff_id>/"}
+# Whoever holds the phone link's single-use code (tests/test_capture.py).
+CODE = {"h/<str:code>"}
 # An applicant's data by id: their own session, or staff with the permission.
 APPLICANT_DATA = {
     "verify/status/<uuid:verification_id>/": "GET", "verify/status/<uuid:verification_id>/json": "GET",
@@ -51,7 +56,7 @@ def routes(patterns=None, prefix="", namespace=""):
 
 
 def test_every_route_is_declared():
-    declared = PUBLIC | OWN_FLOW | set(APPLICANT_DATA) | SIGNED | set(API)
+    declared = PUBLIC | OWN_FLOW | OWN_SESSION | CODE | set(APPLICANT_DATA) | SIGNED | set(API)
     undeclared = [r for r, _ in routes() if not r.startswith("admin/") and r not in declared]
     assert undeclared == [], "declare who may use these routes in tests/test_access.py"
 
@@ -113,6 +118,19 @@ def test_applicant_data_only_for_its_own_session_or_permitted_staff(case, client
             assert client.get(url).status_code == 200, route
     # Nobody else's POST touched A's challenge.
     assert LivenessChallenge.objects.get(pk=case["challenge"].pk).status == LivenessChallenge.Status.ISSUED
+
+
+def test_a_handoff_is_followed_only_by_the_session_that_started_it(case, client, staff_user):
+    from django.test import Client
+
+    from onboarding.services import handoff
+
+    started, _code = handoff.start(case["applicant"])
+    url = url_for("verify/handoff/<uuid:handoff_id>/", {"handoff_id": started.pk})
+    assert as_applicant(Client(), case["applicant"]).get(url).status_code == 200
+    client.force_login(staff_user)
+    for other in (Client(), as_applicant(Client(), case["b"]), client):
+        assert other.get(url).status_code == 404
 
 
 def test_the_api_shows_an_applicant_only_to_the_client_that_owns_it(case):

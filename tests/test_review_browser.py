@@ -3,7 +3,8 @@ import pytest
 from django.db import connections
 
 from onboarding.models import Verification
-from tests.test_browser import chromium, shot  # noqa: F401  (the fixture)
+from tests.browser import shot
+from tests.test_browser import chromium, pw  # noqa: F401  (fixtures)
 from tests.test_review import cases_in_review, no_vendors, roles, user_in  # noqa: F401  (fixtures)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -30,6 +30,41 @@ def reason(code: str) -> Reason:
     return Reason(code, MESSAGES[code])
 
 
+def assess_quality(rgb, faces, subject) -> tuple[dict, list[str]]:
+    """Measures and fixable problems of one photo: the quality check, and the capture page's pre-check."""
+    gray = to_gray(rgb)
+    codes = []
+    details = {"faces": len(faces)}
+    if subject == Subject.SELFIE:
+        if not faces:
+            codes.append("no_face")
+        elif len(faces) > 1:
+            codes.append("multiple_faces")
+    elif not faces:
+        codes.append("no_face_on_id")
+    if faces:
+        face = faces[0]
+        crop = gray[face.top:face.bottom, face.left:face.right]
+        details.update(face_box=face.box, face_side=min(face.width, face.height),
+                       face_sharpness=round(sharpness(crop), 1), face_brightness=round(float(crop.mean()), 1))
+        if subject == Subject.SELFIE:
+            if details["face_side"] < MIN_FACE_SIDE:
+                codes.append("face_too_small")
+            if details["face_sharpness"] < MIN_FACE_SHARPNESS:
+                codes.append("blurry")
+        if details["face_brightness"] < DARK_BELOW:
+            codes.append("too_dark")
+        elif details["face_brightness"] > BRIGHT_ABOVE:
+            codes.append("too_bright")
+    if subject == Subject.ID_CARD:
+        details["card_sharpness"] = round(sharpness(gray), 1)
+        if details["card_sharpness"] < MIN_CARD_SHARPNESS:
+            codes.append("blurry")
+    details["limits"] = {"min_face_side": MIN_FACE_SIDE, "min_face_sharpness": MIN_FACE_SHARPNESS,
+                         "min_card_sharpness": MIN_CARD_SHARPNESS, "brightness": [DARK_BELOW, BRIGHT_ABOVE]}
+    return details, codes
+
+
 class LocalEngineBackend(VendorBackend):
     name = "local"
     label = "Local engine (dlib)"
@@ -52,30 +87,9 @@ class LocalEngineBackend(VendorBackend):
         image = request.subject_image
         rgb = decode_rgb(image.data)
         faces = get_engine().faces(rgb, embeddings=False)
-        gray = to_gray(rgb)
-        reasons = []
-        details = {"faces": len(faces), "image_size": [image.width, image.height]}
-        if request.subject == Subject.SELFIE:
-            if not faces:
-                reasons.append(reason("no_face"))
-            elif len(faces) > 1:
-                reasons.append(reason("multiple_faces"))
-        elif not faces:
-            reasons.append(reason("no_face_on_id"))
-        if faces:
-            face = faces[0]
-            crop = gray[face.top:face.bottom, face.left:face.right]
-            details.update(face_box=face.box, face_side=min(face.width, face.height),
-                           face_sharpness=round(sharpness(crop), 1), face_brightness=round(float(crop.mean()), 1))
-            if request.subject == Subject.SELFIE:
-                if details["face_side"] < MIN_FACE_SIDE:
-                    reasons.append(reason("face_too_small"))
-                if details["face_sharpness"] < MIN_FACE_SHARPNESS:
-                    reasons.append(reason("blurry"))
-            if details["face_brightness"] < DARK_BELOW:
-                reasons.append(reason("too_dark"))
-            elif details["face_brightness"] > BRIGHT_ABOVE:
-                reasons.append(reason("too_bright"))
+        details, codes = assess_quality(rgb, faces, request.subject)
+        details["image_size"] = [image.width, image.height]
+        reasons = [reason(code) for code in codes]
         notes = []
         if request.subject == Subject.SELFIE:
             pad = heuristics(rgb, faces[0] if faces else None)
@@ -85,12 +99,6 @@ class LocalEngineBackend(VendorBackend):
                 notes.append(Reason("pad_heuristic_flag", _("Heuristics suggest a photo of a screen or a print "
                                                             "(%(flags)s); a reviewer should look.")
                                     % {"flags": ", ".join(pad["flags"])}))
-        if request.subject == Subject.ID_CARD:
-            details["card_sharpness"] = round(sharpness(gray), 1)
-            if details["card_sharpness"] < MIN_CARD_SHARPNESS:
-                reasons.append(reason("blurry"))
-        details["limits"] = {"min_face_side": MIN_FACE_SIDE, "min_face_sharpness": MIN_FACE_SHARPNESS,
-                             "min_card_sharpness": MIN_CARD_SHARPNESS, "brightness": [DARK_BELOW, BRIGHT_ABOVE]}
         # Heuristic flags do not fail quality (the photo is usable); the policy sends them to review.
         return CheckResult(
             vendor=self.name, kind=CheckKind.QUALITY, passed=not reasons, details=details, reasons=reasons + notes,

@@ -1,0 +1,293 @@
+// Guided capture: the camera with a framing guide and a live light hint, a pre-check of every
+// shot with plain advice, retake, and an upload with progress that keeps the photo when the
+// connection drops. Without JavaScript, or when anything here is missing, the plain form posts
+// the file input: that fallback always works. Words come from the JavaScript catalog (gettext).
+(function () {
+  "use strict";
+  const form = document.querySelector("[data-capture]");
+  if (!form) return;
+  const $ = (selector) => form.querySelector(selector);
+  const panel = $("[data-camera]");
+  const video = $("[data-video]");
+  const preview = $("[data-preview]");
+  const shoot = $("[data-shoot]");
+  const retake = $("[data-retake]");
+  const hint = $("[data-live-hint]");
+  const input = $("input[type=file]");
+  const submit = $("[data-submit]");
+  const problem = $("[data-camera-problem]");
+  const problemText = $("[data-problem-text]");
+  const cameraRetry = $("[data-camera-retry]");
+  const checklist = $("[data-checklist]");
+  const checklistStatus = $("[data-checklist-status]");
+  const checklistItems = $("[data-checklist-items]");
+  const uploadError = $("[data-upload-error]");
+  const progressBox = $("[data-upload-progress]");
+  const progressBar = progressBox.querySelector("progress");
+  const progressLabel = $("[data-progress-label]");
+  const slowNote = $("[data-slow-note]");
+  const csrf = $("[name=csrfmiddlewaretoken]").value;
+  const facing = form.dataset.facing || "user";
+  const darkBelow = Number(form.dataset.darkBelow);
+  const brightAbove = Number(form.dataset.brightAbove);
+  let stream = null;
+  let hintTimer = null;
+  let chosen = null; // the photo to send: the camera shot or the chosen file
+  let sending = false;
+  let precheckRun = 0;
+
+  const PROBLEMS = {
+    unsupported: gettext("This browser cannot open the camera on this page. Upload a photo below, or continue on your phone."),
+    NotAllowedError: gettext("The camera is blocked. To use it, allow the camera for this site in your browser's settings (often the camera icon in the address bar), then press \"Try the camera again\". Or upload a photo below, or continue on your phone."),
+    NotFoundError: gettext("No camera was found on this device. Continue on your phone with the code below, or upload a photo."),
+    NotReadableError: gettext("The camera is in use by another app. Close that app and try again, or upload a photo below."),
+    other: gettext("The camera could not be started. Try again, or upload a photo below."),
+  };
+
+  function showProblem(kind) {
+    problemText.textContent = PROBLEMS[kind] || PROBLEMS.other;
+    cameraRetry.hidden = kind === "unsupported" || kind === "NotFoundError";
+    problem.hidden = false;
+    panel.hidden = true;
+    if (kind === "NotFoundError" || kind === "unsupported") {
+      document.dispatchEvent(new CustomEvent("kyc:camera-missing"));
+    }
+  }
+
+  async function startCamera() {
+    if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
+      showProblem("unsupported");
+      return;
+    }
+    try {
+      stream = await navigator.mediaDevices.getUserMedia({
+        video: { facingMode: facing, width: { ideal: 1280 }, height: { ideal: 960 } }, audio: false,
+      });
+    } catch (e) {
+      const name = e && e.name === "SecurityError" ? "NotAllowedError"
+        : e && e.name === "OverconstrainedError" ? "NotFoundError" : e && e.name;
+      showProblem(name in PROBLEMS ? name : "other");
+      return;
+    }
+    problem.hidden = true;
+    video.srcObject = stream;
+    await video.play().catch(() => {});
+    panel.hidden = false;
+    startHints();
+  }
+
+  // The light in the middle of the frame, measured a few times a second with the quality check's limits.
+  function startHints() {
+    const canvas = document.createElement("canvas");
+    canvas.width = 64;
+    canvas.height = 48;
+    const ctx = canvas.getContext("2d", { willReadFrequently: true });
+    clearInterval(hintTimer);
+    hintTimer = setInterval(function () {
+      if (!video.videoWidth || video.hidden) return;
+      ctx.drawImage(video, 0, 0, 64, 48);
+      const d = ctx.getImageData(16, 8, 32, 32).data;
+      let sum = 0;
+      for (let i = 0; i < d.length; i += 4) sum += 0.299 * d[i] + 0.587 * d[i + 1] + 0.114 * d[i + 2];
+      const mean = sum / (d.length / 4);
+      const text = mean < darkBelow ? gettext("Too dark: move to a brighter place or turn on a light.")
+        : mean > brightAbove ? gettext("Too bright: move away from direct light and glare.") : "";
+      if (hint.textContent !== text) hint.textContent = text;
+    }, 700);
+  }
+
+  function stopCamera() {
+    clearInterval(hintTimer);
+    if (stream) stream.getTracks().forEach((t) => t.stop());
+  }
+
+  function showUploadError(text) {
+    uploadError.textContent = text;
+    form.querySelector(".field").classList.toggle("invalid", Boolean(text));
+  }
+
+  // A reduced copy for the pre-check: the real photo is sent only when the applicant continues.
+  async function reduced(source) {
+    let image = source;
+    if (source instanceof Blob) image = await createImageBitmap(source, { imageOrientation: "from-image" });
+    const width = image.width || image.videoWidth;
+    const height = image.height || image.videoHeight;
+    const scale = Math.min(1, 800 / Math.max(width, height));
+    const canvas = document.createElement("canvas");
+    canvas.width = Math.round(width * scale);
+    canvas.height = Math.round(height * scale);
+    canvas.getContext("2d").drawImage(image, 0, 0, canvas.width, canvas.height);
+    return new Promise((resolve) => canvas.toBlob(resolve, "image/jpeg", 0.9));
+  }
+
+  function renderChecklist(result) {
+    checklistItems.replaceChildren();
+    result.items.forEach(function (item) {
+      const li = document.createElement("li");
+      li.className = item.ok ? "ok" : "bad";
+      const mark = document.createElement("span");
+      mark.className = "mark";
+      mark.setAttribute("aria-hidden", "true");
+      mark.textContent = item.ok ? "✓" : "!";
+      const state = document.createElement("span");
+      state.className = "sr-only";
+      state.textContent = item.ok ? gettext("Passed:") : gettext("Needs attention:");
+      const label = document.createElement("span");
+      label.textContent = item.label;
+      li.append(mark, state, " ", label);
+      item.advice.forEach(function (text) {
+        const p = document.createElement("p");
+        p.className = "advice";
+        p.textContent = text;
+        li.appendChild(p);
+      });
+      checklistItems.appendChild(li);
+    });
+    checklistStatus.textContent = result.ok ? gettext("This photo looks good. Press Continue.")
+      : gettext("This photo may not pass. Follow the advice and retake it, or continue anyway.");
+  }
+
+  async function precheck(source) {
+    if (!form.dataset.precheckUrl) return;
+    const run = ++precheckRun;
+    checklist.hidden = false;
+    checklistItems.replaceChildren();
+    checklistStatus.textContent = gettext("Checking the photo…");
+    try {
+      const body = new FormData();
+      body.append("photo", await reduced(source), "precheck.jpg");
+      const response = await fetch(form.dataset.precheckUrl, {
+        method: "POST", body, headers: { "X-CSRFToken": csrf, Accept: "application/json" } });
+      const result = await response.json();
+      if (run !== precheckRun) return; // a newer shot replaced this one
+      if (!response.ok) {
+        checklistStatus.textContent = result.error || gettext("The photo could not be checked.");
+        return;
+      }
+      renderChecklist(result);
+    } catch (e) {
+      // HEIC the browser cannot decode, or no network: the server checks the upload itself.
+      if (run === precheckRun) checklist.hidden = true;
+    }
+  }
+
+  function choose(blob, source) {
+    chosen = blob;
+    showUploadError("");
+    if (preview.src) URL.revokeObjectURL(preview.src);
+    preview.src = URL.createObjectURL(blob);
+    preview.hidden = false;
+    video.hidden = true;
+    shoot.hidden = true;
+    retake.hidden = false;
+    if (stream) panel.hidden = false;
+    precheck(source || blob);
+  }
+
+  preview.addEventListener("error", function () { preview.hidden = true; }); // e.g. HEIC in Chrome
+
+  shoot.addEventListener("click", function () {
+    if (!video.videoWidth) return;
+    const canvas = document.createElement("canvas");
+    canvas.width = video.videoWidth;
+    canvas.height = video.videoHeight;
+    canvas.getContext("2d").drawImage(video, 0, 0);
+    canvas.toBlob(function (blob) {
+      choose(new File([blob], "camera.jpg", { type: "image/jpeg" }), canvas);
+      retake.focus();
+    }, "image/jpeg", 0.92);
+  });
+
+  retake.addEventListener("click", function () {
+    chosen = null;
+    precheckRun++;
+    input.value = "";
+    preview.hidden = true;
+    checklist.hidden = true;
+    video.hidden = false;
+    shoot.hidden = false;
+    retake.hidden = true;
+    shoot.focus();
+  });
+
+  input.addEventListener("change", function () {
+    if (input.files && input.files[0]) choose(input.files[0]);
+  });
+
+  cameraRetry.addEventListener("click", startCamera);
+
+  function upload() {
+    sending = true;
+    submit.disabled = true;
+    showUploadError("");
+    progressBox.hidden = false;
+    slowNote.hidden = true;
+    progressBar.value = 0;
+    progressLabel.textContent = gettext("Sending your photo…");
+    const body = new FormData();
+    body.append("photo", chosen, chosen.name || "photo.jpg");
+    const xhr = new XMLHttpRequest();
+    xhr.open("POST", window.location.href);
+    xhr.setRequestHeader("Accept", "application/json");
+    xhr.setRequestHeader("X-CSRFToken", csrf);
+    xhr.timeout = 120000;
+    let lastProgress = Date.now();
+    const slowTimer = setInterval(function () { slowNote.hidden = Date.now() - lastProgress < 8000; }, 1000);
+    xhr.upload.addEventListener("progress", function (e) {
+      lastProgress = Date.now();
+      if (e.lengthComputable) progressBar.value = Math.round((100 * e.loaded) / e.total);
+    });
+    xhr.upload.addEventListener("load", function () {
+      progressLabel.textContent = gettext("Photo sent. Checking it…");
+      progressBar.removeAttribute("value"); // indeterminate while the server validates it
+    });
+    function done() {
+      clearInterval(slowTimer);
+      sending = false;
+      submit.disabled = false;
+      progressBox.hidden = true;
+    }
+    xhr.addEventListener("load", function () {
+      let data = null;
+      try { data = JSON.parse(xhr.responseText); } catch (e) { /* an HTML page: the session ended */ }
+      if (xhr.status === 200 && data && data.next) {
+        stopCamera();
+        window.location.assign(data.next);
+        return;
+      }
+      done();
+      if (!data && xhr.responseURL && xhr.responseURL !== window.location.href) {
+        window.location.assign(xhr.responseURL);
+        return;
+      }
+      showUploadError((data && ((data.errors || [])[0] || data.error)) || gettext("The photo could not be sent. Try again."));
+      uploadError.focus();
+    });
+    function lost() {
+      done();
+      showUploadError(navigator.onLine
+        ? gettext("The connection was lost while sending. Your photo is still here: press Continue to send it again.")
+        : gettext("You are offline. Your photo is still here: press Continue when you are back online."));
+      uploadError.focus();
+    }
+    xhr.addEventListener("error", lost);
+    xhr.addEventListener("timeout", lost);
+    xhr.send(body);
+  }
+
+  if (window.XMLHttpRequest && window.FormData) {
+    uploadError.tabIndex = -1;
+    form.addEventListener("submit", function (e) {
+      e.preventDefault();
+      if (sending) return;
+      if (!chosen) {
+        showUploadError(gettext("Take a photo or choose a file first."));
+        input.focus();
+        return;
+      }
+      upload();
+    });
+  }
+  window.addEventListener("pagehide", stopCamera);
+  startCamera();
+})();

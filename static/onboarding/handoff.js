@@ -1,0 +1,89 @@
+// Desktop to phone: show a QR code and a short link, then follow the case until the phone submits.
+(function () {
+  "use strict";
+  const box = document.querySelector("[data-handoff]");
+  if (!box) return;
+  const $ = (selector) => box.querySelector(selector);
+  const show = $("[data-handoff-show]");
+  const panel = $("[data-handoff-panel]");
+  const qr = $("[data-handoff-qr]");
+  const link = $("[data-handoff-link]");
+  const expiry = $("[data-handoff-expiry]");
+  const state = $("[data-handoff-state]");
+  const renew = $("[data-handoff-new]");
+  const csrf = document.querySelector("[name=csrfmiddlewaretoken]").value;
+  let timer = null;
+  let expiresAt = 0;
+
+  function minutesLeft() {
+    const left = Math.max(1, Math.ceil((expiresAt - Date.now()) / 60000));
+    return interpolate(ngettext("The code works once, for %s more minute.",
+                                "The code works once, for %s more minutes.", left), [left]);
+  }
+
+  function follow(url) {
+    clearTimeout(timer);
+    async function tick() {
+      try {
+        const response = await fetch(url, { cache: "no-store", headers: { Accept: "application/json" } });
+        if (response.ok) {
+          const s = await response.json();
+          if (s.state === "submitted") {
+            state.textContent = gettext("Submitted from your phone. Showing the result…");
+            window.location.assign(s.status_url);
+            return;
+          }
+          if (s.state === "claimed") {
+            qr.hidden = true;
+            expiry.hidden = true;
+            state.textContent = gettext("Your phone has joined. Carry on there: this page follows along.");
+          } else if (s.state === "expired") {
+            qr.hidden = true;
+            expiry.hidden = true;
+            state.textContent = gettext("The code has expired.");
+            renew.hidden = false;
+            return;
+          } else {
+            expiry.textContent = minutesLeft();
+          }
+        }
+      } catch (e) {
+        // offline for a moment: keep following
+      }
+      timer = setTimeout(tick, 2000);
+    }
+    tick();
+  }
+
+  async function start() {
+    show.hidden = true;
+    renew.hidden = true;
+    panel.hidden = false;
+    state.textContent = gettext("Making a code…");
+    try {
+      const response = await fetch(box.dataset.startUrl, { method: "POST", headers: { "X-CSRFToken": csrf } });
+      const data = await response.json();
+      if (!response.ok) throw new Error(data.error || String(response.status));
+      qr.src = data.qr;
+      qr.hidden = false;
+      link.href = data.link;
+      link.textContent = data.link;
+      expiresAt = Date.now() + data.expires_in * 1000;
+      expiry.hidden = false;
+      expiry.textContent = minutesLeft();
+      state.textContent = gettext("Waiting for your phone…");
+      follow(data.state_url);
+    } catch (e) {
+      qr.hidden = true;
+      state.textContent = gettext("The code could not be made. Check your connection and try again.");
+      renew.hidden = false;
+    }
+  }
+
+  show.addEventListener("click", start);
+  renew.addEventListener("click", start);
+  // No camera on this device: the phone is the way forward, so show its code at once.
+  document.addEventListener("kyc:camera-missing", function () {
+    if (panel.hidden) start();
+  });
+})();
