@@ -75,7 +75,7 @@ def test_validator(name):
     if expected is None:
         image = normalize_image(data)
         out = Image.open(io.BytesIO(image.data))
-        assert out.format == "JPEG" and out.mode == "RGB" and max(out.size) <= 2048
+        assert out.format == "JPEG" and out.mode == "RGB" and max(out.size) <= 2000
         assert b"PK\x03\x04" not in image.data and b"<script" not in image.data
     else:
         with pytest.raises(ImageRejected) as info:
