@@ -3,7 +3,7 @@ from django.contrib import admin
 
 from onboarding.models import AuditEvent
 
-from .common import ReadOnlyMixin
+from .common import EstimatedCountPaginator, ReadOnlyMixin
 
 
 @admin.register(AuditEvent)
@@ -15,3 +15,5 @@ class AuditEventAdmin(ReadOnlyMixin, admin.ModelAdmin):
     search_fields = ["=verification_id", "=applicant_id", "actor"]
     readonly_fields = [f.name for f in AuditEvent._meta.fields]
     actions = None
+    show_full_result_count = False
+    paginator = EstimatedCountPaginator
