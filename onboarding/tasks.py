@@ -76,7 +76,7 @@ def dispatch_due_webhooks():
 @shared_task(acks_late=True)
 def seal_audit_trail():
     """Seal events whose process died between commit and sealing."""
-    return audit_chain.seal_pending()
+    return audit_chain.seal_pending(wait=True)
 
 
 @shared_task(acks_late=True)

@@ -201,7 +201,7 @@ def assert_exactly_once(cluster, ids):
     assert set(Verification.objects.filter(pk__in=ids).values_list("status", flat=True)) == {"approved"}
     # Many workers wrote and sealed the audit trail at once, some killed between commit and sealing:
     # what they left unsealed is sealed as beat would, and the chain holds.
-    audit_chain.seal_pending()
+    audit_chain.seal_pending(wait=True)
     report = audit_chain.verify()
     assert report.ok and report.unsealed == 0, report
     snapshot = cluster.app.state.snapshot()

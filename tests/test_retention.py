@@ -175,7 +175,7 @@ def test_one_failing_applicant_does_not_stop_the_others(monkeypatch):
 def test_the_oldest_audit_events_go_and_the_chain_still_verifies():
     rejected_case()
     rejected_case()
-    audit_chain.seal_pending()
+    audit_chain.seal_pending(wait=True)
     before = AuditSeal.objects.count()
     # Seven years and a day later: every case and applicant is gone, then the events that told of them.
     done = retention.purge(now=timezone.now() + timedelta(days=7 * 365 + 1))
@@ -192,7 +192,7 @@ def test_the_oldest_audit_events_go_and_the_chain_still_verifies():
 
 def test_links_removed_outside_retention_are_still_caught():
     rejected_case()
-    audit_chain.seal_pending()
+    audit_chain.seal_pending(wait=True)
     first = AuditSeal.objects.order_by("seq").first()
     AuditCheckpoint.objects.create(seq=first.seq, hash=first.hash, events_removed=1, removed_through=timezone.now())
     with connection.cursor() as cursor:  # someone removes the first link and forges a checkpoint for it

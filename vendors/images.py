@@ -11,6 +11,14 @@ def prepare_jpeg(data: bytes, *, max_size=(4000, 4000), max_bytes=5 * 1024 * 102
     (width/height), and step the JPEG quality down until it is under max_bytes."""
     notes = {}
     with Image.open(io.BytesIO(data)) as im:
+        long_side, short_side = max(max_size), min(max_size)
+        box = (long_side, short_side) if im.width >= im.height else (short_side, long_side)
+        if (im.format == "JPEG" and im.mode == "RGB" and len(data) <= max_bytes and im.width <= box[0]
+                and im.height <= box[1] and (not aspect or abs(im.width / im.height - aspect) / aspect <= 0.05)):
+            # Our stored photos are already metadata-free JPEGs: send them as they are. Decoding and
+            # re-encoding here was a fifth of a worker's CPU (bench/pipeline.py throughput profile).
+            notes["sent_size"] = list(im.size)
+            return data, notes
         im = im.convert("RGB")
         if aspect:
             w, h = im.size
@@ -23,8 +31,6 @@ def prepare_jpeg(data: bytes, *, max_size=(4000, 4000), max_bytes=5 * 1024 * 102
                     new_h = int(w / aspect)
                     im = im.crop((0, (h - new_h) // 2, w, (h - new_h) // 2 + new_h))
                 notes["cropped_from"] = [w, h]
-        long_side, short_side = max(max_size), min(max_size)
-        box = (long_side, short_side) if im.width >= im.height else (short_side, long_side)
         if im.width > box[0] or im.height > box[1]:
             notes["resized_from"] = list(im.size)
             im.thumbnail(box, Image.LANCZOS)

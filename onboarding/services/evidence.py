@@ -75,7 +75,7 @@ def evidence_pack(verification_id, *, user) -> tuple[str, bytes]:
     verification = Verification.objects.select_related(
         "applicant", "selfie", "id_card", "id_card_back", "liveness_data").get(pk=verification_id)
     audit.record("evidence_exported", actor=audit.Actor.staff(user), verification=verification)
-    audit_chain.seal_pending()  # the export event, and the case's latest ones, are in the chain it cites
+    audit_chain.seal_pending(wait=True)  # the export event, and the case's latest ones, are in the chain it cites
     files = {"case.json": _dump(_case(verification)), **_files(verification)}
     top = audit_chain.head()
     manifest = {

@@ -12,7 +12,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, seal=False, **options):
         if seal:
-            audit_chain.seal_pending()
+            audit_chain.seal_pending(wait=True)
         report = audit_chain.verify()
         if not report.ok:
             where = f" at event #{report.event_id}" if report.event_id is not None else ""
