@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
 
-.PHONY: run test install migrate messages check-compose clean bench-duplicates
+.PHONY: run test install migrate messages check-compose clean bench bench-duplicates bench-normalize bench-engine bench-admin bench-latency bench-throughput
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -45,6 +45,18 @@ test: $(STAMP)
 # Benchmarks print a table and write JSON to bench/results/ (DATABASE_URL picks the database).
 bench-duplicates: $(STAMP)
 	$(PY) bench/duplicate_scan.py
+bench-normalize: $(STAMP)
+	$(PY) bench/normalize_image.py
+bench-engine: $(STAMP)
+	$(PY) bench/local_engine.py
+# These need PostgreSQL and Redis (127.0.0.1 by default; see each script's docstring).
+bench-admin: $(STAMP)
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/kyc_bench} $(PY) bench/admin_scale.py
+bench-latency: $(STAMP)
+	$(PY) bench/pipeline.py latency --latency-ms $${L:-200}
+bench-throughput: $(STAMP)
+	$(PY) bench/pipeline.py throughput --latency-ms $${L:-200}
+bench: bench-normalize bench-engine bench-duplicates bench-admin bench-latency bench-throughput
 
 messages: $(STAMP)
 	$(PY) manage.py makemessages -l zh_Hans --ignore=.venv --ignore=tests --ignore=bench --ignore=staticfiles

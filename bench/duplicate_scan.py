@@ -4,31 +4,22 @@ against N stored, encrypted templates, as the scan task does for each photo of a
 Uses DATABASE_URL when set (PostgreSQL for the real figure), else a throwaway SQLite file; the
 templates are random unit vectors, which costs the scan exactly what real ones do.
 
-    python bench/duplicate_scan.py [--sizes 10000,50000,100000] [--json bench/results/duplicate_scan.json]
+    python bench/duplicate_scan.py [--sizes 10000,50000,100000]
 """
 import argparse
-import json
-import os
-import platform
 import sys
-import tempfile
 import time
 import uuid
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kyc.settings")
-os.environ.setdefault("DJANGO_DEBUG", "true")
-os.environ.setdefault("KYC_VAR_DIR", tempfile.mkdtemp(prefix="kyc-bench-"))
-os.environ.setdefault("DATABASE_URL", f"sqlite:///{os.environ['KYC_VAR_DIR']}/bench.sqlite3")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import report, setup_django  # noqa: E402
 
 import numpy as np  # noqa: E402
 
 
 def main():
-    import django
-
-    django.setup()
+    setup_django()
     from django.core.management import call_command
     from django.db import connection
 
@@ -37,7 +28,6 @@ def main():
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="10000,50000,100000")
-    parser.add_argument("--json", type=Path, default=Path("bench/results/duplicate_scan.json"))
     args = parser.parse_args()
     call_command("migrate", verbosity=0)
     rng = np.random.default_rng(7)
@@ -64,15 +54,8 @@ def main():
             duplicates.nearest_faces(probe, exclude_applicant=uuid.uuid4(), max_distance=0.45)
             timings.append(time.perf_counter() - started)
         rows.append({"templates": size, "best_s": round(min(timings), 3), "per_100k_s": round(min(timings) * 1e5 / size, 3)})
-    result = {"database": connection.vendor, "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
-              f"Python {platform.python_version()}", "rows": rows}
-    print(f"duplicate-face scan on {result['database']} ({result['machine']})")
-    print(f"{'templates':>10} {'one face (s)':>13} {'per 100k (s)':>13}")
-    for row in rows:
-        print(f"{row['templates']:>10} {row['best_s']:>13} {row['per_100k_s']:>13}")
-    args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps(result, indent=2))
-
+    report("duplicate_scan", f"duplicate-face scan on {connection.vendor}", ["templates", "best_s", "per_100k_s"],
+           rows, database=connection.vendor)
 
 if __name__ == "__main__":
     main()

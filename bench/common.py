@@ -1,0 +1,59 @@
+"""What every benchmark shares: Django set up from the environment, the machine's description,
+a printed table and a JSON file in bench/results/."""
+import json
+import os
+import platform
+import statistics
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+
+
+def setup_django(database=True):
+    """DATABASE_URL when set (PostgreSQL for the real figures), else a throwaway SQLite file."""
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kyc.settings")
+    os.environ.setdefault("DJANGO_DEBUG", "true")
+    os.environ.setdefault("KYC_VAR_DIR", tempfile.mkdtemp(prefix="kyc-bench-"))
+    if database:
+        os.environ.setdefault("DATABASE_URL", f"sqlite:///{os.environ['KYC_VAR_DIR']}/bench.sqlite3")
+    import django
+
+    django.setup()
+
+
+def machine() -> str:
+    cpu = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{cpu or platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+
+
+def percentile(values, p):
+    values = sorted(values)
+    if not values:
+        return None
+    if len(values) == 1:
+        return values[0]
+    return statistics.quantiles(values, n=100, method="inclusive")[p - 1]
+
+
+def report(name, title, columns, rows, **extra):
+    """Print rows (dicts) as a table under the title, and write them with `extra` to results/<name>.json."""
+    result = {"benchmark": name, "machine": machine(), **extra, "rows": rows}
+    print(f"{title}\n{result['machine']}")
+    widths = [max(len(c), *(len(str(r.get(c, ""))) for r in rows)) for c in columns]
+    print("  ".join(c.rjust(w) for c, w in zip(columns, widths)))
+    for row in rows:
+        print("  ".join(str(row.get(c, "")).rjust(w) for c, w in zip(columns, widths)))
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / f"{name}.json").write_text(json.dumps(result, indent=2, default=str))
+    return result

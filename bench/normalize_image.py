@@ -1,0 +1,99 @@
+"""Image normalisation of a 12-megapixel phone JPEG: decode (draft mode), orient, resize, re-encode.
+
+The photo is a real face photo scaled to 4000 x 3000 with sensor-like noise (so it compresses like a
+camera's), saved at quality 92 with EXIF orientation 6, as a phone held upright writes it. Time per
+photo over many runs, and peak memory: Python's (tracemalloc) and the process's resident growth
+(Pillow's buffers live outside Python's allocator).
+
+    python bench/normalize_image.py [--runs 40]
+"""
+import argparse
+import io
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import percentile, report, setup_django  # noqa: E402
+
+
+def phone_jpeg(width=4000, height=3000) -> bytes:
+    import numpy as np
+    from PIL import Image
+
+    face = Image.open(Path(__file__).resolve().parent.parent / "tests/fixtures/faces/obama_1.jpg").convert("RGB")
+    im = face.resize((width, height), Image.BICUBIC)
+    noise = np.random.default_rng(1).normal(0, 6, (height, width, 3))
+    im = Image.fromarray(np.clip(np.asarray(im, dtype=np.float32) + noise, 0, 255).astype(np.uint8))
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotate 90° clockwise to display
+    out = io.BytesIO()
+    im.save(out, "JPEG", quality=92, exif=exif.tobytes())
+    return out.getvalue()
+
+
+def child_peak(path) -> None:
+    """In a fresh process: resident memory grown by normalising one photo (what a worker needs for it)."""
+    setup_django(database=False)
+    from django.conf import settings
+
+    from onboarding.services.images import normalize_image
+
+    data = Path(path).read_bytes()
+    settings.KYC_MAX_UPLOAD_BYTES = max(settings.KYC_MAX_UPLOAD_BYTES, len(data))
+    normalize_image(phone_jpeg(800, 600))
+    Path("/proc/self/clear_refs").write_text("5")  # Linux: reset the peak (VmHWM) to the current RSS
+    before = _status_kb("VmRSS")
+    normalize_image(data)
+    print(_status_kb("VmHWM") - before)
+
+
+def _status_kb(field) -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    raise KeyError(field)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=40)
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        return child_peak(args.child)
+    setup_django(database=False)
+    from django.conf import settings
+
+    from onboarding.services.images import normalize_image
+
+    data = phone_jpeg()
+    settings.KYC_MAX_UPLOAD_BYTES = max(settings.KYC_MAX_UPLOAD_BYTES, len(data))
+    normalize_image(phone_jpeg(800, 600))  # warm up: codecs loaded
+    tracemalloc.start()
+    first = normalize_image(data)
+    python_peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    with tempfile.NamedTemporaryFile(suffix=".jpg") as f:
+        f.write(data)
+        f.flush()
+        rss_growth = int(subprocess.run([sys.executable, __file__, "--child", f.name], capture_output=True, text=True,
+                                        check=True).stdout.split()[-1])
+    times = []
+    for _ in range(args.runs):
+        started = time.perf_counter()
+        normalize_image(data)
+        times.append((time.perf_counter() - started) * 1000)
+    rows = [{"input": f"4000x3000 JPEG q92, {len(data) / 1e6:.1f} MB, EXIF 6",
+             "output": f"{first.width}x{first.height} JPEG q90, {len(first.data) / 1e6:.2f} MB",
+             "p50_ms": round(percentile(times, 50), 1), "p95_ms": round(percentile(times, 95), 1),
+             "python_peak_mb": round(python_peak / 1e6, 1), "rss_growth_mb": round(rss_growth / 1024, 1)}]
+    report("normalize_image", f"image normalisation, {args.runs} runs, aim p50 < 60 ms",
+           ["input", "output", "p50_ms", "p95_ms", "python_peak_mb", "rss_growth_mb"], rows)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,320 @@
+"""Upload to decision, and sustained throughput, on PostgreSQL and Redis with real Celery workers and
+the vendor sandbox adding a fixed latency L to every vendor call.
+
+Set-up: a fresh PostgreSQL database, Redis as broker and cache, the sandbox on loopback with
+`--latency-ms L`, and W Celery worker processes with a thread pool (the vendor calls wait on the
+network, so threads, not processes, fill the wait). Liveness goes to Tencent (API 3.0) and compare
+to Baidu, both through the sandbox, so each case makes two vendor calls, in parallel. The policy
+needs a quality check: `--quality local` (the default) runs the local engine's on both photos, CPU
+work in the workers; `--quality none` leaves it out (cases then go to review for it) to measure
+the pipeline's own cost alone. The duplicate scan is off: it is dlib work after the decision,
+measured by bench/duplicate_scan.py and bench/local_engine.py.
+
+Photos are uploaded once through the real validation and encryption, then each case gets its own
+applicant and photo rows pointing at those files, so every case decrypts and sends real images.
+
+latency:    one case at a time; upload-to-decision = submit() until the decision's timestamp.
+throughput: producers keep `--inflight` cases open at once for `--seconds`; decided cases per
+            second over the steady part, for each `--concurrency` (threads per worker).
+
+    python bench/pipeline.py latency [--latency-ms 200] [--cases 60]
+    python bench/pipeline.py throughput [--latency-ms 200] [--concurrency 16,32,64] [--seconds 30]
+"""
+import argparse
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import ROOT, percentile, report  # noqa: E402
+
+SANDBOX_PORT = 8011
+ENV = {
+    "DJANGO_DEBUG": "true",
+    "DATABASE_URL": os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/kyc_bench_pipeline"),
+    "CELERY_BROKER_URL": os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/14"),
+    "CACHE_URL": os.environ.get("BENCH_CACHE_URL", "rediscache://127.0.0.1:6379/13"),
+    "CELERY_QUEUE": "kyc-bench",
+    "KYC_LIVENESS_VENDORS": "tencent",
+    "KYC_COMPARE_VENDORS": "baidu",
+    "KYC_DUPLICATE_SCAN": "false",
+    "BAIDU_API_KEY": "sandbox-baidu-ak", "BAIDU_SECRET_KEY": "sandbox-baidu-sk",
+    "TENCENT_APPID": "1250000000", "TENCENT_SECRET_ID": "sandbox-tencent-sid",
+    "TENCENT_SECRET_KEY": "sandbox-tencent-skey",
+    "BAIDU_BASE_URL": f"http://127.0.0.1:{SANDBOX_PORT}", "TENCENT_API_ENDPOINT": f"http://127.0.0.1:{SANDBOX_PORT}",
+    "ACEDATA_BASE_URL": f"http://127.0.0.1:{SANDBOX_PORT}", "LINKFACE_BASE_URL": f"http://127.0.0.1:{SANDBOX_PORT}",
+    "TENCENT_LEGACY_BASE_URL": f"http://127.0.0.1:{SANDBOX_PORT}",
+}
+
+
+def fresh_database():
+    import psycopg
+
+    url = ENV["DATABASE_URL"]
+    name = url.rsplit("/", 1)[1]
+    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def flush_redis():
+    import redis
+
+    for url in (ENV["CELERY_BROKER_URL"], ENV["CACHE_URL"].replace("rediscache://", "redis://")):
+        redis.Redis.from_url(url).flushdb()
+
+
+def wait_port(port, timeout=30):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.2)
+    raise RuntimeError(f"nothing listening on {port}")
+
+
+class Processes:
+    """The sandbox and the workers, stopped together."""
+
+    def __init__(self):
+        self.running = []
+        self.log = open(ROOT / "bench" / "results" / "pipeline-processes.log", "a")
+
+    def start(self, *command):
+        process = subprocess.Popen([sys.executable, *command], cwd=ROOT, env={**os.environ, **ENV},
+                                   stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
+        self.running.append(process)
+        return process
+
+    def stop(self):
+        for process in self.running:
+            os.killpg(process.pid, signal.SIGTERM)
+        for process in self.running:
+            try:
+                process.wait(20)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+        self.running = []
+
+
+def cpu_seconds(pids) -> float:
+    """User + system CPU of these processes so far (Linux /proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+def component_pids(processes) -> dict:
+    """Where CPU goes: our workers, the sandbox, this process (the producers), PostgreSQL, Redis."""
+    found = {"workers": [], "sandbox": [], "producers": [os.getpid()], "postgresql": [], "redis": []}
+    for process in processes.running:
+        found["sandbox" if "vendor_sandbox" in " ".join(process.args) else "workers"].append(process.pid)
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                comm = (entry / "comm").read_text().strip()
+            except OSError:
+                continue
+            if comm == "postgres":
+                found["postgresql"].append(int(entry.name))
+            elif comm.startswith("redis-server"):
+                found["redis"].append(int(entry.name))
+    # Celery's thread pool runs in the worker process itself; children (if any) are counted with it.
+    return found
+
+
+def start_workers(processes, workers, concurrency):
+    for i in range(workers):
+        processes.start("-m", "celery", "-A", "kyc", "worker", "--pool", "threads", "--concurrency", str(concurrency),
+                        "--loglevel", "WARNING", "--hostname", f"bench{i}@%h", "-Q", ENV["CELERY_QUEUE"])
+    from kyc.celery import app
+
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        replies = app.control.ping(timeout=1) or []
+        if len(replies) >= workers:
+            return
+    raise RuntimeError("workers did not start")
+
+
+class Cases:
+    """New cases from one set of uploaded photos."""
+
+    def __init__(self):
+        from onboarding.services.applicants import add_photo, create_applicant
+        from tests.conftest import face_bytes, id_card_bytes
+
+        applicant = create_applicant(consent_version="bench", language="en")
+        self.selfie = add_photo(applicant, "selfie", face_bytes("obama_1"))
+        self.card = add_photo(applicant, "id_card", id_card_bytes("obama_2"))
+
+    def new(self):
+        """An applicant with its photo rows; the files are the uploaded ones."""
+        from onboarding.models import Applicant, Photo
+
+        applicant = Applicant.objects.create(consent_version="bench", language="en")
+        photos = []
+        for photo in (self.selfie, self.card):
+            photos.append(Photo.objects.create(**{f.name: getattr(photo, f.name) for f in Photo._meta.concrete_fields
+                                                  if f.name not in ("id", "applicant", "created_at")},
+                                               applicant=applicant))
+        return applicant, photos[0], photos[1]
+
+
+def submit(cases):
+    from onboarding.services.verifications import submit_verification
+
+    applicant, selfie, card = cases.new()
+    started = time.time()
+    verification = submit_verification(applicant, selfie=selfie, id_card=card)
+    return verification.pk, started
+
+
+def decided(ids):
+    from onboarding.models import Verification
+
+    return dict(Verification.objects.filter(pk__in=ids, decided_at__isnull=False).values_list("pk", "decided_at"))
+
+
+def run_latency(args, processes):
+    from onboarding.models import Decision
+
+    start_workers(processes, args.workers, args.concurrency_one)
+    cases = Cases()
+    samples, outcomes = [], {}
+    for i in range(args.cases + 3):
+        pk, started = submit(cases)
+        deadline = time.monotonic() + 30
+        while not (done := decided([pk])):
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"case {pk} not decided in 30 s")
+            time.sleep(0.005)
+        if i >= 3:  # the first cases warm the connections and the Baidu token
+            samples.append((done[pk].timestamp() - started) * 1000)
+            outcome = Decision.objects.filter(verification_id=pk).values_list("outcome", flat=True).first()
+            outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    p50, p95 = percentile(samples, 50), percentile(samples, 95)
+    rows = [{"latency_L_ms": args.latency_ms, "cases": len(samples), "p50_ms": round(p50), "p95_ms": round(p95),
+             "p50_minus_L_ms": round(p50 - args.latency_ms), "aim_p50_ms": args.latency_ms + 150,
+             "outcomes": outcomes}]
+    return report(f"pipeline_latency_{args.latency_ms}_{args.quality}", f"upload to decision, sandbox latency {args.latency_ms} ms, quality {args.quality}, "
+                  f"{args.workers} workers x {args.concurrency_one} threads, PostgreSQL + Redis",
+                  ["latency_L_ms", "cases", "p50_ms", "p95_ms", "p50_minus_L_ms", "aim_p50_ms", "outcomes"], rows)
+
+
+def run_throughput(args, processes):
+    from django.db import connection
+
+    cases = Cases()
+    rows = []
+    for concurrency in [int(c) for c in args.concurrency.split(",")]:
+        processes.stop()
+        processes.start("manage.py", "vendor_sandbox", "--port", str(SANDBOX_PORT), "--latency-ms", str(args.latency_ms))
+        wait_port(SANDBOX_PORT)
+        start_workers(processes, args.workers, concurrency)
+        open_cases, lock, stop = {}, threading.Lock(), threading.Event()
+        finished = []  # (decided_at unix, latency ms)
+
+        def producer():
+            while not stop.is_set():
+                with lock:
+                    room = len(open_cases) < args.inflight
+                if not room:
+                    time.sleep(0.01)
+                    continue
+                pk, started = submit(cases)
+                with lock:
+                    open_cases[pk] = started
+            connection.close()
+
+        def collector():
+            while not stop.is_set() or open_cases:
+                with lock:
+                    ids = list(open_cases)
+                for pk, at in decided(ids).items():
+                    with lock:
+                        started = open_cases.pop(pk)
+                    finished.append((at.timestamp(), (at.timestamp() - started) * 1000))
+                time.sleep(0.05)
+                if stop.is_set() and time.time() - stopped_at[0] > 60:
+                    break
+            connection.close()
+
+        stopped_at = [0.0]
+        pids = component_pids(processes)
+        cpu_before = {name: cpu_seconds(p) for name, p in pids.items()}
+        threads = [threading.Thread(target=producer) for _ in range(args.producers)] + [threading.Thread(target=collector)]
+        began = time.time()
+        for t in threads:
+            t.start()
+        time.sleep(args.seconds)
+        stop.set()
+        stopped_at[0] = time.time()
+        cpu_used = {name: cpu_seconds(p) - cpu_before[name] for name, p in pids.items()}
+        for t in threads:
+            t.join()
+        window = [f for f in finished if began + args.warmup <= f[0] <= stopped_at[0]]
+        span = stopped_at[0] - began - args.warmup
+        rows.append({"threads_per_worker": concurrency, "in_flight": args.inflight,
+                     "decided_per_s": round(len(window) / span, 1),
+                     "p50_ms": round(percentile([f[1] for f in window], 50) or 0),
+                     "p95_ms": round(percentile([f[1] for f in window], 95) or 0),
+                     "load_1m": round(os.getloadavg()[0], 2),
+                     # CPU milliseconds per decided case, by component, over the whole run
+                     **{f"cpu_ms_{name}": round(1000 * used / max(1, len(finished))) for name, used in cpu_used.items()},
+                     "cpu_used_of_available": f"{sum(cpu_used.values()) / (args.seconds * os.cpu_count()):.0%}"})
+        print(rows[-1], flush=True)
+    return report(f"pipeline_throughput_{args.latency_ms}_{args.quality}", f"sustained throughput, sandbox latency {args.latency_ms} ms, quality {args.quality}, "
+                  f"{args.workers} workers (thread pool), {args.producers} producers, PostgreSQL + Redis",
+                  ["threads_per_worker", "in_flight", "decided_per_s", "p50_ms", "p95_ms", "cpu_used_of_available",
+                   "cpu_ms_workers", "cpu_ms_sandbox", "cpu_ms_producers", "cpu_ms_postgresql", "cpu_ms_redis"], rows)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("mode", choices=["latency", "throughput"])
+    parser.add_argument("--latency-ms", type=int, default=200)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--cases", type=int, default=60)
+    parser.add_argument("--concurrency-one", type=int, default=8, help="threads per worker, latency mode")
+    parser.add_argument("--concurrency", default="16,32,64", help="threads per worker to try, throughput mode")
+    parser.add_argument("--inflight", type=int, default=200)
+    parser.add_argument("--producers", type=int, default=4)
+    parser.add_argument("--seconds", type=int, default=30)
+    parser.add_argument("--warmup", type=int, default=5)
+    parser.add_argument("--quality", choices=["local", "none"], default="local")
+    args = parser.parse_args()
+    ENV["KYC_QUALITY_VENDORS"] = "local" if args.quality == "local" else ""
+    (ROOT / "bench" / "results").mkdir(parents=True, exist_ok=True)
+    os.environ.update(ENV)
+    fresh_database()
+    flush_redis()
+    from common import setup_django
+
+    setup_django()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    processes = Processes()
+    try:
+        processes.start("manage.py", "vendor_sandbox", "--port", str(SANDBOX_PORT), "--latency-ms", str(args.latency_ms))
+        wait_port(SANDBOX_PORT)
+        (run_latency if args.mode == "latency" else run_throughput)(args, processes)
+    finally:
+        processes.stop()
+
+
+if __name__ == "__main__":
+    main()
