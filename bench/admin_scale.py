@@ -15,20 +15,10 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import percentile, report, setup_django  # noqa: E402
+from common import create_database, percentile, report, setup_django  # noqa: E402
 
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/kyc_bench")
 os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver")
-
-
-def ensure_database():
-    import psycopg
-
-    url = os.environ["DATABASE_URL"]
-    name = url.rsplit("/", 1)[1]
-    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def clone(model, template_pk, count, overrides):
@@ -104,7 +94,7 @@ def main():
     parser.add_argument("--cases", type=int, default=250_000)
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
-    ensure_database()
+    create_database(os.environ["DATABASE_URL"])
     setup_django()
     from django.core.management import call_command
     from django.db import connection

@@ -25,6 +25,18 @@ def setup_django(database=True):
     django.setup()
 
 
+def create_database(url: str, *, fresh=False):
+    """Create the PostgreSQL database `url` names if missing; `fresh` drops it first."""
+    import psycopg
+
+    server, name = url.rsplit("/", 1)
+    with psycopg.connect(server + "/postgres", autocommit=True) as conn:
+        if fresh:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
 def machine() -> str:
     cpu = ""
     try:

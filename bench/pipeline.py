@@ -31,7 +31,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import ROOT, percentile, report  # noqa: E402
+from common import ROOT, create_database, percentile, report  # noqa: E402
 
 SANDBOX_PORT = 8011
 ENV = {
@@ -50,16 +50,6 @@ ENV = {
     "ACEDATA_BASE_URL": f"http://127.0.0.1:{SANDBOX_PORT}", "LINKFACE_BASE_URL": f"http://127.0.0.1:{SANDBOX_PORT}",
     "TENCENT_LEGACY_BASE_URL": f"http://127.0.0.1:{SANDBOX_PORT}",
 }
-
-
-def fresh_database():
-    import psycopg
-
-    url = ENV["DATABASE_URL"]
-    name = url.rsplit("/", 1)[1]
-    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def flush_redis():
@@ -312,7 +302,7 @@ def main():
     ENV["KYC_QUALITY_VENDORS"] = "local" if args.quality == "local" else ""
     (ROOT / "bench" / "results").mkdir(parents=True, exist_ok=True)
     os.environ.update(ENV)
-    fresh_database()
+    create_database(ENV["DATABASE_URL"], fresh=True)
     flush_redis()
     from common import setup_django
 

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.cache import never_cache
+from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from onboarding import access, selectors
@@ -280,7 +280,7 @@ def vendor_image(request, token):
 @with_applicant
 def precheck(request, applicant, kind):
     """Check a reduced copy of a shot before it is sent: a checklist in plain words; nothing is stored."""
-    kinds = {"selfie": Photo.Kind.SELFIE, "id-card": Photo.Kind.ID_CARD}
+    kinds = {step["precheck"]: photo_kind for photo_kind, step in STEPS.items()}
     if kind not in kinds:
         raise Http404
     photo = request.FILES.get("photo")
@@ -356,20 +356,18 @@ def handoff_claim(request, code):
     return render(request, "onboarding/handoff.html", {"code": code, "error": error}, status=status)
 
 
+@cache_control(public=True, max_age=300)
 def brand_css(request):
     """The operator's colour as CSS variables: a stylesheet, since the CSP allows no inline style."""
-    response = HttpResponse(branding.stylesheet(branding.current()), content_type="text/css; charset=utf-8")
-    response["Cache-Control"] = "public, max-age=300"
-    return response
+    return HttpResponse(branding.stylesheet(branding.current()), content_type="text/css; charset=utf-8")
 
 
+@cache_control(public=True, max_age=300)
 def brand_logo(request):
     data = branding.logo_bytes()
     if not data:
         raise Http404
-    response = HttpResponse(data, content_type="image/png")
-    response["Cache-Control"] = "public, max-age=300"
-    return response
+    return HttpResponse(data, content_type="image/png")
 
 
 def healthz(request):

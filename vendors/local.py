@@ -30,6 +30,11 @@ def reason(code: str) -> Reason:
     return Reason(code, MESSAGES[code])
 
 
+def light_problems(brightness: float) -> list[str]:
+    """too_dark / too_bright for a mean grey level (0-255) outside the limits."""
+    return ["too_dark"] if brightness < DARK_BELOW else ["too_bright"] if brightness > BRIGHT_ABOVE else []
+
+
 def assess_quality(rgb, faces, subject) -> tuple[dict, list[str]]:
     """Measures and fixable problems of one photo: the quality check, and the capture page's pre-check."""
     gray = to_gray(rgb)
@@ -52,10 +57,7 @@ def assess_quality(rgb, faces, subject) -> tuple[dict, list[str]]:
                 codes.append("face_too_small")
             if details["face_sharpness"] < MIN_FACE_SHARPNESS:
                 codes.append("blurry")
-        if details["face_brightness"] < DARK_BELOW:
-            codes.append("too_dark")
-        elif details["face_brightness"] > BRIGHT_ABOVE:
-            codes.append("too_bright")
+        codes += light_problems(details["face_brightness"])
     if subject == Subject.ID_CARD:
         details["card_sharpness"] = round(sharpness(gray), 1)
         if details["card_sharpness"] < MIN_CARD_SHARPNESS:

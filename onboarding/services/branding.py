@@ -7,6 +7,7 @@ pages draw links and buttons in it.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import io
 from pathlib import Path
@@ -93,7 +94,13 @@ def validate_logo(data: bytes) -> bytes:
 
 def _settings_logo() -> bytes:
     path = settings.KYC_BRAND_LOGO
-    return validate_logo(Path(path).read_bytes()) if path else b""
+    return _logo_file(path) if path else b""
+
+
+@functools.lru_cache(maxsize=4)
+def _logo_file(path: str) -> bytes:
+    # Read and re-encoded once per process, not on every page that shows the header.
+    return validate_logo(Path(path).read_bytes())
 
 
 def record() -> Branding | None:

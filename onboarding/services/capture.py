@@ -12,7 +12,7 @@ from onboarding.models import Photo
 from onboarding.services.images import normalize_image
 from vendors.base import Subject
 from vendors.engine import decode_rgb, get_engine, to_gray
-from vendors.local import BRIGHT_ABOVE, DARK_BELOW, assess_quality
+from vendors.local import assess_quality, light_problems
 from vendors.messages import applicant_message
 
 # On an ID-1 card (85.6 mm) the portrait's face is about 15 mm wide: a sixth of the card. A face
@@ -44,8 +44,7 @@ FRAMING_MESSAGES = {
 def extra_problems(kind, rgb, faces) -> list[str]:
     """What only the capture page asks: the card's framing, and the light when no face was found."""
     if not faces:
-        brightness = float(to_gray(rgb).mean())
-        return ["too_dark"] if brightness < DARK_BELOW else ["too_bright"] if brightness > BRIGHT_ABOVE else []
+        return light_problems(float(to_gray(rgb).mean()))
     if kind != Photo.Kind.ID_CARD:
         return []
     share = faces[0].width / rgb.shape[1]
