@@ -214,6 +214,8 @@ SPECTACULAR_SETTINGS = {
     "SERVE_AUTHENTICATION": [],
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    # The case's and each risk reason's level share one enum.
+    "ENUM_NAME_OVERRIDES": {"RiskLevelEnum": ["1", "2", "3", "4"]},
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
                              "onboarding.api.schema.common_error_responses"],
 }
@@ -282,9 +284,14 @@ KYC_THRESHOLDS = {
     for key, value in env.ENVIRON.items()
     if key.startswith("KYC_THRESHOLD_")
 }
+# The built-in policy's name, in force until a version is published (admin or kyc_policy; docs/policy.md).
 KYC_POLICY_VERSION = env("KYC_POLICY_VERSION", default="default-2026.11")
-# A compare score this close below its threshold goes to a human instead of an automatic reject.
-KYC_COMPARE_REVIEW_MARGIN = env.float("KYC_COMPARE_REVIEW_MARGIN", default=5.0)
+# Built-in policy: a failed compare this close below its threshold, as a share of the score's scale
+# (0.05: 5 points on 0-100, 0.05 on 0-1), goes to a human instead of an automatic reject.
+KYC_REVIEW_MARGIN = env.float("KYC_REVIEW_MARGIN", default=0.05)
+# The local engine's FAR curve: an evaluate_engine evaluation.json measured on your own photos
+# (default: the one shipped in vendors/data/, measured on the project's test photos).
+KYC_CALIBRATION_LOCAL_COMPARE = env("KYC_CALIBRATION_LOCAL_COMPARE", default="")
 # The review queue: a case in review should be decided within this many hours of entering it;
 # a reviewer's assignment lapses after this many minutes without a decision.
 KYC_REVIEW_SLA_HOURS = env.float("KYC_REVIEW_SLA_HOURS", default=24.0)

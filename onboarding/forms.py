@@ -111,8 +111,9 @@ class PeriodForm(forms.Form):
 class WhatIfForm(PeriodForm):
     """Candidate thresholds, one field per vendor and check kind seen in the period."""
 
-    margin = forms.FloatField(label=_("Compare review margin"), required=False,
-                              help_text=_("Empty: today's KYC_COMPARE_REVIEW_MARGIN."))
+    margin = forms.FloatField(label=_("Compare review margin"), required=False, min_value=0, max_value=0.5,
+                              help_text=_("A share of the score's scale (0.05: 5 points on 0-100). Empty: the "
+                                          "policy's review_margin."))
 
     def __init__(self, *args, rows=(), **kwargs):
         super().__init__(*args, **kwargs)

@@ -73,6 +73,9 @@ class Photo(models.Model):
         return f"{self.get_kind_display()} {self.width}x{self.height}"
 
 
+RISK_LEVELS = [("1", _("1 high risk")), ("2", _("2 suspicious")), ("3", _("3 ordinary")), ("4", _("4 normal"))]
+
+
 class Verification(models.Model):
     class Status(models.TextChoices):
         SUBMITTED = "submitted", _("Submitted")
@@ -104,6 +107,12 @@ class Verification(models.Model):
     assigned_to = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                     related_name="+", verbose_name=_("assigned to"))
     assigned_at = models.DateTimeField(_("assigned at"), null=True, blank=True)
+    # One risk level per case on Baidu's scale ("1" high risk … "4" normal), with the reasons (services.risk).
+    risk_level = models.CharField(_("risk level"), max_length=1, choices=RISK_LEVELS, blank=True)
+    risk_reasons = models.JSONField(_("risk reasons"), default=list, blank=True)
+    # The duplicate scan (services.duplicates) was scheduled and has not finished: the decision waits.
+    duplicates_pending = models.BooleanField(default=False)
+    duplicates_error = models.CharField(max_length=200, blank=True)  # it could not be done, and why
 
     class Meta:
         ordering = ["-submitted_at"]
@@ -111,7 +120,8 @@ class Verification(models.Model):
                    # The case list, newest first, and its date drill-down.
                    models.Index(fields=["submitted_at"]),
                    # The review queue: oldest first among the cases in review.
-                   models.Index(fields=["status", "decided_at"])]
+                   models.Index(fields=["status", "decided_at"]),
+                   models.Index(fields=["risk_level", "submitted_at"])]
         permissions = [("decide_verification", _("Can approve or reject verifications")),
                        ("export_evidence", _("Can export a case's evidence pack")),
                        ("overturn_decision", _("Can overturn an automatic reject (with a second person)")),
@@ -148,10 +158,15 @@ class Check(models.Model):
         NOT_APPLICABLE = "not_applicable", _("Not applicable")
         FAILED = "failed", _("Failed")
 
+    class Role(models.TextChoices):
+        DECIDE = "decide", _("Deciding")
+        SHADOW = "shadow", _("Shadow (stored and compared, never decides)")
+
     FINAL_STATUSES = (Status.COMPLETED, Status.NOT_APPLICABLE, Status.FAILED)
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     verification = models.ForeignKey(Verification, on_delete=models.CASCADE, related_name="checks")
+    role = models.CharField(max_length=8, choices=Role.choices, default=Role.DECIDE)
     kind = models.CharField(max_length=16, choices=[(k.value, k.value) for k in CheckKind])
     subject = models.CharField(max_length=16, choices=[(s.value, s.value) for s in Subject])
     vendor = models.CharField(max_length=32)
@@ -166,6 +181,10 @@ class Check(models.Model):
     threshold = models.FloatField(null=True, blank=True)
     threshold_source = models.CharField(max_length=200, blank=True)
     passed = models.BooleanField(null=True)
+    # The score on the common scale: estimated false-accept rate (vendors.calibration), where known.
+    far = models.FloatField(_("estimated FAR"), null=True, blank=True)
+    far_relation = models.CharField(max_length=2, blank=True)  # "=", "<", "≤", ">"
+    far_source = models.CharField(max_length=200, blank=True)
     risk_level = models.CharField(max_length=8, blank=True)
     risk_tags = models.JSONField(default=list, blank=True)
     request_id = models.UUIDField(_("our request id"), default=uuid.uuid4, unique=True, editable=False)
@@ -199,6 +218,13 @@ class Check(models.Model):
     @property
     def is_final(self):
         return self.status in self.FINAL_STATUSES
+
+    @property
+    def far_estimate(self):
+        """The score as an estimated false-accept rate (vendors.calibration), or None."""
+        from vendors.calibration import FarEstimate
+
+        return None if self.far is None else FarEstimate(self.far, self.far_relation or "=", self.far_source)
 
 
 class Decision(models.Model):
@@ -442,6 +468,29 @@ class AuditCheckpoint(AppendOnlyModel):
         ordering = ["-seq"]
         verbose_name = _("audit trail checkpoint")
         verbose_name_plural = _("audit trail checkpoints")
+
+
+class PolicyVersion(AppendOnlyModel):
+    """One version of the decision policy (services.policy_config). The newest row is in force.
+
+    Append-only: a change is a new version, a rollback a new version with the old content; each
+    publication is also an audit event. Every decision records the version it was made under.
+    """
+
+    version = models.CharField(_("version"), max_length=64, unique=True)
+    config = models.JSONField(_("configuration"))
+    digest = models.CharField(max_length=64)
+    comment = models.TextField(_("why"), blank=True)
+    created_by = models.CharField(max_length=150)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("decision policy version")
+        verbose_name_plural = _("decision policy")
+
+    def __str__(self):
+        return self.version
 
 
 class LegalHold(models.Model):

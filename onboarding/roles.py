@@ -6,10 +6,12 @@ VIEW = ["view_verification", "view_photo", "view_check", "view_auditevent", "vie
 ROLES = {
     "Reviewer": VIEW + ["decide_verification"],
     "Senior reviewer": VIEW + ["decide_verification", "overturn_decision", "export_evidence", "place_legal_hold",
-                               "assign_verification", "view_dashboard", "run_policy_whatif"],
+                               "assign_verification", "view_dashboard", "run_policy_whatif",
+                               "view_policyversion"],
     # Read-only: sees everything about cases and the trail, decides nothing.
     "Auditor": VIEW + ["view_auditseal", "view_auditcheckpoint", "view_webhookdelivery", "view_webhookevent",
-                       "export_evidence", "view_dashboard", "run_policy_whatif", "view_reviewreason"],
+                       "export_evidence", "view_dashboard", "run_policy_whatif", "view_reviewreason",
+                       "view_policyversion"],
     "KYC administrator": None,  # every permission of the onboarding app
 }
 

@@ -60,8 +60,8 @@ def deliver_webhook(delivery_id):
 
 @shared_task(acks_late=True)
 def scan_duplicates(verification_id):
-    """Duplicate face and photo signals; off the decision's path, so a slow scan delays nothing."""
-    return len(duplicates.scan(verification_id))
+    """Duplicate face and photo signals, beside the vendor checks; the decision waits for it."""
+    return duplicates.scan_and_decide(verification_id)
 
 
 @shared_task(acks_late=True)

@@ -68,7 +68,13 @@ def test_shortcut_then_read_a_decision():
     assert [x["code"] for x in detail["reasons"]] == ["liveness_not_checked"]
     assert {c["kind"] for c in detail["checks"]} == {"quality", "liveness", "compare"}
     assert detail["applicant"]["external_ref"] == "cust-42" and detail["channel"] == "api"
-    assert "risk_level" in detail
+    assert detail["risk_level"] == "3" and [r["code"] for r in detail["risk_reasons"]] == ["check_not_done"]
+    compare = next(c for c in detail["checks"] if c["kind"] == "compare")
+    assert compare["role"] == "decide" and compare["far"]["relation"] in ("=", "<")
+    assert "evaluate_engine" in compare["far"]["source"]
+    listed = api.get(f"{BASE}/verifications/", {"risk_level": "3"}).json()["results"]
+    assert [v["id"] for v in listed] == [r.json()["id"]]
+    assert api.get(f"{BASE}/verifications/", {"risk_level": "1"}).json()["results"] == []
     assert Applicant.objects.get().client == client
 
 

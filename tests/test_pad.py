@@ -41,8 +41,7 @@ def test_synthetic_prints_are_mostly_flagged():
 
 def test_policy_sends_a_flagged_selfie_to_review():
     from onboarding.models import Decision
-    from onboarding.services.policy import evaluate
-    from tests.test_policy import check, good
+    from tests.test_policy import check, evaluate, good
 
     checks = good()
     checks[0] = check("quality", passed=True, reasons=[{"code": "pad_heuristic_flag", "message": "screen_bezel"}])

@@ -5,7 +5,7 @@ import pytest
 from django.utils import timezone
 
 from onboarding.models import Check, Decision
-from onboarding.services.policy import evaluate
+from onboarding.services import policy, policy_config
 
 T0 = timezone.now()
 
@@ -14,6 +14,11 @@ def check(kind, subject="selfie", status=Check.Status.COMPLETED, passed=True, n=
     n[0] += 1
     return Check(kind=kind, subject=subject, vendor=kw.pop("vendor", "local"), status=status, passed=passed,
                  created_at=T0 + timedelta(seconds=n[0]), **kw)
+
+
+def evaluate(checks, **config):
+    """The policy alone, no database: the built-in policy, or one with `config` over it."""
+    return policy.evaluate(checks, policy=policy_config.Policy("test", policy_config.complete(config)))
 
 
 def good():
@@ -45,11 +50,19 @@ def test_clear_mismatch_rejects():
 
 
 @pytest.mark.parametrize("score,outcome", [(46, Decision.Outcome.REVIEW), (44.9, Decision.Outcome.REJECT)])
-def test_compare_review_margin(settings, score, outcome):
-    settings.KYC_COMPARE_REVIEW_MARGIN = 5
+def test_compare_review_margin(score, outcome):
     checks = good()
-    checks[3] = check("compare", "pair", passed=False, score=score, threshold=50)
-    assert evaluate(checks).outcome == outcome
+    checks[3] = check("compare", "pair", passed=False, score=score, threshold=50, score_scale="0-100 similarity")
+    assert evaluate(checks, review_margin=0.05).outcome == outcome
+
+
+@pytest.mark.parametrize("score,outcome", [(0.66, Decision.Outcome.REVIEW), (0.64, Decision.Outcome.REJECT)])
+def test_review_margin_is_a_share_of_the_scale(score, outcome):
+    # 0.05 of a 0-1 scale is 0.05, not 5 points: LinkFace's 0.3 is no longer "borderline" at 0.7.
+    checks = good()
+    checks[3] = check("compare", "pair", passed=False, score=score, threshold=0.7, vendor="linkface",
+                      score_scale="0-1 verify_score, higher is the same person")
+    assert evaluate(checks, review_margin=0.05).outcome == outcome
 
 
 def test_quality_failure_rejects_with_fixable_reason():

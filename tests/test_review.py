@@ -133,6 +133,7 @@ def test_queue_filters_and_sla(no_vendors, roles, django_user_model, client, set
         decided_at=timezone.now() - timedelta(hours=settings.KYC_REVIEW_SLA_HOURS + 2))
     Check.objects.create(verification=new, kind="compare", subject="pair", vendor="baidu", status="completed",
                          score=76.0, threshold=80.0, passed=False, risk_level="2")
+    Verification.objects.filter(pk=new.pk).update(risk_level="2")  # as if assessed with that check
     ann = user_in(django_user_model, "Reviewer", "ann")
     client.force_login(ann)
     url = reverse("admin:onboarding_reviewcase_changelist")
@@ -145,7 +146,7 @@ def test_queue_filters_and_sla(no_vendors, roles, django_user_model, client, set
     assert "overdue by" in client.get(url).content.decode()
     assert listed("?sla=overdue") == {old}
     assert listed("?vendor=baidu") == {new}
-    assert listed("?risk=2") == {new} and listed("?risk=1") == set()
+    assert listed("?risk=2") == {new} and listed("?risk=1") == set() and listed("?risk=3") == {old}
     assert listed("?band=below") == {new} and listed("?band=above") == set()
     assert listed("?reason=compare_not_checked") == {old, new}
     assert listed("?reason=compare_borderline") == set()
@@ -287,7 +288,7 @@ def scored_case(score):
 
 
 def test_what_if_on_a_known_set_of_scores(settings):
-    settings.KYC_COMPARE_REVIEW_MARGIN = 5.0
+    settings.KYC_REVIEW_MARGIN = 0.05
     cases = {score: scored_case(score) for score in (30, 45, 52, 58, 70, 90)}
     recorded = {s: v.decisions.get().outcome for s, v in cases.items()}
     assert recorded == {30: "reject", 45: "review", 52: "approve", 58: "approve", 70: "approve", 90: "approve"}
@@ -312,7 +313,7 @@ def test_what_if_on_a_known_set_of_scores(settings):
 
 
 def test_what_if_page_shows_the_numbers(roles, django_user_model, client, settings):
-    settings.KYC_COMPARE_REVIEW_MARGIN = 5.0
+    settings.KYC_REVIEW_MARGIN = 0.05
     for score in (30, 45, 52, 58):
         scored_case(score)
     client.force_login(user_in(django_user_model, "Senior reviewer"))

@@ -71,7 +71,7 @@ def test_dashboard_and_what_if_render_within_the_content_policy(chromium, live_s
     from onboarding.models import Check
     from tests.test_review import scored_case
 
-    settings.KYC_COMPARE_REVIEW_MARGIN = 5.0
+    settings.KYC_REVIEW_MARGIN = 0.05
     for score in (30, 45, 52, 58, 70, 90, 64, 81):
         scored_case(score)
     for i, check in enumerate(Check.objects.exclude(kind="quality")):

@@ -69,6 +69,9 @@ def test_events_arrive_signed_in_order_with_ids(receiver, endpoint):
     assert [e["type"] for e in events][0] == "verification.submitted"
     assert [e["type"] for e in events].count("check.completed") == 4
     assert events[-1]["type"] == "decision.made" and events[-1]["data"]["decision"] == "review"
+    # Local liveness had no challenge to judge: a required check not done, an ordinary risk.
+    assert events[-1]["data"]["risk_level"] == "3"
+    assert [r["code"] for r in events[-1]["data"]["risk_reasons"]] == ["check_not_done"]
     assert sorted(e["sequence"] for e in events) == list(range(1, len(events) + 1))
     assert len({e["id"] for e in events}) == len(events)
     for headers, body in receiver.received:

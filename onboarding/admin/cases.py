@@ -42,11 +42,11 @@ class ReasonFilter(admin.SimpleListFilter):
 
 
 class RiskLevelFilter(admin.SimpleListFilter):
-    title = _("vendor risk level")
+    title = _("risk level")
     parameter_name = "risk"
 
     def lookups(self, request, model_admin):
-        return selectors.RISK_LEVELS
+        return selectors.risk_level_choices()
 
     def queryset(self, request, queryset):
         return selectors.with_risk_level(queryset, self.value()) if self.value() else queryset
@@ -107,12 +107,20 @@ class CaseColumns:
 
     @admin.display(description=_("vendors"))
     def vendors(self, obj):
-        return ", ".join(sorted({c.vendor for c in obj.checks.all()}))
+        return ", ".join(sorted({c.vendor for c in obj.checks.all() if c.role == Check.Role.DECIDE}))
+
+    @admin.display(description=_("risk"), ordering="risk_level")
+    def risk(self, obj):
+        if not obj.risk_level:
+            return "-"
+        top = [r["code"] for r in obj.risk_reasons if r.get("level") == obj.risk_level][:2]
+        return format_html('<span class="kyc-risk kyc-risk-{}" title="{}">{}</span>', obj.risk_level,
+                           ", ".join(top), obj.get_risk_level_display())
 
 
 @admin.register(Verification)
 class VerificationAdmin(CaseColumns, DashboardViews, admin.ModelAdmin):
-    list_display = ["short_id", "applicant", "status", "outcome", "channel", "vendors", "assigned_to",
+    list_display = ["short_id", "applicant", "status", "outcome", "risk", "channel", "vendors", "assigned_to",
                     "submitted_at", "decided_at"]
     list_display_links = None
     # No date_hierarchy: its list of days is a DISTINCT over every case on each page view; the
@@ -378,10 +386,6 @@ class ReviewQueueAdmin(CaseColumns, ReadOnlyMixin, admin.ModelAdmin):
     def reasons(self, obj):
         return ", ".join(selectors.queue_reasons(obj)) or "-"
 
-    @admin.display(description=_("risk"))
-    def risk(self, obj):
-        return ", ".join(sorted({c.risk_level for c in obj.checks.all() if c.risk_level})) or "-"
-
     @admin.display(description=_("compare score / threshold"))
     def compare(self, obj):
         check = selectors.compare_summary(obj)
@@ -433,15 +437,20 @@ class ErrorCategoryFilter(ChoiceFilter):
 
 @admin.register(Check)
 class CheckAdmin(ReadOnlyMixin, admin.ModelAdmin):
-    list_display = ["verification", "kind", "subject", "vendor", "status", "score", "threshold", "passed",
-                    "risk_level", "attempt_count", "latency_ms", "created_at"]
-    list_filter = [CheckVendorFilter, "kind", "status", "passed", ErrorCategoryFilter]
+    list_display = ["verification", "kind", "subject", "vendor", "role", "status", "score", "threshold",
+                    "estimated_far", "passed", "risk_level", "attempt_count", "latency_ms", "created_at"]
+    list_filter = [CheckVendorFilter, "kind", "role", "status", "passed", ErrorCategoryFilter]
     list_select_related = ["verification"]
     show_full_result_count = False
     paginator = EstimatedCountPaginator
     search_fields = ["=verification__id", "=request_id", "vendor_request_id"]
     readonly_fields = [f.name for f in Check._meta.fields if f.name not in ("raw_response", "details")] + [
         "details_pretty", "raw_response_pretty"]
+
+    @admin.display(description=_("estimated FAR"), ordering="far")
+    def estimated_far(self, obj):
+        estimate = obj.far_estimate
+        return format_html('<span title="{}">{}</span>', estimate.source, estimate) if estimate else "-"
 
     @admin.display(description=_("details"))
     def details_pretty(self, obj):

@@ -60,7 +60,8 @@ class DashboardViews:
             histograms=[{**s, "chart": charts.histogram(s["scores"], threshold=s["threshold"],
                                                         title=f"{s['vendor']} {s['kind']}", scale=s["scale"])}
                         for s in scores],
-            backlog=figures.review_backlog(), timing=timing, sample=figures.SAMPLE)
+            backlog=figures.review_backlog(), timing=timing, sample=figures.SAMPLE,
+            shadows=figures.shadow_agreement(period))
 
     def whatif_view(self, request):
         if not request.user.has_perm("onboarding.run_policy_whatif"):

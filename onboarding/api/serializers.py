@@ -116,18 +116,35 @@ class CheckErrorSerializer(serializers.Serializer):
     message = serializers.CharField()
 
 
+class FarSerializer(serializers.Serializer):
+    value = serializers.FloatField()
+    relation = serializers.ChoiceField(choices=["=", "<", "≤", ">"], help_text="= estimate; <, ≤, > a bound")
+    source = serializers.CharField(help_text="The vendor's table or the local engine's measurement it comes from")
+
+
+class RiskReasonSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    level = serializers.ChoiceField(choices=["1", "2", "3", "4"])
+    message = serializers.CharField()
+    vendor = serializers.CharField(required=False)
+    kind = serializers.CharField(required=False)
+
+
 class CheckSerializer(serializers.Serializer):
     id = serializers.UUIDField()
     vendor = serializers.CharField()
     kind = serializers.CharField()
     subject = serializers.CharField()
+    role = serializers.ChoiceField(choices=["decide", "shadow"],
+                                   help_text="shadow: a vendor on trial, stored and compared, never deciding")
     status = serializers.CharField()
     score = serializers.FloatField(allow_null=True)
     score_scale = serializers.CharField()
     threshold = serializers.FloatField(allow_null=True)
     threshold_source = serializers.CharField()
     passed = serializers.BooleanField(allow_null=True)
-    risk_level = serializers.CharField(allow_null=True)
+    far = FarSerializer(allow_null=True, help_text="The score as an estimated false-accept rate, where known")
+    risk_level = serializers.CharField(allow_null=True, help_text="The vendor's own risk level, if it gives one")
     attempts = serializers.IntegerField()
     latency_ms = serializers.IntegerField(allow_null=True)
     request_id = serializers.UUIDField()
@@ -144,7 +161,9 @@ class VerificationSerializer(serializers.Serializer):
     decision_source = serializers.CharField(allow_null=True)
     policy_version = serializers.CharField(allow_null=True)
     reasons = ReasonSerializer(many=True)
-    risk_level = serializers.CharField(allow_null=True, help_text='Highest vendor risk level, "1" high … "4" normal')
+    risk_level = serializers.ChoiceField(choices=["1", "2", "3", "4"], allow_null=True, help_text=(
+        'The case\'s risk level, "1" high risk, "2" suspicious, "3" ordinary, "4" normal; null until decided'))
+    risk_reasons = RiskReasonSerializer(many=True)
     channel = serializers.CharField()
     submitted_at = serializers.DateTimeField()
     decided_at = serializers.DateTimeField(allow_null=True)

@@ -224,6 +224,8 @@ class VerificationList(ApiView):
         OpenApiParameter("status", OpenApiTypes.STR, enum=[s.value for s in Verification.Status]),
         OpenApiParameter("decision", OpenApiTypes.STR, enum=["approve", "reject", "review"]),
         OpenApiParameter("external_ref", OpenApiTypes.STR),
+        OpenApiParameter("risk_level", OpenApiTypes.STR, enum=["1", "2", "3", "4"],
+                         description='The case\'s risk level: "1" high risk … "4" normal'),
         OpenApiParameter("submitted_after", OpenApiTypes.DATETIME),
         OpenApiParameter("submitted_before", OpenApiTypes.DATETIME),
         OpenApiParameter("page_size", OpenApiTypes.INT),
@@ -232,7 +234,7 @@ class VerificationList(ApiView):
         operation_id="verifications_list")
     def get(self, request):
         params, filters = request.query_params, {}
-        for name in ("status", "decision", "external_ref"):
+        for name in ("status", "decision", "external_ref", "risk_level"):
             if params.get(name):
                 filters[name] = params[name]
         for name in ("submitted_after", "submitted_before"):

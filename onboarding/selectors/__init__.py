@@ -34,8 +34,10 @@ def pending_photos(applicant):
 def check_summary(check: Check) -> dict:
     return {
         "id": str(check.id), "vendor": check.vendor, "kind": check.kind, "subject": check.subject,
-        "status": check.status, "score": check.score, "score_scale": check.score_scale,
+        "role": check.role, "status": check.status, "score": check.score, "score_scale": check.score_scale,
         "threshold": check.threshold, "threshold_source": check.threshold_source, "passed": check.passed,
+        "far": ({"value": check.far, "relation": check.far_relation, "source": check.far_source}
+                if check.far is not None else None),
         "risk_level": check.risk_level or None, "attempts": check.attempt_count, "latency_ms": check.latency_ms,
         "request_id": str(check.request_id), "vendor_request_id": check.vendor_request_id or None,
         "error": ({"category": check.error_category, "code": check.error_code, "message": check.error_message}
@@ -80,7 +82,7 @@ def applicant_status(verification: Verification) -> dict:
         outcome = "processing"
     elif outcome == Verification.Status.REJECTED and fixable and len(fixable) == len(decision.reasons):
         outcome = "resubmit"
-    checks = list(verification.checks.values_list("status", flat=True))
+    checks = list(verification.checks.filter(role=Check.Role.DECIDE).values_list("status", flat=True))
     done = sum(1 for s in checks if s in Check.FINAL_STATUSES)
     return {"id": str(verification.id), "status": verification.status, "outcome": outcome,
             "status_label": str(verification.get_status_display()), "decided": verification.is_decided,
@@ -102,18 +104,18 @@ def photo_for_applicant(applicant_id, photo_id):
 def api_verification(verification: Verification) -> dict:
     """The API's view of a verification (see onboarding.api.serializers.VerificationSerializer)."""
     summary = verification_summary(verification)
-    levels = sorted(c.risk_level for c in verification.checks.all() if c.risk_level)
     applicant = verification.applicant
     summary.update(
         applicant={"id": str(applicant.id), "external_ref": applicant.external_ref,
                    "created_at": applicant.created_at.isoformat()},
-        risk_level=levels[0] if levels else None,  # "1" is the highest risk
+        risk_level=verification.risk_level or None,  # "1" is the highest risk; set with the decision
+        risk_reasons=verification.risk_reasons,
         channel=verification.channel)
     return summary
 
 
-def client_verifications(client, *, status=None, decision=None, external_ref=None, submitted_after=None,
-                         submitted_before=None):
+def client_verifications(client, *, status=None, decision=None, external_ref=None, risk_level=None,
+                         submitted_after=None, submitted_before=None):
     latest = Decision.objects.filter(verification=OuterRef("pk")).order_by("-created_at", "-id").values("outcome")[:1]
     qs = (Verification.objects.filter(applicant__client=client).select_related("applicant")
           .prefetch_related("checks", "decisions").annotate(latest_outcome=Subquery(latest)))
@@ -123,6 +125,8 @@ def client_verifications(client, *, status=None, decision=None, external_ref=Non
         qs = qs.filter(latest_outcome=decision)
     if external_ref:
         qs = qs.filter(applicant__external_ref=external_ref)
+    if risk_level:
+        qs = qs.filter(risk_level=risk_level)
     if submitted_after:
         qs = qs.filter(submitted_at__gte=submitted_after)
     if submitted_before:

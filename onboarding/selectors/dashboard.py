@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 
 import numpy as np
 from django.conf import settings
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -114,6 +114,40 @@ def vendor_health(period: Period) -> list[dict]:
         vendor_errors = row["failed"] - row["bad_input"]
         out.append({**row, "error_rate": vendor_errors / row["calls"] if row["calls"] else 0.0,
                     "p50": p[50], "p95": p[95], "p99": p[99]})
+    return out
+
+
+def shadow_agreement(period: Period) -> list[dict]:
+    """Per kind, deciding vendor and shadow vendor: how often the shadow's verdict agreed.
+
+    A pair is a shadow check and the deciding check of the same case, kind and subject, both with a
+    verdict. "Shadow stricter": the deciding vendor passed what the shadow failed.
+    """
+    deciding = (Check.objects.filter(verification=OuterRef("verification"), kind=OuterRef("kind"),
+                                     subject=OuterRef("subject"), role=Check.Role.DECIDE,
+                                     status=Check.Status.COMPLETED).order_by("-created_at"))
+    rows = (Check.objects.filter(role=Check.Role.SHADOW, created_at__gte=period.start, created_at__lt=period.end)
+            .annotate(decider=Subquery(deciding.values("vendor")[:1]),
+                      decider_passed=Subquery(deciding.values("passed")[:1]))
+            .order_by("-created_at").values_list("kind", "vendor", "status", "passed", "decider", "decider_passed")
+            [:SAMPLE])
+    groups = defaultdict(Counter)
+    for kind, shadow, status, passed, decider, decider_passed in rows:
+        group = groups[(kind, decider or "-", shadow)]
+        group["shadow_checks"] += 1
+        if status != Check.Status.COMPLETED or passed is None:
+            group["shadow_without_verdict"] += 1
+        elif decider_passed is not None:
+            group["pairs"] += 1
+            group[{(True, True): "both_passed", (False, False): "both_failed", (True, False): "shadow_stricter",
+                   (False, True): "shadow_laxer"}[(decider_passed, passed)]] += 1
+    out = []
+    for (kind, decider, shadow), c in sorted(groups.items()):
+        agree = c["both_passed"] + c["both_failed"]
+        out.append({"kind": kind, "decider": decider, "shadow": shadow, **{k: c[k] for k in (
+            "shadow_checks", "shadow_without_verdict", "pairs", "both_passed", "both_failed", "shadow_stricter",
+            "shadow_laxer")}, "agreement": agree / c["pairs"] if c["pairs"] else None,
+            "sampled": len(rows) >= SAMPLE})
     return out
 
 

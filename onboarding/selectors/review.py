@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from onboarding.models import (
-    AuditEvent, Check, Decision, DuplicateSignal, LivenessChallenge, OverturnRequest, Verification,
+    RISK_LEVELS, AuditEvent, Check, Decision, DuplicateSignal, LivenessChallenge, OverturnRequest, Verification,
 )
 from onboarding.services import review
 from onboarding.services.policy import REASON_MESSAGES, REVIEW_REASONS
@@ -23,7 +23,6 @@ SCORE_BANDS = {
     "near_above": (_("compare just above threshold (100–110%)"), 1.0, 1.1),
     "above": (_("compare clearly above threshold (≥ 110%)"), 1.1, None),
 }
-RISK_LEVELS = [("1", _("1 high risk")), ("2", _("2 suspicious")), ("3", _("3 ordinary")), ("4", _("4 normal"))]
 
 
 def latest_outcome():
@@ -53,8 +52,13 @@ def with_vendor(qs, vendor):
     return qs.filter(Exists(Check.objects.filter(verification=OuterRef("pk"), vendor=vendor)))
 
 
+def risk_level_choices():
+    return RISK_LEVELS + [("none", _("not assessed yet"))]
+
+
 def with_risk_level(qs, level):
-    return qs.filter(Exists(Check.objects.filter(verification=OuterRef("pk"), risk_level=level)))
+    """The case's own risk level ("1" … "4"), or "none" for cases not decided yet."""
+    return qs.filter(risk_level="" if level == "none" else level)
 
 
 def with_score_band(qs, band):

@@ -22,7 +22,7 @@ from vendors.circuit import CircuitBreaker
 from vendors.exceptions import PermanentVendorError, RetryableVendorError, VendorError
 from vendors.registry import get_backend
 
-from . import audit, dispatch, webhooks
+from . import audit, dispatch, policy_config, scoring, webhooks
 from .applicants import read_file
 from .challenges import PRIOR_REASONS, read_frames
 from .decisions import finalize_if_complete
@@ -196,12 +196,15 @@ def _store_result(check, result):
         locked.reasons = [r.as_dict() for r in result.reasons]
         locked.error_category = locked.error_code = locked.error_message = ""
         locked.completed_at = timezone.now()
+        scoring.apply_policy(locked, policy_config.active())
         locked.save()
         audit.record("check_completed", actor=audit.Actor.system(f"vendor:{check.vendor}"),
                      verification=check.verification, check_id=str(check.pk), kind=check.kind,
-                     subject=check.subject, vendor=check.vendor, status=locked.status, score=result.score,
-                     threshold=result.threshold, passed=result.passed, attempt=locked.attempt_count)
-        webhooks.emit(locked.verification_id, "check.completed", check_summary(locked))
+                     subject=check.subject, vendor=check.vendor, role=locked.role, status=locked.status,
+                     score=result.score, threshold=locked.threshold, passed=locked.passed, far=locked.far,
+                     attempt=locked.attempt_count)
+        if locked.role == Check.Role.DECIDE:  # integrators see what decides, not the shadow's trial
+            webhooks.emit(locked.verification_id, "check.completed", check_summary(locked))
         if locked.status == Check.Status.NOT_APPLICABLE:
             # This vendor cannot judge this case (no challenge, no SDK file): the next one may.
             _fall_back(locked)
@@ -241,8 +244,10 @@ def fail_check(check_id, exc: VendorError, *, fall_back=True):
         check.save()
         audit.record("check_failed", actor=audit.Actor.system(f"vendor:{check.vendor}"),
                      verification=check.verification, check_id=str(check.pk), kind=check.kind,
-                     subject=check.subject, vendor=check.vendor, category=exc.category, code=exc.code)
-        webhooks.emit(check.verification_id, "check.completed", check_summary(check))
+                     subject=check.subject, vendor=check.vendor, role=check.role, category=exc.category,
+                     code=exc.code)
+        if check.role == Check.Role.DECIDE:
+            webhooks.emit(check.verification_id, "check.completed", check_summary(check))
         # Another vendor cannot fix the applicant's photo; it can stand in for a vendor that is down.
         nxt = _fall_back(check) if fall_back and exc.category != "bad_input" else None
     if nxt is None:

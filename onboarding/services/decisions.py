@@ -1,13 +1,12 @@
 """Decisions: the automatic one when all checks are done, and reviewers' decisions."""
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from onboarding.models import Decision, OverturnRequest, ReviewReason, Verification
 
-from . import audit, policy, review, state, webhooks
+from . import audit, policy, policy_config, review, risk, state, webhooks
 
 STATUS_FOR_OUTCOME = {
     Decision.Outcome.APPROVE: Verification.Status.APPROVED,
@@ -21,21 +20,27 @@ class DecisionError(Exception):
 
 
 def finalize_if_complete(verification_id) -> Decision | None:
-    """Decide once every check is final. Safe to call any number of times, from any worker."""
+    """Decide once every deciding check is final and the duplicate scan is done (shadow checks are
+    not waited for). Safe to call any number of times, from any worker."""
     with transaction.atomic():
         verification = Verification.objects.select_for_update().get(pk=verification_id)
         if verification.status != Verification.Status.PROCESSING:
             return None
         checks = list(verification.checks.all())
-        if any(not c.is_final for c in checks):
+        if any(not c.is_final for c in checks if c.role == c.Role.DECIDE) or verification.duplicates_pending:
             return None
-        evaluation = policy.evaluate(checks)
+        in_force = policy_config.active()
+        assessment = risk.assess_case(verification, checks, policy=in_force)
+        evaluation = policy.evaluate(checks, policy=in_force, risk=assessment)
+        verification.risk_level, verification.risk_reasons = assessment.level, assessment.reasons
+        verification.save(update_fields=["risk_level", "risk_reasons"])
         decision = Decision.objects.create(
             verification=verification, outcome=evaluation.outcome, source=Decision.Source.AUTO,
-            reasons=evaluation.reasons, policy_version=settings.KYC_POLICY_VERSION)
+            reasons=evaluation.reasons, policy_version=in_force.version)
         state.transition(verification, STATUS_FOR_OUTCOME[evaluation.outcome], actor=audit.Actor.system("policy"),
                          action="auto_decision", decision_id=decision.pk, outcome=evaluation.outcome,
-                         reasons=[r["code"] for r in evaluation.reasons], policy_version=decision.policy_version)
+                         reasons=[r["code"] for r in evaluation.reasons], policy_version=decision.policy_version,
+                         risk_level=assessment.level)
         _emit_decision(verification, "decision.made")
     return decision
 
@@ -99,7 +104,7 @@ def _decide(verification, outcome, comment, user, reason=None, **audit_data) -> 
         reasons = [{"code": "reviewer_decision", "message": comment, "fixable": False}]
     decision = Decision.objects.create(
         verification=verification, outcome=outcome, source=Decision.Source.HUMAN, reasons=reasons,
-        policy_version=settings.KYC_POLICY_VERSION, decided_by=user, comment=comment or str(reason.text))
+        policy_version=policy_config.active().version, decided_by=user, comment=comment or str(reason.text))
     state.transition(verification, target, actor=audit.Actor.staff(user), action="human_decision",
                      decision_id=decision.pk, outcome=outcome, comment=comment, **audit_data)
     review.clear_assignment(verification)

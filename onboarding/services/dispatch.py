@@ -9,7 +9,13 @@ def process_verification_after_commit(verification_id):
 
     transaction.on_commit(lambda: tasks.process_verification.delay(str(verification_id)))
     if settings.KYC_DUPLICATE_SCAN:
-        transaction.on_commit(lambda: tasks.scan_duplicates.delay(str(verification_id)))
+        transaction.on_commit(lambda: scan_duplicates(verification_id))
+
+
+def scan_duplicates(verification_id):
+    from onboarding import tasks
+
+    tasks.scan_duplicates.delay(str(verification_id))
 
 
 def run_checks(check_ids):

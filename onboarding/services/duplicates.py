@@ -140,7 +140,28 @@ def scan(verification_id) -> list[DuplicateSignal]:
                                "other_verification_id": str(s.other_verification_id or ""),
                                "distance": s.distance} for s in new])
         logger.info("verification %s: %d duplicate signal(s)", verification_id, len(new))
+    mark_scanned(verification_id)
     return new
+
+
+def mark_scanned(verification_id, error: str = ""):
+    """The scan is done (or could not be done: `error`); the decision no longer waits for it."""
+    Verification.objects.filter(pk=verification_id, duplicates_pending=True).update(
+        duplicates_pending=False, duplicates_error=error[:200])
+
+
+def scan_and_decide(verification_id) -> int:
+    """The scan task: a scan that crashes is recorded as not done, so the case is still decided."""
+    from .decisions import finalize_if_complete
+
+    try:
+        found = len(scan(verification_id))
+    except Exception as exc:  # the case must not wait forever on a broken scan
+        logger.exception("duplicate scan of %s failed", verification_id)
+        mark_scanned(verification_id, f"scan failed: {type(exc).__name__}")
+        found = 0
+    finalize_if_complete(verification_id)
+    return found
 
 
 def signals_for(verification):

@@ -1,8 +1,9 @@
 """A case's evidence pack: everything that happened to it, in one ZIP a third party can check.
 
     manifest.json   sha256 of every other file, the chain head at export, who exported it and when
-    case.json       the verification, its applicant's consent, every check (redacted raw responses
-                    included), every decision, and every audit event with its chain link
+    case.json       the verification with its risk level, its applicant's consent, duplicate signals,
+                    every check (redacted raw responses included), every decision, and every audit
+                    event with its chain link
     photos/...      the stored images (decrypted), the liveness burst and the SDK liveness file
 
 The export itself is an audit event, so the trail shows who took the biometrics out.
@@ -44,7 +45,12 @@ def _case(verification: Verification) -> dict:
                       "chain": {"seq": seal.seq, "prev_hash": seal.prev_hash, "hash": seal.hash} if seal else None})
     return {
         "verification": {"id": verification.pk, "status": verification.status, "channel": verification.channel,
-                         "submitted_at": verification.submitted_at, "decided_at": verification.decided_at},
+                         "submitted_at": verification.submitted_at, "decided_at": verification.decided_at,
+                         "risk_level": verification.risk_level, "risk_reasons": verification.risk_reasons},
+        "duplicate_signals": [{"kind": s.kind, "photo": s.photo_id, "other_photo": s.other_photo_id,
+                               "other_applicant": s.other_applicant_id, "other_verification": s.other_verification_id,
+                               "distance": s.distance, "created_at": s.created_at}
+                              for s in verification.duplicate_signals.all()],
         "applicant": {"id": applicant.pk, "external_ref": applicant.external_ref,
                       "consent_version": applicant.consent_version, "consent_given_at": applicant.consent_given_at},
         # Listed even when retention or erasure deleted the file: what there was, and when it went.

@@ -1,6 +1,7 @@
 """Submitting a verification, planning its checks and starting them."""
 from __future__ import annotations
 
+import dataclasses
 import logging
 from datetime import timedelta
 
@@ -12,7 +13,7 @@ from onboarding.models import Applicant, Check, LivenessChallenge, LivenessDataF
 from vendors.base import CheckKind, Subject
 from vendors.registry import get_backend
 
-from . import audit, checks, dispatch, state, webhooks
+from . import audit, checks, dispatch, duplicates, policy_config, state, webhooks
 from .challenges import challenge_for_selfie
 from .decisions import finalize_if_complete
 
@@ -30,17 +31,26 @@ class SubmissionError(Exception):
     pass
 
 
-def vendor_plan(vendors_override=None) -> dict[CheckKind, list[str]]:
-    """Vendors per check kind in fallback order, from settings.
+@dataclasses.dataclass
+class KindPlan:
+    vendors: list[str]  # deciding vendor first, then the fallbacks in order
+    shadow: str | None = None
+
+
+def vendor_plan(key, vendors_override=None, policy=None) -> dict[CheckKind, KindPlan]:
+    """Vendors per check kind for one case (key: its id), from the policy's routing.
 
     A one-off override list (kyc_verify --vendors) replaces them for every kind that one of
-    its vendors supports; the other kinds keep their configured vendors.
+    its vendors supports; the other kinds keep their routing.
     """
+    policy = policy or policy_config.active()
     plan = {}
     for kind in CheckKind:
-        configured = [n for n in settings.KYC_CHECK_VENDORS.get(kind.value, []) if get_backend(n).supports(kind)]
+        route = policy.route(kind.value)
+        configured = [n for n in route.plan(str(key)) if get_backend(n).supports(kind)]
         chosen = [n for n in (vendors_override or []) if get_backend(n).supports(kind)]
-        plan[kind] = chosen or configured
+        shadow = route.shadow if route.shadow not in (chosen or configured) else None
+        plan[kind] = KindPlan(chosen or configured, shadow)
     return plan
 
 
@@ -64,21 +74,24 @@ def submit_verification(applicant, *, selfie: Photo, id_card: Photo, id_card_bac
             raise SubmissionError("a file of this submission was erased; upload it again")
         verification = Verification.objects.create(
             applicant=applicant, selfie=selfie, id_card=id_card, id_card_back=id_card_back,
-            liveness_data=liveness_data, channel=channel)
+            liveness_data=liveness_data, channel=channel, duplicates_pending=settings.KYC_DUPLICATE_SCAN)
         challenge = challenge_for_selfie(applicant, selfie)
         if challenge is not None:  # single use: one verification per challenge
             LivenessChallenge.objects.filter(pk=challenge.pk).update(verification=verification)
-        planned = []
-        for kind, vendor_names in vendor_plan(vendors).items():
-            if not vendor_names:
-                continue
+        planned, shadows = [], []
+        for kind, plan in vendor_plan(verification.pk, vendors).items():
             for subject in CHECK_SUBJECTS[kind]:
-                planned.append(Check(verification=verification, kind=kind.value, subject=subject.value,
-                                     vendor=vendor_names[0], fallback_vendors=vendor_names[1:]))
-        Check.objects.bulk_create(planned)
+                if plan.vendors:
+                    planned.append(Check(verification=verification, kind=kind.value, subject=subject.value,
+                                         vendor=plan.vendors[0], fallback_vendors=plan.vendors[1:]))
+                if plan.shadow:  # stored and compared, never deciding: no fallback, not waited for
+                    shadows.append(Check(verification=verification, kind=kind.value, subject=subject.value,
+                                         vendor=plan.shadow, role=Check.Role.SHADOW))
+        Check.objects.bulk_create(planned + shadows)
         audit.record("verification_submitted", actor=actor, verification=verification,
                      to_status=verification.status, channel=channel,
-                     checks=[f"{c.kind}/{c.subject}:{c.vendor}" for c in planned])
+                     checks=[f"{c.kind}/{c.subject}:{c.vendor}" for c in planned],
+                     shadow_checks=[f"{c.kind}/{c.subject}:{c.vendor}" for c in shadows])
         webhooks.emit(verification.pk, "verification.submitted", {
             "status": verification.status, "channel": channel, "external_ref": applicant.external_ref,
             "checks": [{"kind": c.kind, "subject": c.subject, "vendor": c.vendor} for c in planned]})
@@ -120,14 +133,19 @@ def resume_stalled(now=None) -> int:
     now = now or timezone.now()
     deadline = now - timedelta(seconds=settings.KYC_DECISION_DEADLINE_SECONDS)
     count = 0
-    for verification in stalled_verifications(now).only("pk", "submitted_at"):
+    for verification in stalled_verifications(now).only("pk", "submitted_at", "duplicates_pending"):
+        unscanned = verification.duplicates_pending
         if verification.submitted_at < deadline:
             logger.warning("verification %s passed its deadline: finishing it", verification.pk)
+            if unscanned:
+                duplicates.mark_scanned(verification.pk, "not finished before the deadline")
             start_processing(verification.pk)  # decides at once if nothing is left
             checks.expire_unfinished(verification.pk, now)  # each failed check lets the policy decide
         else:
             logger.warning("resuming stalled verification %s", verification.pk)
             dispatch.run_checks(start_processing(verification.pk))
+            if unscanned:
+                dispatch.scan_duplicates(verification.pk)
         # Touch it so the next sweep waits a full period before trying again.
         Verification.objects.filter(pk=verification.pk).update(updated_at=timezone.now())
         count += 1

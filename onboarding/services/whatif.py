@@ -9,7 +9,6 @@ baseline is reported beside it.
 """
 from __future__ import annotations
 
-import copy
 import dataclasses
 from collections import Counter
 from datetime import datetime
@@ -17,14 +16,10 @@ from datetime import datetime
 from django.db.models import Count, Exists, OuterRef, Prefetch
 
 from onboarding.models import Check, Decision, Verification
-from vendors.base import CheckKind
-from vendors.registry import UnknownVendor, get_backend
 
-from . import policy
+from . import policy, policy_config, risk, scoring
+from .scoring import SCORE_REASONS
 
-# The reason a vendor adds when the score alone fails a check of that kind.
-SCORE_REASONS = {CheckKind.COMPARE.value: "face_mismatch", CheckKind.LIVENESS.value: "liveness_failed"}
-NOTES = {"pad_heuristic_flag"}  # observations that never fail a check by themselves
 CHUNK = 500
 
 
@@ -50,41 +45,11 @@ class Result:
     rescored_checks: int = 0
 
 
-def rescore(check: Check, threshold: float) -> tuple[Check, bool]:
-    """A copy of the check judged against `threshold`; True when its verdict changed."""
-    if (check.status != Check.Status.COMPLETED or check.score is None or check.threshold is None
-            or check.kind not in SCORE_REASONS):
-        return check, False
-    try:
-        backend = get_backend(check.vendor)
-    except UnknownVendor:
-        return check, False
-    was = backend.score_passes(check.kind, check.score, check.threshold, check.details)
-    now = backend.score_passes(check.kind, check.score, threshold, check.details)
-    if was is None or now is None:
-        return check, False
-    replayed = copy.copy(check)
-    replayed.threshold = threshold
-    replayed.reasons = list(check.reasons)
-    if was == now:
-        return replayed, False
-    score_reason = SCORE_REASONS[check.kind]
-    if now:
-        other_failures = [r for r in check.reasons if r.get("code") not in NOTES | {score_reason}]
-        if check.passed is False and other_failures:
-            return replayed, False  # failed for more than its score: it still fails
-        replayed.passed = True
-        replayed.reasons = [r for r in check.reasons if r.get("code") != score_reason]
-    else:
-        replayed.passed = False
-        replayed.reasons.append({"code": score_reason, "message": str(policy.reason_text(score_reason))})
-    return replayed, True
-
-
 def stored_thresholds(since=None, until=None) -> list[dict]:
     """Per vendor and kind: the threshold most checks of the period were judged with, and how many."""
     rows = Counter()
-    qs = Check.objects.filter(status=Check.Status.COMPLETED, threshold__isnull=False, kind__in=list(SCORE_REASONS))
+    qs = Check.objects.filter(status=Check.Status.COMPLETED, threshold__isnull=False, kind__in=list(SCORE_REASONS),
+                              role=Check.Role.DECIDE)
     if since:
         qs = qs.filter(created_at__gte=since)
     if until:
@@ -105,9 +70,11 @@ def replay(candidate: dict[tuple[str, str], float], *, margin: float | None = No
            limit_changes: int = 500) -> Result:
     """Replay every automatically decided case submitted in [since, until) under `candidate`.
 
-    margin: a candidate compare review margin (None: today's).
+    margin: a candidate compare review margin, as a share of the score's scale (None: the policy's).
+    The case's stored signals (duplicates, velocity, risk level) count in both replays alike.
     """
     result = Result()
+    in_force = policy_config.active()
     auto = Decision.objects.filter(verification=OuterRef("pk"), source=Decision.Source.AUTO)
     cases = (Verification.objects.filter(Exists(auto))
              .prefetch_related("checks", Prefetch("decisions", queryset=Decision.objects.filter(
@@ -124,11 +91,12 @@ def replay(candidate: dict[tuple[str, str], float], *, margin: float | None = No
             if threshold is None:
                 replayed.append(check)
                 continue
-            new, changed = rescore(check, threshold)
+            new, changed = scoring.rejudge(check, threshold)
             result.rescored_checks += changed
             replayed.append(new)
-        baseline = policy.evaluate(checks).outcome  # today's thresholds and margin
-        outcome = policy.evaluate(replayed, margin=margin)
+        signals = risk.Assessment(verification.risk_level, verification.risk_reasons) if verification.risk_level else None
+        baseline = policy.evaluate(checks, policy=in_force, risk=signals).outcome  # today's thresholds and margin
+        outcome = policy.evaluate(replayed, policy=in_force, risk=signals, margin=margin)
         recorded = list(verification.decisions.all())[-1].outcome
         result.cases += 1
         result.recorded_differs += recorded != baseline
