@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
 
-.PHONY: run test install migrate messages check-compose clean bench bench-duplicates bench-normalize bench-engine bench-admin bench-latency bench-throughput
+.PHONY: run test install migrate messages check-compose clean bench bench-audit bench-duplicates bench-normalize bench-engine bench-admin bench-latency bench-throughput
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -43,6 +43,8 @@ test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # Benchmarks print a table and write JSON to bench/results/ (DATABASE_URL picks the database).
+bench-audit: $(STAMP)
+	$(PY) bench/audit_seal.py
 bench-duplicates: $(STAMP)
 	$(PY) bench/duplicate_scan.py
 bench-normalize: $(STAMP)
@@ -56,7 +58,7 @@ bench-latency: $(STAMP)
 	$(PY) bench/pipeline.py latency --latency-ms $${L:-200}
 bench-throughput: $(STAMP)
 	$(PY) bench/pipeline.py throughput --latency-ms $${L:-200}
-bench: bench-normalize bench-engine bench-duplicates bench-admin bench-latency bench-throughput
+bench: bench-normalize bench-engine bench-duplicates bench-admin bench-audit bench-latency bench-throughput
 
 messages: $(STAMP)
 	$(PY) manage.py makemessages -l zh_Hans --ignore=.venv --ignore=tests --ignore=bench --ignore=staticfiles

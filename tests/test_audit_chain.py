@@ -90,6 +90,29 @@ def test_events_left_unsealed_by_a_dead_process_are_sealed_by_beat(django_captur
     assert "intact: 2 events chained" in verify_output()
 
 
+def test_sealing_reads_its_queue_not_the_whole_trail(trail):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from onboarding.models import AuditPendingSeal
+    from onboarding.services.audit import Actor, record
+
+    assert not AuditPendingSeal.objects.exists()  # every event of the trail sealed and dequeued
+    with CaptureQueriesContext(connection) as queries:
+        event = record("late", actor=Actor.system())  # autocommit: written, queued, sealed at once
+    assert AuditSeal.objects.filter(event=event).exists() and not AuditPendingSeal.objects.exists()
+    # The search for unsealed events is limited to the queued ids: no anti-join over the trail.
+    searches = [q["sql"] for q in queries if '"onboarding_auditevent"' in q["sql"] and "SELECT" in q["sql"]]
+    assert searches and all(f"IN ({event.pk})" in sql for sql in searches), searches
+
+
+def test_an_event_written_around_the_queue_is_reported_unsealed(trail):
+    raw(f"INSERT INTO {AuditEvent._meta.db_table} (created_at, actor_type, actor, action, from_status, to_status, "
+        "data) VALUES (CURRENT_TIMESTAMP, 'system', 'sql', 'slipped_in', '', '', '{}')", [])
+    audit_chain.seal_pending(wait=True)
+    assert "1 recent events not sealed yet" in verify_output()
+
+
 def test_evidence_pack_holds_the_case_its_photos_and_a_manifest_of_hashes(client, staff_user):
     import hashlib
     import io

@@ -1,5 +1,7 @@
 """The audit trail: one append-only event per state change and human action."""
-from onboarding.models import AuditEvent
+from django.db import transaction
+
+from onboarding.models import AuditEvent, AuditPendingSeal
 
 
 class Actor:
@@ -33,11 +35,20 @@ def record(action, *, actor, applicant_id=None, verification=None, verification_
     if verification is not None:
         applicant_id = applicant_id or verification.applicant_id
         verification_id = verification.pk
-    event = AuditEvent.objects.create(
-        actor_type=actor.type, actor=actor.label, action=action, applicant_id=applicant_id,
-        verification_id=verification_id,
-        from_status=from_status, to_status=to_status, data=data)
+    if transaction.get_connection().in_atomic_block:
+        event = _write(action, actor, applicant_id, verification_id, from_status, to_status, data)
+    else:
+        with transaction.atomic():  # the event and its place in the sealing queue, together
+            event = _write(action, actor, applicant_id, verification_id, from_status, to_status, data)
     from .audit_chain import seal_after_commit
 
     seal_after_commit()
+    return event
+
+
+def _write(action, actor, applicant_id, verification_id, from_status, to_status, data):
+    event = AuditEvent.objects.create(
+        actor_type=actor.type, actor=actor.label, action=action, applicant_id=applicant_id,
+        verification_id=verification_id, from_status=from_status, to_status=to_status, data=data)
+    AuditPendingSeal.objects.create(event_id=event.pk)  # the sealer's queue, in the same transaction
     return event

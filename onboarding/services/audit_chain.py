@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import Q
 
-from onboarding.models import AuditChainHead, AuditCheckpoint, AuditEvent, AuditSeal
+from onboarding.models import AuditChainHead, AuditCheckpoint, AuditEvent, AuditPendingSeal, AuditSeal
 
 logger = logging.getLogger(__name__)
 GENESIS = "0" * 64
@@ -66,9 +66,11 @@ def seal_pending(*, wait=False) -> int:
                     return sealed  # another sealer holds the head
                 if top is None:  # the first seal ever (or after a test database flush)
                     top = AuditChainHead.objects.create(pk=1, seq=0, hash=GENESIS)
-                events = list(AuditEvent.objects.filter(seal__isnull=True).order_by("id")[:BATCH])
-                if not events:
+                # The queue, not the trail: finding unsealed events in the trail is a scan of all of it.
+                queued = list(AuditPendingSeal.objects.order_by("event_id").values_list("event_id", flat=True)[:BATCH])
+                if not queued:
                     return sealed
+                events = list(AuditEvent.objects.filter(pk__in=queued, seal__isnull=True).order_by("id"))
                 seq, prev = top.seq, top.hash
                 links = []
                 for event in events:
@@ -78,6 +80,8 @@ def seal_pending(*, wait=False) -> int:
                     links.append(AuditSeal(seq=seq, event=event, event_hash=digest, prev_hash=prev, hash=current))
                     prev = current
                 AuditSeal.objects.bulk_create(links)
+                # Also drops entries whose event is gone or was sealed already (nothing left to seal).
+                AuditPendingSeal.objects.filter(event_id__in=queued).delete()
                 top.seq, top.hash = seq, prev
                 top.save(update_fields=["seq", "hash", "updated_at"])
                 sealed += len(links)
