@@ -77,7 +77,10 @@ def claim(check_id, now=None) -> Check | None:
     """Take the check for this worker. None when it is final; CheckHeld when a live worker has it."""
     now = now or timezone.now()
     with transaction.atomic():
-        check = Check.objects.select_for_update().get(pk=check_id)
+        # Only the check's row is locked (of=self); its case and photos come in the same query.
+        check = (Check.objects.select_for_update(of=("self",))
+                 .select_related("verification__selfie", "verification__id_card", "verification__liveness_data")
+                 .get(pk=check_id))
         if check.is_final:
             return None
         if _held_by_live_worker(check, now):
@@ -86,8 +89,7 @@ def claim(check_id, now=None) -> Check | None:
         check.claimed_at = now
         check.attempt_count += 1
         check.save(update_fields=["status", "claimed_at", "attempt_count"])
-    return Check.objects.select_related("verification__selfie", "verification__id_card",
-                                        "verification__liveness_data").get(pk=check_id)
+    return check
 
 
 def execute_check(check_id):
