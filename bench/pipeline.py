@@ -76,9 +76,12 @@ class Processes:
         self.running = []
         self.log = open(ROOT / "bench" / "results" / "pipeline-processes.log", "a")
 
-    def start(self, *command):
+    def start(self, *command, cpus=None):
+        # cpus: run the process (and every thread it starts) on these CPUs only (--pin-workers).
+        pin = (lambda: os.sched_setaffinity(0, cpus)) if cpus else None
         process = subprocess.Popen([sys.executable, *command], cwd=ROOT, env={**os.environ, **ENV},
-                                   stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
+                                   stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True,
+                                   preexec_fn=pin)
         self.running.append(process)
         return process
 
@@ -134,10 +137,10 @@ def component_pids(processes) -> dict:
     return found
 
 
-def start_workers(processes, workers, concurrency):
+def start_workers(processes, workers, concurrency, cpus=None):
     for i in range(workers):
         processes.start("-m", "celery", "-A", "kyc", "worker", "--pool", "threads", "--concurrency", str(concurrency),
-                        "--loglevel", "WARNING", "--hostname", f"bench{i}@%h", "-Q", ENV["CELERY_QUEUE"])
+                        "--loglevel", "WARNING", "--hostname", f"bench{i}@%h", "-Q", ENV["CELERY_QUEUE"], cpus=cpus)
     from kyc.celery import app
 
     deadline = time.monotonic() + 60
@@ -218,11 +221,19 @@ def run_throughput(args, processes):
 
     cases = Cases()
     rows = []
+    worker_cpus = others = None
+    if args.pin_workers is not None:
+        # The workers get one core to themselves; the sandbox and the producers (this process)
+        # share the others, as remote vendors and a separate web tier would not take the workers' CPU.
+        worker_cpus = {args.pin_workers}
+        others = set(os.sched_getaffinity(0)) - worker_cpus
+        os.sched_setaffinity(0, others)
     for concurrency in [int(c) for c in args.concurrency.split(",")]:
         processes.stop()
-        processes.start("manage.py", "vendor_sandbox", "--port", str(SANDBOX_PORT), "--latency-ms", str(args.latency_ms))
+        processes.start("manage.py", "vendor_sandbox", "--port", str(SANDBOX_PORT), "--latency-ms", str(args.latency_ms),
+                        cpus=others)
         wait_port(SANDBOX_PORT)
-        start_workers(processes, args.workers, concurrency)
+        start_workers(processes, args.workers, concurrency, cpus=worker_cpus)
         open_cases, lock, stop = {}, threading.Lock(), threading.Event()
         finished = []  # (decided_at unix, latency ms)
 
@@ -279,8 +290,10 @@ def run_throughput(args, processes):
                      # the whole machine, every process and the kernel included
                      "machine_cpu_busy": f"{(machine_after[0] - machine_before[0]) / (machine_after[1] - machine_before[1]):.0%}"})
         print(rows[-1], flush=True)
-    return report(f"pipeline_throughput_{args.latency_ms}_{args.quality}", f"sustained throughput, sandbox latency {args.latency_ms} ms, quality {args.quality}, "
-                  f"{args.workers} workers (thread pool), {args.producers} producers, PostgreSQL + Redis",
+    pinned = f"_pinned{args.pin_workers}" if args.pin_workers is not None else ""
+    return report(f"pipeline_throughput_{args.latency_ms}_{args.quality}{pinned}", f"sustained throughput, sandbox latency {args.latency_ms} ms, quality {args.quality}, "
+                  f"{args.workers} workers (thread pool){f' on CPU {args.pin_workers} alone' if pinned else ''}, "
+                  f"{args.producers} producers, PostgreSQL + Redis",
                   ["threads_per_worker", "in_flight", "decided_per_s", "p50_ms", "p95_ms", "machine_cpu_busy",
                    "cpu_ms_workers", "cpu_ms_sandbox", "cpu_ms_producers", "cpu_ms_postgresql", "cpu_ms_redis"], rows)
 
@@ -298,6 +311,8 @@ def main():
     parser.add_argument("--seconds", type=int, default=30)
     parser.add_argument("--warmup", type=int, default=5)
     parser.add_argument("--quality", choices=["local", "none"], default="local")
+    parser.add_argument("--pin-workers", type=int, default=None, metavar="CPU",
+                        help="throughput mode: run the workers on this CPU alone, everything else on the others")
     args = parser.parse_args()
     ENV["KYC_QUALITY_VENDORS"] = "local" if args.quality == "local" else ""
     (ROOT / "bench" / "results").mkdir(parents=True, exist_ok=True)
