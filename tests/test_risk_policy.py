@@ -78,6 +78,14 @@ def test_a_pass_close_to_the_threshold_is_ordinary_not_reviewed():
     assert assess(good(60)).level == "4"
 
 
+def test_a_score_that_does_not_decide_is_no_close_call():
+    # Local active liveness passes on the turns seen: 100 of a threshold of 100 is not "near".
+    checks = good()
+    checks[2] = check("liveness", score=100, threshold=100, vendor="local",
+                      score_scale="0-100 share of the challenge's head turns seen, in order")
+    assert assess(checks).level == "4"
+
+
 def test_the_margin_is_measured_on_each_vendors_own_scale():
     near = check("compare", "pair", score=0.72, threshold=0.7, vendor="linkface", score_scale="0-1 verify_score")
     far_above = check("compare", "pair", score=0.9, threshold=0.7, vendor="linkface", score_scale="0-1 verify_score")

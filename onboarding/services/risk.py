@@ -19,6 +19,7 @@ import dataclasses
 from datetime import timedelta
 
 from onboarding.models import Check, DuplicateSignal, Verification
+from vendors.registry import UnknownVendor, get_backend
 
 from . import policy_config, scoring
 from .policy import LIVENESS_FAILURES, compare_failure, current_checks, reason_text
@@ -56,8 +57,15 @@ def _score_detail(check):
 
 
 def _distance(check) -> float | None:
-    """How far a passing score is above its threshold, as a share of the scale (direction-aware)."""
+    """How far a passing score is from its threshold, as a share of the scale; None where the score
+    does not decide the check (the local engine's active liveness passes on the turns seen)."""
     if check.score is None or check.threshold is None:
+        return None
+    try:
+        backend = get_backend(check.vendor)
+    except UnknownVendor:
+        return None
+    if backend.score_passes(check.kind, check.score, check.threshold, check.details) is None:
         return None
     return abs(check.score - check.threshold) / scoring.scale_span(check.score_scale)
 
@@ -67,8 +75,10 @@ def _check_reasons(check, policy, margin) -> list[dict]:
     if check.risk_level in ("1", "2", "3", "4"):
         reasons.append(_entry("vendor_risk_level", check.risk_level, check, tags=list(check.risk_tags) or None))
     if check.status == Check.Status.FAILED:
-        code = "bad_input" if check.error_category == "bad_input" else "check_not_done"
-        return reasons + [_entry(code, check=check, error=check.error_code or None)]
+        if check.error_category == "bad_input":
+            return reasons + [_entry("bad_input", check=check, error=check.error_code or None)]
+        return reasons + ([_entry("check_not_done", check=check, error=check.error_code or None)]
+                          if policy.required(check.kind) else [])
     if check.status != Check.Status.COMPLETED:
         return reasons + ([_entry("check_not_done", check=check)] if policy.required(check.kind) else [])
     codes = {r.get("code") for r in check.reasons}
