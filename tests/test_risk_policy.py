@@ -170,6 +170,21 @@ def test_publish_validates_versions_and_audits():
 
 
 @pytest.mark.django_db(transaction=True)
+def test_a_policy_version_edited_by_sql_is_found_by_verify_audit():
+    from django.core.management.base import CommandError
+    from django.db import connection
+
+    row, _ = policy_config.publish({"review_margin": 0.02}, actor=audit.Actor.system("t"))
+    call_command("verify_audit", "--seal", stdout=io.StringIO())
+    laxer = dict(row.config, review_margin=0.2)
+    with connection.cursor() as cursor:  # the row and its digest column, changed together
+        cursor.execute(f"UPDATE {PolicyVersion._meta.db_table} SET config = %s, digest = %s WHERE id = %s",
+                       [json.dumps(laxer), policy_config.digest(laxer), row.pk])
+    with pytest.raises(CommandError, match=f"policy version.*{row.version}.*changed after publication"):
+        call_command("verify_audit", stdout=io.StringIO())
+
+
+@pytest.mark.django_db(transaction=True)
 def test_every_decision_records_the_policy_version_and_the_case_its_risk(settings):
     policy_config.publish({"version": "strict-1", "required": ["quality", "compare"]}, actor=audit.Actor.system("t"))
     v = submitted_verification("obama_1", "obama_2")

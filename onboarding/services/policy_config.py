@@ -277,3 +277,17 @@ def publish(config: dict, *, actor: audit.Actor, comment: str = "", version: str
 def changed_keys(before: dict, after: dict) -> list[str]:
     keys = sorted(set(before) | set(after))
     return [k for k in keys if json.dumps(before.get(k), sort_keys=True) != json.dumps(after.get(k), sort_keys=True)]
+
+
+def altered_versions() -> list[str]:
+    """Policy versions whose content no longer matches the digest their publication audited.
+
+    The audit event is in the hash chain, so a version edited by SQL (row and digest column
+    alike) is found here. Versions whose event retention has removed cannot be checked.
+    """
+    from onboarding.models import AuditEvent
+
+    audited = {e["data"].get("version"): e["data"].get("digest")
+               for e in AuditEvent.objects.filter(action="policy_published").values("data")}
+    return [row.version for row in PolicyVersion.objects.order_by("id")
+            if row.version in audited and audited[row.version] != digest(row.config)]

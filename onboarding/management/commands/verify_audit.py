@@ -1,7 +1,7 @@
 """Prove the audit trail intact, or name the first event that was altered, removed or reordered."""
 from django.core.management.base import BaseCommand, CommandError
 
-from onboarding.services import audit_chain
+from onboarding.services import audit_chain, policy_config
 
 
 class Command(BaseCommand):
@@ -18,6 +18,10 @@ class Command(BaseCommand):
             where = f" at event #{report.event_id}" if report.event_id is not None else ""
             raise CommandError(f"audit trail BROKEN{where}: {report.problem} "
                                f"({report.events} links verified before it)", returncode=1)
+        altered = policy_config.altered_versions()
+        if altered:
+            raise CommandError(f"decision policy version(s) {', '.join(altered)} changed after publication: "
+                               "the content no longer matches the digest in the audit trail", returncode=1)
         self.stdout.write(f"audit trail intact: {report.events} events chained, head {report.head_hash}")
         if report.checkpoint is not None:
             c = report.checkpoint
