@@ -50,7 +50,9 @@ def _look_again(task, check_id, after):
 
 @shared_task(acks_late=True)
 def resume_stalled_verifications():
-    return verifications.resume_stalled()
+    resumed = verifications.resume_stalled()
+    verifications.resume_stalled_shadows()
+    return resumed
 
 
 @shared_task(acks_late=True)

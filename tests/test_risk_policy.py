@@ -302,6 +302,28 @@ def test_decision_does_not_wait_for_the_shadow(settings):
     assert finalize_if_complete(v.pk) is not None
 
 
+@pytest.mark.django_db(transaction=True)
+def test_the_sweeper_finishes_shadow_checks_of_decided_cases(settings):
+    from onboarding.services.verifications import resume_stalled_shadows
+
+    settings.KYC_CHECK_VENDORS = {"quality": [], "liveness": [], "compare": []}
+    v = submitted_verification("obama_1", "obama_2")  # decided at once: nothing to wait for
+    lost = Check.objects.create(verification=v, kind="compare", subject="pair", vendor="local", role="shadow")
+    too_old = Check.objects.create(verification=v, kind="liveness", subject="selfie", vendor="tencent",
+                                   role="shadow")
+    now = timezone.now()
+    assert resume_stalled_shadows(now) == 0  # not stalled yet
+    Check.objects.filter(pk=lost.pk).update(created_at=now - timedelta(seconds=settings.KYC_STALLED_AFTER_SECONDS + 5))
+    Check.objects.filter(pk=too_old.pk).update(
+        created_at=now - timedelta(seconds=settings.KYC_DECISION_DEADLINE_SECONDS + 5))
+    assert resume_stalled_shadows(now) == 2
+    lost.refresh_from_db()
+    too_old.refresh_from_db()
+    assert lost.status == Check.Status.COMPLETED and lost.passed and lost.far is not None  # run again
+    assert too_old.status == Check.Status.FAILED and too_old.error_code == "deadline_exceeded"
+    assert Verification.objects.get(pk=v.pk).decisions.count() == 1  # the decision is not touched
+
+
 @pytest.mark.django_db
 def test_shadow_agreement_classifies_each_pair():
     applicant = ApplicantFactory()

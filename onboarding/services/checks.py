@@ -69,7 +69,7 @@ def lease() -> timedelta:
     return timedelta(seconds=settings.KYC_CHECK_LEASE_SECONDS)
 
 
-def _held_by_live_worker(check, now) -> bool:
+def held_by_live_worker(check, now) -> bool:
     return check.status == Check.Status.RUNNING and check.claimed_at is not None and check.claimed_at > now - lease()
 
 
@@ -83,7 +83,7 @@ def claim(check_id, now=None) -> Check | None:
                  .get(pk=check_id))
         if check.is_final:
             return None
-        if _held_by_live_worker(check, now):
+        if held_by_live_worker(check, now):
             raise CheckHeld((check.claimed_at + lease() - now).total_seconds())
         check.status = Check.Status.RUNNING
         check.claimed_at = now
@@ -154,7 +154,7 @@ def expire_unfinished(verification_id, now=None) -> int:
     now = now or timezone.now()
     expired = 0
     for check in Check.objects.filter(verification_id=verification_id).exclude(status__in=Check.FINAL_STATUSES):
-        if _held_by_live_worker(check, now):
+        if held_by_live_worker(check, now):
             continue  # a live worker will store its result within the lease
         fail_check(check.pk, PermanentVendorError(
             f"{check.vendor} {check.kind}: not finished before the deadline", code="deadline_exceeded"),

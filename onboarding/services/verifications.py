@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from onboarding.models import Applicant, Check, LivenessChallenge, LivenessDataFile, Photo, Verification
 from vendors.base import CheckKind, Subject
+from vendors.exceptions import PermanentVendorError
 from vendors.registry import get_backend
 
 from . import audit, checks, dispatch, duplicates, policy_config, state, webhooks
@@ -149,4 +150,33 @@ def resume_stalled(now=None) -> int:
         # Touch it so the next sweep waits a full period before trying again.
         Verification.objects.filter(pk=verification.pk).update(updated_at=timezone.now())
         count += 1
+    return count
+
+
+def resume_stalled_shadows(now=None) -> int:
+    """Shadow checks of decided cases left unfinished (a lost message, a dead worker).
+
+    The decision never waits for them, so resume_stalled no longer sees their case: run them
+    again, or past KYC_DECISION_DEADLINE_SECONDS fail them, so the dashboard's comparison does
+    not count them as pending for ever.
+    """
+    now = now or timezone.now()
+    deadline = now - timedelta(seconds=settings.KYC_DECISION_DEADLINE_SECONDS)
+    stalled = (Check.objects.filter(role=Check.Role.SHADOW,
+                                    created_at__lt=now - timedelta(seconds=settings.KYC_STALLED_AFTER_SECONDS))
+               .exclude(status__in=Check.FINAL_STATUSES)
+               .exclude(verification__status__in=[Verification.Status.SUBMITTED, Verification.Status.PROCESSING])
+               .only("pk", "status", "claimed_at", "created_at", "vendor", "kind"))
+    rerun, count = [], 0
+    for check in stalled:
+        if checks.held_by_live_worker(check, now):
+            continue
+        if check.created_at < deadline:
+            checks.fail_check(check.pk, PermanentVendorError(
+                f"{check.vendor} {check.kind}: shadow check not finished before the deadline",
+                code="deadline_exceeded"), fall_back=False)
+        else:
+            rerun.append(check.pk)
+        count += 1
+    dispatch.run_checks(rerun)
     return count
