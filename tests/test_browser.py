@@ -247,7 +247,7 @@ def test_desktop_hands_off_to_a_phone_and_follows_it_to_the_result(no_camera, ch
     assert ppage.get_by_text("You are continuing on your phone").is_visible()
     dpage.locator("[data-handoff-state]").get_by_text("Your phone has joined").wait_for(timeout=10000)
     desktop.step("2-phone-joined")
-    ppage.wait_for_selector("[data-challenge]:not([hidden])", timeout=15000)
+    ppage.wait_for_selector("[data-challenge]:not([hidden])", timeout=30000)
     ppage.get_by_role("button", name="Start the liveness check").click()
     ppage.wait_for_url("**/verify/id-card/", timeout=30000)
     phone.upload_id_card()

@@ -12,7 +12,9 @@
   const csrf = document.querySelector("[name=csrfmiddlewaretoken]").value;
   const FRAMES = 12;
 
-  // Show the panel once the camera is running (camera.js starts it).
+  // Show the panel once the camera is running (capture.js starts it). capture.js runs first and
+  // may have the video playing before this script arrives (a slow network): look, then listen.
+  if (!video.paused && video.readyState >= 2) box.hidden = false;
   video.addEventListener("playing", () => { box.hidden = false; });
 
   function grab(maxWidth) {
