@@ -152,15 +152,18 @@ def fall_back_now(check_id, exc: VendorError) -> bool:
 def expire_unfinished(verification_id, now=None) -> int:
     """Past the deadline: fail what no worker is running, without fallback, so the policy decides."""
     now = now or timezone.now()
-    expired = 0
-    for check in Check.objects.filter(verification_id=verification_id).exclude(status__in=Check.FINAL_STATUSES):
-        if held_by_live_worker(check, now):
-            continue  # a live worker will store its result within the lease
-        fail_check(check.pk, PermanentVendorError(
-            f"{check.vendor} {check.kind}: not finished before the deadline", code="deadline_exceeded"),
-            fall_back=False)
-        expired += 1
-    return expired
+    return sum(expire(check, now) for check in
+               Check.objects.filter(verification_id=verification_id).exclude(status__in=Check.FINAL_STATUSES))
+
+
+def expire(check, now) -> bool:
+    """Fail one unfinished check past its deadline, without fallback; False when a live worker holds it."""
+    if held_by_live_worker(check, now):
+        return False  # a live worker will store its result within the lease
+    fail_check(check.pk, PermanentVendorError(
+        f"{check.vendor} {check.kind}: not finished before the deadline", code="deadline_exceeded"),
+        fall_back=False)
+    return True
 
 
 def _fall_back(check) -> Check | None:

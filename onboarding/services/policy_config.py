@@ -30,11 +30,12 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from onboarding.models import PolicyVersion
+from onboarding.models import AuditEvent, PolicyVersion
 from vendors.base import CheckKind
 from vendors.registry import UnknownVendor, get_backend
 
 from . import audit
+from .audit_chain import canonical_sha256
 
 KINDS = [k.value for k in CheckKind]
 # Signals that may send an otherwise approvable case to review (a required check that could not
@@ -80,6 +81,11 @@ class Route:
         return [vendor] + [v for v, _w in self.vendors if v != vendor]
 
 
+def _kind(kind) -> str:
+    # CheckKind is a str enum whose str() is "CheckKind.COMPARE" and whose hash is not its value's.
+    return getattr(kind, "value", kind)
+
+
 @dataclasses.dataclass(frozen=True)
 class Policy:
     version: str
@@ -87,13 +93,13 @@ class Policy:
     built_in: bool = False
 
     def required(self, kind) -> bool:
-        return str(kind) in self.config["required"]
+        return _kind(kind) in self.config["required"]
 
     def raw_threshold(self, vendor, kind) -> float | None:
-        return self.config["thresholds"].get(f"{vendor}.{kind}")
+        return self.config["thresholds"].get(f"{vendor}.{_kind(kind)}")
 
     def far_targets(self, kind) -> tuple[float | None, float | None]:
-        targets = self.config["far"].get(str(kind)) or {}
+        targets = self.config["far"].get(_kind(kind)) or {}
         return targets.get("accept"), targets.get("review")
 
     def reviews_on(self, signal) -> bool:
@@ -105,10 +111,10 @@ class Policy:
 
     @property
     def risk(self) -> dict:
-        return {**RISK_DEFAULTS, **self.config["risk"]}
+        return self.config["risk"]  # complete() filled in the defaults
 
     def route(self, kind) -> Route:
-        kind = str(kind)
+        kind = _kind(kind)
         routing = self.config["routing"].get(kind)
         if routing is None:  # not in the policy: KYC_<KIND>_VENDORS, the first deciding, the rest fallbacks
             names = settings.KYC_CHECK_VENDORS.get(kind, [])
@@ -131,7 +137,7 @@ def complete(config: dict) -> dict:
 
 
 def digest(config: dict) -> str:
-    return hashlib.sha256(json.dumps(config, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+    return canonical_sha256(config)
 
 
 def built_in() -> Policy:
@@ -285,8 +291,6 @@ def altered_versions() -> list[str]:
     The audit event is in the hash chain, so a version edited by SQL (row and digest column
     alike) is found here. Versions whose event retention has removed cannot be checked.
     """
-    from onboarding.models import AuditEvent
-
     audited = {e["data"].get("version"): e["data"].get("digest")
                for e in AuditEvent.objects.filter(action="policy_published").values("data")}
     return [row.version for row in PolicyVersion.objects.order_by("id")

@@ -19,7 +19,6 @@ import dataclasses
 from datetime import timedelta
 
 from onboarding.models import Check, DuplicateSignal, Verification
-from vendors.registry import UnknownVendor, get_backend
 
 from . import policy_config, scoring
 from .policy import LIVENESS_FAILURES, compare_failure, current_checks, reason_text
@@ -59,13 +58,7 @@ def _score_detail(check):
 def _distance(check) -> float | None:
     """How far a passing score is from its threshold, as a share of the scale; None where the score
     does not decide the check (the local engine's active liveness passes on the turns seen)."""
-    if check.score is None or check.threshold is None:
-        return None
-    try:
-        backend = get_backend(check.vendor)
-    except UnknownVendor:
-        return None
-    if backend.score_passes(check.kind, check.score, check.threshold, check.details) is None:
+    if check.score is None or check.threshold is None or scoring.score_passes(check, check.threshold) is None:
         return None
     return abs(check.score - check.threshold) / scoring.scale_span(check.score_scale)
 

@@ -42,17 +42,22 @@ def policy_threshold(policy: policy_config.Policy, vendor: str, kind: str) -> Th
     return Threshold(score, f"policy {policy.version}: FAR ≤ {accept:g}, {found.method} ({found.vendor} table)")
 
 
+def score_passes(check: Check, threshold: float) -> bool | None:
+    """The check's score against `threshold` by its vendor's own rule; None when the score alone does
+    not decide (the local engine's active liveness) or the vendor is unknown."""
+    try:
+        backend = get_backend(check.vendor)
+    except UnknownVendor:
+        return None
+    return backend.score_passes(check.kind, check.score, threshold, check.details)
+
+
 def rejudge(check: Check, threshold: float) -> tuple[Check, bool]:
     """A copy of the check judged against `threshold`; True when its verdict changed."""
     if (check.status != Check.Status.COMPLETED or check.score is None or check.threshold is None
             or check.kind not in SCORE_REASONS):
         return check, False
-    try:
-        backend = get_backend(check.vendor)
-    except UnknownVendor:
-        return check, False
-    was = backend.score_passes(check.kind, check.score, check.threshold, check.details)
-    now = backend.score_passes(check.kind, check.score, threshold, check.details)
+    was, now = score_passes(check, check.threshold), score_passes(check, threshold)
     if was is None or now is None:
         return check, False
     replayed = copy.copy(check)

@@ -11,7 +11,6 @@ from django.utils import timezone
 
 from onboarding.models import Applicant, Check, LivenessChallenge, LivenessDataFile, Photo, Verification
 from vendors.base import CheckKind, Subject
-from vendors.exceptions import PermanentVendorError
 from vendors.registry import get_backend
 
 from . import audit, checks, dispatch, duplicates, policy_config, state, webhooks
@@ -169,14 +168,10 @@ def resume_stalled_shadows(now=None) -> int:
                .only("pk", "status", "claimed_at", "created_at", "vendor", "kind"))
     rerun, count = [], 0
     for check in stalled:
-        if checks.held_by_live_worker(check, now):
-            continue
         if check.created_at < deadline:
-            checks.fail_check(check.pk, PermanentVendorError(
-                f"{check.vendor} {check.kind}: shadow check not finished before the deadline",
-                code="deadline_exceeded"), fall_back=False)
-        else:
+            count += checks.expire(check, now)
+        elif not checks.held_by_live_worker(check, now):
             rerun.append(check.pk)
-        count += 1
+            count += 1
     dispatch.run_checks(rerun)
     return count
