@@ -1,6 +1,7 @@
 """Duplicate and fraud signals: the same face or the same photo under different applicants.
 
-Run once per case, after submission, by a task of its own (never on the decision's path):
+Run once per case, after submission, by a task of its own beside the vendor checks; the automatic
+decision waits for it (Verification.duplicates_pending), so the signals can send a case to review:
 - same_photo: an upload (or our stored re-encoding) byte-identical to another applicant's, found
   by the SHA-256 kept on every photo, even after the other photo's file was purged;
 - same_face: the largest face of the selfie and of the ID card, as the local engine's 128-d dlib
