@@ -117,6 +117,15 @@ def system_cpu() -> tuple[float, float]:
     return (sum(fields) - idle) / tick, sum(fields) / tick
 
 
+def database_counters() -> tuple[int, int]:
+    """(transactions committed, sessions opened) in the benchmark's database so far (PostgreSQL 14+)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT xact_commit, sessions FROM pg_stat_database WHERE datname = current_database()")
+        return cursor.fetchone()
+
+
 def component_pids(processes) -> dict:
     """Where CPU goes: our workers, the sandbox, this process (the producers), PostgreSQL, Redis."""
     found = {"workers": [], "sandbox": [], "producers": [os.getpid()], "postgresql": [], "redis": []}
@@ -263,39 +272,49 @@ def run_throughput(args, processes):
             connection.close()
 
         stopped_at = [0.0]
-        # Per process, so that processes started during the run (PostgreSQL backends) count from zero.
-        cpu_before = {pid: cpu_seconds([pid]) for p in component_pids(processes).values() for pid in p}
-        machine_before = system_cpu()
         threads = [threading.Thread(target=producer) for _ in range(args.producers)] + [threading.Thread(target=collector)]
         began = time.time()
         for t in threads:
             t.start()
-        time.sleep(args.seconds)
+        # Counted over the steady part only: the first seconds fill the pipe with cases decided later.
+        time.sleep(args.warmup)
+        # Per process, so that processes started during the run (PostgreSQL backends) count from zero.
+        cpu_before = {pid: cpu_seconds([pid]) for p in component_pids(processes).values() for pid in p}
+        machine_before = system_cpu()
+        database_before = database_counters()
+        time.sleep(args.seconds - args.warmup)
         stop.set()
         stopped_at[0] = time.time()
         cpu_used = {name: sum(cpu_seconds([pid]) - cpu_before.get(pid, 0.0) for pid in p)
                     for name, p in component_pids(processes).items()}
         machine_after = system_cpu()
+        # PostgreSQL's statistics lag by up to a second: a small error over a run of 30 s or more.
+        database_after = database_counters()
         for t in threads:
             t.join()
         window = [f for f in finished if began + args.warmup <= f[0] <= stopped_at[0]]
+        decided_count = len(window)
         span = stopped_at[0] - began - args.warmup
         rows.append({"threads_per_worker": concurrency, "in_flight": args.inflight,
                      "decided_per_s": round(len(window) / span, 1),
                      "p50_ms": round(percentile([f[1] for f in window], 50) or 0),
                      "p95_ms": round(percentile([f[1] for f in window], 95) or 0),
                      "load_1m": round(os.getloadavg()[0], 2),
-                     # CPU milliseconds per decided case, by component, over the whole run
-                     **{f"cpu_ms_{name}": round(1000 * used / max(1, sum(1 for f in finished if f[0] <= stopped_at[0]))) for name, used in cpu_used.items()},
+                     # CPU milliseconds per decided case, by component, over the steady part
+                     **{f"cpu_ms_{name}": round(1000 * used / max(1, decided_count)) for name, used in cpu_used.items()},
                      # the whole machine, every process and the kernel included
-                     "machine_cpu_busy": f"{(machine_after[0] - machine_before[0]) / (machine_after[1] - machine_before[1]):.0%}"})
+                     "machine_cpu_busy": f"{(machine_after[0] - machine_before[0]) / (machine_after[1] - machine_before[1]):.0%}",
+                     # Machine-independent: what each case costs the database, producers included.
+                     "db_commits_per_case": round((database_after[0] - database_before[0]) / max(1, decided_count), 1),
+                     "db_sessions_per_case": round((database_after[1] - database_before[1]) / max(1, decided_count), 2)})
         print(rows[-1], flush=True)
     pinned = f"_pinned{args.pin_workers}" if args.pin_workers is not None else ""
     return report(f"pipeline_throughput_{args.latency_ms}_{args.quality}{pinned}", f"sustained throughput, sandbox latency {args.latency_ms} ms, quality {args.quality}, "
                   f"{args.workers} workers (thread pool){f' on CPU {args.pin_workers} alone' if pinned else ''}, "
                   f"{args.producers} producers, PostgreSQL + Redis",
                   ["threads_per_worker", "in_flight", "decided_per_s", "p50_ms", "p95_ms", "machine_cpu_busy",
-                   "cpu_ms_workers", "cpu_ms_sandbox", "cpu_ms_producers", "cpu_ms_postgresql", "cpu_ms_redis"], rows)
+                   "cpu_ms_workers", "cpu_ms_sandbox", "cpu_ms_producers", "cpu_ms_postgresql", "cpu_ms_redis",
+                   "db_commits_per_case", "db_sessions_per_case"], rows)
 
 
 def main():
