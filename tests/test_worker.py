@@ -85,3 +85,22 @@ def test_worker_process_decides_submitted_verifications(worker):
     for v in (same, other):
         assert v.checks.count() == 4 and all(c.attempt_count == 1 for c in v.checks.all())
         assert v.decisions.count() == 1
+
+
+def other_backends():
+    """PostgreSQL backends connected to the test database, other than this process's own."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
+        return {row[0] for row in cursor.fetchall()}
+
+
+@pytest.mark.skipif(not os.environ.get("DATABASE_URL", "").startswith("postgres"), reason="PostgreSQL's backends")
+def test_worker_keeps_its_database_connections_between_tasks(worker):
+    # Celery closes Django's connections around every task: a new PostgreSQL backend per task.
+    first = wait_decided(submitted_verification("obama_1", "obama_2").pk)
+    after_first = other_backends()
+    assert after_first, "the worker closed its connections after its tasks"
+    second = wait_decided(submitted_verification("leslie_1", "biden_2").pk)
+    assert first.is_decided and second.is_decided
+    # The second case's tasks ran on connections that were already open.
+    assert after_first & other_backends()
