@@ -182,7 +182,8 @@ def _fall_back(check) -> Check | None:
 
 def _store_result(check, result):
     with transaction.atomic():
-        locked = Check.objects.select_for_update().select_related("verification").get(pk=check.pk)
+        locked = (Check.objects.select_for_update(of=("self",)).select_related("verification__applicant")
+                  .get(pk=check.pk))
         if locked.is_final:  # a worker that took over an expired lease finished first
             return
         locked.status = (Check.Status.NOT_APPLICABLE if result.status == ResultStatus.NOT_APPLICABLE
@@ -209,7 +210,7 @@ def _store_result(check, result):
                      score=result.score, threshold=locked.threshold, passed=locked.passed, far=locked.far,
                      attempt=locked.attempt_count)
         if locked.role == Check.Role.DECIDE:  # integrators see what decides, not the shadow's trial
-            webhooks.emit(locked.verification_id, "check.completed", check_summary(locked))
+            webhooks.emit(locked.verification, "check.completed", check_summary(locked))
         if locked.status == Check.Status.NOT_APPLICABLE:
             # This vendor cannot judge this case (no challenge, no SDK file): the next one may.
             _fall_back(locked)
@@ -240,7 +241,8 @@ def _release_after_retryable_error(check, exc):
 def fail_check(check_id, exc: VendorError, *, fall_back=True):
     """Final failure of this vendor: fall back to the next configured vendor, or let the policy decide."""
     with transaction.atomic():
-        check = Check.objects.select_for_update().select_related("verification").get(pk=check_id)
+        check = (Check.objects.select_for_update(of=("self",)).select_related("verification__applicant")
+                 .get(pk=check_id))
         if check.is_final:
             return
         _error_fields(check, exc)
@@ -252,7 +254,7 @@ def fail_check(check_id, exc: VendorError, *, fall_back=True):
                      subject=check.subject, vendor=check.vendor, role=check.role, category=exc.category,
                      code=exc.code)
         if check.role == Check.Role.DECIDE:
-            webhooks.emit(check.verification_id, "check.completed", check_summary(check))
+            webhooks.emit(check.verification, "check.completed", check_summary(check))
         # Another vendor cannot fix the applicant's photo; it can stand in for a vendor that is down.
         nxt = _fall_back(check) if fall_back and exc.category != "bad_input" else None
     if nxt is None:

@@ -23,7 +23,8 @@ def finalize_if_complete(verification_id) -> Decision | None:
     """Decide once every deciding check is final and the duplicate scan is done (shadow checks are
     not waited for). Safe to call any number of times, from any worker."""
     with transaction.atomic():
-        verification = Verification.objects.select_for_update().get(pk=verification_id)
+        verification = (Verification.objects.select_for_update(of=("self",)).select_related("applicant")
+                        .get(pk=verification_id))
         if verification.status != Verification.Status.PROCESSING:
             return None
         checks = list(verification.checks.all())
@@ -48,7 +49,7 @@ def finalize_if_complete(verification_id) -> Decision | None:
 def _emit_decision(verification, event_type):
     from onboarding.selectors import api_verification
 
-    webhooks.emit(verification.pk, event_type, api_verification(verification))
+    webhooks.emit(verification, event_type, lambda: api_verification(verification))
 
 
 def _overturns_auto_reject(verification, outcome) -> bool:

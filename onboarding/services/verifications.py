@@ -92,7 +92,7 @@ def submit_verification(applicant, *, selfie: Photo, id_card: Photo, id_card_bac
                      to_status=verification.status, channel=channel,
                      checks=[f"{c.kind}/{c.subject}:{c.vendor}" for c in planned],
                      shadow_checks=[f"{c.kind}/{c.subject}:{c.vendor}" for c in shadows])
-        webhooks.emit(verification.pk, "verification.submitted", {
+        webhooks.emit(verification, "verification.submitted", {
             "status": verification.status, "channel": channel, "external_ref": applicant.external_ref,
             "checks": [{"kind": c.kind, "subject": c.subject, "vendor": c.vendor} for c in planned]})
         if before_commit is not None:  # e.g. record the Idempotency-Key in the same transaction

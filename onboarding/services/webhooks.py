@@ -71,12 +71,19 @@ def verify_signature(header: str, body: bytes, secret: str, *, tolerance=300, no
     return any(hmac.compare_digest(expected, v) for k, v in fields if k == "v1")
 
 
-def emit(verification_id, event_type, data) -> WebhookEvent | None:
-    """Record an event and its deliveries in the caller's transaction; sending starts after commit."""
-    verification = Verification.objects.select_for_update().select_related("applicant").get(pk=verification_id)
+def emit(verification, event_type, data) -> WebhookEvent | None:
+    """Record an event and its deliveries in the caller's transaction; sending starts after commit.
+
+    `data` is the payload, or a function that builds it: only a case of an API client has
+    webhooks, so a web-flow case costs no query (its applicant is best loaded with the case).
+    """
     client_id = verification.applicant.client_id
     if client_id is None:
         return None  # web-flow applicants belong to no API client
+    if callable(data):
+        data = data()
+    # The case's row lock orders the sequence numbers of concurrent events.
+    Verification.objects.select_for_update().filter(pk=verification.pk).values_list("pk").first()
     sequence = (WebhookEvent.objects.filter(verification=verification).aggregate(m=Max("sequence"))["m"] or 0) + 1
     event = WebhookEvent.objects.create(client_id=client_id, type=event_type, verification=verification,
                                         sequence=sequence, payload=data)
