@@ -110,6 +110,29 @@ def test_bad_input_does_not_count_against_the_vendor(via_sandbox):
     assert CircuitBreaker("baidu").state() == "closed"
 
 
+def test_a_failing_decision_keeps_the_paid_results_and_the_sweeper_decides_later(via_sandbox, settings,
+                                                                                  monkeypatch):
+    """The decision runs in the transaction that stores the last result, under its own savepoint."""
+    from onboarding.services import decisions
+
+    real = decisions.risk.assess_case
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug in the policy")
+
+    monkeypatch.setattr(decisions.risk, "assess_case", broken)
+    v = submitted_verification("obama_1", "obama_2")
+    v.refresh_from_db()
+    assert v.status == Verification.Status.PROCESSING and not v.decisions.exists()
+    assert all(c.status == Check.Status.COMPLETED and c.score is not None for c in v.checks.all())
+    monkeypatch.setattr(decisions.risk, "assess_case", real)
+    assert resume_stalled(now=timezone.now() + timedelta(seconds=settings.KYC_STALLED_AFTER_SECONDS + 1)) == 1
+    v.refresh_from_db()
+    assert v.is_decided and v.decisions.count() == 1
+    calls = via_sandbox.calls()["calls"]
+    assert (calls["tencent"], calls["baidu"]) == (1, 1)  # nothing was paid for twice
+
+
 @pytest.mark.django_db  # on_commit is captured only inside a test transaction
 def test_sweeper_finishes_a_case_past_its_deadline(settings, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False):  # nothing ever runs it

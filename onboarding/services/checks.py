@@ -100,7 +100,7 @@ def execute_check(check_id):
     """
     peek = Check.objects.only("status", "vendor", "verification_id").get(pk=check_id)
     if peek.is_final:
-        # Done by a worker that may have died before finalizing: finish its job.
+        # Done already (a re-delivered task, a decision that failed): make sure the case is decided.
         finalize_if_complete(peek.verification_id)
         return
     circuit = CircuitBreaker(peek.vendor)
@@ -138,7 +138,6 @@ def execute_check(check_id):
         return
     circuit.record_success(probe)
     _store_result(check, result)
-    finalize_if_complete(check.verification_id)
 
 
 def fall_back_now(check_id, exc: VendorError) -> bool:
@@ -211,9 +210,21 @@ def _store_result(check, result):
                      attempt=locked.attempt_count)
         if locked.role == Check.Role.DECIDE:  # integrators see what decides, not the shadow's trial
             webhooks.emit(locked.verification, "check.completed", check_summary(locked))
-        if locked.status == Check.Status.NOT_APPLICABLE:
-            # This vendor cannot judge this case (no challenge, no SDK file): the next one may.
-            _fall_back(locked)
+        # NOT_APPLICABLE: this vendor cannot judge this case (no challenge, no SDK file); the next one may.
+        if locked.status != Check.Status.NOT_APPLICABLE or _fall_back(locked) is None:
+            _decide_keeping_result(locked.verification_id)
+
+
+def _decide_keeping_result(verification_id):
+    """The decision, in the transaction that stores the last result (one commit and one seal less).
+
+    Its own savepoint: a failing decision must not take the vendor's result with it (the call
+    would be paid twice). The sweeper decides the case later (resume_stalled).
+    """
+    try:
+        finalize_if_complete(verification_id)
+    except Exception:
+        logger.exception("verification %s: deciding failed; the sweeper will try again", verification_id)
 
 
 def _error_fields(check, exc: VendorError):
@@ -256,6 +267,5 @@ def fail_check(check_id, exc: VendorError, *, fall_back=True):
         if check.role == Check.Role.DECIDE:
             webhooks.emit(check.verification, "check.completed", check_summary(check))
         # Another vendor cannot fix the applicant's photo; it can stand in for a vendor that is down.
-        nxt = _fall_back(check) if fall_back and exc.category != "bad_input" else None
-    if nxt is None:
-        finalize_if_complete(check.verification_id)
+        if not (fall_back and exc.category != "bad_input" and _fall_back(check) is not None):
+            _decide_keeping_result(check.verification_id)
