@@ -144,6 +144,32 @@ def test_active_liveness_and_compare_approve_without_a_human():
     assert again.status == Verification.Status.NEEDS_REVIEW
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_vendor_that_does_not_look_at_the_burst_gets_it_not_decrypted(sandbox, settings, monkeypatch):
+    """Tencent's static liveness takes the selfie only: the stored frames stay sealed."""
+    from onboarding.services import checks
+    from onboarding.services.verifications import submit_verification
+    from tests.conftest import id_card_bytes
+
+    opened, read_frames = [], checks.read_frames
+    monkeypatch.setattr(checks, "read_frames", lambda challenge: opened.append(challenge.pk) or read_frames(challenge))
+
+    def case(liveness_vendor):
+        settings.KYC_CHECK_VENDORS = {"quality": [], "liveness": [liveness_vendor], "compare": ["baidu"]}
+        applicant = ApplicantFactory()
+        LivenessChallenge.objects.filter(verification__isnull=False).delete()  # else the same burst is a replay
+        challenge = answer(applicant)
+        card = PhotoFactory(applicant=applicant, kind="id_card", source=id_card_bytes("obama_2"))
+        v = submit_verification(applicant, selfie=challenge.selfie, id_card=card)
+        assert LivenessChallenge.objects.get(verification=v) == challenge
+        return challenge, v.checks.get(kind="liveness")
+
+    challenge, live = case("local")  # the local engine verifies the burst
+    assert opened == [challenge.pk] and live.passed
+    challenge, live = case("tencent")
+    assert live.status == "completed" and len(opened) == 1  # still only the local engine's
+
+
 # Through the views ------------------------------------------------------------------------------------
 @pytest.mark.django_db(transaction=True)
 def test_challenge_endpoints(client):

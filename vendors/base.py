@@ -113,6 +113,10 @@ class VendorBackend:
     score_scales: dict[CheckKind, str] = {}
     # kind -> Threshold(value, where the value comes from in the vendor's documents)
     default_thresholds: dict[CheckKind, Threshold] = {}
+    # What a check sends besides the photos. Only these are decrypted for the vendor: biometric
+    # data it will not look at stays sealed, and costs no work.
+    reads_challenge: bool = False  # the active-liveness burst (liveness checks)
+    reads_liveness_data: bool = False  # a mobile SDK's liveness file
 
     def supports(self, kind: CheckKind) -> bool:
         return CheckKind(kind) in self.kinds

@@ -50,6 +50,7 @@ class LinkFaceBackend(HttpVendorBackend):
     label = "LinkFace liveness_selfie_verification"
     base_url_setting = "LINKFACE_BASE_URL"
     kinds = frozenset({CheckKind.LIVENESS, CheckKind.COMPARE})
+    reads_liveness_data = True  # both checks are one liveness_selfie_verification call
     score_scales = {CheckKind.LIVENESS: "0-1 hack_score, lower is live",
                     CheckKind.COMPARE: "0-1 verify_score, higher is the same person"}
     default_thresholds = {

@@ -71,6 +71,7 @@ class LocalEngineBackend(VendorBackend):
     name = "local"
     label = "Local engine (dlib)"
     kinds = frozenset({CheckKind.QUALITY, CheckKind.LIVENESS, CheckKind.COMPARE})
+    reads_challenge = True
     score_scales = {CheckKind.COMPARE: "0-100 similarity = 100 x (1 - distance / 1.2)",
                     CheckKind.LIVENESS: "0-100 share of the challenge's head turns seen, in order"}
     default_thresholds = {

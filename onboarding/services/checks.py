@@ -37,7 +37,7 @@ def image_input(photo, vendor) -> ImageInput:
                       url_factory=lambda: signed_photo_url(photo, vendor))
 
 
-def build_request(check) -> CheckRequest:
+def build_request(check, backend) -> CheckRequest:
     verification = check.verification
     subject = Subject(check.subject)
     return CheckRequest(
@@ -45,8 +45,10 @@ def build_request(check) -> CheckRequest:
         selfie=image_input(verification.selfie, check.vendor) if subject in (Subject.SELFIE, Subject.PAIR) else None,
         id_card=(image_input(verification.id_card, check.vendor)
                  if subject in (Subject.ID_CARD, Subject.PAIR) else None),
-        challenge=challenge_input(verification) if check.kind == CheckKind.LIVENESS else None,
-        liveness_data=read_file(verification.liveness_data) if verification.liveness_data_id else None)
+        challenge=(challenge_input(verification)
+                   if check.kind == CheckKind.LIVENESS and backend.reads_challenge else None),
+        liveness_data=(read_file(verification.liveness_data)
+                       if verification.liveness_data_id and backend.reads_liveness_data else None))
 
 
 def challenge_input(verification) -> ChallengeInput | None:
@@ -118,7 +120,7 @@ def execute_check(check_id):
         return
     backend = get_backend(check.vendor)
     try:
-        result = backend.run(build_request(check))
+        result = backend.run(build_request(check, backend))
     except RetryableVendorError as exc:
         circuit.record_failure(probe)
         _release_after_retryable_error(check, exc)
