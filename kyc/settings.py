@@ -369,6 +369,8 @@ KYC_TRUSTED_PROXIES = env.int("KYC_TRUSTED_PROXIES", default=0)
 
 # Vendors: credentials and base URLs (the real hosts by default; the sandbox for demos and tests).
 KYC_VENDOR_CONNECT_TIMEOUT = env.float("KYC_VENDOR_CONNECT_TIMEOUT", default=3.05)
+# Kept-alive connections per vendor host and worker process: at least the worker's threads.
+KYC_VENDOR_HTTP_POOL_SIZE = env.int("KYC_VENDOR_HTTP_POOL_SIZE", default=64)
 KYC_VENDOR_READ_TIMEOUT = env.float("KYC_VENDOR_READ_TIMEOUT", default=20.0)
 # How long the signed URL handed to vendors that fetch images themselves (AceData) stays valid.
 KYC_VENDOR_IMAGE_URL_TTL = env.int("KYC_VENDOR_IMAGE_URL_TTL", default=300)

@@ -285,6 +285,20 @@ def test_baidu_token_fetched_once_by_concurrent_workers(sandbox):
     assert sandbox.calls()["calls"]["baidu_token"] == 1
 
 
+def test_a_workers_threads_keep_their_vendor_connections(sandbox, settings, caplog):
+    """Sixteen threads (a worker's thread pool) calling one vendor at once: no connection thrown away."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    settings.TENCENT_MODE = "cloud"
+    sandbox.fault("tencent", latency_ms=300)  # the calls overlap
+    tencent, request = get_backend("tencent"), liveness("obama_1")
+    with caplog.at_level("WARNING", logger="urllib3.connectionpool"), ThreadPoolExecutor(16) as pool:
+        results = list(pool.map(lambda _: tencent.run(request), range(32)))
+    assert all(r.passed for r in results)
+    # requests' default pool keeps 10 per host: each call beyond closed its connection, then reconnected.
+    assert "Connection pool is full" not in caplog.text
+
+
 def test_per_request_fault_and_latency_headers(sandbox):
     import time
 

@@ -13,6 +13,7 @@ import time
 import uuid
 
 import requests
+from requests.adapters import HTTPAdapter
 from django.conf import settings
 
 from .base import VendorBackend
@@ -43,6 +44,11 @@ class HttpVendorBackend(VendorBackend):
     def __init__(self):
         self.session = requests.Session()
         self.session.headers["User-Agent"] = "kyc/0.1 (+self-hosted KYC onboarding)"
+        # A worker's threads share this session. requests keeps 10 connections per host: the 11th
+        # thread's connection was thrown away after each call, so a new TCP (and TLS) handshake.
+        adapter = HTTPAdapter(pool_maxsize=settings.KYC_VENDOR_HTTP_POOL_SIZE)
+        self.session.mount("https://", adapter)
+        self.session.mount("http://", adapter)
 
     @property
     def base_url(self) -> str:
