@@ -21,7 +21,9 @@ throughput: producers keep `--inflight` cases open at once for `--seconds`; deci
     python bench/pipeline.py throughput [--latency-ms 200] [--concurrency 16,32,64] [--seconds 30]
 """
 import argparse
+import base64
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -35,7 +37,10 @@ from common import ROOT, create_database, percentile, report  # noqa: E402
 
 SANDBOX_PORT = 8011
 ENV = {
-    "DJANGO_DEBUG": "true",
+    # As deployed: DEBUG off (with it on, Django also records every query in memory).
+    "DJANGO_DEBUG": "false",
+    "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+    "KYC_ENCRYPTION_KEYS": base64.b64encode(secrets.token_bytes(32)).decode(),
     "DATABASE_URL": os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/kyc_bench_pipeline"),
     "CELERY_BROKER_URL": os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/14"),
     "CACHE_URL": os.environ.get("BENCH_CACHE_URL", "rediscache://127.0.0.1:6379/13"),
