@@ -134,6 +134,25 @@ def test_a_failing_decision_keeps_the_paid_results_and_the_sweeper_decides_later
 
 
 @pytest.mark.django_db  # on_commit is captured only inside a test transaction
+def test_an_open_circuit_leaves_checks_as_they_were(settings, fast_circuit, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False):
+        v = submitted_verification()
+    held, waiting = v.checks.get(kind="compare"), v.checks.get(kind="liveness")
+    check_service.claim(held.pk)  # a live worker is calling its vendor
+    for vendor in (held.vendor, waiting.vendor):
+        for _ in range(settings.KYC_CIRCUIT_FAILURES):
+            CircuitBreaker(vendor).record_failure()
+    with pytest.raises(check_service.CheckHeld):  # not failed over under the worker that runs it
+        check_service.execute_check(held.pk)
+    with pytest.raises(CircuitOpenError):
+        check_service.execute_check(waiting.pk)
+    held.refresh_from_db()
+    waiting.refresh_from_db()
+    assert (held.status, held.attempt_count) == (Check.Status.RUNNING, 1)
+    assert (waiting.status, waiting.attempt_count, waiting.claimed_at) == (Check.Status.PENDING, 0, None)
+
+
+@pytest.mark.django_db  # on_commit is captured only inside a test transaction
 def test_sweeper_finishes_a_case_past_its_deadline(settings, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False):  # nothing ever runs it
         v = submitted_verification()

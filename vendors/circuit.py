@@ -62,10 +62,6 @@ class CircuitBreaker:
         logger.info("circuit %s half-open: sending a probe", self.vendor)
         return True
 
-    def release_probe(self):
-        """The probe was not sent after all (the check needed no call)."""
-        cache.delete(self.probe_key)
-
     def record_success(self, probe: bool = False):
         if probe or cache.get(self.open_key) is not None:
             logger.warning("circuit %s closed: the vendor answers again", self.vendor)

@@ -75,8 +75,12 @@ def held_by_live_worker(check, now) -> bool:
     return check.status == Check.Status.RUNNING and check.claimed_at is not None and check.claimed_at > now - lease()
 
 
-def claim(check_id, now=None) -> Check | None:
-    """Take the check for this worker. None when it is final; CheckHeld when a live worker has it."""
+def claim(check_id, now=None, *, before_call=None) -> Check | None:
+    """Take the check for this worker. None when it is final; CheckHeld when a live worker has it.
+
+    before_call(check) runs under the row lock just before the claim is written; what it raises
+    (the vendor's open circuit) leaves the check as it was.
+    """
     now = now or timezone.now()
     with transaction.atomic():
         # Only the check's row is locked (of=self); its case and photos come in the same query.
@@ -87,6 +91,8 @@ def claim(check_id, now=None) -> Check | None:
             return None
         if held_by_live_worker(check, now):
             raise CheckHeld((check.claimed_at + lease() - now).total_seconds())
+        if before_call is not None:
+            before_call(check)
         check.status = Check.Status.RUNNING
         check.claimed_at = now
         check.attempt_count += 1
@@ -100,24 +106,15 @@ def execute_check(check_id):
     Raises RetryableVendorError for the task to retry (CircuitOpenError, a subclass, when the
     vendor was not called at all) and CheckHeld when another worker has the check.
     """
-    peek = Check.objects.only("status", "vendor", "verification_id").get(pk=check_id)
-    if peek.is_final:
-        # Done already (a re-delivered task, a decision that failed): make sure the case is decided.
-        finalize_if_complete(peek.verification_id)
-        return
-    circuit = CircuitBreaker(peek.vendor)
-    probe = circuit.before_call()
-    try:
-        check = claim(check_id)
-    except CheckHeld:
-        if probe:
-            circuit.release_probe()
-        raise
+    probes = []
+    # The vendor's circuit is asked only for a check this worker is about to run, under its lock:
+    # no query before the claim, and no probe taken for a check that is done or held.
+    check = claim(check_id, before_call=lambda c: probes.append(CircuitBreaker(c.vendor).before_call()))
     if check is None:
-        if probe:
-            circuit.release_probe()
-        finalize_if_complete(peek.verification_id)
+        # Done already (a re-delivered task, a decision that failed): make sure the case is decided.
+        finalize_if_complete(Check.objects.values_list("verification_id", flat=True).get(pk=check_id))
         return
+    circuit, probe = CircuitBreaker(check.vendor), probes[0]
     backend = get_backend(check.vendor)
     try:
         result = backend.run(build_request(check, backend))
