@@ -301,7 +301,7 @@ def run_throughput(args, processes):
         decided_count = len(window)
         span = stopped_at[0] - began - args.warmup
         rows.append({"threads_per_worker": concurrency, "in_flight": args.inflight,
-                     "decided_per_s": round(len(window) / span, 1),
+                     "decided_per_s": round(decided_count / span, 1),
                      "p50_ms": round(percentile([f[1] for f in window], 50) or 0),
                      "p95_ms": round(percentile([f[1] for f in window], 95) or 0),
                      "load_1m": round(os.getloadavg()[0], 2),

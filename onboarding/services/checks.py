@@ -210,20 +210,22 @@ def _store_result(check, result):
         if locked.role == Check.Role.DECIDE:  # integrators see what decides, not the shadow's trial
             webhooks.emit(locked.verification, "check.completed", check_summary(locked))
         # NOT_APPLICABLE: this vendor cannot judge this case (no challenge, no SDK file); the next one may.
-        if locked.status != Check.Status.NOT_APPLICABLE or _fall_back(locked) is None:
-            _decide_keeping_result(locked.verification_id)
+        _fall_back_or_decide(locked, fall_back=locked.status == Check.Status.NOT_APPLICABLE)
 
 
-def _decide_keeping_result(verification_id):
-    """The decision, in the transaction that stores the last result (one commit and one seal less).
+def _fall_back_or_decide(check, *, fall_back: bool):
+    """A final check: start the next configured vendor when allowed and there is one, else decide
+    the case if this was its last check, in the same transaction (one commit and one seal less).
 
-    Its own savepoint: a failing decision must not take the vendor's result with it (the call
-    would be paid twice). The sweeper decides the case later (resume_stalled).
+    The decision has its own savepoint: a failing decision must not take the vendor's result with
+    it (the call would be paid twice). The sweeper decides the case later (resume_stalled).
     """
+    if fall_back and _fall_back(check) is not None:
+        return
     try:
-        finalize_if_complete(verification_id)
+        finalize_if_complete(check.verification_id)
     except Exception:
-        logger.exception("verification %s: deciding failed; the sweeper will try again", verification_id)
+        logger.exception("verification %s: deciding failed; the sweeper will try again", check.verification_id)
 
 
 def _error_fields(check, exc: VendorError):
@@ -266,5 +268,4 @@ def fail_check(check_id, exc: VendorError, *, fall_back=True):
         if check.role == Check.Role.DECIDE:
             webhooks.emit(check.verification, "check.completed", check_summary(check))
         # Another vendor cannot fix the applicant's photo; it can stand in for a vendor that is down.
-        if not (fall_back and exc.category != "bad_input" and _fall_back(check) is not None):
-            _decide_keeping_result(check.verification_id)
+        _fall_back_or_decide(check, fall_back=fall_back and exc.category != "bad_input")
