@@ -365,6 +365,9 @@ KYC_RETENTION_DAYS = {
     "decisions": env.int("KYC_RETAIN_DECISIONS_DAYS", default=5 * 365),
     "audit_trail": env.int("KYC_RETAIN_AUDIT_TRAIL_DAYS", default=7 * 365),
 }
+# Audited commits wake their process's sealer, which waits this long for more and seals them all in
+# one transaction (0: each commit seals its own events, in the thread that committed).
+KYC_AUDIT_SEAL_DELAY_MS = env.int("KYC_AUDIT_SEAL_DELAY_MS", default=200)
 KYC_TRUSTED_PROXIES = env.int("KYC_TRUSTED_PROXIES", default=0)
 
 # Vendors: credentials and base URLs (the real hosts by default; the sandbox for demos and tests).

@@ -24,3 +24,6 @@ STATIC_ROOT.mkdir(exist_ok=True)
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
 # The duplicate scan is a dlib pass per photo on every submission; tests/test_review.py turns it on.
 KYC_DUPLICATE_SCAN = False
+# Each commit seals its own events at once, so a test sees the chain complete after each action;
+# the sealer thread has its own tests (tests/test_audit_chain.py).
+KYC_AUDIT_SEAL_DELAY_MS = 0

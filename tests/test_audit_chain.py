@@ -166,3 +166,48 @@ def test_one_transaction_is_sealed_once_even_with_a_rolled_back_savepoint(django
             record("third", actor=Actor.system())
     assert len(callbacks) == 1
     assert list(AuditSeal.objects.values_list("event__action", flat=True)) == ["first", "second", "third"]
+
+
+def wait_until(predicate, seconds=10.0):
+    import time
+
+    deadline = time.monotonic() + seconds
+    while not predicate():
+        assert time.monotonic() < deadline, "not sealed in time"
+        time.sleep(0.02)
+
+
+def test_the_sealer_thread_seals_many_commits_in_one_round(settings):
+    """As deployed (KYC_AUDIT_SEAL_DELAY_MS > 0): commits wake the process's sealer instead of sealing."""
+    from unittest import mock
+
+    from onboarding.services.audit import Actor, record
+
+    settings.KYC_AUDIT_SEAL_DELAY_MS = 300
+    with mock.patch.object(audit_chain, "_seal", wraps=audit_chain._seal) as rounds:
+        events = [record(f"commit {i}", actor=Actor.system()) for i in range(6)]  # six commits
+        assert not AuditSeal.objects.filter(event__in=events).exists()  # not sealed in the committing thread
+        wait_until(lambda: AuditSeal.objects.filter(event__in=events).count() == 6)
+    assert rounds.call_count < 6  # the commits within the delay went into one sealing transaction
+    assert "intact: 6 events chained" in verify_output()
+
+
+def test_the_sealer_thread_tries_again_after_a_failure(settings, caplog):
+    from unittest import mock
+
+    from onboarding.services.audit import Actor, record
+
+    settings.KYC_AUDIT_SEAL_DELAY_MS = 10
+    real, calls = audit_chain._seal, []
+
+    def fails_once(**kwargs):
+        calls.append(kwargs)
+        if len(calls) == 1:
+            raise RuntimeError("database went away")
+        return real(**kwargs)
+
+    with mock.patch.object(audit_chain, "_seal", side_effect=fails_once):
+        event = record("survives a failed round", actor=Actor.system())
+        wait_until(lambda: AuditSeal.objects.filter(event=event).exists())  # nobody committed again
+    assert len(calls) >= 2
+    assert "audit sealing failed, trying again: RuntimeError" in caplog.text

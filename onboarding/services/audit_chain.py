@@ -5,15 +5,26 @@ hash = SHA-256(seq | prev_hash | event_hash). Changing, removing or reordering a
 breaks every link from there on; `manage.py verify_audit` names the first one. Sealing runs
 after the writing transaction commits (and every minute from beat, for events whose process
 died first), under the chain head's row lock only, so it never waits on a case's locks.
+
+With KYC_AUDIT_SEAL_DELAY_MS above 0 (the default), a commit does not seal by itself: it wakes
+its process's sealer thread, which seals everything queued by then after that delay. One sealing
+transaction then covers the events of many commits (one per audited commit cost six queries and a
+commit each: a third of a case's queries), and an event waits at most the delay to be sealed.
 """
 from __future__ import annotations
 
+import atexit
 import hashlib
 import json
 import logging
+import os
+import threading
+import time
 from dataclasses import dataclass
 
-from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.conf import settings
+
+from django.db import DatabaseError, IntegrityError, close_old_connections, connection, transaction
 from django.db.models import Q
 
 from onboarding.models import AuditChainHead, AuditCheckpoint, AuditEvent, AuditPendingSeal, AuditSeal
@@ -56,44 +67,108 @@ def seal_pending(*, wait=False) -> int:
     starts one, and beat every minute), seals these events too. Waiting instead made every worker
     thread queue on the head's lock after each commit (bench/pipeline.py throughput profile).
     """
-    sealed = 0
-    skip = not wait and connection.features.has_select_for_update_skip_locked
     try:
-        while True:
-            with transaction.atomic():
-                top = AuditChainHead.objects.select_for_update(skip_locked=skip).filter(pk=1).first()
-                if top is None and skip and AuditChainHead.objects.filter(pk=1).exists():
-                    return sealed  # another sealer holds the head
-                if top is None:  # the first seal ever (or after a test database flush)
-                    top = AuditChainHead.objects.create(pk=1, seq=0, hash=GENESIS)
-                # The queue, not the trail: finding unsealed events in the trail is a scan of all of it.
-                queued = list(AuditPendingSeal.objects.order_by("event_id").values_list("event_id", flat=True)[:BATCH])
-                if not queued:
-                    return sealed
-                events = list(AuditEvent.objects.filter(pk__in=queued, seal__isnull=True).order_by("id"))
-                seq, prev = top.seq, top.hash
-                links = []
-                for event in events:
-                    seq += 1
-                    digest = event_digest(event)
-                    current = link_hash(seq, prev, digest)
-                    links.append(AuditSeal(seq=seq, event=event, event_hash=digest, prev_hash=prev, hash=current))
-                    prev = current
-                AuditSeal.objects.bulk_create(links)
-                # Also drops entries whose event is gone or was sealed already (nothing left to seal).
-                AuditPendingSeal.objects.filter(event_id__in=queued).delete()
-                top.seq, top.hash = seq, prev
-                top.save(update_fields=["seq", "hash", "updated_at"])
-                sealed += len(links)
-            if skip and len(queued) < BATCH:
-                # Drained as far as this sealer could see. Looking again cost every commit a second
-                # transaction; an event committed meanwhile is sealed by the next audited commit
-                # (or beat within a minute), as when its own sealer found the head taken.
-                return sealed
+        return _seal(wait=wait)
     except (IntegrityError, DatabaseError) as exc:
         # Another sealer won the race (SQLite has no row locks); what is left is sealed next time.
         logger.info("audit sealing deferred: %s", type(exc).__name__)
-        return sealed
+        return 0
+
+
+def _seal(*, wait) -> int:
+    """seal_pending without its error handling: the sealer thread retries what fails."""
+    sealed = 0
+    skip = not wait and connection.features.has_select_for_update_skip_locked
+    while True:
+        with transaction.atomic():
+            top = AuditChainHead.objects.select_for_update(skip_locked=skip).filter(pk=1).first()
+            if top is None and skip and AuditChainHead.objects.filter(pk=1).exists():
+                return sealed  # another sealer holds the head
+            if top is None:  # the first seal ever (or after a test database flush)
+                top = AuditChainHead.objects.create(pk=1, seq=0, hash=GENESIS)
+            # The queue, not the trail: finding unsealed events in the trail is a scan of all of it.
+            queued = list(AuditPendingSeal.objects.order_by("event_id").values_list("event_id", flat=True)[:BATCH])
+            if not queued:
+                return sealed
+            events = list(AuditEvent.objects.filter(pk__in=queued, seal__isnull=True).order_by("id"))
+            seq, prev = top.seq, top.hash
+            links = []
+            for event in events:
+                seq += 1
+                digest = event_digest(event)
+                current = link_hash(seq, prev, digest)
+                links.append(AuditSeal(seq=seq, event=event, event_hash=digest, prev_hash=prev, hash=current))
+                prev = current
+            AuditSeal.objects.bulk_create(links)
+            # Also drops entries whose event is gone or was sealed already (nothing left to seal).
+            AuditPendingSeal.objects.filter(event_id__in=queued).delete()
+            top.seq, top.hash = seq, prev
+            top.save(update_fields=["seq", "hash", "updated_at"])
+            sealed += len(links)
+        if len(queued) < BATCH:
+            # Drained as far as this sealer could see. Looking again cost every commit a second
+            # transaction; an event committed meanwhile woke its own sealer (or beat within a minute).
+            return sealed
+
+
+class Sealer:
+    """The process's sealing thread: after a commit wakes it, it waits KYC_AUDIT_SEAL_DELAY_MS for
+    more commits and seals all of them in one transaction.
+
+    One per process, started on first use (and again in a forked child: threads do not survive a
+    fork). It waits for the chain head's lock (one thread, so nothing queues behind it) and tries
+    again after a failure; what a killed process leaves is sealed by beat within a minute.
+    """
+
+    def __init__(self):
+        self._wake = threading.Event()
+        self._lock = threading.Lock()
+        self._pid = None
+        self._thread = None
+        atexit.register(self.flush)
+
+    def wake(self):
+        with self._lock:
+            if self._pid != os.getpid() or not self._thread.is_alive():
+                self._pid = os.getpid()
+                self._wake = threading.Event()  # a lock or event copied mid-use by fork is not trusted
+                self._thread = threading.Thread(target=self._run, name="audit-sealer", daemon=True)
+                self._thread.start()
+        self._wake.set()
+
+    def _run(self):
+        delay = settings.KYC_AUDIT_SEAL_DELAY_MS / 1000
+        wake = self._wake
+        while True:
+            wake.wait()
+            time.sleep(delay)  # what the next commits queue meanwhile goes in the same transaction
+            wake.clear()  # before sealing: a commit during the seal wakes the next round
+            close_old_connections()  # CONN_MAX_AGE and a broken connection, as around a request
+            try:
+                _seal(wait=True)
+                close_old_connections()
+            except Exception as exc:
+                # SQLite: another process's sealer took the same place in the chain (no row locks).
+                quiet = isinstance(exc, (IntegrityError, DatabaseError))
+                logger.log(logging.INFO if quiet else logging.WARNING, "audit sealing failed, trying again: %s",
+                           type(exc).__name__, exc_info=not quiet)
+                wake.set()
+                time.sleep(max(1.0, delay))
+
+    def flush(self):
+        """At exit: seal what this process's last commits queued (beat would, within a minute)."""
+        if self._pid == os.getpid() and self._wake.is_set():
+            seal_pending(wait=True)
+
+
+sealer = Sealer()
+
+
+def _after_commit():
+    if settings.KYC_AUDIT_SEAL_DELAY_MS > 0:
+        sealer.wake()
+    else:
+        seal_pending()
 
 
 def seal_after_commit():
@@ -101,11 +176,11 @@ def seal_after_commit():
     connection = transaction.get_connection()
     current = set(connection.savepoint_ids)
     # A registration survives whenever this event does if its savepoints are among this event's.
-    if connection.in_atomic_block and any(func is seal_pending and sids <= current
+    if connection.in_atomic_block and any(func is _after_commit and sids <= current
                                           for sids, func, _ in connection.run_on_commit):
         return
-    # robust: a sealing failure is logged and retried by beat, never raised into the caller's flow.
-    transaction.on_commit(seal_pending, robust=True)
+    # robust: a sealing failure is logged and retried, never raised into the caller's flow.
+    transaction.on_commit(_after_commit, robust=True)
 
 
 def truncate(cutoff, *, held, period_days, batch=5000) -> int:
