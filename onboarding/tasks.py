@@ -15,6 +15,7 @@ logger = logging.getLogger(__name__)
 
 @shared_task(acks_late=True)
 def process_verification(verification_id):
+    """A case without checks to run (and messages queued before checks were dispatched at submission)."""
     dispatch.run_checks(verifications.start_processing(verification_id))
 
 

@@ -131,6 +131,28 @@ def test_processing_starts_once(django_capture_on_commit_callbacks):
 
 
 @pytest.mark.django_db  # on_commit is captured only inside a test transaction
+def test_a_new_cases_checks_go_to_the_workers_at_submission_and_the_first_claim_starts_it(
+        monkeypatch, django_capture_on_commit_callbacks):
+    from onboarding import tasks
+    from onboarding.services import dispatch
+
+    sent = []
+    monkeypatch.setattr(dispatch, "run_checks", lambda ids: sent.extend(ids))
+    monkeypatch.setattr(tasks.process_verification, "delay", lambda *a: sent.append("process_verification"))
+    with django_capture_on_commit_callbacks(execute=True):
+        v = submitted_verification()
+    assert sorted(sent) == sorted(str(c.pk) for c in v.checks.all())  # all four, no process_verification
+    assert Verification.objects.get(pk=v.pk).status == Verification.Status.SUBMITTED  # no worker yet
+    first, second = v.checks.all()[:2]
+    check_service.claim(first.pk)
+    check_service.claim(second.pk)
+    v.refresh_from_db()
+    assert v.status == Verification.Status.PROCESSING and v.processing_started_at is not None
+    started = AuditEvent.objects.filter(verification_id=v.pk, to_status="processing")
+    assert [(e.from_status, e.actor) for e in started] == [("submitted", "worker")]  # once, by the first claim
+
+
+@pytest.mark.django_db  # on_commit is captured only inside a test transaction
 def test_sweeper_resumes_a_verification_whose_message_was_lost(django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False):  # the enqueue never happens
         v = submitted_verification()

@@ -15,14 +15,14 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from onboarding.models import Check, LivenessChallenge
+from onboarding.models import Check, LivenessChallenge, Verification
 from onboarding.selectors import check_summary
 from vendors.base import ChallengeInput, CheckKind, CheckRequest, ImageInput, ResultStatus, Subject
 from vendors.circuit import CircuitBreaker
 from vendors.exceptions import PermanentVendorError, RetryableVendorError, VendorError
 from vendors.registry import get_backend
 
-from . import audit, dispatch, policy_config, scoring, webhooks
+from . import audit, dispatch, policy_config, scoring, state, webhooks
 from .applicants import read_file
 from .challenges import PRIOR_REASONS, read_frames
 from .decisions import finalize_if_complete
@@ -78,6 +78,8 @@ def held_by_live_worker(check, now) -> bool:
 def claim(check_id, now=None, *, before_call=None) -> Check | None:
     """Take the check for this worker. None when it is final; CheckHeld when a live worker has it.
 
+    The first check of a case claimed moves the case to processing.
+
     before_call(check) runs under the row lock just before the claim is written; what it raises
     (the vendor's open circuit) leaves the check as it was.
     """
@@ -93,6 +95,8 @@ def claim(check_id, now=None, *, before_call=None) -> Check | None:
             raise CheckHeld((check.claimed_at + lease() - now).total_seconds())
         if before_call is not None:
             before_call(check)
+        if check.verification.status == Verification.Status.SUBMITTED:  # as read: cheap to skip after
+            state.mark_processing(check.verification, actor=audit.Actor.system("worker"))
         check.status = Check.Status.RUNNING
         check.claimed_at = now
         check.attempt_count += 1

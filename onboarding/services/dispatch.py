@@ -2,12 +2,17 @@
 from django.db import transaction
 
 
-def process_verification_after_commit(verification_id):
+def start_after_commit(verification_id, check_ids):
+    """A new case's checks go straight to the workers (the first one claimed moves the case to
+    processing); a case without checks goes to process_verification, which decides it at once."""
     from django.conf import settings
 
     from onboarding import tasks
 
-    transaction.on_commit(lambda: tasks.process_verification.delay(str(verification_id)))
+    if check_ids:
+        run_checks_after_commit(check_ids)
+    else:
+        transaction.on_commit(lambda: tasks.process_verification.delay(str(verification_id)))
     if settings.KYC_DUPLICATE_SCAN:
         transaction.on_commit(lambda: scan_duplicates(verification_id))
 

@@ -43,3 +43,19 @@ def transition(verification, target, *, actor, action="status_changed", **data):
     verification.save(update_fields=fields)
     audit.record(action, actor=actor, verification=verification, from_status=current, to_status=target, **data)
     return verification
+
+
+def mark_processing(verification, *, actor) -> bool:
+    """Submitted → processing when a worker takes up the case's first check; False when it already was.
+
+    A conditional update, not a row lock: the checks of one case are claimed in parallel, and only
+    the first claim's update matches (the others wait for it to commit, then match nothing).
+    """
+    now = timezone.now()
+    if not Verification.objects.filter(pk=verification.pk, status=S.SUBMITTED).update(
+            status=S.PROCESSING, processing_started_at=now, updated_at=now):
+        return False
+    verification.status, verification.processing_started_at, verification.updated_at = S.PROCESSING, now, now
+    audit.record("status_changed", actor=actor, verification=verification, from_status=S.SUBMITTED,
+                 to_status=S.PROCESSING)
+    return True

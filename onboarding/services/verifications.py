@@ -97,14 +97,17 @@ def submit_verification(applicant, *, selfie: Photo, id_card: Photo, id_card_bac
             "checks": [{"kind": c.kind, "subject": c.subject, "vendor": c.vendor} for c in planned]})
         if before_commit is not None:  # e.g. record the Idempotency-Key in the same transaction
             before_commit(verification)
-        dispatch.process_verification_after_commit(verification.pk)
+        # Straight to the vendor checks: a task that only moved the case to processing and fanned
+        # them out cost each case a Celery message and a transaction (bench/pipeline.py).
+        dispatch.start_after_commit(verification.pk, [c.pk for c in planned + shadows])
     return verification
 
 
 def start_processing(verification_id) -> list:
     """Move to processing and return the ids of the checks that still need a worker.
 
-    Safe to call again (re-delivery, the sweeper): finished checks are never returned.
+    For the sweeper and a case without checks (a new case's checks are dispatched at submission).
+    Safe to call again: finished checks are never returned.
     """
     with transaction.atomic():
         verification = Verification.objects.select_for_update().get(pk=verification_id)
