@@ -204,7 +204,8 @@ def _store_result(check, result):
         locked.reasons = [r.as_dict() for r in result.reasons]
         locked.error_category = locked.error_code = locked.error_message = ""
         locked.completed_at = timezone.now()
-        scoring.apply_policy(locked, policy_config.active())
+        in_force = policy_config.active()
+        scoring.apply_policy(locked, in_force)
         locked.save()
         audit.record("check_completed", actor=audit.Actor.system(f"vendor:{check.vendor}"),
                      verification=check.verification, check_id=str(check.pk), kind=check.kind,
@@ -214,10 +215,10 @@ def _store_result(check, result):
         if locked.role == Check.Role.DECIDE:  # integrators see what decides, not the shadow's trial
             webhooks.emit(locked.verification, "check.completed", check_summary(locked))
         # NOT_APPLICABLE: this vendor cannot judge this case (no challenge, no SDK file); the next one may.
-        _fall_back_or_decide(locked, fall_back=locked.status == Check.Status.NOT_APPLICABLE)
+        _fall_back_or_decide(locked, fall_back=locked.status == Check.Status.NOT_APPLICABLE, in_force=in_force)
 
 
-def _fall_back_or_decide(check, *, fall_back: bool):
+def _fall_back_or_decide(check, *, fall_back: bool, in_force=None):
     """A final check: start the next configured vendor when allowed and there is one, else decide
     the case if this was its last check, in the same transaction (one commit and one seal less).
 
@@ -227,7 +228,7 @@ def _fall_back_or_decide(check, *, fall_back: bool):
     if fall_back and _fall_back(check) is not None:
         return
     try:
-        finalize_if_complete(check.verification_id)
+        finalize_if_complete(check.verification_id, in_force)
     except Exception:
         logger.exception("verification %s: deciding failed; the sweeper will try again", check.verification_id)
 

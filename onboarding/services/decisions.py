@@ -19,9 +19,12 @@ class DecisionError(Exception):
     pass
 
 
-def finalize_if_complete(verification_id) -> Decision | None:
+def finalize_if_complete(verification_id, in_force=None) -> Decision | None:
     """Decide once every deciding check is final and the duplicate scan is done (shadow checks are
-    not waited for). Safe to call any number of times, from any worker."""
+    not waited for). Safe to call any number of times, from any worker.
+
+    in_force: the policy, when the caller has just read it (it scored the last check).
+    """
     with transaction.atomic():
         verification = (Verification.objects.select_for_update(of=("self",)).select_related("applicant")
                         .get(pk=verification_id))
@@ -30,18 +33,17 @@ def finalize_if_complete(verification_id) -> Decision | None:
         checks = list(verification.checks.all())
         if any(not c.is_final for c in checks if c.role == c.Role.DECIDE) or verification.duplicates_pending:
             return None
-        in_force = policy_config.active()
+        in_force = in_force or policy_config.active()
         assessment = risk.assess_case(verification, checks, policy=in_force)
         evaluation = policy.evaluate(checks, policy=in_force, risk=assessment)
         verification.risk_level, verification.risk_reasons = assessment.level, assessment.reasons
-        verification.save(update_fields=["risk_level", "risk_reasons"])
         decision = Decision.objects.create(
             verification=verification, outcome=evaluation.outcome, source=Decision.Source.AUTO,
             reasons=evaluation.reasons, policy_version=in_force.version)
         state.transition(verification, STATUS_FOR_OUTCOME[evaluation.outcome], actor=audit.Actor.system("policy"),
                          action="auto_decision", decision_id=decision.pk, outcome=evaluation.outcome,
                          reasons=[r["code"] for r in evaluation.reasons], policy_version=decision.policy_version,
-                         risk_level=assessment.level)
+                         risk_level=assessment.level, save_also=["risk_level", "risk_reasons"])
         _emit_decision(verification, "decision.made")
     return decision
 

@@ -26,14 +26,17 @@ def can_transition(current, target) -> bool:
     return target in TRANSITIONS.get(current, set())
 
 
-def transition(verification, target, *, actor, action="status_changed", **data):
-    """Move `verification` to `target` and audit it. Call inside a transaction with the row locked."""
+def transition(verification, target, *, actor, action="status_changed", save_also=(), **data):
+    """Move `verification` to `target` and audit it. Call inside a transaction with the row locked.
+
+    save_also: other fields the caller set, saved in the same update.
+    """
     current = verification.status
     if not can_transition(current, target):
         raise InvalidTransition(f"{current} -> {target} is not allowed")
     now = timezone.now()
     verification.status = target
-    fields = ["status", "updated_at"]
+    fields = ["status", "updated_at", *save_also]
     if target == S.PROCESSING:
         verification.processing_started_at = now
         fields.append("processing_started_at")
