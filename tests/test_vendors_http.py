@@ -341,3 +341,18 @@ def test_no_secret_in_an_error_report_from_inside_a_vendor_call(sandbox, setting
     html, text = reporter.get_traceback_html(), reporter.get_traceback_text()
     assert f"vendors/{vendor}.py" in text and "kwargs" in html  # the frames and their variables are there
     no_secrets(html + text)
+
+
+def test_json_body_splices_base64_images_and_encodes_the_rest_as_json():
+    import base64
+    import json
+
+    from vendors.http import json_body
+    from vendors.images import b64
+
+    image = bytes(range(256)) * 50
+    body = json_body({"image": b64(image), "note": 'quote " backslash \\ 中文', "n": 3, "flags": {"a": [1, None]}})
+    decoded = json.loads(body.decode("utf-8"))
+    assert base64.b64decode(decoded["image"]) == image
+    assert decoded == {"image": decoded["image"], "note": 'quote " backslash \\ 中文', "n": 3,
+                       "flags": {"a": [1, None]}}

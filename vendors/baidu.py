@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .base import CheckKind, CheckResult, Reason, Threshold
 from .exceptions import BadInputError, ConfigurationError, PermanentVendorError, RetryableVendorError
-from .http import HttpVendorBackend, dumps
+from .http import HttpVendorBackend, json_body
 from .images import b64, prepare_jpeg
 from .messages import applicant_message
 
@@ -135,7 +135,7 @@ class BaiduBackend(HttpVendorBackend):
 
     def _match(self, token, body):
         return self.send("POST", f"{self.base_url}/rest/2.0/face/v4/mingjing/match",
-                         params={"access_token": token}, data=dumps(body).encode(),
+                         params={"access_token": token}, data=json_body(body),
                          headers={"Content-Type": "application/json"},
                          log_path="/rest/2.0/face/v4/mingjing/match")
 

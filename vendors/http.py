@@ -91,3 +91,18 @@ class HttpVendorBackend(VendorBackend):
 
 def dumps(payload) -> str:
     return json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+
+
+def json_body(payload: dict) -> bytes:
+    """A JSON object as UTF-8 bytes, its base64 images (images.Base64) spliced in as they are.
+
+    Base64's alphabet needs no escaping in JSON; sending a 0.5 MB image through the encoder (which
+    scans and copies it) and encoding the result again cost a worker about 8 % of its CPU.
+    """
+    from .images import Base64
+
+    members = []
+    for key, value in payload.items():
+        value = b'"' + value.ascii + b'"' if isinstance(value, Base64) else dumps(value).encode()
+        members.append(dumps(key).encode() + b":" + value)
+    return b"{" + b",".join(members) + b"}"

@@ -44,6 +44,15 @@ def prepare_jpeg(data: bytes, *, max_size=(4000, 4000), max_bytes=5 * 1024 * 102
         return out.getvalue(), notes
 
 
-def b64(data: bytes) -> str:
-    """Plain base64, no data: prefix (Baidu and Tencent both want it bare)."""
-    return base64.b64encode(data).decode("ascii")
+class Base64:
+    """An image as plain base64 text (no data: prefix: Baidu and Tencent both want it bare), kept as
+    ASCII bytes so that http.json_body can put it into a request without the JSON encoder."""
+
+    __slots__ = ("ascii",)
+
+    def __init__(self, data: bytes):
+        self.ascii = base64.b64encode(data)
+
+
+def b64(data: bytes) -> Base64:
+    return Base64(data)

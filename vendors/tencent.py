@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .base import CheckKind, CheckResult, Reason, Threshold
 from .exceptions import BadInputError, ConfigurationError, PermanentVendorError, RetryableVendorError
-from .http import HttpVendorBackend, dumps
+from .http import HttpVendorBackend, json_body
 from .images import b64, prepare_jpeg
 from .messages import applicant_message
 
@@ -147,7 +147,7 @@ class TencentBackend(HttpVendorBackend):
         self._credentials("TENCENT_SECRET_ID", "TENCENT_SECRET_KEY")
         # The base64 body must stay under 5 MB: 3.5 MB of JPEG is 4.7 MB encoded.
         jpeg, notes = prepare_jpeg(request.selfie.data, max_size=(1920, 1080), max_bytes=int(3.5 * 1024 * 1024))
-        payload = dumps({"Image": b64(jpeg), "FaceModelVersion": "3.0"}).encode()
+        payload = json_body({"Image": b64(jpeg), "FaceModelVersion": "3.0"})
         endpoint = settings.TENCENT_API_ENDPOINT
         url = endpoint if "://" in endpoint else f"https://{endpoint}"
         host = urlsplit(url).netloc
