@@ -309,6 +309,8 @@ def run_throughput(args, processes):
                      **{f"cpu_ms_{name}": round(1000 * used / max(1, decided_count)) for name, used in cpu_used.items()},
                      # the whole machine, every process and the kernel included
                      "machine_cpu_busy": f"{(machine_after[0] - machine_before[0]) / (machine_after[1] - machine_before[1]):.0%}",
+                     # What one core fully given to the workers would decide per second at this cost.
+                     "workers_cases_per_core_s": round(decided_count / max(0.001, cpu_used["workers"]), 1),
                      # Machine-independent: what each case costs the database, producers included.
                      "db_commits_per_case": round((database_after[0] - database_before[0]) / max(1, decided_count), 1),
                      "db_sessions_per_case": round((database_after[1] - database_before[1]) / max(1, decided_count), 2)})
@@ -318,7 +320,8 @@ def run_throughput(args, processes):
                   f"{args.workers} workers (thread pool){f' on CPU {args.pin_workers} alone' if pinned else ''}, "
                   f"{args.producers} producers, PostgreSQL + Redis",
                   ["threads_per_worker", "in_flight", "decided_per_s", "p50_ms", "p95_ms", "machine_cpu_busy",
-                   "cpu_ms_workers", "cpu_ms_sandbox", "cpu_ms_producers", "cpu_ms_postgresql", "cpu_ms_redis",
+                   "cpu_ms_workers", "workers_cases_per_core_s", "cpu_ms_sandbox", "cpu_ms_producers",
+                   "cpu_ms_postgresql", "cpu_ms_redis",
                    "db_commits_per_case", "db_sessions_per_case"], rows)
 
 
