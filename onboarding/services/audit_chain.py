@@ -23,7 +23,6 @@ import time
 from dataclasses import dataclass
 
 from django.conf import settings
-
 from django.db import DatabaseError, IntegrityError, close_old_connections, connection, transaction
 from django.db.models import Q
 
