@@ -18,6 +18,7 @@ from django.conf import settings
 
 from .base import VendorBackend
 from .exceptions import PermanentVendorError, RetryableVendorError
+from .images import Base64
 from .redaction import redact
 
 logger = logging.getLogger("vendors.http")
@@ -99,8 +100,6 @@ def json_body(payload: dict) -> bytes:
     Base64's alphabet needs no escaping in JSON; sending a 0.5 MB image through the encoder (which
     scans and copies it) and encoding the result again cost a worker about 8 % of its CPU.
     """
-    from .images import Base64
-
     members = []
     for key, value in payload.items():
         value = b'"' + value.ascii + b'"' if isinstance(value, Base64) else dumps(value).encode()
