@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
 
-.PHONY: run test install migrate messages check-compose clean bench bench-audit bench-duplicates bench-normalize bench-engine bench-admin bench-latency bench-throughput
+.PHONY: run test install migrate messages check-compose clean bench bench-audit bench-duplicates bench-normalize bench-engine bench-admin bench-latency bench-throughput bench-broker
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -58,7 +58,9 @@ bench-latency: $(STAMP)
 	$(PY) bench/pipeline.py latency --latency-ms $${L:-200}
 bench-throughput: $(STAMP)
 	$(PY) bench/pipeline.py throughput --latency-ms $${L:-200}
-bench: bench-normalize bench-engine bench-duplicates bench-admin bench-audit bench-latency bench-throughput
+bench-broker: $(STAMP)
+	$(PY) bench/broker.py
+bench: bench-normalize bench-engine bench-duplicates bench-admin bench-audit bench-latency bench-throughput bench-broker
 
 messages: $(STAMP)
 	$(PY) manage.py makemessages -l zh_Hans --ignore=.venv --ignore=tests --ignore=bench --ignore=staticfiles

@@ -238,6 +238,8 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
 else:
     # Longer than the slowest task (hard time limit), so Redis never re-delivers a task still running.
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    CELERY_BROKER_TRANSPORT = "kyc.broker:Transport"  # kombu's, without a client per message
 CELERY_RESULT_BACKEND = None
 # One queue for all KYC tasks; a separate name lets several deployments share one broker.
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", default="kyc")
