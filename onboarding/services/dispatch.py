@@ -2,33 +2,19 @@
 from django.db import transaction
 
 
-def start_after_commit(verification_id, check_ids, shadow_ids=()):
+def start_after_commit(verification_id, check_ids):
     """A new case's checks go straight to the workers (the first one claimed moves the case to
-    processing): its deciding checks in one task, each shadow check in its own (the decision does
-    not wait for them). A case without checks goes to process_verification, which decides it at once."""
+    processing); a case without checks goes to process_verification, which decides it at once."""
     from django.conf import settings
 
     from onboarding import tasks
 
     if check_ids:
-        ids = [str(pk) for pk in check_ids]
-        transaction.on_commit(lambda: run_case_checks(ids))
+        run_checks_after_commit(check_ids)
     else:
         transaction.on_commit(lambda: tasks.process_verification.delay(str(verification_id)))
-    if shadow_ids:
-        run_checks_after_commit(shadow_ids)
     if settings.KYC_DUPLICATE_SCAN:
         transaction.on_commit(lambda: scan_duplicates(verification_id))
-
-
-def run_case_checks(check_ids):
-    """One case's checks in one task, their vendor calls in parallel (one Celery message per case)."""
-    from onboarding import tasks
-
-    if len(check_ids) == 1:
-        tasks.run_check.delay(str(check_ids[0]))
-    elif check_ids:
-        tasks.run_case_checks.delay([str(pk) for pk in check_ids])
 
 
 def scan_duplicates(verification_id):
