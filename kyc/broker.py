@@ -2,8 +2,8 @@
 
 kombu's Redis channel builds a new redis.Redis for every acknowledgement, every delivery's
 "unacked" bookkeeping and every publish; redis-py fills a table of some 200 response callbacks
-in each client's constructor, which made up about 8 % of a worker's CPU per case
-(bench/pipeline.py, py-spy). A client is thread-safe and only borrows connections from the
+in each client's constructor: half of the client's CPU per message (bench/broker.py), though
+only a percent or two of a case's. A client is thread-safe and only borrows connections from the
 channel's pool, so the channel keeps one, rebuilt when kombu replaces the pool after a
 connection error. Selected by kyc.settings for redis:// and rediss:// broker URLs.
 """
