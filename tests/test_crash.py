@@ -166,10 +166,10 @@ def variant(data: bytes, n: int) -> bytes:
     return jpeg_bytes(image, quality=95)
 
 
-def submit_cases(count):
+def submit_cases(count, first=0):
     selfie, card = face_bytes("obama_1"), id_card_bytes("obama_2")
     ids = []
-    for n in range(count):
+    for n in range(first, first + count):
         applicant = ApplicantFactory()
         v = submit_verification(applicant, selfie=add_photo(applicant, "selfie", variant(selfie, n)),
                                 id_card=add_photo(applicant, "id_card", variant(card, n)))
@@ -218,7 +218,11 @@ def test_kill_dash_nine_mid_call_loses_nothing_and_repeats_nothing(cluster):
     kills, child_kills, started = 0, 0, time.monotonic()
     while kills < 24 and time.monotonic() - started < 420:
         if Verification.objects.filter(pk__in=ids, status__in=["submitted", "processing"]).count() < 8:
-            break  # too little work left to kill mid-call
+            # Too little work left to kill mid-call: more cases, each with its own photos (100
+            # can be decided before 20 kills land, as each restart takes seconds).
+            if len(ids) >= 400:
+                break
+            ids += submit_cases(40, first=len(ids))
         # Let each incarnation do some work before its death.
         if time.monotonic() - cluster.started_at < random.uniform(2.0, 5.0) or not cluster.all_busy_calling():
             time.sleep(0.02)
