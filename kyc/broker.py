@@ -14,7 +14,7 @@ class Channel(redis.Channel):
     _sync_client = None
 
     def _create_client(self, asynchronous=False):
-        if asynchronous:  # kombu caches the one it makes for BRPOP and publishing already
+        if asynchronous:  # kombu caches this one already (Channel.client, for BRPOP)
             return super()._create_client(asynchronous=True)
         client = self._sync_client
         if client is None or client.connection_pool is not self.pool:
