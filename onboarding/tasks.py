@@ -23,30 +23,46 @@ def process_verification(verification_id):
 def run_check(self, check_id):
     try:
         checks.execute_check(check_id)
-    except checks.CheckHeld as exc:
+    except (checks.CheckHeld, RetryableVendorError) as exc:
+        return _not_run(check_id, exc, retries=self.request.retries, eager=self.request.is_eager,
+                        # throw=False: a returned Retry is re-applied in eager mode (kyc_verify)
+                        # instead of propagating as an error; on a worker the retry message is already sent.
+                        retry=lambda countdown: self.retry(countdown=countdown, exc=exc, throw=False))
+
+
+@shared_task(bind=True, acks_late=True)
+def run_case_checks(self, check_ids):
+    """A case's deciding checks in one task, their vendor calls in parallel: one message, one claim
+    and one transaction for all. A check that has to wait or retry goes on alone, as run_check."""
+    for check_id, exc in checks.execute_checks(check_ids).items():
+        _not_run(check_id, exc, retries=0, eager=self.request.is_eager,
+                 retry=lambda countdown, pk=check_id: run_check.apply_async((pk,), countdown=countdown, retries=1))
+
+
+def _not_run(check_id, exc, *, retries, eager, retry):
+    """A check whose vendor was not called or failed retryably: look again, fall back, retry or give up."""
+    if isinstance(exc, checks.CheckHeld):
         # A duplicate delivery, or the holder died: look again when its lease ends.
-        _look_again(self, check_id, exc.retry_after)
-    except CircuitOpenError as exc:
+        return _look_again(check_id, exc.retry_after, retries, eager)
+    if isinstance(exc, CircuitOpenError):
         # Not called, so not one of the vendor's retries: the next vendor now, or wait for the probe.
-        if self.request.is_eager:  # kyc_verify: nobody waits in-process
+        if eager:  # kyc_verify: nobody waits in-process
             checks.fail_check(check_id, exc)
         elif not checks.fall_back_now(check_id, exc):
-            _look_again(self, check_id, exc.retry_after)
-    except RetryableVendorError as exc:
-        if self.request.retries >= settings.KYC_VENDOR_MAX_RETRIES:
-            logger.warning("check %s: giving up after %s retries: %s", check_id, self.request.retries, exc)
-            checks.fail_check(check_id, exc)
-            return
-        # throw=False: a returned Retry is re-applied in eager mode (kyc_verify) instead of
-        # propagating as an error; on a worker the retry message is already sent.
-        return self.retry(countdown=backoff_seconds(self.request.retries), exc=exc, throw=False)
+            _look_again(check_id, exc.retry_after, retries, eager)
+        return None
+    if retries >= settings.KYC_VENDOR_MAX_RETRIES:
+        logger.warning("check %s: giving up after %s retries: %s", check_id, retries, exc)
+        checks.fail_check(check_id, exc)
+        return None
+    return retry(backoff_seconds(retries))
 
 
-def _look_again(task, check_id, after):
-    if task.request.is_eager:
+def _look_again(check_id, after, retries, eager):
+    if eager:
         return  # in-process (kyc_verify, tests) the holder is this process; it finishes the check
     # Keeps the retry count: waiting is not a vendor failure.
-    run_check.apply_async((check_id,), countdown=after + random.uniform(0, 2), retries=task.request.retries)
+    run_check.apply_async((check_id,), countdown=after + random.uniform(0, 2), retries=retries)
 
 
 @shared_task(acks_late=True)

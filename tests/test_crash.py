@@ -115,13 +115,18 @@ class Cluster:
         return bool(children)
 
     def all_busy_calling(self):
-        """Every pool process waits for a vendor answer not yet billed, well before it comes: a kill now
-        lands mid-call (an answer is billed only on its way to a client still connected)."""
+        """Every pool process waits for a vendor answer not yet billed, well before it comes, and
+        every answer billed so far is stored: a kill now lands mid-call, never between a billed
+        answer and its storing (an answer is billed only on its way to a client still connected;
+        a process calls its case's vendors together, so a busy one may also hold an answer)."""
         with self.app.state.lock:
             now = time.time()
             waits = [float("inf") if c["answer_at"] is None else c["answer_at"] - now
                      for c in self.app.state.inflight.values()]
-        return len(waits) >= CONCURRENCY and min(waits) > 0.25
+            billed = sum(self.app.state.successes[vendor] for vendor in SANDBOXED)
+        if len(waits) < CONCURRENCY or min(waits) <= 0.25:
+            return False
+        return billed == Check.objects.filter(vendor__in=SANDBOXED, status=Check.Status.COMPLETED).count()
 
     def stop(self):
         for proc in (self.worker, self.beat):

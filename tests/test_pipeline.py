@@ -1,4 +1,5 @@
 """Submission to decision through the real services and tasks (run eagerly here; see test_worker for a real worker)."""
+import threading
 from datetime import timedelta
 
 import pytest
@@ -10,7 +11,7 @@ from onboarding.services import checks as check_service
 from onboarding.services import state
 from onboarding.services.audit import Actor
 from onboarding.services.verifications import resume_stalled, start_processing
-from onboarding.tasks import run_check
+from onboarding.tasks import run_case_checks, run_check
 from tests.factories import submitted_verification
 from vendors import registry
 from vendors.base import CheckKind, CheckResult, Threshold, VendorBackend
@@ -97,8 +98,92 @@ def test_running_a_check_twice_calls_the_vendor_once(monkeypatch):
     for c in v.checks.all():
         run_check.apply(args=[str(c.pk)])
         check_service.execute_check(c.pk)
+    run_case_checks.apply(args=[[str(c.pk) for c in v.checks.all()]])  # the case's task, re-delivered
     assert len(counter.calls) == 4
     assert v.checks.count() == 4 and v.decisions.count() == 1
+
+
+@pytest.fixture
+def local_as_remote(monkeypatch):
+    """The local engine standing in for a vendor over the network: its checks go in the case's task."""
+    monkeypatch.setattr(registry.get_backend("local"), "computes_locally", False)
+
+
+def test_a_cases_checks_run_in_one_task_their_vendor_calls_at_once(monkeypatch, local_as_remote):
+    """All four calls must be under way together to pass the barrier: one after the other, the
+    first would wait alone until the barrier breaks (and the check would fail as a crash)."""
+    together = threading.Barrier(4, timeout=10)
+    threads, alone = set(), []
+    backend = registry.get_backend("local")
+    real = backend.run
+
+    def meeting(request):
+        threads.add(threading.get_ident())
+        together.wait()
+        return real(request)
+
+    monkeypatch.setattr(backend, "run", meeting)
+    monkeypatch.setattr(run_check, "apply_async", lambda *a, **k: alone.append(a))
+    stores, store = [], check_service._store_results
+    monkeypatch.setattr(check_service, "_store_results", lambda answered, later: (stores.append(len(answered)),
+                                                                                 store(answered, later)))
+    v = submitted_verification()
+    v.refresh_from_db()
+    assert len(threads) == 4 and alone == []  # four threads, no check sent on alone
+    assert sum(stores) == 4  # answers that come together are stored together
+    assert sorted(v.checks.values_list("status", flat=True)) == ["completed", "completed", "completed", "not_applicable"]
+    assert v.status == Verification.Status.NEEDS_REVIEW and v.decisions.count() == 1
+
+
+def test_in_a_cases_task_an_answer_is_stored_before_a_slower_vendor_answers(monkeypatch, local_as_remote):
+    """A crash while the slow vendor is still out must not lose the fast vendor's paid answer."""
+    stored, slow_saw_it, count = threading.Event(), [], []
+    backend = registry.get_backend("local")
+    real, store = backend.run, check_service._store_results
+
+    def run(request):
+        if request.kind == CheckKind.COMPARE:  # the slow one: answers once the others are stored
+            slow_saw_it.append(stored.wait(timeout=10))
+        return real(request)
+
+    def storing(answered, later=frozenset()):
+        store(answered, later)
+        count.extend(answered)
+        if len(count) == 3:
+            stored.set()
+
+    monkeypatch.setattr(backend, "run", run)
+    monkeypatch.setattr(check_service, "_store_results", storing)
+    v = submitted_verification()
+    v.refresh_from_db()
+    assert slow_saw_it == [True]
+    assert v.decisions.count() == 1 and not v.checks.exclude(status__in=Check.FINAL_STATUSES).exists()
+
+
+@pytest.mark.django_db  # on_commit is captured only inside a test transaction
+def test_a_soft_time_limit_while_calls_are_out_keeps_what_came_and_releases_the_rest(
+        monkeypatch, django_capture_on_commit_callbacks):
+    """The prefork pool raises SoftTimeLimitExceeded in the task's thread while it waits for its calls."""
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    with django_capture_on_commit_callbacks(execute=False):
+        v = submitted_verification()
+    ids = [c.pk for c in v.checks.order_by("pk")]
+
+    def first_then_limit(calls):
+        calls[0].run()
+        yield calls[:1]
+        raise SoftTimeLimitExceeded()
+
+    monkeypatch.setattr(check_service, "_as_they_finish", first_then_limit)
+    waiting = check_service.execute_checks(ids)
+    first, *rest = Check.objects.filter(pk__in=ids).order_by("pk")
+    assert first.status in Check.FINAL_STATUSES and first.attempt_count == 1
+    assert sorted(waiting) == sorted(str(c.pk) for c in rest)  # the task retries these
+    assert all(isinstance(exc, RetryableVendorError) and exc.code == "time_limit" for exc in waiting.values())
+    assert all(c.status == Check.Status.PENDING and c.error_code == "time_limit" and c.claimed_at is None
+               for c in rest)
+    assert not v.decisions.exists()
 
 
 @pytest.mark.django_db  # on_commit is captured only inside a test transaction
@@ -131,17 +216,24 @@ def test_processing_starts_once(django_capture_on_commit_callbacks):
 
 
 @pytest.mark.django_db  # on_commit is captured only inside a test transaction
+@pytest.mark.parametrize("local_is_remote", [True, False])
 def test_a_new_cases_checks_go_to_the_workers_at_submission_and_the_first_claim_starts_it(
-        monkeypatch, django_capture_on_commit_callbacks):
+        monkeypatch, django_capture_on_commit_callbacks, local_is_remote):
     from onboarding import tasks
     from onboarding.services import dispatch
 
+    monkeypatch.setattr(registry.get_backend("local"), "computes_locally", not local_is_remote)
     sent = []
-    monkeypatch.setattr(dispatch, "run_checks", lambda ids: sent.extend(ids))
+    monkeypatch.setattr(tasks.run_case_checks, "delay", lambda ids: sent.append(sorted(ids)))
+    monkeypatch.setattr(dispatch, "run_checks", lambda ids: sent.append(("one task each", sorted(map(str, ids)))))
     monkeypatch.setattr(tasks.process_verification, "delay", lambda *a: sent.append("process_verification"))
     with django_capture_on_commit_callbacks(execute=True):
         v = submitted_verification()
-    assert sorted(sent) == sorted(str(c.pk) for c in v.checks.all())  # all four, no process_verification
+    ids = sorted(str(c.pk) for c in v.checks.all())
+    if local_is_remote:  # all four in one message: no task per check, no process_verification
+        assert sent == [ids]
+    else:  # the engine's CPU work would stall a case task's threads: a task for each
+        assert sent == [("one task each", ids)]
     assert Verification.objects.get(pk=v.pk).status == Verification.Status.SUBMITTED  # no worker yet
     first, second = v.checks.all()[:2]
     check_service.claim(first.pk)

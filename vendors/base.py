@@ -117,6 +117,9 @@ class VendorBackend:
     # data it will not look at stays sealed, and costs no work.
     reads_challenge: bool = False  # the active-liveness burst (liveness checks)
     reads_liveness_data: bool = False  # a mobile SDK's liveness file
+    # The work is done here, on the CPU, holding the GIL (the local engine): such a check runs in
+    # its own task, since on a thread beside network calls it would stall their answers' storing.
+    computes_locally: bool = False
 
     def supports(self, kind: CheckKind) -> bool:
         return CheckKind(kind) in self.kinds

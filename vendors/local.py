@@ -72,6 +72,7 @@ class LocalEngineBackend(VendorBackend):
     label = "Local engine (dlib)"
     kinds = frozenset({CheckKind.QUALITY, CheckKind.LIVENESS, CheckKind.COMPARE})
     reads_challenge = True
+    computes_locally = True
     score_scales = {CheckKind.COMPARE: "0-100 similarity = 100 x (1 - distance / 1.2)",
                     CheckKind.LIVENESS: "0-100 share of the challenge's head turns seen, in order"}
     default_thresholds = {

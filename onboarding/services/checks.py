@@ -1,4 +1,8 @@
-"""Running one check: claim it, call its vendor once, store the result.
+"""Running checks: claim them, call each one's vendor once, store the results.
+
+A case's deciding checks run in one task: one claim, the vendor calls in parallel threads,
+each answer stored as soon as it comes, the decision with the last. Retries and look-agains go
+one check per task.
 
 Idempotent: a check that is final is never run again (a re-delivered task reuses
 the stored result), and a check another worker holds (a live claim) is left to it
@@ -8,11 +12,14 @@ taken over. The vendor's circuit breaker is asked before every call.
 from __future__ import annotations
 
 import logging
+import queue
+import threading
 from datetime import timedelta
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from onboarding.models import Check, LivenessChallenge, Verification
@@ -78,30 +85,55 @@ def held_by_live_worker(check, now) -> bool:
 def claim(check_id, now=None, *, before_call=None) -> Check | None:
     """Take the check for this worker. None when it is final; CheckHeld when a live worker has it.
 
-    The first check of a case claimed moves the case to processing.
-
     before_call(check) runs under the row lock just before the claim is written; what it raises
     (the vendor's open circuit) leaves the check as it was.
     """
+    claimed, _, waiting = claim_many([check_id], now, before_call=before_call)
+    if waiting:
+        raise waiting.popitem()[1]
+    return claimed[0][0] if claimed else None
+
+
+def claim_many(check_ids, now=None, *, before_call=None):
+    """Take these checks for this worker in one transaction.
+
+    Returns (claimed, done, waiting): claimed, (check, what before_call returned) for each check
+    taken; done, the case ids of checks already final; waiting, by check id (str), why a check was not
+    taken: CheckHeld while a live worker has it, or what before_call raised under its row lock
+    (the vendor's open circuit), which leaves that check as it was. The first check of a case
+    claimed moves the case to processing.
+    """
     now = now or timezone.now()
+    claimed, done, waiting, started = [], set(), {}, set()
     with transaction.atomic():
-        # Only the check's row is locked (of=self); its case and photos come in the same query.
-        check = (Check.objects.select_for_update(of=("self",))
-                 .select_related("verification__selfie", "verification__id_card", "verification__liveness_data")
-                 .get(pk=check_id))
-        if check.is_final:
-            return None
-        if held_by_live_worker(check, now):
-            raise CheckHeld((check.claimed_at + lease() - now).total_seconds())
-        if before_call is not None:
-            before_call(check)
-        if check.verification.status == Verification.Status.SUBMITTED:  # as read: cheap to skip after
-            state.mark_processing(check.verification, actor=audit.Actor.system("worker"))
-        check.status = Check.Status.RUNNING
-        check.claimed_at = now
-        check.attempt_count += 1
-        check.save(update_fields=["status", "claimed_at", "attempt_count"])
-    return check
+        # Only the checks' rows are locked (of=self), always in the same order; their case and
+        # photos come in the same query.
+        rows = (Check.objects.select_for_update(of=("self",))
+                .select_related("verification__selfie", "verification__id_card", "verification__liveness_data")
+                .filter(pk__in=check_ids).order_by("pk"))
+        for check in rows:
+            if check.is_final:
+                done.add(check.verification_id)
+                continue
+            if held_by_live_worker(check, now):
+                waiting[str(check.pk)] = CheckHeld((check.claimed_at + lease() - now).total_seconds())
+                continue
+            try:
+                token = before_call(check) if before_call is not None else None
+            except Exception as exc:
+                waiting[str(check.pk)] = exc
+                continue
+            if check.verification.status == Verification.Status.SUBMITTED and check.verification_id not in started:
+                state.mark_processing(check.verification, actor=audit.Actor.system("worker"))
+                started.add(check.verification_id)
+            check.status = Check.Status.RUNNING
+            check.claimed_at = now
+            check.attempt_count += 1
+            claimed.append((check, token))
+        if claimed:  # one statement for all: the rows are locked, so the counts read above hold
+            Check.objects.filter(pk__in=[check.pk for check, _ in claimed]).update(
+                status=Check.Status.RUNNING, claimed_at=now, attempt_count=F("attempt_count") + 1)
+    return claimed, done, waiting
 
 
 def execute_check(check_id):
@@ -110,37 +142,116 @@ def execute_check(check_id):
     Raises RetryableVendorError for the task to retry (CircuitOpenError, a subclass, when the
     vendor was not called at all) and CheckHeld when another worker has the check.
     """
-    probes = []
+    waiting = execute_checks([check_id])
+    if waiting:
+        raise waiting.popitem()[1]
+
+
+class _Call:
+    """One claimed check's vendor call. run() touches no database, so it may run on another thread."""
+
+    def __init__(self, check, probe):
+        self.check, self.probe = check, probe
+        self.circuit = CircuitBreaker(check.vendor)
+        self.result = self.error = self.request = None
+        self.backend = get_backend(check.vendor)
+        try:
+            self.request = build_request(check, self.backend)  # reads files and the challenge: here
+        except Exception as exc:
+            self.error = exc
+
+    def run(self):
+        if self.request is None:
+            return
+        try:
+            self.result = self.backend.run(self.request)
+        except Exception as exc:  # settled by settle(), on the task's thread
+            self.error = exc
+
+    def settle(self) -> Exception | None:
+        """Circuit and check after the call; what the task has to act on (a retryable error), if any."""
+        check, exc = self.check, self.error
+        if exc is None:
+            self.circuit.record_success(self.probe)
+            return None
+        if isinstance(exc, SoftTimeLimitExceeded):
+            exc = RetryableVendorError(f"{check.vendor}: no answer within the task's time limit", code="time_limit")
+        if isinstance(exc, RetryableVendorError):
+            self.circuit.record_failure(self.probe)
+            _release_after_retryable_error(check, exc)
+            return exc
+        if isinstance(exc, VendorError):
+            self.circuit.record_success(self.probe)  # the vendor answered; the request was the problem
+            fail_check(check.pk, exc)
+            return None
+        # A bug must not leave the case stuck: log it, fail this check, let a human look.
+        logger.error("check %s (%s/%s) crashed", check.pk, check.vendor, check.kind, exc_info=exc)
+        fail_check(check.pk, PermanentVendorError(f"internal error: {type(exc).__name__}", code="internal_error"))
+        return None
+
+
+def _as_they_finish(calls):
+    """Run the calls, several at once on their own threads; yield them in groups as they finish
+    (every call finished since the last group), so that each answer is stored as soon as the task's
+    thread is free: a paid answer never waits for a slower vendor's (a crash then would lose it)."""
+    if len(calls) == 1:
+        calls[0].run()
+        yield calls
+        return
+    finished = queue.SimpleQueue()
+
+    def run(call):
+        try:
+            call.run()
+        finally:
+            finished.put(call)
+
+    for call in calls:
+        threading.Thread(target=run, args=(call,), name=f"check-{call.check.pk}", daemon=True).start()
+    left = len(calls)
+    while left:
+        group = [finished.get()]
+        while not finished.empty():
+            group.append(finished.get())
+        left -= len(group)
+        yield group
+
+
+def execute_checks(check_ids) -> dict:
+    """Run those of these checks (of one case) that still need running: one claim for all, their
+    vendor calls in parallel, each answer stored as it comes (answers that come together in one
+    transaction), the case decided with the last one.
+
+    Returns, by check id (str), what the task has to act on: CheckHeld (another worker has the
+    check) or RetryableVendorError (CircuitOpenError when the vendor was not called at all).
+    """
     # The vendor's circuit is asked only for a check this worker is about to run, under its lock:
     # no query before the claim, and no probe taken for a check that is done or held.
-    check = claim(check_id, before_call=lambda c: probes.append(CircuitBreaker(c.vendor).before_call()))
-    if check is None:
+    claimed, done, waiting = claim_many(check_ids, before_call=lambda c: CircuitBreaker(c.vendor).before_call())
+    for verification_id in done:
         # Done already (a re-delivered task, a decision that failed): make sure the case is decided.
-        finalize_if_complete(Check.objects.values_list("verification_id", flat=True).get(pk=check_id))
-        return
-    circuit, probe = CircuitBreaker(check.vendor), probes[0]
-    backend = get_backend(check.vendor)
+        finalize_if_complete(verification_id)
+    calls = [_Call(check, probe) for check, probe in claimed]
+    unfinished = list(calls)
     try:
-        result = backend.run(build_request(check, backend))
-    except RetryableVendorError as exc:
-        circuit.record_failure(probe)
-        _release_after_retryable_error(check, exc)
-        raise
-    except SoftTimeLimitExceeded:
-        circuit.record_failure(probe)
-        exc = RetryableVendorError(f"{check.vendor}: no answer within the task's time limit", code="time_limit")
-        _release_after_retryable_error(check, exc)
-        raise exc from None
-    except VendorError as exc:
-        circuit.record_success(probe)  # the vendor answered; the request was the problem
-        fail_check(check.pk, exc)
-        return
-    except Exception as exc:  # a bug must not leave the case stuck: log it, fail this check, let a human look
-        logger.exception("check %s (%s/%s) crashed", check.pk, check.vendor, check.kind)
-        fail_check(check.pk, PermanentVendorError(f"internal error: {type(exc).__name__}", code="internal_error"))
-        return
-    circuit.record_success(probe)
-    _store_result(check, result)
+        for group in _as_they_finish(calls):
+            unfinished = [call for call in unfinished if call not in group]
+            answered = [(call.check, call.result) for call in group if call.error is None]
+            if answered:  # first: nothing after a call may lose what the vendor was paid for
+                # A case with calls still out is decided when their answers are stored, by this task.
+                _store_results(answered, later={call.check.verification_id for call in unfinished})
+            _settle(group, waiting)
+    except SoftTimeLimitExceeded as exc:  # (prefork pool) raised in this thread while the calls were out
+        for call in unfinished:
+            call.result, call.error = None, exc  # its thread's late answer is dropped
+        _settle(unfinished, waiting)
+    return waiting
+
+
+def _settle(calls, waiting):
+    for call in calls:
+        if (exc := call.settle()) is not None:
+            waiting[str(call.check.pk)] = exc
 
 
 def fall_back_now(check_id, exc: VendorError) -> bool:
@@ -182,55 +293,66 @@ def _fall_back(check) -> Check | None:
     return nxt
 
 
-def _store_result(check, result):
+def _store_results(answered, later=frozenset()):
+    """Store the vendors' answers, [(check, result)], and decide their cases (but those in later),
+    in one transaction."""
     with transaction.atomic():
-        locked = (Check.objects.select_for_update(of=("self",)).select_related("verification__applicant")
-                  .get(pk=check.pk))
-        if locked.is_final:  # a worker that took over an expired lease finished first
-            return
-        locked.status = (Check.Status.NOT_APPLICABLE if result.status == ResultStatus.NOT_APPLICABLE
-                         else Check.Status.COMPLETED)
-        locked.score = result.score
-        locked.score_scale = result.score_scale
-        locked.threshold = result.threshold
-        locked.threshold_source = result.threshold_source
-        locked.passed = result.passed
-        locked.risk_level = result.risk_level or ""
-        locked.risk_tags = list(result.risk_tags or [])
-        locked.vendor_request_id = result.vendor_request_id or ""
-        locked.latency_ms = result.latency_ms
-        locked.raw_response = result.raw_response
-        locked.details = result.details or {}
-        locked.reasons = [r.as_dict() for r in result.reasons]
-        locked.error_category = locked.error_code = locked.error_message = ""
-        locked.completed_at = timezone.now()
+        rows = {row.pk: row for row in (Check.objects.select_for_update(of=("self",))
+                                        .select_related("verification__applicant")
+                                        .filter(pk__in=[check.pk for check, _ in answered]).order_by("pk"))}
         in_force = policy_config.active()
-        scoring.apply_policy(locked, in_force)
-        locked.save()
-        audit.record("check_completed", actor=audit.Actor.system(f"vendor:{check.vendor}"),
-                     verification=check.verification, check_id=str(check.pk), kind=check.kind,
-                     subject=check.subject, vendor=check.vendor, role=locked.role, status=locked.status,
-                     score=result.score, threshold=locked.threshold, passed=locked.passed, far=locked.far,
-                     attempt=locked.attempt_count)
-        if locked.role == Check.Role.DECIDE:  # integrators see what decides, not the shadow's trial
-            webhooks.emit(locked.verification, "check.completed", check_summary(locked))
+        stored = []
+        for check, result in answered:
+            locked = rows[check.pk]
+            if locked.is_final:  # a worker that took over an expired lease finished first
+                continue
+            locked.status = (Check.Status.NOT_APPLICABLE if result.status == ResultStatus.NOT_APPLICABLE
+                             else Check.Status.COMPLETED)
+            locked.score = result.score
+            locked.score_scale = result.score_scale
+            locked.threshold = result.threshold
+            locked.threshold_source = result.threshold_source
+            locked.passed = result.passed
+            locked.risk_level = result.risk_level or ""
+            locked.risk_tags = list(result.risk_tags or [])
+            locked.vendor_request_id = result.vendor_request_id or ""
+            locked.latency_ms = result.latency_ms
+            locked.raw_response = result.raw_response
+            locked.details = result.details or {}
+            locked.reasons = [r.as_dict() for r in result.reasons]
+            locked.error_category = locked.error_code = locked.error_message = ""
+            locked.completed_at = timezone.now()
+            scoring.apply_policy(locked, in_force)
+            locked.save()
+            audit.record("check_completed", actor=audit.Actor.system(f"vendor:{check.vendor}"),
+                         verification=check.verification, check_id=str(check.pk), kind=check.kind,
+                         subject=check.subject, vendor=check.vendor, role=locked.role, status=locked.status,
+                         score=result.score, threshold=locked.threshold, passed=locked.passed, far=locked.far,
+                         attempt=locked.attempt_count)
+            if locked.role == Check.Role.DECIDE:  # integrators see what decides, not the shadow's trial
+                webhooks.emit(locked.verification, "check.completed", check_summary(locked))
+            stored.append(locked)
         # NOT_APPLICABLE: this vendor cannot judge this case (no challenge, no SDK file); the next one may.
-        _fall_back_or_decide(locked, fall_back=locked.status == Check.Status.NOT_APPLICABLE, in_force=in_force)
+        _fall_back_or_decide(stored, fall_back=lambda c: c.status == Check.Status.NOT_APPLICABLE, in_force=in_force,
+                             later=later)
 
 
-def _fall_back_or_decide(check, *, fall_back: bool, in_force=None):
-    """A final check: start the next configured vendor when allowed and there is one, else decide
-    the case if this was its last check, in the same transaction (one commit and one seal less).
+def _fall_back_or_decide(checks, *, fall_back, in_force=None, later=frozenset()):
+    """Final checks: start the next configured vendor for each that fall_back(check) allows and
+    has one, then decide each case whose last check this was, in the same transaction (one commit
+    and one seal less).
 
-    The decision has its own savepoint: a failing decision must not take the vendor's result with
-    it (the call would be paid twice). The sweeper decides the case later (resume_stalled).
+    The decision has its own savepoint: a failing decision must not take the vendors' results with
+    it (the calls would be paid twice). The sweeper decides the case later (resume_stalled).
     """
-    if fall_back and _fall_back(check) is not None:
-        return
-    try:
-        finalize_if_complete(check.verification_id, in_force)
-    except Exception:
-        logger.exception("verification %s: deciding failed; the sweeper will try again", check.verification_id)
+    waiting = {check.verification_id for check in checks if fall_back(check) and _fall_back(check) is not None}
+    for verification_id in dict.fromkeys(check.verification_id for check in checks):
+        if verification_id in waiting or verification_id in later:
+            continue  # more checks to come
+        try:
+            finalize_if_complete(verification_id, in_force)
+        except Exception:
+            logger.exception("verification %s: deciding failed; the sweeper will try again", verification_id)
 
 
 def _error_fields(check, exc: VendorError):
@@ -273,4 +395,4 @@ def fail_check(check_id, exc: VendorError, *, fall_back=True):
         if check.role == Check.Role.DECIDE:
             webhooks.emit(check.verification, "check.completed", check_summary(check))
         # Another vendor cannot fix the applicant's photo; it can stand in for a vendor that is down.
-        _fall_back_or_decide(check, fall_back=fall_back and exc.category != "bad_input")
+        _fall_back_or_decide([check], fall_back=lambda c: fall_back and exc.category != "bad_input")

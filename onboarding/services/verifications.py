@@ -99,7 +99,7 @@ def submit_verification(applicant, *, selfie: Photo, id_card: Photo, id_card_bac
             before_commit(verification)
         # Straight to the vendor checks: a task that only moved the case to processing and fanned
         # them out cost each case a Celery message and a transaction (bench/pipeline.py).
-        dispatch.start_after_commit(verification.pk, [c.pk for c in planned + shadows])
+        dispatch.start_after_commit(verification.pk, planned, shadows)
     return verification
 
 
