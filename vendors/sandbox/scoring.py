@@ -11,6 +11,8 @@ These are sandbox rules, not estimates of any vendor's model:
 import functools
 import hashlib
 import io
+import threading
+import weakref
 
 from PIL import Image
 
@@ -54,8 +56,20 @@ def _analyze(digest, data):
     return Analysis(faces, round(quality, 4), w, h, fmt, float(crop.mean()), sharp)
 
 
+_locks_guard = threading.Lock()
+_locks = weakref.WeakValueDictionary()  # sha256 -> lock, while a call holds or waits for it
+
+
 def analyze(data: bytes) -> Analysis:
-    return _analyze(hashlib.sha256(data).hexdigest(), data)
+    digest = hashlib.sha256(data).hexdigest()
+    with _locks_guard:
+        lock = _locks.get(digest)
+        if lock is None:
+            lock = _locks[digest] = threading.Lock()
+    # One analysis per image: calls that bring the same photo together wait for the first one's
+    # instead of each running dlib (a load's first 32 calls took the sandbox 25 s of CPU that way).
+    with lock:
+        return _analyze(digest, data)
 
 
 def distance(a: Analysis, b: Analysis) -> float:
