@@ -115,6 +115,23 @@ def english_by_default():
     translation.deactivate()
 
 
+@pytest.fixture
+def redis_url():
+    """A real Redis, for the tests of our own Redis clients (kyc.broker, kyc.cache)."""
+    import os
+
+    import redis
+
+    url = os.environ.get("KYC_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+    except redis.ConnectionError:
+        if os.environ.get("KYC_REQUIRE_SERVICES") == "1":  # CI: a skip would hide a missing service
+            pytest.fail(f"no Redis at {url}")
+        pytest.skip(f"no Redis at {url}")
+    return url
+
+
 @pytest.fixture(autouse=True)
 def fresh_cache():
     """Circuit breakers, attempt limits and tokens live in the cache: no state from one test to the next."""
