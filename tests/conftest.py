@@ -137,5 +137,8 @@ def fresh_cache():
     """Circuit breakers, attempt limits and tokens live in the cache: no state from one test to the next."""
     from django.core.cache import cache
 
+    from vendors import baidu
+
     cache.clear()
+    baidu._tokens_read.clear()  # the token as this process last read it from the cache
     yield

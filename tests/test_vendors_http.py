@@ -63,6 +63,37 @@ def test_baidu_token_is_refreshed_once_after_110(sandbox):
     assert sandbox.calls()["calls"]["baidu_token"] == 2
 
 
+def test_a_worker_reads_the_shared_token_once_a_minute(sandbox, monkeypatch):
+    from django.core.cache import cache
+
+    reads = []
+    real_get = cache.get
+    monkeypatch.setattr(cache, "get", lambda key, *a, **kw: reads.append(key) or real_get(key, *a, **kw))
+    baidu = get_backend("baidu")
+    for _ in range(5):
+        assert baidu.run(compare()).passed
+    assert len([k for k in reads if "baidu:token" in k]) <= 3  # the first call's lookups, under the lock
+
+
+def test_a_token_another_worker_replaced_costs_one_refused_call(sandbox):
+    from vendors.baidu import BaiduBackend
+
+    baidu = get_backend("baidu")
+    baidu.run(compare())  # this process holds token A
+    sandbox.app.state.baidu_tokens.clear()  # the vendor forgets A...
+    other = BaiduBackend()
+    other._fetch_token(other._cache_key())  # ...and another worker put B in the shared cache
+    sent = []
+    real_send = baidu.send
+    baidu.send = lambda method, url, **kw: sent.append(url.split("?")[0].rsplit("/", 1)[-1]) or real_send(method, url, **kw)
+    try:
+        assert baidu.run(compare()).passed
+    finally:
+        del baidu.send
+    assert sent == ["match", "match"]  # A refused (110), then B as read from the cache
+    assert sandbox.calls()["calls"]["baidu_token"] == 2  # B was not fetched again
+
+
 def test_baidu_expired_token_111_is_refreshed(sandbox):
     sandbox.app.state.baidu_token_ttl = 1
     try:

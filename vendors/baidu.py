@@ -2,7 +2,8 @@
 liveness and spoofing controls, and device risk when Baidu's capture SDK is used.
 
 The access token is fetched once for all workers through the shared cache, under
-a cache lock, refreshed a day before expiry, and once more on errors 110/111.
+a cache lock, refreshed a day before expiry, and once more on errors 110/111; each
+process keeps what it read for a minute.
 """
 import hashlib
 import logging
@@ -22,6 +23,10 @@ logger = logging.getLogger(__name__)
 
 TOKEN_REFRESH_MARGIN = 24 * 3600  # tokens live 30 days; refresh a day early
 TOKEN_ERRORS = {110, 111}  # invalid / expired access token
+# The shared token as last read, per cache key: (token, monotonic time to read it again). A token
+# another worker replaced is refused (110) and refreshed once, as any stale one.
+TOKEN_MEMORY_SECONDS = 60
+_tokens_read: dict[str, tuple[str, float]] = {}
 # Must-handle codes (vendors.md): class and, for the applicant's photo, our message code.
 ERRORS = {
     4: (ConfigurationError, ""), 17: (ConfigurationError, ""), 19: (ConfigurationError, ""),  # quotas
@@ -60,6 +65,16 @@ class BaiduBackend(HttpVendorBackend):
     def access_token(self, *, stale=None) -> str:
         """The shared token; `stale` is one the vendor just refused and must not be handed out again."""
         key = self._cache_key()
+        # Each vendor call runs on a thread of its own, and Django's cache connections are per
+        # thread: reading the shared token for every call cost a new Redis connection each time.
+        held = _tokens_read.get(key)
+        if held is not None and held[0] != stale and time.monotonic() < held[1]:
+            return held[0]
+        token = self._shared_token(key, stale)
+        _tokens_read[key] = (token, time.monotonic() + TOKEN_MEMORY_SECONDS)
+        return token
+
+    def _shared_token(self, key, stale) -> str:
         token = cache.get(key)
         if token and token != stale:
             return token
