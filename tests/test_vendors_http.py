@@ -387,3 +387,22 @@ def test_json_body_splices_base64_images_and_encodes_the_rest_as_json():
     assert base64.b64decode(decoded["image"]) == image
     assert decoded == {"image": decoded["image"], "note": 'quote " backslash \\ 中文', "n": 3,
                        "flags": {"a": [1, None]}}
+
+
+def test_the_environments_proxy_settings_are_read_once_per_host(monkeypatch):
+    """requests reads HTTPS_PROXY, NO_PROXY and CA bundle variables per request; ours once per host."""
+    from vendors.http import Session
+
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.internal:3128")
+    monkeypatch.setenv("NO_PROXY", "sandbox.internal")
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/kyc-ca.pem")
+    session = Session()
+    first = session.merge_environment_settings("https://aip.baidubce.com/rest/2.0/x", {}, None, None, None)
+    assert first["proxies"]["https"] == "http://proxy.internal:3128" and first["verify"] == "/etc/ssl/kyc-ca.pem"
+    assert "https" not in session.merge_environment_settings("https://sandbox.internal/x", {}, None, None, None)["proxies"]
+    first["proxies"]["http"] = "changed by a caller"
+    monkeypatch.delenv("HTTPS_PROXY")
+    again = session.merge_environment_settings("https://aip.baidubce.com/other", {}, None, None, None)
+    assert again["proxies"]["https"] == "http://proxy.internal:3128" and "http" not in again["proxies"]  # read once
+    explicit = session.merge_environment_settings("https://aip.baidubce.com/x", {}, None, False, None)
+    assert explicit["verify"] is False and "https" not in explicit["proxies"]  # explicit: requests' own path

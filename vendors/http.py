@@ -11,6 +11,7 @@ import json
 import logging
 import time
 import uuid
+from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -39,11 +40,33 @@ class VendorResponse:
         return redact(self.json) if self.json is not None else {"unparsed_body": redact(self.text[:500])}
 
 
+class Session(requests.Session):
+    """requests.Session, reading the environment's proxy and CA bundle settings once per host.
+
+    requests reads them for every request, walking all of os.environ for *_proxy variables: about
+    3 % of a worker's CPU under load (bench/pipeline.py throughput profile). A worker's
+    environment does not change while it runs.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self._environment = {}  # (scheme, host) -> what requests merged from the environment
+
+    def merge_environment_settings(self, url, proxies, stream, verify, cert):
+        if proxies or stream is not None or verify is not None or cert is not None:
+            return super().merge_environment_settings(url, proxies, stream, verify, cert)
+        key = urlsplit(url)[:2]
+        merged = self._environment.get(key)
+        if merged is None:
+            merged = self._environment[key] = super().merge_environment_settings(url, {}, None, None, None)
+        return {**merged, "proxies": dict(merged["proxies"])}  # requests may add to it
+
+
 class HttpVendorBackend(VendorBackend):
     base_url_setting = ""  # name of the setting holding the base URL
 
     def __init__(self):
-        self.session = requests.Session()
+        self.session = Session()
         self.session.headers["User-Agent"] = "kyc/0.1 (+self-hosted KYC onboarding)"
         # A worker's threads share this session. requests keeps 10 connections per host: the 11th
         # thread's connection was thrown away after each call, so a new TCP (and TLS) handshake.
