@@ -67,7 +67,7 @@ def analyze(data: bytes) -> Analysis:
         if lock is None:
             lock = _locks[digest] = threading.Lock()
     # One analysis per image: calls that bring the same photo together wait for the first one's
-    # instead of each running dlib (a load's first 32 calls took the sandbox 25 s of CPU that way).
+    # instead of each running dlib (a load's first calls cost the sandbox some 13 s of CPU that way).
     with lock:
         return _analyze(digest, data)
 
