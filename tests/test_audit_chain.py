@@ -102,7 +102,7 @@ def test_sealing_reads_its_queue_not_the_whole_trail(trail):
         event = record("late", actor=Actor.system())  # autocommit: written, queued, sealed at once
     assert AuditSeal.objects.filter(event=event).exists() and not AuditPendingSeal.objects.exists()
     # The search for unsealed events is limited to the queued ids: no anti-join over the trail.
-    searches = [q["sql"] for q in queries if '"onboarding_auditevent"' in q["sql"] and "SELECT" in q["sql"]]
+    searches = [q["sql"] for q in queries if '"onboarding_auditevent"' in q["sql"] and q["sql"].startswith("SELECT")]
     assert searches and all(f"IN ({event.pk})" in sql for sql in searches), searches
 
 

@@ -1,7 +1,12 @@
 """The audit trail: one append-only event per state change and human action."""
 from django.db import transaction
+from django.utils import timezone
 
+from onboarding import sql
 from onboarding.models import AuditEvent, AuditPendingSeal
+
+EVENT_FIELDS = ("created_at", "actor_type", "actor", "action", "applicant_id", "verification_id", "from_status",
+                "to_status", "data")
 
 
 class Actor:
@@ -47,8 +52,11 @@ def record(action, *, actor, applicant_id=None, verification=None, verification_
 
 
 def _write(action, actor, applicant_id, verification_id, from_status, to_status, data):
-    event = AuditEvent.objects.create(
-        actor_type=actor.type, actor=actor.label, action=action, applicant_id=applicant_id,
-        verification_id=verification_id, from_status=from_status, to_status=to_status, data=data)
-    AuditPendingSeal.objects.create(event_id=event.pk)  # the sealer's queue, in the same transaction
+    event = AuditEvent(created_at=timezone.now(), actor_type=actor.type, actor=actor.label, action=action,
+                       applicant_id=applicant_id, verification_id=verification_id, from_status=from_status,
+                       to_status=to_status, data=data)
+    # The event and its entry in the sealer's queue, in the same transaction (one statement on
+    # PostgreSQL): four events per case, two ORM inserts each, were a twelfth of a worker's CPU.
+    event.pk = sql.insert(event, EVENT_FIELDS, queue=(AuditPendingSeal, "event_id"))
+    event._state.adding, event._state.db = False, "default"
     return event

@@ -18,6 +18,9 @@ from __future__ import annotations
 import dataclasses
 from datetime import timedelta
 
+from django.db import connection
+
+from onboarding import sql
 from onboarding.models import Check, DuplicateSignal, Verification
 
 from . import policy_config, scoring
@@ -124,10 +127,24 @@ def assess(checks, *, policy=None, duplicates=(), attempts: int = 1, duplicates_
 
 def assess_case(verification: Verification, checks=None, *, policy=None) -> Assessment:
     policy = policy or policy_config.active()
-    window = timedelta(hours=policy.risk["velocity_hours"])
-    attempts = Verification.objects.filter(
-        applicant_id=verification.applicant_id, submitted_at__gt=verification.submitted_at - window,
-        submitted_at__lte=verification.submitted_at).count()
-    kinds = set(DuplicateSignal.objects.filter(verification=verification).values_list("kind", flat=True))
+    attempts, kinds = _attempts_and_duplicates(verification, timedelta(hours=policy.risk["velocity_hours"]))
     return assess(list(verification.checks.all()) if checks is None else checks, policy=policy,
                   duplicates=kinds, attempts=attempts, duplicates_error=verification.duplicates_error)
+
+
+def _attempts_and_duplicates(verification, window) -> tuple[int, set]:
+    """The applicant's submissions within the window up to this one, and the case's duplicate
+    kinds: one round trip at every decision (two ORM queries were a twentieth of a worker's CPU)."""
+    V, D = Verification, DuplicateSignal
+    # The first row counts (kind NULL), the others are the signals' kinds (count NULL).
+    query = (f"SELECT NULL AS kind, COUNT(*) FROM {sql.table(V)} WHERE {sql.column(V, 'applicant')} = %s "
+             f"AND {sql.column(V, 'submitted_at')} > %s AND {sql.column(V, 'submitted_at')} <= %s "
+             f"UNION ALL SELECT {sql.column(D, 'kind')}, NULL FROM {sql.table(D)} "
+             f"WHERE {sql.column(D, 'verification')} = %s")
+    params = [sql.value(V, "applicant", verification.applicant_id),
+              sql.value(V, "submitted_at", verification.submitted_at - window),
+              sql.value(V, "submitted_at", verification.submitted_at), sql.value(D, "verification", verification.pk)]
+    with connection.cursor() as cursor:
+        cursor.execute(query, params)
+        rows = cursor.fetchall()
+    return next(count for kind, count in rows if kind is None), {kind for kind, _ in rows if kind is not None}

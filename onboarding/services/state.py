@@ -1,6 +1,7 @@
 """The one state machine for verifications. Nothing else writes Verification.status."""
 from django.utils import timezone
 
+from onboarding import sql
 from onboarding.models import Verification
 
 from . import audit
@@ -55,8 +56,8 @@ def mark_processing(verification, *, actor) -> bool:
     the first claim's update matches (the others wait for it to commit, then match nothing).
     """
     now = timezone.now()
-    if not Verification.objects.filter(pk=verification.pk, status=S.SUBMITTED).update(
-            status=S.PROCESSING, processing_started_at=now, updated_at=now):
+    update = Verification(pk=verification.pk, status=S.PROCESSING, processing_started_at=now, updated_at=now)
+    if not sql.update(update, ("status", "processing_started_at", "updated_at"), when=("status", [S.SUBMITTED])):
         return False
     verification.status, verification.processing_started_at, verification.updated_at = S.PROCESSING, now, now
     audit.record("status_changed", actor=actor, verification=verification, from_status=S.SUBMITTED,

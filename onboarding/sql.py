@@ -1,0 +1,102 @@
+"""The few statements every case runs several times, as SQL built once per process from the models'
+metadata (table, columns, and each field's own conversion of its value), so that they follow the
+models. The ORM compiling them anew on every call was the largest part of a worker's CPU
+(docs/performance.md, "Where a worker's time goes"). Everything else goes through the ORM.
+"""
+from __future__ import annotations
+
+import functools
+
+from django.db import connection as default_connection
+
+
+def table(model, connection=default_connection) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def column(model, name, connection=default_connection) -> str:
+    return connection.ops.quote_name(model._meta.get_field(name).column)
+
+
+def value(model, name, raw, connection=default_connection):
+    """raw as the database takes it for this field (UUIDs, datetimes and JSON differ by database)."""
+    return model._meta.get_field(name).get_db_prep_save(raw, connection)
+
+
+def values(model, names, obj, connection=default_connection) -> list:
+    return [value(model, name, getattr(obj, model._meta.get_field(name).attname), connection) for name in names]
+
+
+@functools.cache
+def _insert_sql(model, names: tuple, vendor: str, queue=None) -> str:
+    qn = default_connection.ops.quote_name
+    pk = qn(model._meta.pk.column)
+    sql = (f"INSERT INTO {table(model)} ({', '.join(column(model, n) for n in names)}) "
+           f"VALUES ({', '.join(['%s'] * len(names))})")
+    if queue is None:
+        return f"{sql} RETURNING {pk}" if vendor == "postgresql" else sql
+    # PostgreSQL: the row and its queue entry in one round trip.
+    queue_model, queue_field = queue
+    return (f"WITH new AS ({sql} RETURNING {pk}) INSERT INTO {table(queue_model)} "
+            f"({column(queue_model, queue_field)}) SELECT {pk} FROM new RETURNING {column(queue_model, queue_field)}")
+
+
+def insert(obj, names, *, queue=None) -> int:
+    """INSERT obj's fields `names`; its new auto-incremented primary key. queue=(model, field):
+    also insert that model with the new key in `field` (in the same statement on PostgreSQL)."""
+    model, connection = type(obj), default_connection
+    vendor = connection.vendor
+    with connection.cursor() as cursor:
+        if vendor == "postgresql":
+            cursor.execute(_insert_sql(model, tuple(names), vendor, queue), values(model, names, obj))
+            return cursor.fetchone()[0]
+        cursor.execute(_insert_sql(model, tuple(names), vendor), values(model, names, obj))
+        pk = cursor.lastrowid
+        if queue is not None:
+            cursor.execute(_insert_sql(queue[0], (queue[1],), vendor), [pk])
+        return pk
+
+
+@functools.cache
+def _update_sql(model, names: tuple, vendor: str, count: int, when=None, unless=None) -> str:
+    qn = default_connection.ops.quote_name
+    sets = ", ".join(f"{column(model, n)} = %s" for n in names)
+    sql = (f"UPDATE {table(model)} SET {sets} "
+           f"WHERE {qn(model._meta.pk.column)} IN ({', '.join(['%s'] * count)})")
+    for condition, negate in ((when, ""), (unless, "NOT ")):
+        if condition is not None:
+            name, n = condition
+            sql += f" AND {negate}({column(model, name)} IN ({', '.join(['%s'] * n)}))"
+    return sql
+
+
+def update(obj, names, *, when=None, unless=None, pks=None) -> int:
+    """UPDATE obj's row (or the rows of pks) with obj's fields `names`, when (field, values) the
+    row's field is one of those values and unless it is one of those: a conditional update instead
+    of a lock and a read. The number of rows changed."""
+    model = type(obj)
+    pks = [obj.pk] if pks is None else list(pks)
+    params = values(model, names, obj) + [value(model, model._meta.pk.name, pk) for pk in pks]
+    keys = []
+    for condition in (when, unless):
+        if condition is None:
+            keys.append(None)
+            continue
+        name, accepted = condition
+        params += [value(model, name, v) for v in accepted]
+        keys.append((name, len(accepted)))
+    with default_connection.cursor() as cursor:
+        cursor.execute(_update_sql(model, tuple(names), default_connection.vendor, len(pks), *keys), params)
+        return cursor.rowcount
+
+
+def lock(model, pks) -> None:
+    """Lock these rows (SELECT … FOR UPDATE) in primary-key order, so that transactions locking
+    overlapping sets cannot deadlock. Nothing on SQLite: it has no row locks (a writer locks the file)."""
+    connection = default_connection
+    if not connection.features.has_select_for_update or not pks:
+        return
+    pk = connection.ops.quote_name(model._meta.pk.column)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {pk} FROM {table(model)} WHERE {pk} IN ({', '.join(['%s'] * len(pks))}) "
+                       f"ORDER BY {pk} FOR UPDATE", [value(model, model._meta.pk.name, p) for p in pks])
