@@ -137,8 +137,10 @@ def fresh_cache():
     """Circuit breakers, attempt limits and tokens live in the cache: no state from one test to the next."""
     from django.core.cache import cache
 
+    from onboarding.services import policy_config
     from vendors import baidu
 
     cache.clear()
     baidu._tokens_read.clear()  # the token as this process last read it from the cache
+    policy_config.forget()  # the policy in force as this process last read it (the database is new)
     yield

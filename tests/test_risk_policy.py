@@ -170,6 +170,27 @@ def test_publish_validates_versions_and_audits():
 
 
 @pytest.mark.django_db(transaction=True)
+def test_the_policy_in_force_is_read_once_a_second_and_a_publication_is_seen_at_once(settings, monkeypatch):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    now = [1000.0]
+    monkeypatch.setattr(policy_config.time, "monotonic", lambda: now[0])
+    with CaptureQueriesContext(connection) as queries:
+        first, second = policy_config.active(), policy_config.active()
+    assert first is second and len(queries) == 1  # every stored answer asks: one query a second
+    settings.KYC_REVIEW_MARGIN = 0.3  # the built-in policy follows settings: a change is seen at once
+    assert policy_config.active().review_margin == 0.3
+    row, _ = policy_config.publish({"review_margin": 0.02}, actor=audit.Actor.system("t"))
+    assert policy_config.active().version == row.version  # publishing, in this process: at once
+    # Another process's publication (a row this process did not write): within MEMO_SECONDS.
+    PolicyVersion.objects.create(version="elsewhere", config=policy_config.complete({}), digest="x")
+    assert policy_config.active().version == row.version
+    now[0] += policy_config.MEMO_SECONDS
+    assert policy_config.active().version == "elsewhere"
+
+
+@pytest.mark.django_db(transaction=True)
 def test_a_policy_version_edited_by_sql_is_found_by_verify_audit():
     from django.core.management.base import CommandError
     from django.db import connection

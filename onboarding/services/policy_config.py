@@ -25,8 +25,10 @@ import dataclasses
 import hashlib
 import json
 import math
+import time
 
 from django.conf import settings
+from django.core.signals import setting_changed
 from django.db import transaction
 from django.utils import timezone
 
@@ -144,7 +146,33 @@ def built_in() -> Policy:
     return Policy(settings.KYC_POLICY_VERSION, complete({}), built_in=True)
 
 
+# Every stored answer asks which policy is in force, and a query each time was 3 % of a worker's
+# CPU: a process remembers the answer for MEMO_SECONDS. Publishing forgets it at once in its own
+# process; other processes take a new policy up within that time (a case then is decided under the
+# policy its decision records). The built-in policy follows settings, so changing one forgets too.
+MEMO_SECONDS = 1.0
+_remembered: tuple[float, Policy] | None = None
+
+
 def active() -> Policy:
+    global _remembered
+    now, memo = time.monotonic(), _remembered
+    if memo is not None and now - memo[0] < MEMO_SECONDS:
+        return memo[1]
+    policy = _read_active()
+    _remembered = (now, policy)
+    return policy
+
+
+def forget(**_signal):
+    global _remembered
+    _remembered = None
+
+
+setting_changed.connect(forget)
+
+
+def _read_active() -> Policy:
     row = PolicyVersion.objects.order_by("-id").only("version", "config").first()
     return built_in() if row is None else Policy(row.version, complete(row.config))
 
@@ -267,7 +295,7 @@ def publish(config: dict, *, actor: audit.Actor, comment: str = "", version: str
     with transaction.atomic():
         # One publisher at a time, so "the newest row" is always the one just validated against.
         PolicyVersion.objects.select_for_update().order_by("-id").first()
-        current = active()
+        current = _read_active()
         if digest(full) == digest(current.config) and (version is None or version == current.version):
             return PolicyVersion.objects.order_by("-id").first(), False
         version = version or _next_version(timezone.localdate())
@@ -277,6 +305,8 @@ def publish(config: dict, *, actor: audit.Actor, comment: str = "", version: str
                                            created_by=actor.label)
         audit.record("policy_published", actor=actor, version=version, previous_version=current.version,
                      digest=row.digest, comment=comment, changed=changed_keys(current.config, full))
+        forget()  # this transaction's own reads see the new row
+        transaction.on_commit(forget)  # and no read made meanwhile outlives the commit
     return row, True
 
 
