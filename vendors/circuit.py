@@ -63,10 +63,12 @@ class CircuitBreaker:
         return True
 
     def record_success(self, probe: bool = False):
-        if probe or cache.get(self.open_key) is not None:
+        # One round trip when the circuit is closed with no failures counted, as it nearly always is.
+        found = cache.get_many([self.open_key, self.failures_key])
+        if probe or self.open_key in found:
             logger.warning("circuit %s closed: the vendor answers again", self.vendor)
             cache.delete_many([self.open_key, self.probe_key, self.failures_key])
-        else:
+        elif self.failures_key in found:
             cache.delete(self.failures_key)
 
     def record_failure(self, probe: bool = False):
