@@ -23,8 +23,10 @@ def value(model, name, raw, connection=default_connection):
     return model._meta.get_field(name).get_db_prep_save(raw, connection)
 
 
-def values(model, names, obj, connection=default_connection) -> list:
-    return [value(model, name, getattr(obj, model._meta.get_field(name).attname), connection) for name in names]
+def values(model, names, obj, *, add: bool, connection=default_connection) -> list:
+    """obj's fields as saving it would write them (pre_save: auto_now and auto_now_add set the time)."""
+    fields = [model._meta.get_field(name) for name in names]
+    return [field.get_db_prep_save(field.pre_save(obj, add), connection) for field in fields]
 
 
 @functools.cache
@@ -48,9 +50,9 @@ def insert(obj, names, *, queue=None) -> int:
     vendor = connection.vendor
     with connection.cursor() as cursor:
         if vendor == "postgresql":
-            cursor.execute(_insert_sql(model, tuple(names), vendor, queue), values(model, names, obj))
+            cursor.execute(_insert_sql(model, tuple(names), vendor, queue), values(model, names, obj, add=True))
             return cursor.fetchone()[0]
-        cursor.execute(_insert_sql(model, tuple(names), vendor), values(model, names, obj))
+        cursor.execute(_insert_sql(model, tuple(names), vendor), values(model, names, obj, add=True))
         pk = cursor.lastrowid
         if queue is not None:
             cursor.execute(_insert_sql(queue[0], (queue[1],), vendor), [pk])
@@ -76,7 +78,7 @@ def update(obj, names, *, when=None, unless=None, pks=None) -> int:
     of a lock and a read. The number of rows changed."""
     model = type(obj)
     pks = [obj.pk] if pks is None else list(pks)
-    params = values(model, names, obj) + [value(model, model._meta.pk.name, pk) for pk in pks]
+    params = values(model, names, obj, add=False) + [value(model, model._meta.pk.name, pk) for pk in pks]
     keys = []
     for condition in (when, unless):
         if condition is None:
@@ -100,3 +102,37 @@ def lock(model, pks) -> None:
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT {pk} FROM {table(model)} WHERE {pk} IN ({', '.join(['%s'] * len(pks))}) "
                        f"ORDER BY {pk} FOR UPDATE", [value(model, model._meta.pk.name, p) for p in pks])
+
+
+@functools.cache
+def _select_sql(model, where: str, vendor: str, for_update: bool):
+    connection = default_connection
+    fields = model._meta.concrete_fields
+    sql = (f"SELECT {', '.join(column(model, f.name) for f in fields)} FROM {table(model)} "
+           f"WHERE {column(model, where)} = %s")
+    if for_update and connection.features.has_select_for_update:
+        sql += " FOR UPDATE"
+    # What the ORM's compiler applies to each column read (JSON text, SQLite's UUIDs and datetimes).
+    converters = []
+    for field in fields:
+        col = field.get_col(model._meta.db_table)
+        converters.append((col, connection.ops.get_db_converters(col) + col.get_db_converters(connection)))
+    return sql, converters
+
+
+def fetch(model, where, equals, *, for_update=False) -> list:
+    """The rows of model whose field `where` equals `equals`, as model instances, unordered;
+    for_update: locked (only these rows: nothing joined)."""
+    query, converters = _select_sql(model, where, default_connection.vendor, for_update)
+    with default_connection.cursor() as cursor:
+        cursor.execute(query, [value(model, where, equals)])
+        rows = cursor.fetchall()
+    instances = []
+    for row in rows:
+        converted = []
+        for raw, (col, functions) in zip(row, converters):
+            for function in functions:
+                raw = function(raw, col, default_connection)
+            converted.append(raw)
+        instances.append(model.from_db("default", None, converted))
+    return instances

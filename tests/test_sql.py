@@ -57,3 +57,16 @@ def test_a_late_answer_does_not_overwrite_a_check_another_worker_finished(case):
     check_service._store_results([(claimed, result)])
     assert Check.objects.get(pk=compare.pk).score == 77.0
     assert not AuditEvent.objects.filter(action="check_completed", data__check_id=str(compare.pk)).exists()
+
+
+def test_a_prebuilt_read_gives_what_the_orm_reads(case):
+    Verification.objects.filter(pk=case.pk).update(risk_reasons=[{"code": "x", "level": "3"}], duplicates_pending=True)
+    for model, where, equals in ((Verification, "id", case.pk), (Check, "verification", case.pk)):
+        fetched = sorted(sql.fetch(model, where, equals, for_update=True), key=lambda row: str(row.pk))
+        expected = sorted(model.objects.filter(**{where: equals}), key=lambda row: str(row.pk))
+        assert fetched and len(fetched) == len(expected)
+        for got, want in zip(fetched, expected):
+            assert not got._state.adding
+            for field in model._meta.concrete_fields:
+                assert getattr(got, field.attname) == getattr(want, field.attname), field.name
+    assert sql.fetch(Verification, "id", Check.objects.first().pk) == []

@@ -1,6 +1,5 @@
 """The audit trail: one append-only event per state change and human action."""
 from django.db import transaction
-from django.utils import timezone
 
 from onboarding import sql
 from onboarding.models import AuditEvent, AuditPendingSeal
@@ -52,7 +51,7 @@ def record(action, *, actor, applicant_id=None, verification=None, verification_
 
 
 def _write(action, actor, applicant_id, verification_id, from_status, to_status, data):
-    event = AuditEvent(created_at=timezone.now(), actor_type=actor.type, actor=actor.label, action=action,
+    event = AuditEvent(actor_type=actor.type, actor=actor.label, action=action,
                        applicant_id=applicant_id, verification_id=verification_id, from_status=from_status,
                        to_status=to_status, data=data)
     # The event and its entry in the sealer's queue, in the same transaction (one statement on

@@ -356,11 +356,14 @@ def _fall_back_or_decide(checks, *, fall_back, in_force=None, later=frozenset())
     it (the calls would be paid twice). The sweeper decides the case later (resume_stalled).
     """
     waiting = {check.verification_id for check in checks if fall_back(check) and _fall_back(check) is not None}
+    # The claim and fail_check read each check's case with its applicant: the decision needs it again.
+    applicants = {check.verification_id: check.verification.applicant for check in checks
+                  if Check.verification.is_cached(check) and Verification.applicant.is_cached(check.verification)}
     for verification_id in dict.fromkeys(check.verification_id for check in checks):
         if verification_id in waiting or verification_id in later:
             continue  # more checks to come
         try:
-            finalize_if_complete(verification_id, in_force)
+            finalize_if_complete(verification_id, in_force, applicant=applicants.get(verification_id))
         except Exception:
             logger.exception("verification %s: deciding failed; the sweeper will try again", verification_id)
 

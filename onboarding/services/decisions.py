@@ -4,7 +4,8 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
-from onboarding.models import Decision, OverturnRequest, ReviewReason, Verification
+from onboarding import sql
+from onboarding.models import Check, Decision, OverturnRequest, ReviewReason, Verification
 
 from . import audit, policy, policy_config, review, risk, state, webhooks
 
@@ -19,28 +20,38 @@ class DecisionError(Exception):
     pass
 
 
-def finalize_if_complete(verification_id, in_force=None) -> Decision | None:
+DECISION_FIELDS = ("verification", "outcome", "source", "reasons", "policy_version", "decided_by", "comment",
+                   "created_at")
+
+
+def finalize_if_complete(verification_id, in_force=None, *, applicant=None) -> Decision | None:
     """Decide once every deciding check is final and the duplicate scan is done (shadow checks are
     not waited for). Safe to call any number of times, from any worker.
 
-    in_force: the policy, when the caller has just read it (it scored the last check).
+    in_force: the policy, when the caller has just read it (it scored the last check);
+    applicant: the case's applicant, when the caller has read it (webhooks go to its API client).
     """
     with transaction.atomic():
-        verification = (Verification.objects.select_for_update(of=("self",)).select_related("applicant")
-                        .get(pk=verification_id))
+        # Every case is decided here once: its statements are prebuilt (onboarding/sql.py).
+        found = sql.fetch(Verification, "id", verification_id, for_update=True)
+        if not found:
+            raise Verification.DoesNotExist(verification_id)
+        verification = found[0]
+        if applicant is not None and applicant.pk == verification.applicant_id:
+            verification.applicant = applicant
         if verification.status != Verification.Status.PROCESSING:
             return None
-        # Unordered in SQL (an ORDER BY costs the ORM an object per selected column); the policy sorts.
-        checks = sorted(verification.checks.order_by(), key=lambda c: c.created_at)
+        checks = sorted(sql.fetch(Check, "verification", verification.pk), key=lambda c: c.created_at)
         if any(not c.is_final for c in checks if c.role == c.Role.DECIDE) or verification.duplicates_pending:
             return None
         in_force = in_force or policy_config.active()
         assessment = risk.assess_case(verification, checks, policy=in_force)
         evaluation = policy.evaluate(checks, policy=in_force, risk=assessment)
         verification.risk_level, verification.risk_reasons = assessment.level, assessment.reasons
-        decision = Decision.objects.create(
-            verification=verification, outcome=evaluation.outcome, source=Decision.Source.AUTO,
-            reasons=evaluation.reasons, policy_version=in_force.version)
+        decision = Decision(verification=verification, outcome=evaluation.outcome, source=Decision.Source.AUTO,
+                            reasons=evaluation.reasons, policy_version=in_force.version)
+        decision.pk = sql.insert(decision, DECISION_FIELDS)
+        decision._state.adding, decision._state.db = False, "default"
         state.transition(verification, STATUS_FOR_OUTCOME[evaluation.outcome], actor=audit.Actor.system("policy"),
                          action="auto_decision", decision_id=decision.pk, outcome=evaluation.outcome,
                          reasons=[r["code"] for r in evaluation.reasons], policy_version=decision.policy_version,
