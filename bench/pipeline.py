@@ -245,6 +245,7 @@ def run_throughput(args, processes):
     for concurrency in [int(c) for c in args.concurrency.split(",")]:
         processes.stop()
         processes.start("manage.py", "vendor_sandbox", "--port", str(SANDBOX_PORT), "--latency-ms", str(args.latency_ms),
+                        "--no-access-log",
                         cpus=others)
         wait_port(SANDBOX_PORT)
         start_workers(processes, args.workers, concurrency, cpus=worker_cpus)
@@ -356,7 +357,8 @@ def main():
     call_command("migrate", verbosity=0)
     processes = Processes()
     try:
-        processes.start("manage.py", "vendor_sandbox", "--port", str(SANDBOX_PORT), "--latency-ms", str(args.latency_ms))
+        processes.start("manage.py", "vendor_sandbox", "--port", str(SANDBOX_PORT), "--latency-ms", str(args.latency_ms),
+                        "--no-access-log")
         wait_port(SANDBOX_PORT)
         (run_latency if args.mode == "latency" else run_throughput)(args, processes)
     finally:

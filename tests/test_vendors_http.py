@@ -406,3 +406,26 @@ def test_the_environments_proxy_settings_are_read_once_per_host(monkeypatch):
     assert again["proxies"]["https"] == "http://proxy.internal:3128" and "http" not in again["proxies"]  # read once
     explicit = session.merge_environment_settings("https://aip.baidubce.com/x", {}, None, False, None)
     assert explicit["verify"] is False and "https" not in explicit["proxies"]  # explicit: requests' own path
+
+
+def test_the_sandbox_decodes_a_photo_it_has_seen_once(monkeypatch):
+    import base64
+    import binascii
+
+    from vendors.sandbox import app as sandbox_app
+    from vendors.sandbox import scoring
+
+    data = face_bytes("obama_1")
+    text = base64.b64encode(data).decode()
+    decodes = []
+    real = scoring.base64.b64decode
+    monkeypatch.setattr(scoring.base64, "b64decode", lambda *a, **k: decodes.append(1) or real(*a, **k))
+    first, again = scoring.decode_base64(text), scoring.decode_base64(text)
+    assert len(decodes) == 1 and again.size == first.size and again.digest == first.digest
+    assert first.analysis() is again.analysis() and first.analysis().face is not None
+    # Work keys are those of the bytes, whichever way they were computed.
+    assert sandbox_app.digest_key(first.digest) == sandbox_app.work_key(data)
+    scoring._analyses.items.clear()  # forgotten: analysed again from the text
+    assert scoring.decode_base64(text).analysis().face is not None and len(decodes) == 2
+    with pytest.raises((binascii.Error, ValueError)):
+        scoring.decode_base64("not base64!")

@@ -8,7 +8,8 @@ These are sandbox rules, not estimates of any vendor's model:
   the vendor's threshold at d = 0.5, zero at d >= 1. Same person (d 0.35-0.45 on the test photos)
   lands above every vendor's threshold, different people (d >= 0.74) well below.
 """
-import functools
+import base64
+import collections
 import hashlib
 import io
 import threading
@@ -38,8 +39,7 @@ class Analysis:
         return self.faces[0] if self.faces else None
 
 
-@functools.lru_cache(maxsize=256)
-def _analyze(digest, data):
+def _analyze(data) -> Analysis:
     try:
         with Image.open(io.BytesIO(data)) as im:
             fmt, (w, h) = im.format, im.size
@@ -56,12 +56,35 @@ def _analyze(digest, data):
     return Analysis(faces, round(quality, 4), w, h, fmt, float(crop.mean()), sharp)
 
 
+class _Recent:
+    """The last `size` values by key, for any thread."""
+
+    def __init__(self, size=256):
+        self.size, self.items, self.lock = size, collections.OrderedDict(), threading.Lock()
+
+    def get(self, key):
+        with self.lock:
+            value = self.items.get(key)
+            if value is not None:
+                self.items.move_to_end(key)
+            return value
+
+    def put(self, key, value):
+        with self.lock:
+            self.items[key] = value
+            while len(self.items) > self.size:
+                self.items.popitem(last=False)
+
+
+_analyses = _Recent()  # sha256 of the image -> Analysis
 _locks_guard = threading.Lock()
 _locks = weakref.WeakValueDictionary()  # sha256 -> lock, while a call holds or waits for it
 
 
-def analyze(data: bytes) -> Analysis:
-    digest = hashlib.sha256(data).hexdigest()
+def analyze(data: bytes, digest: str | None = None) -> Analysis:
+    digest = digest or hashlib.sha256(data).hexdigest()
+    if (known := _analyses.get(digest)) is not None:
+        return known
     with _locks_guard:
         lock = _locks.get(digest)
         if lock is None:
@@ -69,7 +92,44 @@ def analyze(data: bytes) -> Analysis:
     # One analysis per image: calls that bring the same photo together wait for the first one's
     # instead of each running dlib (a load's first calls cost the sandbox some 13 s of CPU that way).
     with lock:
-        return _analyze(digest, data)
+        if (known := _analyses.get(digest)) is None:
+            known = _analyze(data)  # Undecodable is not remembered: such calls are rare and cheap
+            _analyses.put(digest, known)
+        return known
+
+
+class Decoded:
+    """A base64 image one call brought: its size, its digest (work keys) and its analysis."""
+
+    def __init__(self, text: str, size: int, digest: str, data: bytes | None = None):
+        self._text, self._data = text, data
+        self.size, self.digest = size, digest
+
+    def analysis(self) -> Analysis:
+        if (known := _analyses.get(self.digest)) is not None:
+            return known
+        if self._data is None:  # seen before, but its analysis is no longer remembered
+            self._data = base64.b64decode(self._text)
+        return analyze(self._data, self.digest)
+
+
+_decoded = _Recent(1024)  # (length, hash) of a base64 text -> (size, digest) of its image
+
+
+def decode_base64(text: str) -> Decoded:
+    """The image in a base64 text; binascii.Error or ValueError when it is not base64.
+
+    The same photo comes again and again in tests and benchmarks, and decoding it was a sixth of
+    the sandbox's CPU: a text seen before is not decoded again. Keyed by Python's hash of the
+    text (SipHash, per process) with its length: a collision is out of reach for real photos.
+    """
+    key = (len(text), hash(text))
+    if (known := _decoded.get(key)) is not None:
+        return Decoded(text, *known)
+    data = base64.b64decode(text, validate=True)
+    decoded = Decoded(text, len(data), hashlib.sha256(data).hexdigest(), data)
+    _decoded.put(key, (decoded.size, decoded.digest))
+    return decoded
 
 
 def distance(a: Analysis, b: Analysis) -> float:

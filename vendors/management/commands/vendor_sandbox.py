@@ -18,6 +18,7 @@ class Command(BaseCommand):
                             help="answer every call of VENDOR (or *) with FAULT: 5xx, timeout, ratelimit, malformed")
         parser.add_argument("--timeout-seconds", type=float, default=30.0, help="how long a 'timeout' fault stalls")
         parser.add_argument("--baidu-token-ttl", type=int, default=2592000)
+        parser.add_argument("--no-access-log", action="store_true", help="no log line per call (benchmarks)")
 
     def handle(self, *args, **options):
         state = State(latency_ms=options["latency_ms"], timeout_seconds=options["timeout_seconds"],
@@ -27,7 +28,8 @@ class Command(BaseCommand):
             state.sticky[vendor or "*"] = fault
         creds = Credentials.from_settings()
         missing = [f for f, v in vars(creds).items() if not v]
-        server, url = serve(SandboxApp(creds, state), options["host"], options["port"])
+        server, url = serve(SandboxApp(creds, state), options["host"], options["port"],
+                            access_log=not options["no_access_log"])
         self.stdout.write(f"vendor sandbox on {url} (AceData, Baidu, LinkFace, Tencent); "
                           f"control: {url}/_sandbox/calls, POST {url}/_sandbox/faults")
         if missing:
