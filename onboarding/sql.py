@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 
 from django.db import connection as default_connection
+from django.db.models.fields import AutoFieldMixin
 
 
 def table(model, connection=default_connection) -> str:
@@ -29,34 +30,55 @@ def values(model, names, obj, *, add: bool, connection=default_connection) -> li
     return [field.get_db_prep_save(field.pre_save(obj, add), connection) for field in fields]
 
 
+def _auto_pk(model) -> bool:
+    return isinstance(model._meta.pk, AutoFieldMixin)
+
+
 @functools.cache
-def _insert_sql(model, names: tuple, vendor: str, queue=None) -> str:
+def _insert_sql(model, names: tuple, vendor: str, rows: int = 1, queue=None) -> str:
     qn = default_connection.ops.quote_name
     pk = qn(model._meta.pk.column)
-    sql = (f"INSERT INTO {table(model)} ({', '.join(column(model, n) for n in names)}) "
-           f"VALUES ({', '.join(['%s'] * len(names))})")
+    row = f"({', '.join(['%s'] * len(names))})"
+    sql = f"INSERT INTO {table(model)} ({', '.join(column(model, n) for n in names)}) VALUES {', '.join([row] * rows)}"
+    if not _auto_pk(model) or vendor != "postgresql":
+        return sql  # the key is known already, or SQLite gives it as lastrowid
     if queue is None:
-        return f"{sql} RETURNING {pk}" if vendor == "postgresql" else sql
+        return f"{sql} RETURNING {pk}"
     # PostgreSQL: the row and its queue entry in one round trip.
     queue_model, queue_field = queue
     return (f"WITH new AS ({sql} RETURNING {pk}) INSERT INTO {table(queue_model)} "
             f"({column(queue_model, queue_field)}) SELECT {pk} FROM new RETURNING {column(queue_model, queue_field)}")
 
 
-def insert(obj, names, *, queue=None) -> int:
-    """INSERT obj's fields `names`; its new auto-incremented primary key. queue=(model, field):
-    also insert that model with the new key in `field` (in the same statement on PostgreSQL)."""
+def insert(obj, names, *, queue=None):
+    """INSERT obj's fields `names` (as Model.save would write them); its primary key, the new one
+    when it is auto-incremented. queue=(model, field): also insert that model with the new key in
+    `field` (in the same statement on PostgreSQL)."""
     model, connection = type(obj), default_connection
     vendor = connection.vendor
     with connection.cursor() as cursor:
+        if not _auto_pk(model):
+            cursor.execute(_insert_sql(model, tuple(names), vendor), values(model, names, obj, add=True))
+            return obj.pk
         if vendor == "postgresql":
-            cursor.execute(_insert_sql(model, tuple(names), vendor, queue), values(model, names, obj, add=True))
+            cursor.execute(_insert_sql(model, tuple(names), vendor, 1, queue), values(model, names, obj, add=True))
             return cursor.fetchone()[0]
         cursor.execute(_insert_sql(model, tuple(names), vendor), values(model, names, obj, add=True))
         pk = cursor.lastrowid
         if queue is not None:
             cursor.execute(_insert_sql(queue[0], (queue[1],), vendor), [pk])
         return pk
+
+
+def insert_many(objs, names) -> None:
+    """INSERT these objects of one model, whose keys are set already (UUIDs), in one statement."""
+    model = type(objs[0])
+    assert not _auto_pk(model) and all(type(obj) is model for obj in objs)
+    params = [param for obj in objs for param in values(model, names, obj, add=True)]
+    with default_connection.cursor() as cursor:
+        cursor.execute(_insert_sql(model, tuple(names), default_connection.vendor, len(objs)), params)
+    for obj in objs:
+        obj._state.adding, obj._state.db = False, "default"
 
 
 @functools.cache

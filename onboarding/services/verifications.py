@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from onboarding import sql
 from onboarding.models import Applicant, Check, LivenessChallenge, LivenessDataFile, Photo, Verification
 from vendors.base import CheckKind, Subject
 from vendors.registry import get_backend
@@ -66,15 +67,18 @@ def submit_verification(applicant, *, selfie: Photo, id_card: Photo, id_card_bac
     actor = actor or audit.Actor.applicant(applicant)
     with transaction.atomic():
         # The applicant's row lock orders this against an erasure or a purge of the same files.
-        Applicant.objects.select_for_update().filter(pk=applicant.pk).first()
+        # Every case is submitted here once: its writes are prebuilt statements (onboarding/sql.py).
+        sql.lock(Applicant, [applicant.pk])
         items = [p for p in (selfie, id_card, id_card_back) if p is not None]
         if (Photo.objects.filter(pk__in=[p.pk for p in items], purged_at__isnull=False).exists()
                 or liveness_data is not None and LivenessDataFile.objects.filter(
                     pk=liveness_data.pk, purged_at__isnull=False).exists()):
             raise SubmissionError("a file of this submission was erased; upload it again")
-        verification = Verification.objects.create(
+        verification = Verification(
             applicant=applicant, selfie=selfie, id_card=id_card, id_card_back=id_card_back,
             liveness_data=liveness_data, channel=channel, duplicates_pending=settings.KYC_DUPLICATE_SCAN)
+        sql.insert(verification, [f.name for f in Verification._meta.concrete_fields])
+        verification._state.adding, verification._state.db = False, "default"
         challenge = challenge_for_selfie(applicant, selfie)
         if challenge is not None:  # single use: one verification per challenge
             LivenessChallenge.objects.filter(pk=challenge.pk).update(verification=verification)
@@ -87,7 +91,8 @@ def submit_verification(applicant, *, selfie: Photo, id_card: Photo, id_card_bac
                 if plan.shadow:  # stored and compared, never deciding: no fallback, not waited for
                     shadows.append(Check(verification=verification, kind=kind.value, subject=subject.value,
                                          vendor=plan.shadow, role=Check.Role.SHADOW))
-        Check.objects.bulk_create(planned + shadows)
+        if planned or shadows:
+            sql.insert_many(planned + shadows, [f.name for f in Check._meta.concrete_fields])
         audit.record("verification_submitted", actor=actor, verification=verification,
                      to_status=verification.status, channel=channel,
                      checks=[f"{c.kind}/{c.subject}:{c.vendor}" for c in planned],
