@@ -70,3 +70,26 @@ def test_a_prebuilt_read_gives_what_the_orm_reads(case):
             for field in model._meta.concrete_fields:
                 assert getattr(got, field.attname) == getattr(want, field.attname), field.name
     assert sql.fetch(Verification, "id", Check.objects.first().pk) == []
+
+
+def test_a_prebuilt_join_gives_what_select_related_gives_without_more_queries(case, django_assert_num_queries):
+    paths = ("verification__applicant", "verification__selfie", "verification__id_card",
+             "verification__liveness_data")
+    ids = list(case.checks.values_list("pk", flat=True))
+    fetched = {row.pk: row for row in sql.fetch(Check, "id", ids, related=paths)}
+    expected = {row.pk: row for row in Check.objects.select_related(*paths).filter(pk__in=ids)}
+    assert fetched.keys() == expected.keys() and len(fetched) == len(ids)
+
+    def same(got, want):
+        assert type(got) is type(want)
+        for field in type(want)._meta.concrete_fields:
+            assert getattr(got, field.attname) == getattr(want, field.attname), field.name
+
+    with django_assert_num_queries(0):
+        for pk, got in fetched.items():
+            want = expected[pk]
+            same(got, want)
+            same(got.verification, want.verification)
+            for name in ("applicant", "selfie", "id_card"):
+                same(getattr(got.verification, name), getattr(want.verification, name))
+            assert got.verification.liveness_data is None  # the outer join's miss
