@@ -16,6 +16,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
+from onboarding import sql
 from onboarding.models import LivenessChallenge, Photo
 from vendors import liveness
 
@@ -122,7 +123,8 @@ def submit_burst(challenge_id, applicant, frames, selfie) -> LivenessChallenge:
 
 def challenge_for_selfie(applicant, selfie) -> LivenessChallenge | None:
     """The passed, unattached challenge whose burst ended with this selfie."""
-    # Newest first, sorted here: an ORDER BY costs the ORM an object per selected column, on every submission.
-    found = LivenessChallenge.objects.filter(applicant=applicant, selfie=selfie, verification__isnull=True,
-                                             status=LivenessChallenge.Status.PASSED).order_by()
+    # Every submission asks: a prebuilt read by the selfie (onboarding/sql.py), filtered and sorted here.
+    found = [c for c in sql.fetch(LivenessChallenge, "selfie", selfie.pk)
+             if c.applicant_id == applicant.pk and c.verification_id is None
+             and c.status == LivenessChallenge.Status.PASSED]
     return max(found, key=lambda challenge: challenge.created_at, default=None)

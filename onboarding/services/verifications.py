@@ -70,9 +70,9 @@ def submit_verification(applicant, *, selfie: Photo, id_card: Photo, id_card_bac
         # Every case is submitted here once: its writes are prebuilt statements (onboarding/sql.py).
         sql.lock(Applicant, [applicant.pk])
         items = [p for p in (selfie, id_card, id_card_back) if p is not None]
-        if (Photo.objects.filter(pk__in=[p.pk for p in items], purged_at__isnull=False).exists()
-                or liveness_data is not None and LivenessDataFile.objects.filter(
-                    pk=liveness_data.pk, purged_at__isnull=False).exists()):
+        if (any(p.purged_at for p in sql.fetch(Photo, "id", [p.pk for p in items]))
+                or liveness_data is not None and any(
+                    f.purged_at for f in sql.fetch(LivenessDataFile, "id", liveness_data.pk))):
             raise SubmissionError("a file of this submission was erased; upload it again")
         verification = Verification(
             applicant=applicant, selfie=selfie, id_card=id_card, id_card_back=id_card_back,
