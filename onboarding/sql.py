@@ -159,7 +159,8 @@ def _select_sql(model, where: str, count: int, related: tuple, vendor: str, for_
     sql = (f"SELECT {', '.join(selected)} FROM {table(model)} t0 {' '.join(joins)} "
            f"WHERE t0.{column(model, where)} IN ({', '.join(['%s'] * count)})")
     if for_update and connection.features.has_select_for_update:
-        sql += " FOR UPDATE OF t0" if joins else " FOR UPDATE"
+        # Locked in key order, so that transactions locking overlapping sets cannot deadlock.
+        sql += f" ORDER BY t0.{qn(model._meta.pk.column)} FOR UPDATE" + (" OF t0" if joins else "")
         if skip_locked and connection.features.has_select_for_update_skip_locked:
             sql += " SKIP LOCKED"
     return sql, layout
@@ -168,8 +169,8 @@ def _select_sql(model, where: str, count: int, related: tuple, vendor: str, for_
 def fetch(model, where, equals, *, related=(), for_update=False, skip_locked=False) -> list:
     """The rows of model whose field `where` equals `equals` (or is in it, a list), as model
     instances, unordered, with the rows of the forward foreign keys in `related` ("a__b", as
-    select_related: one query) on them. for_update: the model's rows are locked, not the others
-    (skip_locked: those another transaction holds are left out).
+    select_related: one query) on them. for_update: the model's rows are locked, in key order, not
+    the others (skip_locked: those another transaction holds are left out).
 
     The values go through the same converters the ORM's compiler applies (JSON, SQLite's UUIDs
     and datetimes); tests/test_sql.py compares every field with the ORM's reading."""

@@ -12,8 +12,10 @@ taken over. The vendor's circuit breaker is asked before every call.
 from __future__ import annotations
 
 import logging
+import os
 import queue
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 from celery.exceptions import SoftTimeLimitExceeded
@@ -36,6 +38,9 @@ from .decisions import finalize_if_complete
 from .vendor_access import signed_photo_url
 
 logger = logging.getLogger(__name__)
+# Vendor calls out at once per process (a case's calls run in parallel; threads start as needed):
+# beyond this, calls wait for a thread. Above what a worker's task threads can have out.
+CALL_THREADS = 256
 
 
 def image_input(photo, vendor) -> ImageInput:
@@ -106,11 +111,10 @@ def claim_many(check_ids, now=None, *, before_call=None):
     now = now or timezone.now()
     claimed, done, waiting, started = [], set(), {}, set()
     with transaction.atomic():
-        # Only the checks' rows are locked, always in the same order, by a statement of their own.
-        # Their case, its applicant (whose API client gets the webhooks) and photos come in one
-        # prebuilt query: the ORM compiling that five-table join was a tenth of a worker's CPU.
-        sql.lock(Check, list(check_ids))
-        rows = sql.fetch(Check, "id", list(check_ids), related=(
+        # Only the checks' rows are locked, in key order; their case, its applicant (whose API
+        # client gets the webhooks) and photos come in the same prebuilt query: the ORM compiling
+        # that five-table join was a tenth of a worker's CPU.
+        rows = sql.fetch(Check, "id", list(check_ids), for_update=True, related=(
             "verification__applicant", "verification__selfie", "verification__id_card",
             "verification__liveness_data"))
         for check in sorted(rows, key=lambda row: row.pk):
@@ -196,6 +200,20 @@ class _Call:
         return None
 
 
+_pool, _pool_pid, _pool_lock = None, None, threading.Lock()
+
+
+def _call_threads() -> ThreadPoolExecutor:
+    """The process's threads for vendor calls, kept between cases: a thread started per call cost
+    its start, and lost what a thread keeps (its cache connection) with it. Made again in a forked
+    child (threads do not survive a fork)."""
+    global _pool, _pool_pid
+    with _pool_lock:
+        if _pool is None or _pool_pid != os.getpid():
+            _pool, _pool_pid = ThreadPoolExecutor(max_workers=CALL_THREADS, thread_name_prefix="vendor-call"), os.getpid()
+        return _pool
+
+
 def _as_they_finish(calls):
     """Run the calls, several at once on their own threads; yield them in groups as they finish
     (every call finished since the last group), so that each answer is stored as soon as the task's
@@ -213,7 +231,7 @@ def _as_they_finish(calls):
             finished.put(call)
 
     for call in calls:
-        threading.Thread(target=run, args=(call,), name=f"check-{call.check.pk}", daemon=True).start()
+        _call_threads().submit(run, call)
     left = len(calls)
     while left:
         group = [finished.get()]
