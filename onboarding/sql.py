@@ -114,18 +114,6 @@ def update(obj, names, *, when=None, unless=None, pks=None) -> int:
         return cursor.rowcount
 
 
-def lock(model, pks) -> None:
-    """Lock these rows (SELECT … FOR UPDATE) in primary-key order, so that transactions locking
-    overlapping sets cannot deadlock. Nothing on SQLite: it has no row locks (a writer locks the file)."""
-    connection = default_connection
-    if not connection.features.has_select_for_update or not pks:
-        return
-    pk = connection.ops.quote_name(model._meta.pk.column)
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {pk} FROM {table(model)} WHERE {pk} IN ({', '.join(['%s'] * len(pks))}) "
-                       f"ORDER BY {pk} FOR UPDATE", [value(model, model._meta.pk.name, p) for p in pks])
-
-
 @functools.cache
 def _select_sql(model, where: str, count: int, related: tuple, vendor: str, for_update: bool, skip_locked: bool):
     """The SELECT, and how to read its rows: [(path, model, first column, converters, pk's

@@ -68,7 +68,7 @@ def submit_verification(applicant, *, selfie: Photo, id_card: Photo, id_card_bac
     with transaction.atomic():
         # The applicant's row lock orders this against an erasure or a purge of the same files.
         # Every case is submitted here once: its writes are prebuilt statements (onboarding/sql.py).
-        sql.lock(Applicant, [applicant.pk])
+        sql.fetch(Applicant, "id", applicant.pk, for_update=True)
         items = [p for p in (selfie, id_card, id_card_back) if p is not None]
         if (any(p.purged_at for p in sql.fetch(Photo, "id", [p.pk for p in items]))
                 or liveness_data is not None and any(
