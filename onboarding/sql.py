@@ -50,35 +50,47 @@ def _insert_sql(model, names: tuple, vendor: str, rows: int = 1, queue=None) -> 
             f"({column(queue_model, queue_field)}) SELECT {pk} FROM new RETURNING {column(queue_model, queue_field)}")
 
 
-def insert(obj, names, *, queue=None):
-    """INSERT obj's fields `names` (as Model.save would write them); its primary key, the new one
-    when it is auto-incremented. queue=(model, field): also insert that model with the new key in
-    `field` (in the same statement on PostgreSQL)."""
+def _saved_fields(model) -> tuple:
+    """What Model.save writes for a new row: every concrete field but an auto-incremented key."""
+    return tuple(f.name for f in model._meta.concrete_fields if not (f.primary_key and _auto_pk(model)))
+
+
+def _added(obj):
+    obj._state.adding, obj._state.db = False, "default"
+
+
+def insert(obj, *, queue=None):
+    """INSERT obj as Model.save would (every field it writes, pre_save applied) and set its key, the
+    new one when it is auto-incremented; returns the key. queue=(model, field): also insert that
+    model with the new key in `field` (in the same statement on PostgreSQL)."""
     model, connection = type(obj), default_connection
-    vendor = connection.vendor
+    vendor, names = connection.vendor, _saved_fields(model)
+    params = values(model, names, obj, add=True)
     with connection.cursor() as cursor:
         if not _auto_pk(model):
-            cursor.execute(_insert_sql(model, tuple(names), vendor), values(model, names, obj, add=True))
-            return obj.pk
-        if vendor == "postgresql":
-            cursor.execute(_insert_sql(model, tuple(names), vendor, 1, queue), values(model, names, obj, add=True))
-            return cursor.fetchone()[0]
-        cursor.execute(_insert_sql(model, tuple(names), vendor), values(model, names, obj, add=True))
-        pk = cursor.lastrowid
-        if queue is not None:
-            cursor.execute(_insert_sql(queue[0], (queue[1],), vendor), [pk])
-        return pk
+            cursor.execute(_insert_sql(model, names, vendor), params)
+        elif vendor == "postgresql":
+            cursor.execute(_insert_sql(model, names, vendor, 1, queue), params)
+            obj.pk = cursor.fetchone()[0]
+        else:
+            cursor.execute(_insert_sql(model, names, vendor), params)
+            obj.pk = cursor.lastrowid
+            if queue is not None:
+                cursor.execute(_insert_sql(queue[0], (queue[1],), vendor), [obj.pk])
+    _added(obj)
+    return obj.pk
 
 
-def insert_many(objs, names) -> None:
+def insert_many(objs) -> None:
     """INSERT these objects of one model, whose keys are set already (UUIDs), in one statement."""
     model = type(objs[0])
     assert not _auto_pk(model) and all(type(obj) is model for obj in objs)
+    names = _saved_fields(model)
     params = [param for obj in objs for param in values(model, names, obj, add=True)]
     with default_connection.cursor() as cursor:
-        cursor.execute(_insert_sql(model, tuple(names), default_connection.vendor, len(objs)), params)
+        cursor.execute(_insert_sql(model, names, default_connection.vendor, len(objs)), params)
     for obj in objs:
-        obj._state.adding, obj._state.db = False, "default"
+        _added(obj)
 
 
 @functools.cache

@@ -107,7 +107,7 @@ def _seal(*, wait) -> int:
                 links.append(AuditSeal(seq=seq, event=event, event_hash=digest, prev_hash=prev, hash=current))
                 prev = current
             if links:
-                sql.insert_many(links, [f.name for f in AuditSeal._meta.concrete_fields])
+                sql.insert_many(links)
             # Also drops entries whose event is gone or was sealed already (nothing left to seal).
             with connection.cursor() as cursor:
                 cursor.execute(f"DELETE FROM {queue} WHERE {event_id} IN ({', '.join(['%s'] * len(queued))})", queued)

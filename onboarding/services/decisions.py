@@ -20,10 +20,6 @@ class DecisionError(Exception):
     pass
 
 
-DECISION_FIELDS = ("verification", "outcome", "source", "reasons", "policy_version", "decided_by", "comment",
-                   "created_at")
-
-
 def finalize_if_complete(verification_id, in_force=None, *, applicant=None) -> Decision | None:
     """Decide once every deciding check is final and the duplicate scan is done (shadow checks are
     not waited for). Safe to call any number of times, from any worker.
@@ -50,8 +46,7 @@ def finalize_if_complete(verification_id, in_force=None, *, applicant=None) -> D
         verification.risk_level, verification.risk_reasons = assessment.level, assessment.reasons
         decision = Decision(verification=verification, outcome=evaluation.outcome, source=Decision.Source.AUTO,
                             reasons=evaluation.reasons, policy_version=in_force.version)
-        decision.pk = sql.insert(decision, DECISION_FIELDS)
-        decision._state.adding, decision._state.db = False, "default"
+        sql.insert(decision)
         state.transition(verification, STATUS_FOR_OUTCOME[evaluation.outcome], actor=audit.Actor.system("policy"),
                          action="auto_decision", decision_id=decision.pk, outcome=evaluation.outcome,
                          reasons=[r["code"] for r in evaluation.reasons], policy_version=decision.policy_version,

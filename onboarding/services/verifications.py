@@ -77,8 +77,7 @@ def submit_verification(applicant, *, selfie: Photo, id_card: Photo, id_card_bac
         verification = Verification(
             applicant=applicant, selfie=selfie, id_card=id_card, id_card_back=id_card_back,
             liveness_data=liveness_data, channel=channel, duplicates_pending=settings.KYC_DUPLICATE_SCAN)
-        sql.insert(verification, [f.name for f in Verification._meta.concrete_fields])
-        verification._state.adding, verification._state.db = False, "default"
+        sql.insert(verification)
         challenge = challenge_for_selfie(applicant, selfie)
         if challenge is not None:  # single use: one verification per challenge
             LivenessChallenge.objects.filter(pk=challenge.pk).update(verification=verification)
@@ -92,7 +91,7 @@ def submit_verification(applicant, *, selfie: Photo, id_card: Photo, id_card_bac
                     shadows.append(Check(verification=verification, kind=kind.value, subject=subject.value,
                                          vendor=plan.shadow, role=Check.Role.SHADOW))
         if planned or shadows:
-            sql.insert_many(planned + shadows, [f.name for f in Check._meta.concrete_fields])
+            sql.insert_many(planned + shadows)
         audit.record("verification_submitted", actor=actor, verification=verification,
                      to_status=verification.status, channel=channel,
                      checks=[f"{c.kind}/{c.subject}:{c.vendor}" for c in planned],
