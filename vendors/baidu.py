@@ -65,8 +65,8 @@ class BaiduBackend(HttpVendorBackend):
     def access_token(self, *, stale=None) -> str:
         """The shared token; `stale` is one the vendor just refused and must not be handed out again."""
         key = self._cache_key()
-        # Each vendor call runs on a thread of its own, and Django's cache connections are per
-        # thread: reading the shared token for every call cost a new Redis connection each time.
+        # Kept for a minute in the process: reading the shared token cost every call a cache
+        # round trip (and, while each call ran on a thread started for it, a new Redis connection).
         held = _tokens_read.get(key)
         if held is not None and held[0] != stale and time.monotonic() < held[1]:
             return held[0]
