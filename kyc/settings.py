@@ -309,7 +309,13 @@ KYC_DUPLICATE_SCAN = env.bool("KYC_DUPLICATE_SCAN", default=True)
 # dlib's same-person tolerance is 0.6; stricter here, since a flag sends a person to look.
 KYC_DUPLICATE_FACE_DISTANCE = env.float("KYC_DUPLICATE_FACE_DISTANCE", default=0.45)
 KYC_CONSENT_VERSION = env("KYC_CONSENT_VERSION", default="2026-11-v1")
+# Pixel caps per format: baseline JPEGs decode at a reduced scale (draft), so they may be large;
+# every other format (and progressive JPEG) is decoded whole, so it is capped by its decoded memory:
+# KYC_MAX_FULL_DECODE_PIXELS of 4-byte pixels (a 12-megapixel photo), more for 1- and 2-byte modes.
 KYC_MAX_IMAGE_PIXELS = env.int("KYC_MAX_IMAGE_PIXELS", default=50_000_000)
+KYC_MAX_FULL_DECODE_PIXELS = env.int("KYC_MAX_FULL_DECODE_PIXELS", default=4096 * 3072)
+# Every image of one request together (the one-call API, the liveness burst).
+KYC_MAX_REQUEST_PIXELS = env.int("KYC_MAX_REQUEST_PIXELS", default=64_000_000)
 KYC_MIN_IMAGE_SIDE = env.int("KYC_MIN_IMAGE_SIDE", default=240)
 KYC_MAX_IMAGE_SIDE = env.int("KYC_MAX_IMAGE_SIDE", default=12_000)
 # 2000, not 2048: a 12-megapixel phone photo (4000 or 4032 px) then decodes at half scale straight

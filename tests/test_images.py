@@ -122,3 +122,27 @@ def test_error_message_in_chinese():
     with translation.override("zh-hans"):
         error = rejected(b"", "empty_file")
         assert "文件" in str(error.message)
+
+
+def _segments(jpeg: bytes) -> set[int]:
+    """The markers of a JPEG's segments before the image data (APPn, COM, DQT, ...)."""
+    found, i = set(), 2
+    while i + 4 <= len(jpeg) and jpeg[i] == 0xFF and jpeg[i + 1] != 0xDA:
+        found.add(jpeg[i + 1])
+        i += 2 + int.from_bytes(jpeg[i + 2:i + 4], "big")
+    return found
+
+
+def test_every_metadata_segment_is_dropped():
+    """No comment (COM), EXIF or XMP (APP1), ICC profile (APP2) or maker's segment survives."""
+    from PIL import ImageCms
+
+    exif = Image.Exif()
+    exif[0x010F] = "Phone maker"
+    icc = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    src = jpeg_bytes(Image.new("RGB", (400, 300), "white"), exif=exif, comment=b"lat=48.85 lon=2.35",
+                     icc_profile=icc)
+    assert {0xFE, 0xE1, 0xE2} <= _segments(src)
+    stored = normalize_image(src).data
+    assert _segments(stored) & {0xFE, 0xE1, 0xE2, 0xED, 0xEE} == set()
+    assert b"lat=48.85" not in stored

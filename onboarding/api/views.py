@@ -18,7 +18,7 @@ from onboarding.models import Applicant, ErasureReceipt, LivenessDataFile, Photo
 from onboarding.services import audit, idempotency
 from onboarding.services.applicants import LivenessDataRejected, add_liveness_data, add_photo, create_applicant
 from onboarding.services.erasure import ErasureRefused, erase_applicant, receipt_document
-from onboarding.services.images import ImageRejected, normalize_image, read_upload
+from onboarding.services.images import ImageRejected, PixelBudget, normalize_image, read_upload
 from onboarding.services.verifications import SubmissionError, submit_verification
 
 from .authentication import ApiKeyAuthentication, HasScope
@@ -56,9 +56,9 @@ def upload_error(field, exc):
     return {"field": field, "code": exc.code, "detail": str(exc.message)}
 
 
-def image_or_problem(field, uploaded, errors):
+def image_or_problem(field, uploaded, errors, budget=None):
     try:
-        return normalize_image(uploaded)
+        return normalize_image(uploaded, budget)
     except ImageRejected as exc:
         errors.append(upload_error(field, exc))
         return None
@@ -271,7 +271,8 @@ class VerificationList(ApiView):
                     errors.append(upload_error(field, exc))
         raise_upload_errors(errors)
         digest = idempotency.request_hash({"external_ref": v.get("external_ref", "")}, raw)
-        images = {f: image_or_problem(f, raw[f], errors) for f in ("selfie", "id_card")}
+        budget = PixelBudget()
+        images = {f: image_or_problem(f, raw[f], errors, budget) for f in ("selfie", "id_card")}
         raise_upload_errors(errors)
 
         def create(before_commit):

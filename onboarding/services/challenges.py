@@ -22,7 +22,7 @@ from vendors import liveness
 
 from . import audit
 from .applicants import add_photo, read_file
-from .images import normalize_image
+from .images import PixelBudget, normalize_image
 
 _rng = random.SystemRandom()
 REPLAY_WINDOW = timedelta(days=30)
@@ -89,7 +89,9 @@ def submit_burst(challenge_id, applicant, frames, selfie) -> LivenessChallenge:
     """Validate the frames and the selfie, then verify. Raises ChallengeError or images.ImageRejected."""
     if not liveness.MIN_FRAMES <= len(frames) <= liveness.MAX_FRAMES:
         raise ChallengeError("challenge_frame_count")
-    images = [normalize_image(f) for f in frames]  # ImageRejected on a bad frame, nothing stored
+    budget = PixelBudget()  # the whole request's pixels, not each frame's alone
+    images = [normalize_image(f, budget) for f in frames]  # ImageRejected on a bad frame, nothing stored
+    selfie = normalize_image(selfie, budget)
     normalized = [image.data for image in images]
     hashes = [{"sha256": image.source_sha256, "dhash": dhash(image.data)} for image in images]
     now = timezone.now()
