@@ -361,6 +361,9 @@ KYC_LIMITS = {
     "submissions": env("KYC_LIMIT_SUBMISSIONS", default="5/3600"),
     "new_applicants": env("KYC_LIMIT_NEW_APPLICANTS", default="30/3600"),
     "api": env("KYC_API_RATE_LIMIT", default="600/60"),
+    # Requests with a wrong or revoked API key, per IP address.
+    "api_auth_failures": env("KYC_LIMIT_API_AUTH_FAILURES", default="20/600"),
+    # Failed staff sign-ins, per address and per user name at that address.
     "staff_login_failures": env("KYC_LIMIT_STAFF_LOGIN_FAILURES", default="5/900"),
 }
 KYC_LIMIT_COOLDOWNS = {"liveness_failures": env.int("KYC_LIMIT_LIVENESS_COOLDOWN_SECONDS", default=300),

@@ -754,6 +754,19 @@ class Handoff(models.Model):
         return f"handoff {str(self.pk)[:8]}"
 
 
+class AttemptSlot(models.Model):
+    """One of a subject's `limit` attempt slots under one rule (onboarding.services.limits), or its
+    cool-down (index -1): the database's count when the cache is not Redis."""
+
+    key = models.CharField(max_length=200)
+    index = models.SmallIntegerField()
+    at = models.FloatField(default=0)  # Unix time of the attempt that holds it; 0: free
+    token = models.CharField(max_length=16, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["key", "index"], name="one_attempt_slot_per_index")]
+
+
 class Branding(models.Model):
     """The operator's look and words on the applicant's pages; blank fields fall back to KYC_BRAND_* settings."""
 

@@ -227,18 +227,19 @@ def challenge_submit(request, applicant, challenge_id):
         return JsonResponse({"passed": False, "reasons": [_("Choose or take a photo first.")]}, status=400)
     rule, who = limits.rule("liveness_failures"), limits.subjects(request, applicant)
     try:
-        limits.check(rule, *who)
-        challenge = challenge_service.submit_burst(challenge_id, applicant, request.FILES.getlist("frame"), selfie)
+        token = limits.attempt(rule, *who)  # counted before the work; given back if it passes
     except limits.RateLimited as exc:
         return _too_many(exc, {"passed": False, "reasons": [exc.message]})
+    try:
+        challenge = challenge_service.submit_burst(challenge_id, applicant, request.FILES.getlist("frame"), selfie)
     except challenge_service.ChallengeError as exc:
         return JsonResponse({"passed": False, "reasons": [str(applicant_message(exc.code, exc.code))]},
                             status=exc.status)
     except ImageRejected as exc:
         return JsonResponse({"passed": False, "reasons": [str(exc.message)]}, status=400)
     passed = challenge.status == LivenessChallenge.Status.PASSED
-    if not passed:
-        limits.hit(rule, *who)
+    if passed:
+        limits.refund(rule, token, *who)
     return JsonResponse({
         "passed": passed,
         "reasons": [str(applicant_message(code, code)) for code in challenge.reasons],
@@ -340,16 +341,16 @@ def handoff_claim(request, code):
     """The phone's side. GET only shows a button: link previews in chat apps must not use up the link."""
     error, status = "", 200
     if request.method == "POST":
-        who = limits.subjects(request)
+        rule, who = limits.rule("handoff_failures"), limits.subjects(request)
         try:
-            limits.check(limits.rule("handoff_failures"), *who)
+            token = limits.attempt(rule, *who)  # counted before the code is looked up
             handoff = handoff_service.claim(code)
         except limits.RateLimited as exc:
             error, status = exc.message, 429
         except handoff_service.HandoffError as exc:
-            limits.hit(limits.rule("handoff_failures"), *who)
             error, status = HANDOFF_ERRORS[exc.code], (404 if exc.code == "unknown" else 410)
         else:
+            limits.refund(rule, token, *who)
             access.remember_applicant(request, handoff.applicant)
             request.session["kyc_handoff"] = True
             return redirect(_next_step(handoff.applicant))

@@ -29,20 +29,40 @@ def test_sliding_window_counts_exactly_across_any_boundary():
 
 def test_a_cool_down_starts_even_when_the_failures_straddle_a_window_boundary():
     rule = limits.Rule("t", limit=2, window=180, cooldown=300)
-    limits.hit(rule, "s", now=179.5)
-    limits.hit(rule, "s", now=180.5)
+    limits.attempt(rule, "s", now=179.5)
+    limits.attempt(rule, "s", now=180.5)
     with pytest.raises(limits.RateLimited):
         limits.check(rule, "s", now=181)
 
 
 def test_cooldown_blocks_after_the_limit_even_when_the_window_has_moved_on():
     rule = limits.Rule("t", limit=2, window=10, cooldown=300)
-    limits.hit(rule, "s", now=1)
+    limits.attempt(rule, "s", now=1)
     limits.check(rule, "s", now=2)
-    limits.hit(rule, "s", now=2)
+    limits.attempt(rule, "s", now=2)
     with pytest.raises(limits.RateLimited) as exc:
         limits.check(rule, "s", now=50)  # the window is long gone, the cool-down is not
     assert exc.value.retry_after == 252  # 2 + 300 - 50
+
+
+def test_a_refunded_attempt_does_not_count_nor_start_a_cool_down():
+    """Failure-only rules: the attempt is taken first and given back when the work succeeded."""
+    rule = limits.Rule("t", limit=2, window=100, cooldown=300)
+    limits.attempt(rule, "s", now=1)
+    token = limits.attempt(rule, "s", now=2)  # the second of two: this starts the cool-down...
+    limits.refund(rule, token, "s")  # ...unless it succeeded
+    limits.check(rule, "s", now=3)
+    limits.attempt(rule, "s", now=3)
+    with pytest.raises(limits.RateLimited):
+        limits.attempt(rule, "s", now=4)
+
+
+def test_all_subjects_or_none():
+    rule = limits.Rule("t", limit=1, window=100)
+    limits.attempt(rule, "b", now=1)
+    with pytest.raises(limits.RateLimited):
+        limits.attempt(rule, "a", "b", now=2)
+    limits.attempt(rule, "a", now=3)  # "a" was given its attempt back when "b" refused
 
 
 def test_a_rule_set_to_zero_is_off(settings):

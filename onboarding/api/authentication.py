@@ -2,7 +2,7 @@
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions, permissions
 
-from onboarding.services import api_keys
+from onboarding.services import api_keys, limits
 
 
 class ClientPrincipal:
@@ -30,9 +30,17 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         scheme, _, raw = header.partition(" ")
         if scheme.lower() not in ("bearer", "token") or not raw.strip():
             raise exceptions.AuthenticationFailed("Use 'Authorization: Bearer <api key>'.", code="invalid_api_key")
+        # Wrong keys are limited per address: the attempt is counted before the key is looked up
+        # and given back when the key is good.
+        rule, who = limits.rule("api_auth_failures"), limits.subjects(request)
+        try:
+            token = limits.attempt(rule, *who)
+        except limits.RateLimited as exc:
+            raise exceptions.Throttled(exc.retry_after, detail=exc.message) from None
         key = api_keys.authenticate(raw.strip())
         if key is None:
             raise exceptions.AuthenticationFailed("The API key is invalid or revoked.", code="invalid_api_key")
+        limits.refund(rule, token, *who)
         return ClientPrincipal(key.client), key
 
     def authenticate_header(self, request):

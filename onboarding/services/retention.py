@@ -33,7 +33,7 @@ from onboarding.models import (
     Applicant, Check, FaceTemplate, LegalHold, LivenessChallenge, LivenessDataFile, Photo, Verification, WebhookEvent,
 )
 
-from . import audit, audit_chain
+from . import audit, audit_chain, limits
 
 logger = logging.getLogger(__name__)
 KINDS = ("photos", "liveness_files", "vendor_responses", "decisions", "audit_trail")
@@ -273,6 +273,8 @@ def purge(now=None) -> Counter:
     if cut["audit_trail"]:
         totals["audit_events"] += audit_chain.truncate(cut["audit_trail"], held=active_holds().values("applicant_id"),
                                                        period_days=periods()["audit_trail"])
+    # Attempt counts name addresses and applicants: kept a day, far past every limit's window.
+    totals["attempt_slots"] += limits.purge()
     return +totals  # only what happened
 
 
