@@ -347,6 +347,10 @@ KYC_HANDOFF_TTL_SECONDS = env.int("KYC_HANDOFF_TTL_SECONDS", default=600)
 KYC_CAPTURE_PRECHECK = env.bool("KYC_CAPTURE_PRECHECK", default=True)
 # Webhooks: read timeout per delivery, and attempts before a delivery is marked failed (about a day).
 KYC_WEBHOOK_TIMEOUT = env.float("KYC_WEBHOOK_TIMEOUT", default=10.0)
+# Webhooks go over https to public addresses only. Plain http is for development; networks listed
+# here (CIDR) are allowed on purpose, e.g. an operator's internal receiver.
+KYC_WEBHOOK_ALLOW_HTTP = env.bool("KYC_WEBHOOK_ALLOW_HTTP", default=False)
+KYC_WEBHOOK_ALLOWED_NETWORKS = env.list("KYC_WEBHOOK_ALLOWED_NETWORKS", default=[])
 KYC_WEBHOOK_MAX_ATTEMPTS = env.int("KYC_WEBHOOK_MAX_ATTEMPTS", default=14)
 # An active liveness challenge must be answered within this many seconds of being issued.
 KYC_CHALLENGE_TTL_SECONDS = env.int("KYC_CHALLENGE_TTL_SECONDS", default=120)

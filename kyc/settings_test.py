@@ -27,3 +27,7 @@ KYC_DUPLICATE_SCAN = False
 # Each commit seals its own events at once, so a test sees the chain complete after each action;
 # the sealer thread has its own tests (tests/test_audit_chain.py).
 KYC_AUDIT_SEAL_DELAY_MS = 0
+# The webhook tests' receivers listen on loopback over plain http: allowed here only
+# (tests/test_webhook_targets.py checks the production rules).
+KYC_WEBHOOK_ALLOW_HTTP = True
+KYC_WEBHOOK_ALLOWED_NETWORKS = ["127.0.0.0/8", "::1/128"]

@@ -669,12 +669,19 @@ class IdempotencyRecord(models.Model):
         constraints = [models.UniqueConstraint(fields=["client", "key"], name="one_idempotency_key_per_client")]
 
 
+def validate_webhook_url(value):
+    from onboarding.services.webhook_targets import validate_url
+
+    validate_url(value)
+
+
 class WebhookEndpoint(models.Model):
     """Where an API client wants events. Two secrets overlap while a secret is being rotated."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     client = models.ForeignKey(ApiClient, on_delete=models.CASCADE, related_name="webhook_endpoints")
-    url = models.URLField(max_length=500)
+    url = models.URLField(max_length=500, validators=[validate_webhook_url],
+                          help_text=_("https, to a public address. Redirects are not followed."))
     events = models.JSONField(default=list, blank=True, help_text=_("Event types to send; empty for all."))
     secret = models.CharField(max_length=100, editable=False)
     previous_secret = models.CharField(max_length=100, blank=True, editable=False)

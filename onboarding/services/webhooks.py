@@ -18,6 +18,7 @@ import json
 import logging
 import random
 import secrets
+import threading
 import time
 from datetime import timedelta
 
@@ -28,6 +29,8 @@ from django.db.models import Max
 from django.utils import timezone
 
 from onboarding.models import Verification, WebhookDelivery, WebhookEndpoint, WebhookEvent
+
+from . import webhook_targets
 
 logger = logging.getLogger(__name__)
 
@@ -113,6 +116,15 @@ def envelope(event) -> bytes:
     }, separators=(",", ":"), sort_keys=True).encode()
 
 
+_sessions = threading.local()
+
+
+def _session():
+    if not hasattr(_sessions, "session"):
+        _sessions.session = webhook_targets.session()
+    return _sessions.session
+
+
 def retry_delay(attempts: int, rng=random) -> float:
     """Exponential from 30 s, capped at 4 h, with equal jitter: about a day over max_attempts tries."""
     cap = min(4 * 3600, 30 * 2 ** (attempts - 1))
@@ -140,12 +152,16 @@ def deliver(delivery_id) -> WebhookDelivery | None:
                "KYC-Event-Id": str(event.id), "KYC-Event-Type": event.type, "KYC-Sequence": str(event.sequence)}
     code, error = None, ""
     try:
-        response = requests.post(endpoint.url, data=body, headers=headers,
-                                 timeout=(settings.KYC_VENDOR_CONNECT_TIMEOUT, settings.KYC_WEBHOOK_TIMEOUT))
+        webhook_targets.check_url(endpoint.url)  # resolved now: what was public when saved may not be
+        response = _session().post(endpoint.url, data=body, headers=headers, allow_redirects=False,
+                                   timeout=(settings.KYC_VENDOR_CONNECT_TIMEOUT, settings.KYC_WEBHOOK_TIMEOUT))
         code = response.status_code
         ok = 200 <= code < 300
         if not ok:
-            error = f"HTTP {code}"
+            error = f"HTTP {code}" + (" (redirects are not followed)" if response.is_redirect else "")
+        response.close()
+    except webhook_targets.TargetRefused as exc:
+        ok, error = False, f"refused: {exc}"
     except requests.RequestException as exc:
         ok, error = False, type(exc).__name__
     with transaction.atomic():
