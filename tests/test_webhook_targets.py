@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 
 from onboarding.models import ApiClient, WebhookDelivery, WebhookEndpoint
 from onboarding.services import webhook_targets, webhooks
-from tests.test_webhooks import Receiver, case_for
+from tests.test_webhooks import Receiver, case_for, endpoint, receiver  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -42,19 +42,6 @@ def test_plain_http_needs_the_development_setting(settings):
     settings.KYC_WEBHOOK_ALLOWED_NETWORKS = []
     settings.KYC_WEBHOOK_ALLOW_HTTP = True
     webhook_targets.check_url("http://93.184.215.14/hooks")
-
-
-@pytest.fixture
-def receiver():
-    r = Receiver()
-    yield r
-    r.server.shutdown()
-
-
-@pytest.fixture
-def endpoint(receiver):
-    client = ApiClient.objects.create(name="acme", scopes=["verifications:read"])
-    return WebhookEndpoint.objects.create(client=client, url=receiver.url, secret=webhooks.new_secret())
 
 
 def test_refused_again_at_delivery_time(receiver, endpoint, settings):
