@@ -308,6 +308,9 @@ KYC_REVIEW_ASSIGNMENT_MINUTES = env.int("KYC_REVIEW_ASSIGNMENT_MINUTES", default
 KYC_DUPLICATE_SCAN = env.bool("KYC_DUPLICATE_SCAN", default=True)
 # dlib's same-person tolerance is 0.6; stricter here, since a flag sends a person to look.
 KYC_DUPLICATE_FACE_DISTANCE = env.float("KYC_DUPLICATE_FACE_DISTANCE", default=0.45)
+# Duplicates found under another API client's applicants (or the web flow's) count in a case's
+# decision and risk only when this is on: off, a client learns nothing about other clients' applicants.
+KYC_DUPLICATES_ACROSS_CLIENTS = env.bool("KYC_DUPLICATES_ACROSS_CLIENTS", default=False)
 KYC_CONSENT_VERSION = env("KYC_CONSENT_VERSION", default="2026-11-v1")
 # Pixel caps per format: baseline JPEGs decode at a reduced scale (draft), so they may be large;
 # every other format (and progressive JPEG) is decoded whole, so it is capped by its decoded memory:

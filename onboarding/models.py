@@ -354,6 +354,9 @@ class DuplicateSignal(models.Model):
     other_verification = models.ForeignKey(Verification, on_delete=models.SET_NULL, null=True, blank=True,
                                            related_name="+")
     distance = models.FloatField(_("face distance"), null=True, blank=True)
+    # The other applicant belongs to another API client (or the web flow): shown to staff, never
+    # used for what this case's client is told (unless KYC_DUPLICATES_ACROSS_CLIENTS).
+    across_clients = models.BooleanField(_("across clients"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

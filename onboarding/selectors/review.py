@@ -125,7 +125,7 @@ def case_page(verification_id) -> dict:
             "other_subject": (s.other_photo if mine else s.photo).get_kind_display(),
             "other_applicant_id": s.other_applicant_id if mine else s.verification.applicant_id,
             "other_verification_id": s.other_verification_id if mine else s.verification_id,
-            "found_here": mine,
+            "found_here": mine, "across_clients": s.across_clients,
         })
     checks = sorted(verification.checks.all(), key=lambda c: (c.created_at, c.kind, c.subject))
     decisions = sorted(verification.decisions.all(), key=lambda d: (d.created_at, d.id))

@@ -7,6 +7,11 @@ decision waits for it (Verification.duplicates_pending), so the signals can send
 - same_face: the largest face of the selfie and of the ID card, as the local engine's 128-d dlib
   embedding, within KYC_DUPLICATE_FACE_DISTANCE of a face of another applicant.
 
+Tenancy: the search covers every applicant, so staff see matches across API clients, but a
+signal whose other applicant belongs to another client (or to the web flow) is marked
+across_clients and does not count in the case's decision and risk, which its client is told
+(KYC_DUPLICATES_ACROSS_CLIENTS counts them, for a deployment whose clients are one business).
+
 Embeddings are biometric templates: stored encrypted like the photos, deleted with them.
 Matching is a linear scan over every template in chunks (numpy): about 1 s per 100,000 stored
 faces. Past a few million faces an index (pgvector) would be the next step.
@@ -21,7 +26,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from onboarding import encryption
-from onboarding.models import DuplicateSignal, FaceTemplate, Photo, Verification
+from onboarding.models import Applicant, DuplicateSignal, FaceTemplate, Photo, Verification
 
 from . import audit
 
@@ -121,23 +126,30 @@ def _same_face(photo: Photo):
 
 def scan(verification_id) -> list[DuplicateSignal]:
     """Find and store the case's signals. Idempotent: a second run adds only what is new."""
-    verification = Verification.objects.select_related("selfie", "id_card").filter(pk=verification_id).first()
+    verification = (Verification.objects.select_related("selfie", "id_card", "applicant")
+                    .filter(pk=verification_id).first())
     if verification is None:
         return []
     new = []
+    client_of = {}
     for photo in (verification.selfie, verification.id_card):
         for kind, finder in ((DuplicateSignal.Kind.SAME_PHOTO, _same_photo), (DuplicateSignal.Kind.SAME_FACE,
                                                                                 _same_face)):
-            for distance, other_photo_id, other_applicant_id in finder(photo):
+            found = finder(photo)
+            missing = {applicant_id for _d, _p, applicant_id in found} - client_of.keys()
+            client_of.update(Applicant.objects.filter(pk__in=missing).values_list("pk", "client_id"))
+            for distance, other_photo_id, other_applicant_id in found:
                 signal, created = DuplicateSignal.objects.get_or_create(
                     verification=verification, kind=kind, photo=photo, other_photo_id=other_photo_id,
                     defaults={"other_applicant_id": other_applicant_id, "distance": distance,
-                              "other_verification_id": _case_of(other_photo_id)})
+                              "other_verification_id": _case_of(other_photo_id),
+                              "across_clients": client_of.get(other_applicant_id) != verification.applicant.client_id})
                 if created:
                     new.append(signal)
     if new:
         audit.record("duplicate_flagged", actor=audit.Actor.system("duplicates"), verification=verification,
                      signals=[{"kind": s.kind, "subject": s.photo.kind, "other_applicant_id": str(s.other_applicant_id),
+                               "across_clients": s.across_clients,
                                "other_verification_id": str(s.other_verification_id or ""),
                                "distance": s.distance} for s in new])
         logger.info("verification %s: %d duplicate signal(s)", verification_id, len(new))

@@ -18,6 +18,7 @@ from __future__ import annotations
 import dataclasses
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import connection
 
 from onboarding import sql
@@ -144,6 +145,10 @@ def _attempts_and_duplicates(verification, window) -> tuple[int, set]:
     params = [sql.value(V, "applicant", verification.applicant_id),
               sql.value(V, "submitted_at", verification.submitted_at - window),
               sql.value(V, "submitted_at", verification.submitted_at), sql.value(D, "verification", verification.pk)]
+    if not settings.KYC_DUPLICATES_ACROSS_CLIENTS:
+        # What a client is told comes from its own applicants only (staff still see every signal).
+        query += f" AND {sql.column(D, 'across_clients')} = %s"
+        params.append(sql.value(D, "across_clients", False))
     with connection.cursor() as cursor:
         cursor.execute(query, params)
         rows = cursor.fetchall()
