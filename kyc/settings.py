@@ -376,6 +376,9 @@ KYC_LIMITS = {
 KYC_LIMIT_COOLDOWNS = {"liveness_failures": env.int("KYC_LIMIT_LIVENESS_COOLDOWN_SECONDS", default=300),
                        "staff_login_failures": env.int("KYC_LIMIT_STAFF_LOGIN_COOLDOWN_SECONDS", default=900)}
 # Reverse proxies in front of the app that append to X-Forwarded-For (0: use the peer address).
+# A stored file no row references is deleted by the purge once it is this old (younger ones may
+# belong to a transaction still running).
+KYC_ORPHAN_GRACE_SECONDS = env.int("KYC_ORPHAN_GRACE_SECONDS", default=3600)
 # Retention in days, per kind of data; 0 keeps that kind forever. The clock starts when a case is
 # finally decided (approved or rejected); for data never part of a case, when it was uploaded.
 KYC_RETENTION_DAYS = {

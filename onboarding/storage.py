@@ -5,16 +5,57 @@ through it after checking who asks. It never produces a URL.
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import tempfile
+import threading
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage
+from django.db import transaction
 
 from onboarding import encryption
 
 logger = logging.getLogger(__name__)
+
+
+_blocks = threading.local()
+
+
+@contextlib.contextmanager
+def atomic():
+    """transaction.atomic() that also deletes the files written inside it (`written`) when it
+    rolls back, so that no file outlives the row that would have referenced it.
+
+    Files written in a nested block are handed to the enclosing one when the nested block
+    commits: they go if the outer block rolls back. The retention purge removes whatever a crash
+    leaves behind (retention.sweep_orphans)."""
+    stack = _blocks.__dict__.setdefault("stack", [])
+    stack.append([])
+    committed = False
+    try:
+        with transaction.atomic():
+            yield
+            committed = not transaction.get_rollback()
+    finally:
+        files = stack.pop()
+        if committed and stack:
+            stack[-1].extend(files)
+        elif not committed:
+            for storage, name in files:
+                try:
+                    storage.delete(name)
+                except Exception:  # the purge's orphan sweep will find it
+                    logger.exception("could not delete %s after a rollback", name)
+
+
+def written(fieldfile):
+    """Note a file just saved inside storage.atomic(): it goes if the transaction rolls back."""
+    stack = getattr(_blocks, "stack", None)
+    if not stack:
+        raise RuntimeError("files are written inside onboarding.storage.atomic()")
+    stack[-1].append((fieldfile.storage, fieldfile.name))
 
 
 class EncryptedStorageMixin:

@@ -2,7 +2,6 @@
 from datetime import timezone as dt_timezone
 
 from django.conf import settings
-from django.db import transaction
 from django.shortcuts import get_object_or_404
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.types import OpenApiTypes
@@ -13,7 +12,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from onboarding import selectors
+from onboarding import selectors, storage
 from onboarding.models import Applicant, ErasureReceipt, LivenessDataFile, Photo, Verification
 from onboarding.services import audit, idempotency
 from onboarding.services.applicants import LivenessDataRejected, add_liveness_data, add_photo, create_applicant
@@ -277,7 +276,7 @@ class VerificationList(ApiView):
 
         def create(before_commit):
             actor = _actor(request)
-            with transaction.atomic():
+            with storage.atomic():  # a twin request that wins the key rolls this back, files too
                 applicant = create_applicant(consent_version=f"api:{self.client.name}", client=self.client,
                                              external_ref=v.get("external_ref", ""), actor=actor)
                 selfie = add_photo(applicant, Photo.Kind.SELFIE, images["selfie"], actor=actor)

@@ -7,6 +7,7 @@ import hashlib
 
 from django.conf import settings
 
+from onboarding import storage
 from onboarding.models import Applicant, LivenessDataFile, Photo
 
 from . import audit
@@ -41,15 +42,13 @@ def add_photo(applicant, kind, uploaded, *, actor=None) -> Photo:
 
 
 def _store(instance, name, data: bytes, record):
-    """Write the file, then the row and its audit event in one transaction; if they fail, remove the file."""
-    instance.file.save(name, ContentFile(data), save=False)
-    try:
-        with transaction.atomic():
-            instance.save()
-            record()
-    except Exception:
-        instance.file.storage.delete(instance.file.name)
-        raise
+    """Write the file, the row and its audit event; if the transaction (or an enclosing one) rolls
+    back, the file goes too."""
+    with storage.atomic():
+        instance.file.save(name, ContentFile(data), save=False)
+        storage.written(instance.file)
+        instance.save()
+        record()
     return instance
 
 

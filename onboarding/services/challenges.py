@@ -16,7 +16,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
-from onboarding import sql
+from onboarding import sql, storage
 from onboarding.models import LivenessChallenge, Photo
 from vendors import liveness
 
@@ -112,14 +112,16 @@ def submit_burst(challenge_id, applicant, frames, selfie) -> LivenessChallenge:
         prior.append("challenge_replayed")
     verdict = liveness.verify_burst(challenge.moves, normalized, read_file(selfie_photo))
     reasons = prior + verdict.reasons
-    challenge.frames.save("frames.zip", ContentFile(pack_frames(normalized)), save=False)
-    challenge.frame_count, challenge.frame_hashes, challenge.selfie = len(normalized), hashes, selfie_photo
-    challenge.status = LivenessChallenge.Status.FAILED if reasons else LivenessChallenge.Status.PASSED
-    challenge.reasons, challenge.metrics = reasons, verdict.metrics
-    challenge.save()
-    audit.record(f"liveness_challenge_{challenge.status}", actor=audit.Actor.applicant(applicant),
-                 applicant_id=applicant.pk, challenge_id=str(challenge.pk), reasons=reasons,
-                 moves_seen=verdict.metrics.get("moves_seen"))
+    with storage.atomic():
+        challenge.frames.save("frames.zip", ContentFile(pack_frames(normalized)), save=False)
+        storage.written(challenge.frames)
+        challenge.frame_count, challenge.frame_hashes, challenge.selfie = len(normalized), hashes, selfie_photo
+        challenge.status = LivenessChallenge.Status.FAILED if reasons else LivenessChallenge.Status.PASSED
+        challenge.reasons, challenge.metrics = reasons, verdict.metrics
+        challenge.save()
+        audit.record(f"liveness_challenge_{challenge.status}", actor=audit.Actor.applicant(applicant),
+                     applicant_id=applicant.pk, challenge_id=str(challenge.pk), reasons=reasons,
+                     moves_seen=verdict.metrics.get("moves_seen"))
     return challenge
 
 

@@ -31,6 +31,7 @@ from django.utils import timezone
 
 from onboarding.models import (
     Applicant, Check, FaceTemplate, LegalHold, LivenessChallenge, LivenessDataFile, Photo, Verification, WebhookEvent,
+    private_storage,
 )
 
 from . import audit, audit_chain, limits
@@ -176,6 +177,44 @@ FILE_FIELDS = {Photo: ("file", "purged_at"), LivenessDataFile: ("file", "purged_
                LivenessChallenge: ("frames", "frames_purged_at")}
 
 
+# The folders of the private storage, each holding one folder per applicant (models' upload_to).
+STORAGE_FOLDERS = ("photos", "challenges")
+
+
+def orphaned_files(batch=1000):
+    """Stored files that no row references and that are older than KYC_ORPHAN_GRACE_SECONDS
+    (younger ones may belong to a transaction still running). Yields their names."""
+    storage = private_storage()
+    # The files' own clock: a file's age is real time, whatever date a purge runs for.
+    older_than = timezone.now() - timedelta(seconds=settings.KYC_ORPHAN_GRACE_SECONDS)
+    for folder in STORAGE_FOLDERS:
+        try:
+            applicant_dirs = sorted(storage.listdir(folder)[0])
+        except FileNotFoundError:
+            continue
+        for start in range(0, len(applicant_dirs), batch):
+            chunk = applicant_dirs[start:start + batch]
+            referenced = set()
+            for model, (file_field, _marker) in FILE_FIELDS.items():
+                referenced.update(model.objects.filter(applicant_id__in=chunk).exclude(**{file_field: ""})
+                                  .values_list(file_field, flat=True))
+            for applicant_dir in chunk:
+                for name in storage.listdir(f"{folder}/{applicant_dir}")[1]:
+                    path = f"{folder}/{applicant_dir}/{name}"
+                    if path not in referenced and storage.get_modified_time(path) < older_than:
+                        yield path
+
+
+def sweep_orphans() -> int:
+    """Delete the orphaned files (a crash between writing a file and its row's commit); audited."""
+    names = list(orphaned_files())
+    for name in names:
+        private_storage().delete(name)
+    if names:
+        audit.record("orphaned_files_deleted", actor=audit.Actor.system("retention"), files=names)
+    return len(names)
+
+
 def wipe_files(queryset, now) -> list[str]:
     """Delete the files of these rows, then mark the rows; returns their ids."""
     file_field, marker = FILE_FIELDS[queryset.model]
@@ -275,10 +314,13 @@ def purge(now=None) -> Counter:
                                                        period_days=periods()["audit_trail"])
     # Attempt counts name addresses and applicants: kept a day, far past every limit's window.
     totals["attempt_slots"] += limits.purge()
+    totals["orphaned_files"] += sweep_orphans()
     return +totals  # only what happened
 
 
 def due_summary(now=None) -> dict[str, int]:
     """How much each kind has due now (for `kyc_purge --dry-run`); the audit trail is not counted."""
     cut = cutoffs(now or timezone.now())
-    return {kind: qs.count() for kind, qs, _field in _due_querysets(cut)}
+    due = {kind: qs.count() for kind, qs, _field in _due_querysets(cut)}
+    due["orphaned_files"] = sum(1 for _name in orphaned_files())
+    return due
