@@ -63,6 +63,9 @@ class Photo(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     # The file is gone (retention or erasure); the row stays as the record of what was there.
     purged_at = models.DateTimeField(null=True, blank=True)
+    # The phone link (Handoff id) whose phone sent it; none: the browser that started the case.
+    # A browser only ever gets back the photos it sent itself (onboarding.access).
+    uploaded_via = models.UUIDField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at"]
@@ -590,6 +593,8 @@ class LivenessChallenge(models.Model):
     reasons = models.JSONField(default=list, blank=True)
     metrics = models.JSONField(default=dict, blank=True)
 
+    uploaded_via = models.UUIDField(null=True, blank=True, editable=False)  # as Photo.uploaded_via
+
     class Meta:
         ordering = ["-created_at"]
         verbose_name = _("liveness challenge")
@@ -754,6 +759,9 @@ class Handoff(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
     claimed_at = models.DateTimeField(null=True, blank=True)
+    # The phone was told the case was started elsewhere, and when, and said it started it (or not).
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    declined_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

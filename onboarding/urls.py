@@ -18,6 +18,7 @@ urlpatterns = [
     path("verify/precheck/<str:kind>/", views.precheck, name="precheck"),
     path("verify/handoff/", views.handoff_start, name="handoff_start"),
     path("verify/handoff/<uuid:handoff_id>/", views.handoff_state, name="handoff_state"),
+    path("verify/handoff/confirm/", views.handoff_confirm, name="handoff_confirm"),
     path("h/<str:code>", views.handoff_claim, name="handoff_claim"),
     path("brand.css", views.brand_css, name="brand_css"),
     path("brand/logo.png", views.brand_logo, name="brand_logo"),

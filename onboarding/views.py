@@ -44,8 +44,34 @@ def private_image(data, content_type):
 
 
 def _applicant(request):
+    """The session's applicant; none for a phone that has not yet confirmed it started the case."""
     applicant_id = access.session_applicant_id(request)
-    return Applicant.objects.filter(pk=applicant_id).first() if applicant_id else None
+    if not applicant_id or access.handoff_unconfirmed(request):
+        return None
+    return Applicant.objects.filter(pk=applicant_id).first()
+
+
+def _phone_took_over(request, applicant) -> Handoff | None:
+    """On the browser that started the case: the link through which a phone has joined it. From
+    then on this browser follows the case's progress only (it never gets the phone's photos)."""
+    if access.session_handoff_id(request) is not None:
+        return None
+    return (applicant.handoffs.filter(claimed_at__isnull=False, declined_at__isnull=True)
+            .order_by("-claimed_at").first())
+
+
+def _page_applicant(request):
+    """(applicant, None), or (None, the response that sends this browser where it belongs)."""
+    if access.handoff_unconfirmed(request):
+        return None, redirect("onboarding:handoff_confirm")
+    applicant = _applicant(request)
+    if applicant is None:
+        return None, redirect("onboarding:start")
+    handoff = _phone_took_over(request, applicant)
+    if handoff is not None:
+        return None, render(request, "onboarding/handoff_follow.html", {
+            "state_url": reverse("onboarding:handoff_state", args=[handoff.pk]), "step": 2})
+    return applicant, None
 
 
 def with_applicant(view):
@@ -86,16 +112,16 @@ def _wants_json(request):
 
 
 def _capture(request, kind):
-    applicant = _applicant(request)
-    if applicant is None:
-        return redirect("onboarding:start")
+    applicant, elsewhere = _page_applicant(request)
+    if elsewhere is not None:
+        return elsewhere
     step = STEPS[kind]
     form = PhotoForm(request.POST, request.FILES) if request.method == "POST" else PhotoForm()
     status = 400 if request.method == "POST" else 200
     if request.method == "POST" and form.is_valid():
         try:
             limits.attempt(limits.rule("uploads"), *limits.subjects(request, applicant))
-            add_photo(applicant, kind, form.cleaned_data["photo"])
+            add_photo(applicant, kind, form.cleaned_data["photo"], uploaded_via=access.session_handoff_id(request))
         except limits.RateLimited as exc:
             form.add_error("photo", exc.message)
             status = 429
@@ -131,9 +157,9 @@ def id_card(request):
 @never_cache
 @require_http_methods(["GET", "POST"])
 def review(request):
-    applicant = _applicant(request)
-    if applicant is None:
-        return redirect("onboarding:start")
+    applicant, elsewhere = _page_applicant(request)
+    if elsewhere is not None:
+        return elsewhere
     photos = selectors.pending_photos(applicant)
     missing = [k for k in (Photo.Kind.SELFIE, Photo.Kind.ID_CARD) if k not in photos]
     if missing:
@@ -183,7 +209,7 @@ def status_json(request, verification_id):
 @require_GET
 def photo_file(request, photo_id):
     photo = Photo.objects.filter(pk=photo_id).first()
-    if photo is None or not access.can_view_applicant(request, photo.applicant_id):
+    if photo is None or not access.can_view_upload(request, photo.applicant_id, photo.uploaded_via):
         raise Http404
     if photo.purged_at is not None:
         return HttpResponse(_("This photo was deleted under the retention policy or on request."), status=410,
@@ -231,7 +257,8 @@ def challenge_submit(request, applicant, challenge_id):
     except limits.RateLimited as exc:
         return _too_many(exc, {"passed": False, "reasons": [exc.message]})
     try:
-        challenge = challenge_service.submit_burst(challenge_id, applicant, request.FILES.getlist("frame"), selfie)
+        challenge = challenge_service.submit_burst(challenge_id, applicant, request.FILES.getlist("frame"), selfie,
+                                                   uploaded_via=access.session_handoff_id(request))
     except challenge_service.ChallengeError as exc:
         return JsonResponse({"passed": False, "reasons": [str(applicant_message(exc.code, exc.code))]},
                             status=exc.status)
@@ -257,7 +284,7 @@ def _too_many(exc, body):
 @require_GET
 def challenge_frame(request, challenge_id, index):
     challenge = LivenessChallenge.objects.filter(pk=challenge_id).first()
-    if challenge is None or not access.can_view_applicant(request, challenge.applicant_id):
+    if challenge is None or not access.can_view_upload(request, challenge.applicant_id, challenge.uploaded_via):
         raise Http404
     frames = challenge_service.read_frames(challenge)
     if not 0 <= index < len(frames):
@@ -351,10 +378,31 @@ def handoff_claim(request, code):
             error, status = HANDOFF_ERRORS[exc.code], (404 if exc.code == "unknown" else 410)
         else:
             limits.refund(rule, token, *who)
-            access.remember_applicant(request, handoff.applicant)
-            request.session["kyc_handoff"] = True
-            return redirect(_next_step(handoff.applicant))
+            access.remember_applicant(request, handoff.applicant, handoff=handoff)
+            return redirect("onboarding:handoff_confirm")
     return render(request, "onboarding/handoff.html", {"code": code, "error": error}, status=status)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def handoff_confirm(request):
+    """The phone, before any capture: this case was started on another device, at this time. Did
+    you start it? Someone who sent you this link could otherwise read your photos."""
+    handoff_id = access.session_handoff_id(request)
+    handoff = Handoff.objects.filter(pk=handoff_id).first() if handoff_id else None
+    if handoff is None or handoff.declined_at is not None:
+        return redirect("onboarding:start")
+    if request.method == "POST":
+        if request.POST.get("answer") == "yes":
+            handoff_service.confirm(handoff)
+            access.confirm_handoff(request)
+            return redirect(_next_step(handoff.applicant))
+        handoff_service.decline(handoff)
+        access.forget_applicant(request)
+        return render(request, "onboarding/handoff_declined.html")
+    if not access.handoff_unconfirmed(request):
+        return redirect(_next_step(handoff.applicant))
+    return render(request, "onboarding/handoff_confirm.html", {"handoff": handoff})
 
 
 @cache_control(public=True, max_age=300)

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 PUBLIC = {"", "i18n/setlang/", "jsi18n/", "healthz", "api/schema/", "api/docs/", "brand.css", "brand/logo.png"}
 # The applicant's own flow: acts on the session's applicant only, takes no id.
 OWN_FLOW = {"verify/selfie/", "verify/id-card/", "verify/review/", "verify/challenge/",
-            "verify/precheck/<str:kind>/", "verify/handoff/"}
+            "verify/precheck/<str:kind>/", "verify/handoff/", "verify/handoff/confirm/"}
 # By id, but for the applicant's own browser session only (staff have nothing to do there).
 OWN_SESSION = {"verify/handoff/<uuid:handoff_id>/"}
 # Whoever holds the phone link's single-use code (tests/test_capture.py).

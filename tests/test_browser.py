@@ -243,6 +243,10 @@ def test_desktop_hands_off_to_a_phone_and_follows_it_to_the_result(no_camera, ch
     ppage.goto(link)
     phone.step("1-open-link")
     ppage.get_by_role("button", name="Continue on this phone").click()
+    ppage.wait_for_url("**/verify/handoff/confirm/")  # before any capture: started elsewhere, at this time
+    assert ppage.get_by_text("started on another device").is_visible()
+    phone.step("2-did-you-start-it")
+    ppage.get_by_role("button", name="Yes, I started it: continue").click()
     ppage.wait_for_url("**/verify/selfie/")
     assert ppage.get_by_text("You are continuing on your phone").is_visible()
     dpage.locator("[data-handoff-state]").get_by_text("Your phone has joined").wait_for(timeout=10000)

@@ -100,9 +100,14 @@ def test_handoff_link_is_single_use_and_moves_the_case_to_the_phone(client, djan
     preview = phone.get(started["link"])  # a chat app's link preview: shows a button, claims nothing
     assert preview.status_code == 200 and Handoff.objects.get().claimed_at is None
     claimed = phone.post(started["link"])
-    assert claimed.url == reverse("onboarding:id_card")  # the selfie is already there
+    assert claimed.url == reverse("onboarding:handoff_confirm")  # before any capture: did you start this?
+    assert phone.get(reverse("onboarding:id_card")).url == reverse("onboarding:handoff_confirm")
+    page = phone.get(claimed.url).content.decode()
+    assert "started on another device" in page and "If someone sent you this link" in page
+    confirmed = phone.post(claimed.url, {"answer": "yes"})
+    assert confirmed.url == reverse("onboarding:id_card")  # the selfie is already there
     assert client.get(started["state_url"]).json()["state"] == "claimed"
-    assert "continuing on your phone" in phone.get(claimed.url).content.decode()
+    assert "continuing on your phone" in phone.get(confirmed.url).content.decode()
 
     phone.post(reverse("onboarding:id_card"), {"photo": upload(id_card_bytes("obama_2"))})
     phone.post(reverse("onboarding:review"))
@@ -116,7 +121,51 @@ def test_handoff_link_is_single_use_and_moves_the_case_to_the_phone(client, djan
     assert again.status_code == 410 and "already used" in again.content.decode()
     actions = list(AuditEvent.objects.filter(applicant_id=applicant.pk, action__startswith="handoff")
                    .values_list("action", flat=True))
-    assert sorted(actions) == ["handoff_claimed", "handoff_started"]
+    assert sorted(actions) == ["handoff_claimed", "handoff_confirmed", "handoff_started"]
+
+
+def phone_joins(desktop):
+    """An attacker's desktop starts a case and a link; a victim's phone opens the link."""
+    from django.test import Client
+
+    started = desktop.post(reverse("onboarding:handoff_start")).json()
+    phone = Client()
+    assert phone.post(started["link"]).url == reverse("onboarding:handoff_confirm")
+    return started, phone
+
+
+def test_reverse_handoff_the_desktop_never_receives_the_phone_s_photos(client):
+    consent(client)
+    started, phone = phone_joins(client)
+    phone.post(reverse("onboarding:handoff_confirm"), {"answer": "yes"})
+    phone.post(reverse("onboarding:selfie"), {"photo": upload(face_bytes("obama_1"))})
+    phone.post(reverse("onboarding:id_card"), {"photo": upload(id_card_bytes("obama_2"))})
+    photos = list(Photo.objects.all())
+    assert len(photos) == 2 and all(p.uploaded_via for p in photos)
+    for photo in photos:
+        assert phone.get(reverse("onboarding:photo", args=[photo.pk])).status_code == 200
+        assert client.get(reverse("onboarding:photo", args=[photo.pk])).status_code == 404
+    # The desktop follows progress only: its pages show no photo and cannot submit.
+    for name in ("onboarding:selfie", "onboarding:id_card", "onboarding:review"):
+        page = client.get(reverse(name))
+        assert page.status_code == 200 and "Your phone has joined" in page.content.decode()
+        assert "/verify/photos/" not in page.content.decode()
+    client.post(reverse("onboarding:review"))
+    assert not Verification.objects.exists()
+    phone.post(reverse("onboarding:review"))
+    verification = Verification.objects.get()
+    assert client.get(reverse("onboarding:status", args=[verification.pk])).status_code == 200
+
+
+def test_reverse_handoff_a_phone_that_did_not_start_it_leaves(client):
+    consent(client)
+    started, phone = phone_joins(client)
+    page = phone.post(reverse("onboarding:handoff_confirm"), {"answer": "no"})
+    assert "nothing was sent" in page.content.decode()
+    assert phone.get(reverse("onboarding:selfie")).url == reverse("onboarding:start")  # out of the case
+    assert client.get(started["state_url"]).json()["state"] == "declined"
+    assert client.get(reverse("onboarding:selfie")).status_code == 200  # the desktop may carry on itself
+    assert AuditEvent.objects.filter(action="handoff_declined").exists()
 
 
 def test_handoff_expires_and_a_new_code_replaces_the_old(client):

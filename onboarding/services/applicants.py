@@ -25,8 +25,9 @@ def create_applicant(*, consent_version, language="", external_ref="", actor=Non
     return applicant
 
 
-def add_photo(applicant, kind, uploaded, *, actor=None) -> Photo:
-    """Validate and normalise (unless already done), then store.
+def add_photo(applicant, kind, uploaded, *, actor=None, uploaded_via=None) -> Photo:
+    """Validate and normalise (unless already done), then store. `uploaded_via`: the phone link
+    whose phone sent it (onboarding.access).
 
     Raises images.ImageRejected before anything is written.
     """
@@ -34,7 +35,7 @@ def add_photo(applicant, kind, uploaded, *, actor=None) -> Photo:
     photo = Photo(
         applicant=applicant, kind=kind, sha256=image.sha256, source_sha256=image.source_sha256,
         source_format=image.source_format, source_size=image.source_size, content_type=image.content_type,
-        size=len(image.data), width=image.width, height=image.height)
+        size=len(image.data), width=image.width, height=image.height, uploaded_via=uploaded_via)
     return _store(photo, "photo.jpg", image.data, lambda: audit.record(
         "photo_uploaded", actor=actor or audit.Actor.applicant(applicant), applicant_id=applicant.pk,
         photo_id=str(photo.pk), kind=kind, sha256=image.sha256, width=image.width, height=image.height,

@@ -85,7 +85,7 @@ def read_frames(challenge) -> list[bytes]:
         return [z.read(name) for name in sorted(z.namelist())]
 
 
-def submit_burst(challenge_id, applicant, frames, selfie) -> LivenessChallenge:
+def submit_burst(challenge_id, applicant, frames, selfie, *, uploaded_via=None) -> LivenessChallenge:
     """Validate the frames and the selfie, then verify. Raises ChallengeError or images.ImageRejected."""
     if not liveness.MIN_FRAMES <= len(frames) <= liveness.MAX_FRAMES:
         raise ChallengeError("challenge_frame_count")
@@ -103,7 +103,7 @@ def submit_burst(challenge_id, applicant, frames, selfie) -> LivenessChallenge:
             raise ChallengeError("challenge_reused", status=409)
         challenge.submitted_at = now
         challenge.save(update_fields=["submitted_at"])
-    selfie_photo = add_photo(applicant, Photo.Kind.SELFIE, selfie)
+    selfie_photo = add_photo(applicant, Photo.Kind.SELFIE, selfie, uploaded_via=uploaded_via)
     prior = []
     if now > challenge.expires_at:
         prior.append("challenge_expired")
@@ -118,6 +118,7 @@ def submit_burst(challenge_id, applicant, frames, selfie) -> LivenessChallenge:
         challenge.frame_count, challenge.frame_hashes, challenge.selfie = len(normalized), hashes, selfie_photo
         challenge.status = LivenessChallenge.Status.FAILED if reasons else LivenessChallenge.Status.PASSED
         challenge.reasons, challenge.metrics = reasons, verdict.metrics
+        challenge.uploaded_via = uploaded_via
         challenge.save()
         audit.record(f"liveness_challenge_{challenge.status}", actor=audit.Actor.applicant(applicant),
                      applicant_id=applicant.pk, challenge_id=str(challenge.pk), reasons=reasons,

@@ -1,8 +1,12 @@
 """Desktop to phone handoff: a short, single-use, expiring link that continues a case on a phone.
 
 The desktop shows the link as a QR code and as text. The phone that opens it first joins the
-applicant's case (its session becomes the applicant's); the link then stops working. The desktop
-follows along and moves to the status page once the case is submitted from any device.
+applicant's case (its session becomes the applicant's); the link then stops working. Before any
+capture the phone is told that the case was started on another device, and when, and must say it
+started it itself (someone may have sent the link to a victim to get their face into the
+sender's case); a phone that says no leaves the case. The desktop then follows the case's
+progress only: it never receives the phone's photos (onboarding.access), and moves to the status
+page once the case is submitted.
 
 Only an HMAC of the code is stored: a copy of the database does not let anyone join a case.
 """
@@ -85,9 +89,27 @@ def claim(code: str) -> Handoff:
     return handoff
 
 
+def confirm(handoff: Handoff):
+    """The phone's holder says they started this case themselves."""
+    with transaction.atomic():
+        if Handoff.objects.filter(pk=handoff.pk, confirmed_at__isnull=True).update(confirmed_at=timezone.now()):
+            audit.record("handoff_confirmed", actor=audit.Actor.applicant(handoff.applicant),
+                         applicant_id=handoff.applicant_id, handoff=str(handoff.pk))
+
+
+def decline(handoff: Handoff):
+    """The phone's holder did not start this case: the phone leaves it, and the desktop is told."""
+    with transaction.atomic():
+        if Handoff.objects.filter(pk=handoff.pk, declined_at__isnull=True).update(declined_at=timezone.now()):
+            audit.record("handoff_declined", actor=audit.Actor.applicant(handoff.applicant),
+                         applicant_id=handoff.applicant_id, handoff=str(handoff.pk))
+
+
 def state(handoff: Handoff, now=None) -> dict:
     """What the desktop shows: waiting for the phone, phone joined, submitted, or expired."""
     now = now or timezone.now()
+    if handoff.declined_at is not None:
+        return {"state": "declined"}
     if handoff.claimed_at is None:
         return {"state": "expired" if handoff.expires_at <= now else "waiting",
                 "expires_in": max(0, int((handoff.expires_at - now).total_seconds()))}

@@ -37,6 +37,16 @@
             qr.hidden = true;
             expiry.hidden = true;
             state.textContent = gettext("Your phone has joined. Carry on there: this page follows along.");
+          } else if (s.state === "declined") {
+            if (box.dataset.followUrl) {
+              window.location.reload();  // this browser may carry on itself again
+              return;
+            }
+            qr.hidden = true;
+            expiry.hidden = true;
+            state.textContent = gettext("The phone did not continue: its owner said they did not start this verification.");
+            renew.hidden = false;
+            return;
           } else if (s.state === "expired") {
             qr.hidden = true;
             expiry.hidden = true;
@@ -80,6 +90,11 @@
     }
   }
 
+  if (box.dataset.followUrl) {
+    // A phone has joined: this page only follows the case.
+    state.textContent = gettext("Your phone has joined. Carry on there: this page follows along.");
+    follow(box.dataset.followUrl);
+  }
   show.addEventListener("click", start);
   renew.addEventListener("click", start);
   // No camera on this device: the phone is the way forward, so show its code at once.
