@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "onboarding",
     "vendors",
 ]
@@ -177,7 +178,7 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 # Only our own scripts, styles and images; no inline code, no framing, forms post only here.
-# blob:/data: images are the camera previews; /api/docs/ (Swagger UI from its CDN) is exempt.
+# blob:/data: images are the camera previews (and Swagger UI's icons).
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"], "script-src": ["'self'"], "style-src": ["'self'"],
@@ -218,6 +219,10 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": "/api/v1",
     # The case's and each risk reason's level share one enum.
     "ENUM_NAME_OVERRIDES": {"RiskLevelEnum": ["1", "2", "3", "4"]},
+    # Swagger UI's files from the drf-spectacular-sidecar package, never from a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
                              "onboarding.api.schema.common_error_responses"],
 }

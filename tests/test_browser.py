@@ -286,3 +286,18 @@ def test_the_flow_in_simplified_chinese(no_camera, live_server):
     page.get_by_role("button", name="继续").click()
     page.locator("[data-upload-error]").get_by_text("无法读取").wait_for(timeout=10000)
     flow.finish()
+
+
+def test_api_docs_run_under_the_content_security_policy(no_camera, live_server):
+    """Swagger UI comes from our own origin (drf-spectacular-sidecar) and breaks no CSP rule."""
+    context = no_camera.new_context()
+    page = context.new_page()
+    seen = Collector(page)
+    outside = []
+    page.on("request", lambda r: not r.url.startswith(live_server.url) and not r.url.startswith("data:")
+            and outside.append(r.url))
+    page.goto(live_server.url + "/api/docs/")
+    page.wait_for_selector(".opblock", timeout=20000)  # the operations, read from /api/schema/
+    assert seen.csp == [] and seen.errors == [] and outside == []
+    context.close()
+    close_db_connections()

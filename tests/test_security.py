@@ -39,7 +39,7 @@ def test_a_good_login_is_not_counted(staff_user, settings):
         assert login(client, "pw-for-tests-only").status_code == 302
 
 
-@pytest.mark.parametrize("url", ["/", "/admin/login/", "/api/v1/verifications/"])
+@pytest.mark.parametrize("url", ["/", "/admin/login/", "/api/v1/verifications/", "/api/docs/"])
 def test_security_headers_and_csp(url):
     r = Client().get(url)
     csp = r["Content-Security-Policy"]
