@@ -64,6 +64,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "onboarding.middleware.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -167,6 +168,10 @@ STORAGES = {
 KYC_MAX_UPLOAD_BYTES = env.int("KYC_MAX_UPLOAD_BYTES", default=10 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# The most files one request carries: a liveness burst's frames and its selfie.
+DATA_UPLOAD_MAX_NUMBER_FILES = 20
+# The whole body of one request (the one-call API's selfie, ID card and liveness file fit).
+KYC_MAX_REQUEST_BYTES = env.int("KYC_MAX_REQUEST_BYTES", default=32 * 1024 * 1024)
 
 # Security: strict by default; HTTPS-only cookies and HSTS when not in DEBUG.
 SESSION_COOKIE_HTTPONLY = True
@@ -202,6 +207,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["onboarding.api.authentication.HasScope"],
     "DEFAULT_THROTTLE_CLASSES": ["onboarding.api.throttling.ClientRateThrottle"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["onboarding.api.parsers.JSONParser", "rest_framework.parsers.FormParser",
+                               "rest_framework.parsers.MultiPartParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "onboarding.api.errors.handler",
     "UNAUTHENTICATED_USER": None,

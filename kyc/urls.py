@@ -24,3 +24,9 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
     path("", include("onboarding.urls")),
 ]
+
+# Problem details under /api/, and 503 with Retry-After while the database cannot be reached.
+handler400 = "onboarding.errors.bad_request"
+handler403 = "onboarding.errors.permission_denied"
+handler404 = "onboarding.errors.page_not_found"
+handler500 = "onboarding.errors.server_error"

@@ -7,8 +7,9 @@ from django.utils.dateparse import parse_datetime
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status as http
+from rest_framework.exceptions import NotFound
 from rest_framework.pagination import CursorPagination
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -22,6 +23,7 @@ from onboarding.services.verifications import SubmissionError, submit_verificati
 
 from .authentication import ApiKeyAuthentication, HasScope
 from .errors import ApiProblem
+from .parsers import JSONParser
 from .serializers import (
     ApplicantCreateSerializer, ApplicantSerializer, CreatedSerializer, ErasureReceiptSerializer,
     ErasureRequestSerializer, LivenessDataSerializer, LivenessDataUploadSerializer, PaginatedVerificationSerializer,
@@ -214,6 +216,18 @@ class VerificationPagination(CursorPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
+
+    def decode_cursor(self, request):
+        """A cursor is ours or a 400: its position must be a date-time, not whatever a client wrote."""
+        try:
+            cursor = super().decode_cursor(request)
+        except NotFound:
+            cursor = False
+        if cursor is None:
+            return None
+        if cursor is False or (cursor.position is not None and parse_datetime(cursor.position) is None):
+            raise ApiProblem(400, "invalid_cursor", "The cursor is not one this API gave.")
+        return cursor
 
 
 class VerificationList(ApiView):
