@@ -25,10 +25,14 @@ class ReviewDecisionForm(forms.Form):
                                                               (Decision.Outcome.REJECT, _("Reject"))],
                                 widget=forms.RadioSelect)
     reason = forms.ChoiceField(label=_("Reason"), required=False)
-    comment = forms.CharField(label=_("Comment"), widget=forms.Textarea(attrs={"rows": 3}), required=False,
-                              max_length=4000,
-                              help_text=_("Required without a reason template. Kept in the decision and the "
-                                          "audit trail."))
+    comment = forms.CharField(label=_("Internal comment"), widget=forms.Textarea(attrs={"rows": 3}),
+                              required=False, max_length=4000,
+                              help_text=_("Required without a reason template. For staff only: kept in the "
+                                          "decision and the audit trail, never sent to the client."))
+    client_message = forms.CharField(label=_("Message to the client"), required=False, max_length=1000,
+                                     widget=forms.Textarea(attrs={"rows": 2}),
+                                     help_text=_("Optional. Sent to the integrating client with the decision "
+                                                 "(API and webhooks), beside the reason template's text."))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -89,6 +89,24 @@ def test_reviewer_decision_sends_decision_changed(receiver, endpoint, django_use
     assert last["type"] == "decision.changed" and last["data"]["status"] == "approved"
 
 
+def test_a_reviewer_s_internal_comment_never_reaches_the_client(receiver, endpoint, django_user_model):
+    from onboarding.models import Decision
+    from onboarding.selectors import api_verification, verification_with_details
+
+    v = case_for(endpoint)
+    reviewer = django_user_model.objects.create_user("r", password="x")
+    record_human_decision(v.pk, outcome="reject", comment="looks like the fraud ring from last week",
+                          user=reviewer)
+    sent = json.dumps(receiver.events()) + json.dumps(api_verification(verification_with_details(v.pk)))
+    assert "fraud ring" not in sent and "Decided by a reviewer." in sent
+    assert Decision.objects.filter(verification=v).latest().comment == "looks like the fraud ring from last week"
+    w = case_for(endpoint, "leslie_1", "leslie_2")
+    record_human_decision(w.pk, outcome="approve", comment="internal", client_message="Verified by our team.",
+                          user=reviewer)
+    reasons = receiver.events()[-1]["data"]["reasons"]
+    assert reasons == [{"code": "reviewer_message", "message": "Verified by our team.", "fixable": False}]
+
+
 def test_failed_delivery_is_retried_with_backoff_then_delivered(receiver, endpoint):
     receiver.fail_next = 100
     case_for(endpoint)

@@ -207,7 +207,8 @@ class VerificationAdmin(CaseColumns, DashboardViews, admin.ModelAdmin):
             try:
                 result = record_human_decision(verification.pk, outcome=form.cleaned_data["outcome"],
                                                reason=form.cleaned_data["reason"],
-                                               comment=form.cleaned_data["comment"], user=request.user)
+                                               comment=form.cleaned_data["comment"], user=request.user,
+                                               client_message=form.cleaned_data["client_message"])
             except DecisionError as exc:
                 form.add_error(None, str(exc))
             else:
@@ -295,7 +296,8 @@ class VerificationAdmin(CaseColumns, DashboardViews, admin.ModelAdmin):
                 for verification in queryset:
                     try:
                         record_human_decision(verification.pk, outcome=outcome, reason=form.cleaned_data["reason"],
-                                              comment=form.cleaned_data["comment"], user=request.user)
+                                              comment=form.cleaned_data["comment"], user=request.user,
+                                              client_message=form.cleaned_data["client_message"])
                         done += 1
                     except DecisionError as exc:
                         failed.append(f"{verification}: {exc}")

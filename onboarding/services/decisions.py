@@ -67,9 +67,12 @@ def _overturns_auto_reject(verification, outcome) -> bool:
             and latest is not None and latest.source == Decision.Source.AUTO)
 
 
-def record_human_decision(verification_id, *, outcome, comment="", user, reason=None
+def record_human_decision(verification_id, *, outcome, comment="", user, reason=None, client_message=""
                           ) -> Decision | OverturnRequest:
     """A reviewer approves or rejects, with a reason template (ReviewReason), free text, or both.
+
+    The free-text comment is an internal note (the decision, the audit trail, the case page);
+    what the API client is told is the template's text and `client_message`, if any.
 
     Approving a case the policy rejected takes two people: a senior reviewer's request here,
     confirmed by another one in confirm_overturn. Until then the case stays rejected.
@@ -101,17 +104,25 @@ def record_human_decision(verification_id, *, outcome, comment="", user, reason=
             audit.record("overturn_requested", actor=audit.Actor.staff(user), verification=verification,
                          request_id=str(request.pk), comment=text)
             return request
-        return _decide(verification, outcome, comment, user, reason=reason)
+        return _decide(verification, outcome, comment, user, reason=reason,
+                       client_message=(client_message or "").strip())
 
 
-def _decide(verification, outcome, comment, user, reason=None, **audit_data) -> Decision:
+REVIEWER_DECISION = "Decided by a reviewer."
+
+
+def _decide(verification, outcome, comment, user, reason=None, client_message="", **audit_data) -> Decision:
     target = STATUS_FOR_OUTCOME[outcome]
+    reasons = []
     if reason is not None:
-        reasons = [{"code": reason.code, "message": str(reason.text),
-                    "fixable": reason.code in ReviewReason.APPLICANT_FIXABLE}]
+        reasons.append({"code": reason.code, "message": str(reason.text),
+                        "fixable": reason.code in ReviewReason.APPLICANT_FIXABLE})
         audit_data["reason"] = reason.code
-    else:
-        reasons = [{"code": "reviewer_decision", "message": comment, "fixable": False}]
+    if client_message:
+        reasons.append({"code": "reviewer_message", "message": client_message, "fixable": False})
+        audit_data["client_message"] = client_message
+    if not reasons:  # the comment is internal: the client learns only that a person decided
+        reasons.append({"code": "reviewer_decision", "message": REVIEWER_DECISION, "fixable": False})
     decision = Decision.objects.create(
         verification=verification, outcome=outcome, source=Decision.Source.HUMAN, reasons=reasons,
         policy_version=policy_config.active().version, decided_by=user, comment=comment or str(reason.text))
