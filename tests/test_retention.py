@@ -79,7 +79,8 @@ def test_photos_go_after_their_period_and_the_decision_stays(client, django_user
     assert client.get(f"/verify/photos/{v.selfie_id}/").status_code == 410
     # The evidence pack still lists what there was, and when it went.
     client.force_login(staff_in(django_user_model, "aud", "Auditor"))
-    pack = zipfile.ZipFile(io.BytesIO(client.get(f"/admin/onboarding/verification/{v.pk}/evidence/").content))
+    assert client.get(f"/admin/onboarding/verification/{v.pk}/evidence/").status_code == 405  # POST, with CSRF
+    pack = zipfile.ZipFile(io.BytesIO(client.post(f"/admin/onboarding/verification/{v.pk}/evidence/").content))
     assert not [n for n in pack.namelist() if n.startswith("photos/")]
     photos = json.loads(pack.read("case.json"))["photos"]
     assert {p["sha256"] for p in photos} == {photo.sha256, Photo.objects.get(pk=v.id_card_id).sha256}

@@ -88,7 +88,7 @@ def test_no_secret_or_image_bytes_in_logs_responses_or_audit(via_sandbox, settin
     pages = []
     for v in Verification.objects.all():
         pages.append(client.get(f"/admin/onboarding/verification/{v.pk}/change/").content.decode())
-        pages.append(zipfile.ZipFile(io.BytesIO(client.get(f"/admin/onboarding/verification/{v.pk}/evidence/")
+        pages.append(zipfile.ZipFile(io.BytesIO(client.post(f"/admin/onboarding/verification/{v.pk}/evidence/")
                                                 .content)).read("case.json").decode())
     pages += [client.get(f"/admin/onboarding/check/{c.pk}/change/").content.decode() for c in Check.objects.all()]
     assert len(pages) > 10 and "redacted raw response" in pages[-1].lower()

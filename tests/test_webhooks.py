@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from onboarding.models import ApiClient, WebhookDelivery, WebhookEndpoint, WebhookEvent
-from onboarding.services import webhooks
+from onboarding.services import audit, webhooks
 from onboarding.services.decisions import record_human_decision
 from onboarding.tasks import dispatch_due_webhooks
 from tests.factories import ApplicantFactory, submitted_verification
@@ -131,7 +131,7 @@ def test_gives_up_after_max_attempts(receiver, endpoint, settings):
     dispatch_due_webhooks()
     assert set(WebhookDelivery.objects.values_list("status", flat=True)) == {"failed"}
     delivery = WebhookDelivery.objects.first()
-    webhooks.redeliver(delivery)  # the admin's "send again"
+    webhooks.redeliver(delivery, actor=audit.Actor.system("t"))  # the admin's "send again"
     assert WebhookDelivery.objects.get(pk=delivery.pk).status == "failed"  # a receiver still down: failed again
 
 

@@ -7,7 +7,7 @@ import json
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -247,9 +247,14 @@ class VerificationAdmin(CaseColumns, DashboardViews, admin.ModelAdmin):
         return TemplateResponse(request, "admin/onboarding/verification/overturn.html", context)
 
     def evidence_view(self, request, object_id):
-        """Download the case's evidence pack (ZIP with a manifest of hashes); the export is audited."""
+        """Download the case's evidence pack (ZIP with a manifest of hashes); the export is audited.
+
+        POST with the CSRF token: an export is an audited action, not a link another site can
+        make a reviewer's browser follow."""
         if not self.can_export(request):
             raise PermissionDenied
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
         get_object_or_404(Verification, pk=object_id)
         name, data = evidence_pack(object_id, user=request.user)
         response = HttpResponse(data, content_type="application/zip")

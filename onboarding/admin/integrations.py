@@ -4,7 +4,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from onboarding.models import ApiClient, ApiKey, WebhookDelivery, WebhookEndpoint, WebhookEvent
-from onboarding.services import api_keys, webhooks
+from onboarding.services import api_keys, audit, webhooks
 
 from .common import ReadOnlyMixin
 
@@ -111,9 +111,13 @@ class WebhookDeliveryAdmin(ReadOnlyMixin, admin.ModelAdmin):
     readonly_fields = [f.name for f in WebhookDelivery._meta.fields]
     actions = ["redeliver"]
 
-    @admin.action(description=_("Send again"), permissions=["view"])
+    def has_redeliver_permission(self, request):
+        """Sending again acts on a client's systems: for those who manage webhook endpoints, not readers."""
+        return request.user.has_perm("onboarding.change_webhookendpoint")
+
+    @admin.action(description=_("Send again"), permissions=["redeliver"])
     def redeliver(self, request, queryset):
         for delivery in queryset:
-            webhooks.redeliver(delivery)
+            webhooks.redeliver(delivery, actor=audit.Actor.staff(request.user))
         self.message_user(request, _("%(n)d deliveries queued.") % {"n": queryset.count()}, messages.SUCCESS)
 

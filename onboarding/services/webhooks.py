@@ -186,8 +186,13 @@ def due(now=None):
                                           next_attempt_at__lte=now or timezone.now()).values_list("pk", flat=True)
 
 
-def redeliver(delivery) -> None:
-    """Send again now, whatever happened before (the admin's manual redelivery)."""
-    WebhookDelivery.objects.filter(pk=delivery.pk).update(
-        status=WebhookDelivery.Status.PENDING, next_attempt_at=timezone.now(), claimed_at=None)
-    transaction.on_commit(lambda: _enqueue([delivery.pk]))
+def redeliver(delivery, *, actor) -> None:
+    """Send again now, whatever happened before (the admin's manual redelivery); audited."""
+    from . import audit
+
+    with transaction.atomic():
+        WebhookDelivery.objects.filter(pk=delivery.pk).update(
+            status=WebhookDelivery.Status.PENDING, next_attempt_at=timezone.now(), claimed_at=None)
+        audit.record("webhook_redelivered", actor=actor, verification_id=delivery.event.verification_id,
+                     delivery=str(delivery.pk), event=str(delivery.event_id), endpoint=delivery.endpoint.url)
+        transaction.on_commit(lambda: _enqueue([delivery.pk]))
