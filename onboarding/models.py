@@ -6,6 +6,7 @@ from django.core.files.storage import storages
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from onboarding.validators import plain_text
 from vendors.base import CheckKind, Subject
 
 
@@ -20,7 +21,8 @@ def photo_path(instance, filename):
 
 class Applicant(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    external_ref = models.CharField(_("external reference"), max_length=200, blank=True, db_index=True)
+    external_ref = models.CharField(_("external reference"), max_length=200, blank=True, db_index=True,
+                                    validators=[plain_text])
     # The integrating client that created this applicant through the API (none for the web flow).
     client = models.ForeignKey("ApiClient", on_delete=models.PROTECT, null=True, blank=True,
                                related_name="applicants")
@@ -39,7 +41,8 @@ class Applicant(models.Model):
         verbose_name_plural = _("applicants")
 
     def __str__(self):
-        return self.external_ref or str(self.id)[:8]
+        # Never the client's reference: it is a client's text, not the person's name.
+        return f"{_('Applicant')} {str(self.id)[:8]}"
 
 
 class Photo(models.Model):

@@ -73,3 +73,30 @@ def test_a_database_that_cannot_be_reached_is_503_with_retry_after(settings, mon
     # Any other error stays a 500 (problem+json under /api/).
     monkeypatch.setattr(api_views.VerificationList, "get", lambda *a, **k: 1 / 0)
     is_problem(api.get(f"{BASE}/verifications/"), 500, "server_error")
+
+
+@pytest.mark.parametrize("name", ["api_key", "key", "token", "access_token"])
+def test_an_api_key_in_the_url_is_refused_even_with_the_header(name):
+    api, _client, _key, raw = client_for("x")
+    r = api.get(f"{BASE}/verifications/", {name: raw})
+    body = is_problem(r, 401)
+    assert "Authorization header" in body["detail"]
+    assert Client().get(f"{BASE}/verifications/", {name: raw}).status_code == 401
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_external_ref_with_control_or_bidi_characters_is_refused(admin_client):
+    from onboarding.models import Applicant
+
+    api, *_ = client_for("x")
+    for bad in ("invoice\u202etxt.exe", "a\u200bb", "line\nbreak", "bell\x07"):
+        r = api.post(f"{BASE}/applicants/", {"external_ref": bad}, format="json")
+        body = is_problem(r, 400, "validation_error")
+        assert body["errors"][0]["field"] == "external_ref"
+    ok = api.post(f"{BASE}/applicants/", {"external_ref": "客户-42 Zoë"}, format="json").json()
+    applicant = Applicant.objects.get(pk=ok["id"])
+    assert "客户-42" not in str(applicant)  # the admin calls it an applicant, not by the client's text
+    # A reference stored before the rule is shown written out, never obeyed.
+    Applicant.objects.filter(pk=applicant.pk).update(external_ref="abc\u202efdp.exe")
+    page = admin_client.get("/admin/onboarding/applicant/").content.decode()
+    assert "abc&lt;U+202E&gt;fdp.exe" in page and "\u202e" not in page

@@ -278,6 +278,12 @@ def test_configuration_error_without_fallback_ends_in_review(extra_vendors, sett
     assert compare.attempt_count == 1  # never retried
     assert v.status == Verification.Status.NEEDS_REVIEW
     assert "check_error" in [r["code"] for r in v.decisions.get().reasons]
+    # An API client is not told the operator's vendor configuration; the operator's tools are.
+    from onboarding.selectors import api_verification, verification_summary, verification_with_details
+
+    told = str(api_verification(verification_with_details(v.pk)))
+    assert "bad credentials" not in told and "invalid_token" not in told and "vendor_unavailable" in told
+    assert "bad credentials" in str(verification_summary(v, for_client=False))
 
 
 def test_state_machine_refuses_illegal_moves():

@@ -15,6 +15,7 @@ from onboarding.forms import RetentionActionForm
 from onboarding.models import Applicant, ErasureReceipt, LegalHold, Verification
 from onboarding.services import audit, retention
 from onboarding.services.erasure import ErasureRefused, erase_applicant, receipt_document
+from onboarding.validators import visible
 
 from .common import ReadOnlyMixin
 
@@ -57,14 +58,19 @@ class OnHoldFilter(admin.SimpleListFilter):
 
 @admin.register(Applicant)
 class ApplicantAdmin(ReadOnlyMixin, admin.ModelAdmin):
-    list_display = ["__str__", "external_ref", "language", "consent_version", "consent_given_at", "created_at",
+    list_display = ["__str__", "reference", "language", "consent_version", "consent_given_at", "created_at",
                     "on_hold", "erased_at"]
     list_filter = [OnHoldFilter, "created_at"]
     search_fields = ["=id", "external_ref"]
-    readonly_fields = ["id", "external_ref", "language", "consent_version", "consent_given_at", "created_at",
+    readonly_fields = ["id", "reference", "language", "consent_version", "consent_given_at", "created_at",
                        "erased_at", "receipts"]
     inlines = [VerificationInline, LegalHoldInline]
     actions = ["place_hold", "release_hold", "erase"]
+
+    @admin.display(description=_("external reference"), ordering="external_ref")
+    def reference(self, obj):
+        """The client's reference as stored, any control or bidi character written out, never obeyed."""
+        return visible(obj.external_ref)
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(

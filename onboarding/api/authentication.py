@@ -20,10 +20,18 @@ class ClientPrincipal:
         return f"api:{self.client.name}"
 
 
+KEY_PARAMETERS = {"api_key", "apikey", "key", "token", "access_token", "authorization"}
+
+
 class ApiKeyAuthentication(authentication.BaseAuthentication):
     keyword = "Bearer"
 
     def authenticate(self, request):
+        if KEY_PARAMETERS & {name.lower() for name in request.query_params}:
+            # Never read from the URL, which proxies and access logs keep: say so, don't ignore it.
+            raise exceptions.AuthenticationFailed(
+                "API keys go in the Authorization header, never in the URL. Revoke a key sent in a URL.",
+                code="api_key_in_url")
         header = authentication.get_authorization_header(request).decode("latin-1")
         if not header:
             return None

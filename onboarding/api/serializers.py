@@ -2,11 +2,12 @@
 from rest_framework import serializers
 
 from onboarding.models import Photo, Verification
+from onboarding.validators import plain_text
 
 
 class ApplicantCreateSerializer(serializers.Serializer):
-    external_ref = serializers.CharField(max_length=200, required=False, allow_blank=True,
-                                         help_text="Your own reference for this person.")
+    external_ref = serializers.CharField(max_length=200, required=False, allow_blank=True, validators=[plain_text],
+                                         help_text="Your own reference for this person (printable characters).")
 
 
 class ApplicantSerializer(serializers.Serializer):
@@ -94,7 +95,7 @@ class VerificationShortcutSerializer(serializers.Serializer):
     selfie = serializers.FileField()
     id_card = serializers.FileField()
     liveness_data = serializers.FileField(required=False, help_text="LinkFace mobile SDK liveness file")
-    external_ref = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    external_ref = serializers.CharField(max_length=200, required=False, allow_blank=True, validators=[plain_text])
 
 
 class CreatedSerializer(serializers.Serializer):

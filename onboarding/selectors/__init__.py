@@ -31,7 +31,18 @@ def pending_photos(applicant):
     return photos
 
 
-def check_summary(check: Check) -> dict:
+def _error(check: Check, for_client: bool) -> dict | None:
+    """A check's error. An API client's view leaves out a vendor's configuration (credentials,
+    quota, permissions): the operator's business, shown to staff and the operator's own tools."""
+    if not check.error_category:
+        return None
+    if for_client and check.error_category == "configuration":
+        return {"category": "configuration", "code": "vendor_unavailable",
+                "message": "The vendor could not be used. The operator has been told."}
+    return {"category": check.error_category, "code": check.error_code, "message": check.error_message}
+
+
+def check_summary(check: Check, *, for_client: bool = True) -> dict:
     return {
         "id": str(check.id), "vendor": check.vendor, "kind": check.kind, "subject": check.subject,
         "role": check.role, "status": check.status, "score": check.score, "score_scale": check.score_scale,
@@ -40,13 +51,12 @@ def check_summary(check: Check) -> dict:
                 if check.far is not None else None),
         "risk_level": check.risk_level or None, "attempts": check.attempt_count, "latency_ms": check.latency_ms,
         "request_id": str(check.request_id), "vendor_request_id": check.vendor_request_id or None,
-        "error": ({"category": check.error_category, "code": check.error_code, "message": check.error_message}
-                  if check.error_category else None),
+        "error": _error(check, for_client),
         "reasons": check.reasons,
     }
 
 
-def verification_summary(verification: Verification) -> dict:
+def verification_summary(verification: Verification, *, for_client: bool = True) -> dict:
     decision = latest_decision(verification)
     return {
         "id": str(verification.id),
@@ -57,7 +67,7 @@ def verification_summary(verification: Verification) -> dict:
         "reasons": decision.reasons if decision else [],
         "submitted_at": verification.submitted_at.isoformat(),
         "decided_at": verification.decided_at.isoformat() if verification.decided_at else None,
-        "checks": [check_summary(c) for c in verification.checks.all()],
+        "checks": [check_summary(c, for_client=for_client) for c in verification.checks.all()],
     }
 
 

@@ -104,8 +104,10 @@ def evaluate(checks, *, policy=None, risk=None, margin: float | None = None) -> 
                 message = (check.reasons[0]["message"] if check.reasons else "") or check.error_message
                 reject.append(_reason(check.error_code or "bad_image", check, fixable=True, message=message))
             elif policy.required(check.kind):
+                # A configuration error's code (no_token, quota...) is the operator's: clients read this.
+                detail = "" if check.error_category == "configuration" else check.error_code
                 review.append(_reason("check_error", check, message=f"{check.vendor} {check.kind}: "
-                                      f"{check.error_category} {check.error_code}".strip()))
+                                      f"{check.error_category} {detail}".strip()))
         elif check.status == Check.Status.NOT_APPLICABLE:
             if policy.required(check.kind):
                 review.append(_reason(f"{check.kind}_not_checked", check))

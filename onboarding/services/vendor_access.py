@@ -1,7 +1,9 @@
 """Short-lived signed URLs for vendors that download the image themselves (AceData).
 
 The token is an HMAC-signed, timestamped reference to one photo and one vendor:
-unguessable, expiring after KYC_VENDOR_IMAGE_URL_TTL, and every fetch is audited.
+unguessable, expiring after KYC_VENDOR_IMAGE_URL_TTL, good for one fetch (a URL copied from an
+access log or a proxy is already spent; each vendor attempt gets a new one), and every fetch is
+audited.
 """
 import secrets
 
@@ -11,7 +13,7 @@ from django.urls import reverse
 
 from onboarding.models import Photo
 
-from . import audit
+from . import audit, limits
 
 SALT = "kyc.vendor-image"
 
@@ -29,6 +31,10 @@ def fetch_photo(token, *, remote_addr="", user_agent=""):
         return None
     photo = Photo.objects.filter(pk=claims.get("p"), purged_at__isnull=True).first()
     if photo is None:
+        return None
+    try:  # once: an attempt limit of one per token, atomic on Redis and in the database alike
+        limits.attempt(limits.Rule("vendor_image", 1, settings.KYC_VENDOR_IMAGE_URL_TTL + 60), claims.get("n", token))
+    except limits.RateLimited:
         return None
     audit.record("vendor_image_fetched", actor=audit.Actor.system(f"vendor:{claims.get('v', '')}"),
                  applicant_id=photo.applicant_id, photo_id=str(photo.pk), vendor=claims.get("v", ""),

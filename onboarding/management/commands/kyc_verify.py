@@ -60,7 +60,7 @@ class Command(BaseCommand):
                                            id_card=photos[Photo.Kind.ID_CARD], channel=Verification.Channel.CLI,
                                            actor=actor, vendors=vendors)
         verification = selectors.verification_with_details(verification.pk)
-        summary = selectors.verification_summary(verification)
+        summary = selectors.verification_summary(verification, for_client=False)
         if options["json"]:
             self.stdout.write(json.dumps(summary, indent=2, ensure_ascii=False))
         else:
