@@ -337,6 +337,9 @@ KYC_MAX_IMAGE_SIDE = env.int("KYC_MAX_IMAGE_SIDE", default=12_000)
 # from the JPEG's DCT (draft mode), four times fewer pixels than a full decode (bench/normalize_image.py).
 KYC_STORED_IMAGE_MAX_SIDE = env.int("KYC_STORED_IMAGE_MAX_SIDE", default=2000)
 KYC_VENDOR_MAX_RETRIES = env.int("KYC_VENDOR_MAX_RETRIES", default=5)
+# A vendor's answer is paid for: while the database cannot be reached, a worker keeps it and tries
+# to store it again for this long (keep it below the task's soft time limit).
+KYC_STORE_RETRY_SECONDS = env.float("KYC_STORE_RETRY_SECONDS", default=30.0)
 KYC_VENDOR_RETRY_BASE_SECONDS = env.float("KYC_VENDOR_RETRY_BASE_SECONDS", default=2.0)
 KYC_VENDOR_RETRY_MAX_SECONDS = env.float("KYC_VENDOR_RETRY_MAX_SECONDS", default=120.0)
 # A check claimed by a worker that has shown no progress for this long is taken over.

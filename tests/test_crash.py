@@ -5,6 +5,7 @@ counts, per vendor and per distinct input, the calls that did the work and reach
 client; a call whose client hung up (the killed worker) did none. At the end every case has
 exactly one decision, no work was done twice, and nothing is left half-way.
 """
+import contextlib
 import io
 import os
 import random
@@ -53,7 +54,7 @@ def services():
 class Cluster:
     """A worker (restarted after each kill), a beat for the sweeper, and the sandbox."""
 
-    def __init__(self, sandbox_app, sandbox_url):
+    def __init__(self, sandbox_app, sandbox_url, **env):
         import redis
 
         self.app, self.url = sandbox_app, sandbox_url
@@ -71,6 +72,7 @@ class Cluster:
             # < visibility timeout, so a killed worker's tasks come back within seconds, not an hour.
             KYC_VENDOR_CONNECT_TIMEOUT="1", KYC_VENDOR_READ_TIMEOUT="3",
             CELERY_TASK_SOFT_TIME_LIMIT="9", CELERY_TASK_TIME_LIMIT="11", KYC_CHECK_LEASE_SECONDS="13",
+            KYC_STORE_RETRY_SECONDS="0.5",
             CELERY_VISIBILITY_TIMEOUT="20", KYC_VENDOR_RETRY_BASE_SECONDS="0.5",
             KYC_VENDOR_RETRY_MAX_SECONDS="4", KYC_VENDOR_MAX_RETRIES="8", KYC_CIRCUIT_FAILURES="3",
             KYC_CIRCUIT_OPEN_SECONDS="3", KYC_SWEEP_INTERVAL_SECONDS="5", KYC_STALLED_AFTER_SECONDS="60",
@@ -78,6 +80,7 @@ class Cluster:
             **SANDBOX_CREDENTIALS,
             **{name: sandbox_url for name in ("ACEDATA_BASE_URL", "BAIDU_BASE_URL", "LINKFACE_BASE_URL",
                                               "TENCENT_LEGACY_BASE_URL", "TENCENT_API_ENDPOINT")})
+        self.env.update(env)
         self.log = open(Path(settings.VAR_DIR) / f"{self.queue}.log", "w+")
         self.worker = self.beat = None
         self.incarnation = 0
@@ -142,6 +145,13 @@ class Cluster:
 
 @pytest.fixture
 def cluster(services, sandbox_server, settings):
+    with running_cluster(sandbox_server, settings) as c:
+        yield c
+
+
+@contextlib.contextmanager
+def running_cluster(sandbox_server, settings, **env):
+    """A Cluster (not started) on a fresh queue, with the sandbox reset and slowed; stopped after."""
     import requests
 
     # The plan is made at submission, in this process: the same vendors as the worker's.
@@ -151,7 +161,7 @@ def cluster(services, sandbox_server, settings):
     app.state.baidu_tokens.clear()
     for vendor in SANDBOXED:
         requests.post(f"{url}/_sandbox/faults", json={"vendor": vendor, "latency_ms": LATENCY_MS}, timeout=5)
-    c = Cluster(app, url)
+    c = Cluster(app, url, **env)
     eager, queue_before = celery_app.conf.task_always_eager, celery_app.conf.task_default_queue
     celery_app.conf.task_always_eager = False
     celery_app.conf.task_default_queue = c.queue

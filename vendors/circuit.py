@@ -9,9 +9,13 @@ success closes the circuit, its failure opens it again.
 
 Only RetryableVendorError counts (timeouts, 5xx, rate limits, connection errors): a bad
 photo or a configuration error says nothing about the vendor's health.
+
+The breaker is advice: while the cache cannot be reached (Redis restarting) it lets calls go and
+forgets what it would have counted, rather than fail a call whose answer is paid for.
 """
 from __future__ import annotations
 
+import functools
 import logging
 import time
 
@@ -31,6 +35,27 @@ class CircuitOpenError(RetryableVendorError):
         self.retry_after = max(0.0, retry_after)
 
 
+def _cache_unreachable(exc) -> bool:
+    return isinstance(exc, OSError) or type(exc).__module__.split(".")[0] == "redis"
+
+
+def _advisory(default):
+    """A breaker method that lets the call go (returns default) while the cache is unreachable."""
+    def wrap(method):
+        @functools.wraps(method)
+        def run(self, *args, **kwargs):
+            try:
+                return method(self, *args, **kwargs)
+            except Exception as exc:
+                if not _cache_unreachable(exc):
+                    raise
+                logger.warning("circuit %s not consulted: the cache is unreachable (%s)", self.vendor,
+                               type(exc).__name__)
+                return default
+        return run
+    return wrap
+
+
 class CircuitBreaker:
     def __init__(self, vendor: str):
         self.vendor = vendor
@@ -47,6 +72,7 @@ class CircuitBreaker:
             return "closed"
         return "open" if time.time() < opened_until else "half_open"
 
+    @_advisory(False)
     def before_call(self) -> bool:
         """Raise CircuitOpenError unless a call may go now. True when this call is the probe."""
         opened_until = cache.get(self.open_key)
@@ -62,6 +88,7 @@ class CircuitBreaker:
         logger.info("circuit %s half-open: sending a probe", self.vendor)
         return True
 
+    @_advisory(None)
     def record_success(self, probe: bool = False):
         # One round trip when the circuit is closed with no failures counted, as it nearly always is.
         found = cache.get_many([self.open_key, self.failures_key])
@@ -71,6 +98,7 @@ class CircuitBreaker:
         elif self.failures_key in found:
             cache.delete(self.failures_key)
 
+    @_advisory(None)
     def record_failure(self, probe: bool = False):
         if probe:
             self._open("the probe failed")

@@ -14,13 +14,15 @@ from __future__ import annotations
 import logging
 import os
 import queue
+import random
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 
 from onboarding import sql
@@ -263,7 +265,7 @@ def execute_checks(check_ids) -> dict:
             answered = [(call.check, call.result) for call in group if call.error is None]
             if answered:  # first: nothing after a call may lose what the vendor was paid for
                 # A case with calls still out is decided when their answers are stored, by this task.
-                _store_results(answered, later={call.check.verification_id for call in unfinished})
+                _store_durably(answered, later={call.check.verification_id for call in unfinished})
             _settle(group, waiting)
     except SoftTimeLimitExceeded as exc:  # (prefork pool) raised in this thread while the calls were out
         for call in unfinished:
@@ -321,6 +323,25 @@ def _fall_back(check) -> Check | None:
 STORED_FIELDS = ("status", "score", "score_scale", "threshold", "threshold_source", "passed", "far", "far_relation",
                  "far_source", "risk_level", "risk_tags", "vendor_request_id", "latency_ms", "raw_response", "details",
                  "reasons", "error_category", "error_code", "error_message", "completed_at")
+
+
+def _store_durably(answered, later=frozenset()):
+    """Store paid answers. While the database cannot be reached (a restart, a failover) keep them
+    and try again, with backoff and jitter, for up to KYC_STORE_RETRY_SECONDS: calling the vendor
+    again later would pay twice for the same answer."""
+    deadline = time.monotonic() + settings.KYC_STORE_RETRY_SECONDS
+    delay = 0.25
+    while True:
+        try:
+            return _store_results(answered, later)
+        except (OperationalError, InterfaceError) as exc:
+            if time.monotonic() + delay > deadline:
+                raise
+            logger.warning("storing %d answer(s): database unreachable (%s); trying again in %.1fs",
+                           len(answered), type(exc).__name__, delay)
+            connection.close()  # the next query opens a new connection
+            time.sleep(delay)
+            delay = min(delay * 2, 4.0) * random.uniform(0.75, 1.25)
 
 
 def _store_results(answered, later=frozenset()):
