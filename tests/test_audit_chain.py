@@ -126,9 +126,10 @@ def test_evidence_pack_holds_the_case_its_photos_and_a_manifest_of_hashes(client
     v.refresh_from_db()
     url = reverse("admin:onboarding_verification_evidence", args=[v.pk])
     client.force_login(staff_user)
-    assert client.get(url).status_code == 403  # a reviewer may not take the biometrics out
+    assert client.post(url).status_code == 403  # a reviewer may not take the biometrics out
     staff_user.user_permissions.add(Permission.objects.get(codename="export_evidence"))
-    r = client.get(url)
+    assert client.get(url).status_code == 405  # an audited export: POST with the CSRF token
+    r = client.post(url)
     assert r.status_code == 200 and r["Content-Type"] == "application/zip"
     z = zipfile.ZipFile(io.BytesIO(r.content))
     manifest = json.loads(z.read("manifest.json"))
