@@ -1,16 +1,19 @@
 # Two commands for a newcomer: `make run` and `make test`. Both install what they need.
-PYTHON ?= python3.11
+# The first Python the project supports (3.11 to 3.13) that this machine has.
+PYTHON ?= $(or $(shell for v in 3.11 3.12 3.13; do python$$v -c "" 2>/dev/null && { echo python$$v; break; }; done),python3)
 VENV ?= .venv
 BIN := $(VENV)/bin
 PY := $(BIN)/python
-STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml requirements-dev.lock | sha256sum | cut -c1-12)
 
-.PHONY: run test install migrate messages check-compose clean bench bench-audit bench-duplicates bench-normalize bench-engine bench-admin bench-latency bench-throughput bench-broker
+.PHONY: run test check lock install messages clean bench bench-audit bench-duplicates bench-normalize bench-engine bench-admin bench-latency bench-throughput bench-broker
 
-$(STAMP): pyproject.toml
+# Exactly the locked versions, checked against their hashes; then the project itself.
+$(STAMP): pyproject.toml requirements-dev.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[dev]"
+	$(BIN)/pip install --quiet --require-hashes -r requirements-dev.lock
+	$(BIN)/pip install --quiet --no-deps -e .
 	rm -f $(VENV)/.installed-*
 	touch $@
 
@@ -42,6 +45,12 @@ run: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+# What CI checks besides the tests (pre-commit runs the same on each commit).
+check: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	DJANGO_DEBUG=true $(PY) manage.py makemigrations --check --dry-run
+
 # Benchmarks print a table and write JSON to bench/results/ (DATABASE_URL picks the database).
 bench-audit: $(STAMP)
 	$(PY) bench/audit_seal.py
@@ -66,6 +75,12 @@ messages: $(STAMP)
 	$(PY) manage.py makemessages -l zh_Hans --ignore=.venv --ignore=tests --ignore=bench --ignore=staticfiles
 	$(PY) manage.py makemessages -d djangojs -l zh_Hans --ignore=.venv --ignore=tests --ignore=var --ignore=staticfiles
 	$(PY) manage.py compilemessages --ignore=.venv
+
+# After changing dependencies in pyproject.toml: resolve both lock files again, for Python 3.11 to 3.13.
+lock: $(STAMP)
+	$(BIN)/uv pip compile pyproject.toml --universal --python-version 3.11 --generate-hashes --quiet -o requirements.lock
+	$(BIN)/uv pip compile pyproject.toml --extra dev --universal --python-version 3.11 --generate-hashes --quiet \
+		-o requirements-dev.lock
 
 clean:
 	rm -rf $(VENV) var staticfiles

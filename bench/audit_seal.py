@@ -8,6 +8,7 @@ event (median of 20).
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/kyc_bench_audit python bench/audit_seal.py [--events 1000000]
 """
+
 import argparse
 import os
 import statistics
@@ -25,16 +26,23 @@ def fill(count):
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute("INSERT INTO onboarding_auditevent (created_at, actor_type, actor, action, from_status, "
-                       "to_status, data) SELECT now() - interval '1 day', 'system', 'bench', 'bench', '', '', "
-                       "'{}'::jsonb FROM generate_series(1, %s)", [count])
+        cursor.execute(
+            "INSERT INTO onboarding_auditevent (created_at, actor_type, actor, action, from_status, "
+            "to_status, data) SELECT now() - interval '1 day', 'system', 'bench', 'bench', '', '', "
+            "'{}'::jsonb FROM generate_series(1, %s)",
+            [count],
+        )
         # Fake links: this measures finding and sealing new events, not verifying the chain.
-        cursor.execute("INSERT INTO onboarding_auditseal (seq, event_id, event_hash, prev_hash, hash, sealed_at) "
-                       "SELECT e.id, e.id, 'bench', 'bench', 'bench', now() FROM onboarding_auditevent e "
-                       "WHERE NOT EXISTS (SELECT 1 FROM onboarding_auditseal s WHERE s.event_id = e.id)")
-        cursor.execute("INSERT INTO onboarding_auditchainhead (id, seq, hash, updated_at) "
-                       "SELECT 1, max(seq), 'bench', now() FROM onboarding_auditseal "
-                       "ON CONFLICT (id) DO UPDATE SET seq = excluded.seq")
+        cursor.execute(
+            "INSERT INTO onboarding_auditseal (seq, event_id, event_hash, prev_hash, hash, sealed_at) "
+            "SELECT e.id, e.id, 'bench', 'bench', 'bench', now() FROM onboarding_auditevent e "
+            "WHERE NOT EXISTS (SELECT 1 FROM onboarding_auditseal s WHERE s.event_id = e.id)"
+        )
+        cursor.execute(
+            "INSERT INTO onboarding_auditchainhead (id, seq, hash, updated_at) "
+            "SELECT 1, max(seq), 'bench', now() FROM onboarding_auditseal "
+            "ON CONFLICT (id) DO UPDATE SET seq = excluded.seq"
+        )
         cursor.execute("ANALYZE")
 
 
@@ -65,18 +73,27 @@ def main():
         total = size
 
         def old_search():
-            list(AuditEvent.objects.filter(seal__isnull=True).order_by("id")[:audit_chain.BATCH])
+            list(AuditEvent.objects.filter(seal__isnull=True).order_by("id")[: audit_chain.BATCH])
 
         def record_and_seal():
             audit.record("bench", actor=audit.Actor.system("bench"))  # outside a transaction: sealed at once
 
-        rows.append({"sealed_events": size, "old_search_ms": median_ms(old_search, 5),
-                     "record_and_seal_ms": median_ms(record_and_seal)})
+        rows.append(
+            {
+                "sealed_events": size,
+                "old_search_ms": median_ms(old_search, 5),
+                "record_and_seal_ms": median_ms(record_and_seal),
+            }
+        )
         total += 20
         if AuditEvent.objects.filter(action="bench", seal__isnull=True).exists():
             raise SystemExit("an event was left unsealed")
-    report("audit_seal", "audit trail: finding and sealing new events, by trail size (PostgreSQL)",
-           ["sealed_events", "old_search_ms", "record_and_seal_ms"], rows)
+    report(
+        "audit_seal",
+        "audit trail: finding and sealing new events, by trail size (PostgreSQL)",
+        ["sealed_events", "old_search_ms", "record_and_seal_ms"],
+        rows,
+    )
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ BENCH_BROKER_URL (default redis://127.0.0.1:6379/12).
 
     python bench/broker.py [--messages 2000] [--rounds 3]
 """
+
 import argparse
 import os
 import sys
@@ -47,12 +48,23 @@ def main():
     for _ in range(args.rounds):
         for name, transport in TRANSPORTS.items():
             samples[name].append(run(transport, args.messages))
-    rows = [{"transport": name, "messages": args.messages, "rounds": args.rounds,
-             "cpu_us_per_message": " / ".join(f"{cpu:.0f}" for cpu, _ in runs),
-             "best_cpu_us": round(min(cpu for cpu, _ in runs)),
-             "best_wall_us": round(min(wall for _, wall in runs))} for name, runs in samples.items()]
-    report("broker", f"publish + deliver + acknowledge one message on Redis ({URL}), this process's CPU",
-           ["transport", "messages", "rounds", "cpu_us_per_message", "best_cpu_us", "best_wall_us"], rows)
+    rows = [
+        {
+            "transport": name,
+            "messages": args.messages,
+            "rounds": args.rounds,
+            "cpu_us_per_message": " / ".join(f"{cpu:.0f}" for cpu, _ in runs),
+            "best_cpu_us": round(min(cpu for cpu, _ in runs)),
+            "best_wall_us": round(min(wall for _, wall in runs)),
+        }
+        for name, runs in samples.items()
+    ]
+    report(
+        "broker",
+        f"publish + deliver + acknowledge one message on Redis ({URL}), this process's CPU",
+        ["transport", "messages", "rounds", "cpu_us_per_message", "best_cpu_us", "best_wall_us"],
+        rows,
+    )
 
 
 if __name__ == "__main__":

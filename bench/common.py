@@ -1,5 +1,6 @@
 """What every benchmark shares: Django set up from the environment, the machine's description,
 a printed table and a JSON file in bench/results/."""
+
 import json
 import os
 import platform
@@ -46,7 +47,8 @@ def machine() -> str:
                 break
     except OSError:
         pass
-    return f"{cpu or platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    processor = cpu or platform.processor() or platform.machine()
+    return f"{processor}, {os.cpu_count()} cores, Python {platform.python_version()}"
 
 
 def percentile(values, p):

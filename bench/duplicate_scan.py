@@ -6,6 +6,7 @@ templates are random unit vectors, which costs the scan exactly what real ones d
 
     python bench/duplicate_scan.py [--sizes 10000,50000,100000]
 """
+
 import argparse
 import sys
 import time
@@ -13,9 +14,8 @@ import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import report, setup_django  # noqa: E402
-
 import numpy as np  # noqa: E402
+from common import report, setup_django  # noqa: E402
 
 
 def main():
@@ -36,15 +36,33 @@ def main():
         while stored < size:
             batch = min(5000, size - stored)
             applicants = Applicant.objects.bulk_create([Applicant() for _ in range(batch)])
-            photos = Photo.objects.bulk_create([
-                Photo(id=uuid.uuid4(), applicant=a, kind="selfie", file="bench", sha256=uuid.uuid4().hex,
-                      source_sha256=uuid.uuid4().hex, source_format="JPEG", source_size=1, content_type="image/jpeg",
-                      size=1, width=1, height=1) for a in applicants])
+            photos = Photo.objects.bulk_create(
+                [
+                    Photo(
+                        id=uuid.uuid4(),
+                        applicant=a,
+                        kind="selfie",
+                        file="bench",
+                        sha256=uuid.uuid4().hex,
+                        source_sha256=uuid.uuid4().hex,
+                        source_format="JPEG",
+                        source_size=1,
+                        content_type="image/jpeg",
+                        size=1,
+                        width=1,
+                        height=1,
+                    )
+                    for a in applicants
+                ]
+            )
             vectors = rng.normal(size=(batch, duplicates.DIMENSIONS))
             vectors /= np.linalg.norm(vectors, axis=1, keepdims=True) / 0.6  # dlib embeddings have norm ~0.6
-            FaceTemplate.objects.bulk_create([
-                FaceTemplate(photo=p, applicant=p.applicant, face_found=True, embedding=duplicates.encode(p.pk, v))
-                for p, v in zip(photos, vectors)])
+            FaceTemplate.objects.bulk_create(
+                [
+                    FaceTemplate(photo=p, applicant=p.applicant, face_found=True, embedding=duplicates.encode(p.pk, v))
+                    for p, v in zip(photos, vectors)
+                ]
+            )
             stored += batch
         probe = rng.normal(size=duplicates.DIMENSIONS)
         probe /= np.linalg.norm(probe) / 0.6
@@ -53,9 +71,17 @@ def main():
             started = time.perf_counter()
             duplicates.nearest_faces(probe, exclude_applicant=uuid.uuid4(), max_distance=0.45)
             timings.append(time.perf_counter() - started)
-        rows.append({"templates": size, "best_s": round(min(timings), 3), "per_100k_s": round(min(timings) * 1e5 / size, 3)})
-    report("duplicate_scan", f"duplicate-face scan on {connection.vendor}", ["templates", "best_s", "per_100k_s"],
-           rows, database=connection.vendor)
+        rows.append(
+            {"templates": size, "best_s": round(min(timings), 3), "per_100k_s": round(min(timings) * 1e5 / size, 3)}
+        )
+    report(
+        "duplicate_scan",
+        f"duplicate-face scan on {connection.vendor}",
+        ["templates", "best_s", "per_100k_s"],
+        rows,
+        database=connection.vendor,
+    )
+
 
 if __name__ == "__main__":
     main()

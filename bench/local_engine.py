@@ -3,6 +3,7 @@ embedding, on a selfie and on an ID card; and the cost of verifying one active-l
 
     python bench/local_engine.py [--runs 20]
 """
+
 import argparse
 import os
 import sys
@@ -52,10 +53,20 @@ def main():
     verdict = verify_burst(moves, frames, frame("obama_1"))
     assert verdict.passed, verdict.reasons
     p50, p95 = timed(lambda: verify_burst(moves, frames, frame("obama_1")), max(3, args.runs // 4))
-    rows.append({"work": f"active liveness: one burst of {len(frames)} frames + selfie", "p50_ms": p50,
-                 "p95_ms": p95, "per_frame_ms": round(p50 / (len(frames) + 1), 1)})
-    report("local_engine", f"local engine (dlib) on one core, {args.runs} runs",
-           ["work", "p50_ms", "p95_ms", "per_frame_ms"], rows)
+    rows.append(
+        {
+            "work": f"active liveness: one burst of {len(frames)} frames + selfie",
+            "p50_ms": p50,
+            "p95_ms": p95,
+            "per_frame_ms": round(p50 / (len(frames) + 1), 1),
+        }
+    )
+    report(
+        "local_engine",
+        f"local engine (dlib) on one core, {args.runs} runs",
+        ["work", "p50_ms", "p95_ms", "per_frame_ms"],
+        rows,
+    )
 
 
 if __name__ == "__main__":

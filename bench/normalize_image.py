@@ -7,6 +7,7 @@ photo over many runs, and peak memory: Python's (tracemalloc) and the process's 
 
     python bench/normalize_image.py [--runs 40]
 """
+
 import argparse
 import io
 import subprocess
@@ -80,19 +81,32 @@ def main():
     with tempfile.NamedTemporaryFile(suffix=".jpg") as f:
         f.write(data)
         f.flush()
-        rss_growth = int(subprocess.run([sys.executable, __file__, "--child", f.name], capture_output=True, text=True,
-                                        check=True).stdout.split()[-1])
+        rss_growth = int(
+            subprocess.run(
+                [sys.executable, __file__, "--child", f.name], capture_output=True, text=True, check=True
+            ).stdout.split()[-1]
+        )
     times = []
     for _ in range(args.runs):
         started = time.perf_counter()
         normalize_image(data)
         times.append((time.perf_counter() - started) * 1000)
-    rows = [{"input": f"4000x3000 JPEG q92, {len(data) / 1e6:.1f} MB, EXIF 6",
-             "output": f"{first.width}x{first.height} JPEG q90, {len(first.data) / 1e6:.2f} MB",
-             "p50_ms": round(percentile(times, 50), 1), "p95_ms": round(percentile(times, 95), 1),
-             "python_peak_mb": round(python_peak / 1e6, 1), "rss_growth_mb": round(rss_growth / 1024, 1)}]
-    report("normalize_image", f"image normalisation, {args.runs} runs, aim p50 < 60 ms",
-           ["input", "output", "p50_ms", "p95_ms", "python_peak_mb", "rss_growth_mb"], rows)
+    rows = [
+        {
+            "input": f"4000x3000 JPEG q92, {len(data) / 1e6:.1f} MB, EXIF 6",
+            "output": f"{first.width}x{first.height} JPEG q90, {len(first.data) / 1e6:.2f} MB",
+            "p50_ms": round(percentile(times, 50), 1),
+            "p95_ms": round(percentile(times, 95), 1),
+            "python_peak_mb": round(python_peak / 1e6, 1),
+            "rss_growth_mb": round(rss_growth / 1024, 1),
+        }
+    ]
+    report(
+        "normalize_image",
+        f"image normalisation, {args.runs} runs, aim p50 < 60 ms",
+        ["input", "output", "p50_ms", "p95_ms", "python_peak_mb", "rss_growth_mb"],
+        rows,
+    )
 
 
 if __name__ == "__main__":

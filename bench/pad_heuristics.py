@@ -6,6 +6,7 @@ say the heuristics react to the cues they look for, not how they fare against re
 
     python bench/pad_heuristics.py ../shared/faces [--json bench/results/pad_heuristics.json]
 """
+
 import argparse
 import io
 import json
@@ -32,8 +33,11 @@ def main():
     parser.add_argument("directory", type=Path)
     parser.add_argument("--json", type=Path, default=Path("bench/results/pad_heuristics.json"))
     args = parser.parse_args()
-    makers = {"genuine": lambda im: im, "screen recapture": simulate_screen_recapture,
-              "halftone print": simulate_halftone_print}
+    makers = {
+        "genuine": lambda im: im,
+        "screen recapture": simulate_screen_recapture,
+        "halftone print": simulate_halftone_print,
+    }
     rows = {name: [] for name in makers}
     for path in sorted(args.directory.glob("*.jpg")):
         photo = Image.open(path).convert("RGB")

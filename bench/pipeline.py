@@ -20,6 +20,7 @@ throughput: producers keep `--inflight` cases open at once for `--seconds`; deci
     python bench/pipeline.py latency [--latency-ms 200] [--cases 60]
     python bench/pipeline.py throughput [--latency-ms 200] [--concurrency 16,32,64] [--seconds 30]
 """
+
 import argparse
 import base64
 import os
@@ -48,11 +49,15 @@ ENV = {
     "KYC_LIVENESS_VENDORS": "tencent",
     "KYC_COMPARE_VENDORS": "baidu",
     "KYC_DUPLICATE_SCAN": "false",
-    "BAIDU_API_KEY": "sandbox-baidu-ak", "BAIDU_SECRET_KEY": "sandbox-baidu-sk",
-    "TENCENT_APPID": "1250000000", "TENCENT_SECRET_ID": "sandbox-tencent-sid",
+    "BAIDU_API_KEY": "sandbox-baidu-ak",
+    "BAIDU_SECRET_KEY": "sandbox-baidu-sk",
+    "TENCENT_APPID": "1250000000",
+    "TENCENT_SECRET_ID": "sandbox-tencent-sid",
     "TENCENT_SECRET_KEY": "sandbox-tencent-skey",
-    "BAIDU_BASE_URL": f"http://127.0.0.1:{SANDBOX_PORT}", "TENCENT_API_ENDPOINT": f"http://127.0.0.1:{SANDBOX_PORT}",
-    "ACEDATA_BASE_URL": f"http://127.0.0.1:{SANDBOX_PORT}", "LINKFACE_BASE_URL": f"http://127.0.0.1:{SANDBOX_PORT}",
+    "BAIDU_BASE_URL": f"http://127.0.0.1:{SANDBOX_PORT}",
+    "TENCENT_API_ENDPOINT": f"http://127.0.0.1:{SANDBOX_PORT}",
+    "ACEDATA_BASE_URL": f"http://127.0.0.1:{SANDBOX_PORT}",
+    "LINKFACE_BASE_URL": f"http://127.0.0.1:{SANDBOX_PORT}",
     "TENCENT_LEGACY_BASE_URL": f"http://127.0.0.1:{SANDBOX_PORT}",
 }
 
@@ -84,9 +89,15 @@ class Processes:
     def start(self, *command, cpus=None):
         # cpus: run the process (and every thread it starts) on these CPUs only (--pin-workers).
         pin = (lambda: os.sched_setaffinity(0, cpus)) if cpus else None
-        process = subprocess.Popen([sys.executable, *command], cwd=ROOT, env={**os.environ, **ENV},
-                                   stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True,
-                                   preexec_fn=pin)
+        process = subprocess.Popen(
+            [sys.executable, *command],
+            cwd=ROOT,
+            env={**os.environ, **ENV},
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            preexec_fn=pin,
+        )
         self.running.append(process)
         return process
 
@@ -153,8 +164,24 @@ def component_pids(processes) -> dict:
 
 def start_workers(processes, workers, concurrency, cpus=None):
     for i in range(workers):
-        processes.start("-m", "celery", "-A", "kyc", "worker", "--pool", "threads", "--concurrency", str(concurrency),
-                        "--loglevel", "WARNING", "--hostname", f"bench{i}@%h", "-Q", ENV["CELERY_QUEUE"], cpus=cpus)
+        processes.start(
+            "-m",
+            "celery",
+            "-A",
+            "kyc",
+            "worker",
+            "--pool",
+            "threads",
+            "--concurrency",
+            str(concurrency),
+            "--loglevel",
+            "WARNING",
+            "--hostname",
+            f"bench{i}@%h",
+            "-Q",
+            ENV["CELERY_QUEUE"],
+            cpus=cpus,
+        )
     from kyc.celery import app
 
     deadline = time.monotonic() + 60
@@ -183,9 +210,16 @@ class Cases:
         applicant = Applicant.objects.create(consent_version="bench", language="en")
         photos = []
         for photo in (self.selfie, self.card):
-            photos.append(Photo.objects.create(**{f.name: getattr(photo, f.name) for f in Photo._meta.concrete_fields
-                                                  if f.name not in ("id", "applicant", "created_at")},
-                                               applicant=applicant))
+            photos.append(
+                Photo.objects.create(
+                    **{
+                        f.name: getattr(photo, f.name)
+                        for f in Photo._meta.concrete_fields
+                        if f.name not in ("id", "applicant", "created_at")
+                    },
+                    applicant=applicant,
+                )
+            )
         return applicant, photos[0], photos[1]
 
 
@@ -222,12 +256,24 @@ def run_latency(args, processes):
             outcome = Decision.objects.filter(verification_id=pk).values_list("outcome", flat=True).first()
             outcomes[outcome] = outcomes.get(outcome, 0) + 1
     p50, p95 = percentile(samples, 50), percentile(samples, 95)
-    rows = [{"latency_L_ms": args.latency_ms, "cases": len(samples), "p50_ms": round(p50), "p95_ms": round(p95),
-             "p50_minus_L_ms": round(p50 - args.latency_ms), "aim_p50_ms": args.latency_ms + 150,
-             "outcomes": outcomes}]
-    return report(f"pipeline_latency_{args.latency_ms}_{args.quality}", f"upload to decision, sandbox latency {args.latency_ms} ms, quality {args.quality}, "
-                  f"{args.workers} workers x {args.concurrency_one} threads, PostgreSQL + Redis",
-                  ["latency_L_ms", "cases", "p50_ms", "p95_ms", "p50_minus_L_ms", "aim_p50_ms", "outcomes"], rows)
+    rows = [
+        {
+            "latency_L_ms": args.latency_ms,
+            "cases": len(samples),
+            "p50_ms": round(p50),
+            "p95_ms": round(p95),
+            "p50_minus_L_ms": round(p50 - args.latency_ms),
+            "aim_p50_ms": args.latency_ms + 150,
+            "outcomes": outcomes,
+        }
+    ]
+    return report(
+        f"pipeline_latency_{args.latency_ms}_{args.quality}",
+        f"upload to decision, sandbox latency {args.latency_ms} ms, quality {args.quality}, "
+        f"{args.workers} workers x {args.concurrency_one} threads, PostgreSQL + Redis",
+        ["latency_L_ms", "cases", "p50_ms", "p95_ms", "p50_minus_L_ms", "aim_p50_ms", "outcomes"],
+        rows,
+    )
 
 
 def run_throughput(args, processes):
@@ -244,9 +290,16 @@ def run_throughput(args, processes):
         os.sched_setaffinity(0, others)
     for concurrency in [int(c) for c in args.concurrency.split(",")]:
         processes.stop()
-        processes.start("manage.py", "vendor_sandbox", "--port", str(SANDBOX_PORT), "--latency-ms", str(args.latency_ms),
-                        "--no-access-log",
-                        cpus=others)
+        processes.start(
+            "manage.py",
+            "vendor_sandbox",
+            "--port",
+            str(SANDBOX_PORT),
+            "--latency-ms",
+            str(args.latency_ms),
+            "--no-access-log",
+            cpus=others,
+        )
         wait_port(SANDBOX_PORT)
         start_workers(processes, args.workers, concurrency, cpus=worker_cpus)
         open_cases, lock, stop = {}, threading.Lock(), threading.Event()
@@ -280,7 +333,9 @@ def run_throughput(args, processes):
             connection.close()
 
         stopped_at = [0.0]
-        threads = [threading.Thread(target=producer) for _ in range(args.producers)] + [threading.Thread(target=collector)]
+        threads = [threading.Thread(target=producer) for _ in range(args.producers)] + [
+            threading.Thread(target=collector)
+        ]
         began = time.time()
         for t in threads:
             t.start()
@@ -293,8 +348,10 @@ def run_throughput(args, processes):
         time.sleep(args.seconds - args.warmup)
         stop.set()
         stopped_at[0] = time.time()
-        cpu_used = {name: sum(cpu_seconds([pid]) - cpu_before.get(pid, 0.0) for pid in p)
-                    for name, p in component_pids(processes).items()}
+        cpu_used = {
+            name: sum(cpu_seconds([pid]) - cpu_before.get(pid, 0.0) for pid in p)
+            for name, p in component_pids(processes).items()
+        }
         machine_after = system_cpu()
         # PostgreSQL's statistics lag by up to a second: a small error over a run of 30 s or more.
         database_after = database_counters()
@@ -303,29 +360,52 @@ def run_throughput(args, processes):
         window = [f for f in finished if began + args.warmup <= f[0] <= stopped_at[0]]
         decided_count = len(window)
         span = stopped_at[0] - began - args.warmup
-        rows.append({"threads_per_worker": concurrency, "in_flight": args.inflight,
-                     "decided_per_s": round(decided_count / span, 1),
-                     "p50_ms": round(percentile([f[1] for f in window], 50) or 0),
-                     "p95_ms": round(percentile([f[1] for f in window], 95) or 0),
-                     "load_1m": round(os.getloadavg()[0], 2),
-                     # CPU milliseconds per decided case, by component, over the steady part
-                     **{f"cpu_ms_{name}": round(1000 * used / max(1, decided_count)) for name, used in cpu_used.items()},
-                     # the whole machine, every process and the kernel included
-                     "machine_cpu_busy": f"{(machine_after[0] - machine_before[0]) / (machine_after[1] - machine_before[1]):.0%}",
-                     # What one core fully given to the workers would decide per second at this cost.
-                     "workers_cases_per_core_s": round(decided_count / max(0.001, cpu_used["workers"]), 1),
-                     # Machine-independent: what each case costs the database, producers included.
-                     "db_commits_per_case": round((database_after[0] - database_before[0]) / max(1, decided_count), 1),
-                     "db_sessions_per_case": round((database_after[1] - database_before[1]) / max(1, decided_count), 2)})
+        rows.append(
+            {
+                "threads_per_worker": concurrency,
+                "in_flight": args.inflight,
+                "decided_per_s": round(decided_count / span, 1),
+                "p50_ms": round(percentile([f[1] for f in window], 50) or 0),
+                "p95_ms": round(percentile([f[1] for f in window], 95) or 0),
+                "load_1m": round(os.getloadavg()[0], 2),
+                # CPU milliseconds per decided case, by component, over the steady part
+                **{f"cpu_ms_{name}": round(1000 * used / max(1, decided_count)) for name, used in cpu_used.items()},
+                # the whole machine, every process and the kernel included
+                "machine_cpu_busy": (
+                    f"{(machine_after[0] - machine_before[0]) / (machine_after[1] - machine_before[1]):.0%}"
+                ),
+                # What one core fully given to the workers would decide per second at this cost.
+                "workers_cases_per_core_s": round(decided_count / max(0.001, cpu_used["workers"]), 1),
+                # Machine-independent: what each case costs the database, producers included.
+                "db_commits_per_case": round((database_after[0] - database_before[0]) / max(1, decided_count), 1),
+                "db_sessions_per_case": round((database_after[1] - database_before[1]) / max(1, decided_count), 2),
+            }
+        )
         print(rows[-1], flush=True)
     pinned = f"_pinned{args.pin_workers}" if args.pin_workers is not None else ""
-    return report(f"pipeline_throughput_{args.latency_ms}_{args.quality}{pinned}", f"sustained throughput, sandbox latency {args.latency_ms} ms, quality {args.quality}, "
-                  f"{args.workers} workers (thread pool){f' on CPU {args.pin_workers} alone' if pinned else ''}, "
-                  f"{args.producers} producers, PostgreSQL + Redis",
-                  ["threads_per_worker", "in_flight", "decided_per_s", "p50_ms", "p95_ms", "machine_cpu_busy",
-                   "cpu_ms_workers", "workers_cases_per_core_s", "cpu_ms_sandbox", "cpu_ms_producers",
-                   "cpu_ms_postgresql", "cpu_ms_redis",
-                   "db_commits_per_case", "db_sessions_per_case"], rows)
+    return report(
+        f"pipeline_throughput_{args.latency_ms}_{args.quality}{pinned}",
+        f"sustained throughput, sandbox latency {args.latency_ms} ms, quality {args.quality}, "
+        f"{args.workers} workers (thread pool){f' on CPU {args.pin_workers} alone' if pinned else ''}, "
+        f"{args.producers} producers, PostgreSQL + Redis",
+        [
+            "threads_per_worker",
+            "in_flight",
+            "decided_per_s",
+            "p50_ms",
+            "p95_ms",
+            "machine_cpu_busy",
+            "cpu_ms_workers",
+            "workers_cases_per_core_s",
+            "cpu_ms_sandbox",
+            "cpu_ms_producers",
+            "cpu_ms_postgresql",
+            "cpu_ms_redis",
+            "db_commits_per_case",
+            "db_sessions_per_case",
+        ],
+        rows,
+    )
 
 
 def main():
@@ -341,8 +421,13 @@ def main():
     parser.add_argument("--seconds", type=int, default=30)
     parser.add_argument("--warmup", type=int, default=5)
     parser.add_argument("--quality", choices=["local", "none"], default="local")
-    parser.add_argument("--pin-workers", type=int, default=None, metavar="CPU",
-                        help="throughput mode: run the workers on this CPU alone, everything else on the others")
+    parser.add_argument(
+        "--pin-workers",
+        type=int,
+        default=None,
+        metavar="CPU",
+        help="throughput mode: run the workers on this CPU alone, everything else on the others",
+    )
     args = parser.parse_args()
     ENV["KYC_QUALITY_VENDORS"] = "local" if args.quality == "local" else ""
     (ROOT / "bench" / "results").mkdir(parents=True, exist_ok=True)
@@ -357,8 +442,15 @@ def main():
     call_command("migrate", verbosity=0)
     processes = Processes()
     try:
-        processes.start("manage.py", "vendor_sandbox", "--port", str(SANDBOX_PORT), "--latency-ms", str(args.latency_ms),
-                        "--no-access-log")
+        processes.start(
+            "manage.py",
+            "vendor_sandbox",
+            "--port",
+            str(SANDBOX_PORT),
+            "--latency-ms",
+            str(args.latency_ms),
+            "--no-access-log",
+        )
         wait_port(SANDBOX_PORT)
         (run_latency if args.mode == "latency" else run_throughput)(args, processes)
     finally:

@@ -7,6 +7,7 @@ only a percent or two of a case's. A client is thread-safe and only borrows conn
 channel's pool, so the channel keeps one, rebuilt when kombu replaces the pool after a
 connection error. Selected by kyc.settings for redis:// and rediss:// broker URLs.
 """
+
 from kombu.transport import redis
 
 

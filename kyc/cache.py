@@ -6,6 +6,7 @@ of a 380 µs cache.get here, and a case makes several (the vendors' circuit brea
 only borrows connections from its pool and is thread-safe, so one per pool serves every
 caller. Selected by kyc.settings for Redis cache URLs, as kyc.broker is for the broker.
 """
+
 from django.core.cache.backends import redis
 
 

@@ -4,6 +4,7 @@ The embedded default needs no server: SQLite, files under var/, a filesystem
 Celery broker and a file cache. DATABASE_URL, CELERY_BROKER_URL and CACHE_URL
 switch to PostgreSQL and Redis (or RabbitMQ) without code changes.
 """
+
 import base64
 import secrets
 from pathlib import Path
@@ -39,9 +40,13 @@ def _local_secret(variable, filename, generate):
 
 SECRET_KEY = _local_secret("DJANGO_SECRET_KEY", "secret-key", lambda: secrets.token_urlsafe(50))
 # Keys for applicants' files at rest, base64 of 32 bytes, newest first (see docs/security.md).
-KYC_ENCRYPTION_KEYS = [k.strip() for k in _local_secret(
-    "KYC_ENCRYPTION_KEYS", "encryption-key",
-    lambda: base64.b64encode(secrets.token_bytes(32)).decode()).split(",") if k.strip()]
+KYC_ENCRYPTION_KEYS = [
+    k.strip()
+    for k in _local_secret(
+        "KYC_ENCRYPTION_KEYS", "encryption-key", lambda: base64.b64encode(secrets.token_bytes(32)).decode()
+    ).split(",")
+    if k.strip()
+]
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 # Absolute base URL of this deployment, used in links we hand out (vendors fetching images, phone handoff).
@@ -141,18 +146,25 @@ KYC_STORAGE = env("KYC_STORAGE", default="filesystem")
 if KYC_STORAGE == "s3":
     _private = {
         "BACKEND": "onboarding.storage.EncryptedS3Storage",
-        "OPTIONS": {"bucket_name": env("KYC_S3_BUCKET"), "location": env("KYC_S3_PREFIX", default="kyc"),
-                    "endpoint_url": env("KYC_S3_ENDPOINT_URL", default=None),
-                    "region_name": env("KYC_S3_REGION", default=None),
-                    # None: boto3 finds AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY or an instance role.
-                    "access_key": env("KYC_S3_ACCESS_KEY_ID", default=None),
-                    "secret_key": env("KYC_S3_SECRET_ACCESS_KEY", default=None)},
+        "OPTIONS": {
+            "bucket_name": env("KYC_S3_BUCKET"),
+            "location": env("KYC_S3_PREFIX", default="kyc"),
+            "endpoint_url": env("KYC_S3_ENDPOINT_URL", default=None),
+            "region_name": env("KYC_S3_REGION", default=None),
+            # None: boto3 finds AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY or an instance role.
+            "access_key": env("KYC_S3_ACCESS_KEY_ID", default=None),
+            "secret_key": env("KYC_S3_SECRET_ACCESS_KEY", default=None),
+        },
     }
 elif KYC_STORAGE == "filesystem":
     _private = {
         "BACKEND": "onboarding.storage.EncryptedFileSystemStorage",
-        "OPTIONS": {"location": str(KYC_PRIVATE_MEDIA_ROOT), "base_url": None,
-                    "file_permissions_mode": 0o600, "directory_permissions_mode": 0o700},
+        "OPTIONS": {
+            "location": str(KYC_PRIVATE_MEDIA_ROOT),
+            "base_url": None,
+            "file_permissions_mode": 0o600,
+            "directory_permissions_mode": 0o700,
+        },
     }
 else:
     raise ImproperlyConfigured(f"KYC_STORAGE must be filesystem or s3, not {KYC_STORAGE!r}")
@@ -161,7 +173,8 @@ STORAGES = {
     "private": _private,
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
-        if not DEBUG else "django.contrib.staticfiles.storage.StaticFilesStorage",
+        if not DEBUG
+        else "django.contrib.staticfiles.storage.StaticFilesStorage",
     },
 }
 # Uploads larger than this are refused before Django spools them (KYC_MAX_UPLOAD_BYTES is per file).
@@ -186,10 +199,17 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 # blob:/data: images are the camera previews (and Swagger UI's icons).
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
-        "default-src": ["'self'"], "script-src": ["'self'"], "style-src": ["'self'"],
-        "img-src": ["'self'", "data:", "blob:"], "media-src": ["'self'", "blob:"],
-        "connect-src": ["'self'"], "font-src": ["'self'"], "object-src": ["'none'"], "base-uri": ["'none'"],
-        "frame-ancestors": ["'none'"], "form-action": ["'self'"],
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "media-src": ["'self'", "blob:"],
+        "connect-src": ["'self'"],
+        "font-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
     },
 }
 if not DEBUG:
@@ -207,8 +227,11 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["onboarding.api.authentication.HasScope"],
     "DEFAULT_THROTTLE_CLASSES": ["onboarding.api.throttling.ClientRateThrottle"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["onboarding.api.parsers.JSONParser", "rest_framework.parsers.FormParser",
-                               "rest_framework.parsers.MultiPartParser"],
+    "DEFAULT_PARSER_CLASSES": [
+        "onboarding.api.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "onboarding.api.errors.handler",
     "UNAUTHENTICATED_USER": None,
@@ -216,8 +239,8 @@ REST_FRAMEWORK = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "kyc API",
     "DESCRIPTION": "Onboard applicants from your own systems: create applicants, upload photos (and the LinkFace "
-                   "SDK liveness file), submit verifications and read their checks and decisions. Errors are "
-                   "RFC 9457 problem details (application/problem+json) with a stable `code`.",
+    "SDK liveness file), submit verifications and read their checks and decisions. Errors are "
+    "RFC 9457 problem details (application/problem+json) with a stable `code`.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
@@ -230,8 +253,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
-                             "onboarding.api.schema.common_error_responses"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "onboarding.api.schema.common_error_responses",
+    ],
 }
 
 # Celery ---------------------------------------------------------------------
@@ -300,7 +325,7 @@ KYC_CHECK_VENDORS = {
 }
 # Per-vendor threshold overrides: KYC_THRESHOLD_<VENDOR>_<KIND>=value (e.g. KYC_THRESHOLD_LOCAL_COMPARE=55).
 KYC_THRESHOLDS = {
-    key[len("KYC_THRESHOLD_"):].lower(): float(value)
+    key[len("KYC_THRESHOLD_") :].lower(): float(value)
     for key, value in env.ENVIRON.items()
     if key.startswith("KYC_THRESHOLD_")
 }
@@ -388,8 +413,10 @@ KYC_LIMITS = {
     # Failed staff sign-ins, per address and per user name at that address.
     "staff_login_failures": env("KYC_LIMIT_STAFF_LOGIN_FAILURES", default="5/900"),
 }
-KYC_LIMIT_COOLDOWNS = {"liveness_failures": env.int("KYC_LIMIT_LIVENESS_COOLDOWN_SECONDS", default=300),
-                       "staff_login_failures": env.int("KYC_LIMIT_STAFF_LOGIN_COOLDOWN_SECONDS", default=900)}
+KYC_LIMIT_COOLDOWNS = {
+    "liveness_failures": env.int("KYC_LIMIT_LIVENESS_COOLDOWN_SECONDS", default=300),
+    "staff_login_failures": env.int("KYC_LIMIT_STAFF_LOGIN_COOLDOWN_SECONDS", default=900),
+}
 # Reverse proxies in front of the app that append to X-Forwarded-For (0: use the peer address).
 # A stored file no row references is deleted by the purge once it is this old (younger ones may
 # belong to a transaction still running).

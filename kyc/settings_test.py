@@ -2,6 +2,7 @@
 
 Only unit tests run eagerly; tests marked `worker` start a real worker on a real broker.
 """
+
 import os
 import tempfile
 

@@ -4,6 +4,7 @@ A case continued on a phone (the handoff link) has two browsers. Each gets back 
 sent itself: a desktop never receives the photos taken on the phone, so someone who starts a case
 and talks a victim into scanning its link cannot read the victim's face and ID card.
 """
+
 SESSION_KEY = "kyc_applicant_id"
 HANDOFF_KEY = "kyc_handoff_id"  # set on a phone that joined through a link
 CONFIRMED_KEY = "kyc_handoff_confirmed"  # the phone said it started the case itself

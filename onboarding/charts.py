@@ -4,6 +4,7 @@ Images keep the admin inside its content security policy (no script, no inline s
 render the same in every browser. Text inside the charts is vendor names, codes and numbers;
 the translated titles are in the page around them.
 """
+
 from __future__ import annotations
 
 import base64
@@ -15,8 +16,13 @@ matplotlib.use("Agg")
 from matplotlib.backends.backend_svg import FigureCanvasSVG  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-COLORS = {"approved": "#2e7d32", "rejected": "#c62828", "needs_review": "#f9a825", "processing": "#1565c0",
-          "submitted": "#90a4ae"}
+COLORS = {
+    "approved": "#2e7d32",
+    "rejected": "#c62828",
+    "needs_review": "#f9a825",
+    "processing": "#1565c0",
+    "submitted": "#90a4ae",
+}
 
 
 def _data_uri(fig: Figure) -> str:
@@ -54,8 +60,15 @@ def histogram(scores, *, threshold=None, title="", scale="") -> str:
     ax.hist(scores, bins=30, range=(low, high if high > low else low + 1), color="#5c6bc0")
     if threshold is not None:
         ax.axvline(threshold, color="#c62828", linestyle="--", linewidth=1.5)
-        ax.annotate(f"threshold {threshold:g}", xy=(threshold, 1), xycoords=("data", "axes fraction"),
-                    xytext=(4, -12), textcoords="offset points", color="#c62828", fontsize=8)
+        ax.annotate(
+            f"threshold {threshold:g}",
+            xy=(threshold, 1),
+            xycoords=("data", "axes fraction"),
+            xytext=(4, -12),
+            textcoords="offset points",
+            color="#c62828",
+            fontsize=8,
+        )
     ax.set_title(title, fontsize=9)
     ax.set_xlabel(scale[:60], fontsize=8)
     ax.set_ylabel("checks", fontsize=8)
@@ -67,8 +80,9 @@ def latency_bars(rows: list[dict]) -> str:
     labels = [f"{r['vendor']} {r['kind']}" for r in rows]
     positions = range(len(rows))
     for offset, (key, color) in enumerate((("p50", "#90caf9"), ("p95", "#1e88e5"), ("p99", "#0d47a1"))):
-        ax.barh([p + offset * 0.27 for p in positions], [r[key] or 0 for r in rows], height=0.27, color=color,
-                label=key)
+        ax.barh(
+            [p + offset * 0.27 for p in positions], [r[key] or 0 for r in rows], height=0.27, color=color, label=key
+        )
     ax.set_yticks([p + 0.27 for p in positions], labels, fontsize=8)
     ax.invert_yaxis()
     ax.set_xlabel("ms")

@@ -5,6 +5,7 @@ The file's storage name is authenticated data, so a file copied over another one
 decrypt. KYC_ENCRYPTION_KEYS lists base64 keys, newest first: the first encrypts, all decrypt,
 so a key is rotated by putting a new one in front and running `manage.py kyc_reencrypt`.
 """
+
 from __future__ import annotations
 
 import base64
@@ -42,8 +43,10 @@ def _keys(raw: tuple[str, ...]) -> list[tuple[bytes, AESGCM]]:
             raise ImproperlyConfigured("KYC_ENCRYPTION_KEYS: each key must be 32 bytes (base64 of 32 random bytes)")
         keys.append((key_id(key), AESGCM(key)))
     if not keys:
-        raise ImproperlyConfigured("KYC_ENCRYPTION_KEYS is empty: photos cannot be stored without a key. "
-                                   "Generate one with `python manage.py kyc_new_key`.")
+        raise ImproperlyConfigured(
+            "KYC_ENCRYPTION_KEYS is empty: photos cannot be stored without a key. "
+            "Generate one with `python manage.py kyc_new_key`."
+        )
     return keys
 
 
@@ -56,11 +59,11 @@ def new_key() -> str:
 
 
 def is_encrypted(blob: bytes) -> bool:
-    return blob[:len(MAGIC)] == MAGIC and len(blob) >= OVERHEAD
+    return blob[: len(MAGIC)] == MAGIC and len(blob) >= OVERHEAD
 
 
 def blob_key_id(blob: bytes) -> bytes | None:
-    return blob[len(MAGIC):len(MAGIC) + 8] if is_encrypted(blob) else None
+    return blob[len(MAGIC) : len(MAGIC) + 8] if is_encrypted(blob) else None
 
 
 def encrypt(data: bytes, *, name: str) -> bytes:
@@ -72,7 +75,7 @@ def encrypt(data: bytes, *, name: str) -> bytes:
 def decrypt(blob: bytes, *, name: str) -> bytes:
     if not is_encrypted(blob):
         raise DecryptionError(f"{name}: not an encrypted file")
-    kid, nonce = blob_key_id(blob), blob[len(MAGIC) + 8:HEADER]
+    kid, nonce = blob_key_id(blob), blob[len(MAGIC) + 8 : HEADER]
     for candidate, cipher in keys():
         if candidate == kid:
             try:

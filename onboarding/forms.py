@@ -7,32 +7,53 @@ from onboarding.models import Decision, ReviewReason
 
 class ConsentForm(forms.Form):
     agree = forms.BooleanField(
-        label=_("I have read the notice above and agree to the processing of my photos and ID card for "
-                "identity verification."),
-        error_messages={"required": _("Please tick the box to agree before you start.")})
+        label=_(
+            "I have read the notice above and agree to the processing of my photos and ID card for "
+            "identity verification."
+        ),
+        error_messages={"required": _("Please tick the box to agree before you start.")},
+    )
 
 
 class PhotoForm(forms.Form):
     photo = forms.FileField(
-        label=_("Photo"), error_messages={"required": _("Choose or take a photo first."),
-                                          "empty": _("The file is empty. Choose the photo again.")})
+        label=_("Photo"),
+        error_messages={
+            "required": _("Choose or take a photo first."),
+            "empty": _("The file is empty. Choose the photo again."),
+        },
+    )
 
 
 class ReviewDecisionForm(forms.Form):
     """A reviewer's decision: a reason template of the outcome, free text, or both (one at least)."""
 
-    outcome = forms.ChoiceField(label=_("Decision"), choices=[(Decision.Outcome.APPROVE, _("Approve")),
-                                                              (Decision.Outcome.REJECT, _("Reject"))],
-                                widget=forms.RadioSelect)
+    outcome = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[(Decision.Outcome.APPROVE, _("Approve")), (Decision.Outcome.REJECT, _("Reject"))],
+        widget=forms.RadioSelect,
+    )
     reason = forms.ChoiceField(label=_("Reason"), required=False)
-    comment = forms.CharField(label=_("Internal comment"), widget=forms.Textarea(attrs={"rows": 3}),
-                              required=False, max_length=4000,
-                              help_text=_("Required without a reason template. For staff only: kept in the "
-                                          "decision and the audit trail, never sent to the client."))
-    client_message = forms.CharField(label=_("Message to the client"), required=False, max_length=1000,
-                                     widget=forms.Textarea(attrs={"rows": 2}),
-                                     help_text=_("Optional. Sent to the integrating client with the decision "
-                                                 "(API and webhooks), beside the reason template's text."))
+    comment = forms.CharField(
+        label=_("Internal comment"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=4000,
+        help_text=_(
+            "Required without a reason template. For staff only: kept in the "
+            "decision and the audit trail, never sent to the client."
+        ),
+    )
+    client_message = forms.CharField(
+        label=_("Message to the client"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_(
+            "Optional. Sent to the integrating client with the decision "
+            "(API and webhooks), beside the reason template's text."
+        ),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -56,8 +77,9 @@ class ReviewDecisionForm(forms.Form):
 class RetentionActionForm(forms.Form):
     """The reason for a legal hold or its release, or the reference of an erasure request."""
 
-    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=2000,
-                           help_text=_("Required. Kept in the audit trail."))
+    text = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), max_length=2000, help_text=_("Required. Kept in the audit trail.")
+    )
 
     def __init__(self, *args, label=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -92,9 +114,13 @@ class StaffLoginForm(AdminAuthenticationForm):
 class PeriodForm(forms.Form):
     """The dashboard's and the what-if's period: the last N days, or from a date to a date."""
 
-    days = forms.TypedChoiceField(label=_("Period"), coerce=int, required=False, initial=30,
-                                  choices=[(7, _("last 7 days")), (30, _("last 30 days")),
-                                           (90, _("last 90 days")), (365, _("last 365 days"))])
+    days = forms.TypedChoiceField(
+        label=_("Period"),
+        coerce=int,
+        required=False,
+        initial=30,
+        choices=[(7, _("last 7 days")), (30, _("last 30 days")), (90, _("last 90 days")), (365, _("last 365 days"))],
+    )
     start = forms.DateField(label=_("from"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(label=_("to"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
@@ -118,19 +144,27 @@ class PeriodForm(forms.Form):
 class WhatIfForm(PeriodForm):
     """Candidate thresholds, one field per vendor and check kind seen in the period."""
 
-    margin = forms.FloatField(label=_("Compare review margin"), required=False, min_value=0, max_value=0.5,
-                              help_text=_("A share of the score's scale (0.05: 5 points on 0-100). Empty: the "
-                                          "policy's review_margin."))
+    margin = forms.FloatField(
+        label=_("Compare review margin"),
+        required=False,
+        min_value=0,
+        max_value=0.5,
+        help_text=_("A share of the score's scale (0.05: 5 points on 0-100). Empty: the policy's review_margin."),
+    )
 
     def __init__(self, *args, rows=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.rows = []
         for row in rows:
             name = f"t_{row['vendor']}_{row['kind']}"
-            self.fields[name] = forms.FloatField(label=f"{row['vendor']} {row['kind']}", required=False,
-                                                 initial=row["threshold"])
+            self.fields[name] = forms.FloatField(
+                label=f"{row['vendor']} {row['kind']}", required=False, initial=row["threshold"]
+            )
             self.rows.append({**row, "field": name})
 
     def candidate(self) -> dict:
-        return {(row["vendor"], row["kind"]): self.cleaned_data[row["field"]] for row in self.rows
-                if self.cleaned_data.get(row["field"]) is not None}
+        return {
+            (row["vendor"], row["kind"]): self.cleaned_data[row["field"]]
+            for row in self.rows
+            if self.cleaned_data.get(row["field"]) is not None
+        }

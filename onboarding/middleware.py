@@ -4,6 +4,7 @@ Django limits form fields (DATA_UPLOAD_MAX_MEMORY_SIZE) and the number of files,
 of the files of a multipart body: without this, one request could make a worker spool gigabytes
 to disk. The reverse proxy should refuse such bodies first (docs/deploy.md).
 """
+
 from django.conf import settings
 from django.http import HttpResponse, JsonResponse
 
@@ -20,8 +21,16 @@ class RequestSizeLimitMiddleware:
         if length > settings.KYC_MAX_REQUEST_BYTES:
             detail = f"The request body is over {settings.KYC_MAX_REQUEST_BYTES // (1024 * 1024)} MB."
             if request.path.startswith("/api/"):
-                return JsonResponse({"type": "urn:kyc:problem:payload_too_large", "title": "Payload too large",
-                                     "status": 413, "detail": detail, "code": "payload_too_large"},
-                                    status=413, content_type="application/problem+json")
+                return JsonResponse(
+                    {
+                        "type": "urn:kyc:problem:payload_too_large",
+                        "title": "Payload too large",
+                        "status": 413,
+                        "detail": detail,
+                        "code": "payload_too_large",
+                    },
+                    status=413,
+                    content_type="application/problem+json",
+                )
             return HttpResponse(detail, status=413, content_type="text/plain; charset=utf-8")
         return self.get_response(request)

@@ -1,4 +1,5 @@
 """What a KYC case is made of. Status changes go through services.state only."""
+
 import uuid
 
 from django.conf import settings
@@ -21,11 +22,11 @@ def photo_path(instance, filename):
 
 class Applicant(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    external_ref = models.CharField(_("external reference"), max_length=200, blank=True, db_index=True,
-                                    validators=[plain_text])
+    external_ref = models.CharField(
+        _("external reference"), max_length=200, blank=True, db_index=True, validators=[plain_text]
+    )
     # The integrating client that created this applicant through the API (none for the web flow).
-    client = models.ForeignKey("ApiClient", on_delete=models.PROTECT, null=True, blank=True,
-                               related_name="applicants")
+    client = models.ForeignKey("ApiClient", on_delete=models.PROTECT, null=True, blank=True, related_name="applicants")
     language = models.CharField(max_length=16, blank=True)
     consent_given_at = models.DateTimeField(_("consent given at"), null=True, blank=True)
     consent_version = models.CharField(_("consent text version"), max_length=64, blank=True)
@@ -35,8 +36,10 @@ class Applicant(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        permissions = [("place_legal_hold", _("Can place and release a legal hold")),
-                       ("erase_applicant", _("Can erase an applicant's data on request"))]
+        permissions = [
+            ("place_legal_hold", _("Can place and release a legal hold")),
+            ("erase_applicant", _("Can erase an applicant's data on request")),
+        ]
         verbose_name = _("applicant")
         verbose_name_plural = _("applicants")
 
@@ -100,8 +103,9 @@ class Verification(models.Model):
     selfie = models.ForeignKey(Photo, on_delete=models.PROTECT, related_name="+")
     id_card = models.ForeignKey(Photo, on_delete=models.PROTECT, related_name="+")
     id_card_back = models.ForeignKey(Photo, on_delete=models.PROTECT, related_name="+", null=True, blank=True)
-    liveness_data = models.ForeignKey("LivenessDataFile", on_delete=models.PROTECT, related_name="+", null=True,
-                                      blank=True)
+    liveness_data = models.ForeignKey(
+        "LivenessDataFile", on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.SUBMITTED, editable=False)
     channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.WEB)
     submitted_at = models.DateTimeField(auto_now_add=True)
@@ -110,8 +114,14 @@ class Verification(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     # The reviewer working on the case (services.review); an assignment lapses after
     # KYC_REVIEW_ASSIGNMENT_MINUTES so a case left open does not stay locked.
-    assigned_to = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                    related_name="+", verbose_name=_("assigned to"))
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("assigned to"),
+    )
     assigned_at = models.DateTimeField(_("assigned at"), null=True, blank=True)
     # One risk level per case on Baidu's scale ("1" high risk … "4" normal), with the reasons (services.risk).
     risk_level = models.CharField(_("risk level"), max_length=1, choices=RISK_LEVELS, blank=True)
@@ -122,18 +132,22 @@ class Verification(models.Model):
 
     class Meta:
         ordering = ["-submitted_at"]
-        indexes = [models.Index(fields=["status", "submitted_at"]),
-                   # The case list, newest first, and its date drill-down.
-                   models.Index(fields=["submitted_at"]),
-                   # The review queue: oldest first among the cases in review.
-                   models.Index(fields=["status", "decided_at"]),
-                   models.Index(fields=["risk_level", "submitted_at"])]
-        permissions = [("decide_verification", _("Can approve or reject verifications")),
-                       ("export_evidence", _("Can export a case's evidence pack")),
-                       ("overturn_decision", _("Can overturn an automatic reject (with a second person)")),
-                       ("assign_verification", _("Can assign and release other reviewers' cases")),
-                       ("view_dashboard", _("Can see the operations dashboard")),
-                       ("run_policy_whatif", _("Can replay past cases under candidate thresholds"))]
+        indexes = [
+            models.Index(fields=["status", "submitted_at"]),
+            # The case list, newest first, and its date drill-down.
+            models.Index(fields=["submitted_at"]),
+            # The review queue: oldest first among the cases in review.
+            models.Index(fields=["status", "decided_at"]),
+            models.Index(fields=["risk_level", "submitted_at"]),
+        ]
+        permissions = [
+            ("decide_verification", _("Can approve or reject verifications")),
+            ("export_evidence", _("Can export a case's evidence pack")),
+            ("overturn_decision", _("Can overturn an automatic reject (with a second person)")),
+            ("assign_verification", _("Can assign and release other reviewers' cases")),
+            ("view_dashboard", _("Can see the operations dashboard")),
+            ("run_policy_whatif", _("Can replay past cases under candidate thresholds")),
+        ]
         verbose_name = _("verification")
         verbose_name_plural = _("verifications")
 
@@ -213,8 +227,11 @@ class Check(models.Model):
         ]
         # The admin's check list (newest first), the dashboard (per vendor over a period), and the
         # "cases with a check by vendor X" filter, answered from the index alone (bench/admin_scale.py).
-        indexes = [models.Index(fields=["created_at"]), models.Index(fields=["vendor", "kind", "created_at"]),
-                   models.Index(fields=["vendor", "verification"], name="check_vendor_case_idx")]
+        indexes = [
+            models.Index(fields=["created_at"]),
+            models.Index(fields=["vendor", "kind", "created_at"]),
+            models.Index(fields=["vendor", "verification"], name="check_vendor_case_idx"),
+        ]
         verbose_name = _("check")
         verbose_name_plural = _("checks")
 
@@ -274,8 +291,9 @@ class OverturnRequest(models.Model):
     comment = models.TextField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
-                                     null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
 
@@ -310,8 +328,12 @@ class ReviewReason(models.Model):
 
     code = models.SlugField(max_length=64, unique=True)
     outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices)
-    label = models.CharField(_("label"), max_length=200, blank=True,
-                             help_text=_("Leave empty to use the built-in, translated text of a built-in code."))
+    label = models.CharField(
+        _("label"),
+        max_length=200,
+        blank=True,
+        help_text=_("Leave empty to use the built-in, translated text of a built-in code."),
+    )
     position = models.PositiveSmallIntegerField(default=0)
     is_active = models.BooleanField(_("active"), default=True)
 
@@ -357,8 +379,9 @@ class DuplicateSignal(models.Model):
     photo = models.ForeignKey(Photo, on_delete=models.CASCADE, related_name="+")
     other_photo = models.ForeignKey(Photo, on_delete=models.CASCADE, related_name="+")
     other_applicant = models.ForeignKey(Applicant, on_delete=models.CASCADE, related_name="+")
-    other_verification = models.ForeignKey(Verification, on_delete=models.SET_NULL, null=True, blank=True,
-                                           related_name="+")
+    other_verification = models.ForeignKey(
+        Verification, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     distance = models.FloatField(_("face distance"), null=True, blank=True)
     # The other applicant belongs to another API client (or the web flow): shown to staff, never
     # used for what this case's client is told (unless KYC_DUPLICATES_ACROSS_CLIENTS).
@@ -367,8 +390,11 @@ class DuplicateSignal(models.Model):
 
     class Meta:
         ordering = ["kind", "distance"]
-        constraints = [models.UniqueConstraint(fields=["verification", "kind", "photo", "other_photo"],
-                                               name="one_signal_per_photo_pair")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["verification", "kind", "photo", "other_photo"], name="one_signal_per_photo_pair"
+            )
+        ]
         verbose_name = _("duplicate signal")
         verbose_name_plural = _("duplicate signals")
 
@@ -522,8 +548,9 @@ class LegalHold(models.Model):
     reason = models.TextField(_("reason"))
     placed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     placed_at = models.DateTimeField(auto_now_add=True)
-    released_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
-                                    null=True, blank=True)
+    released_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
     released_at = models.DateTimeField(null=True, blank=True)
     release_reason = models.TextField(blank=True)
 
@@ -580,8 +607,9 @@ class LivenessChallenge(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     applicant = models.ForeignKey(Applicant, on_delete=models.CASCADE, related_name="challenges")
-    verification = models.OneToOneField(Verification, on_delete=models.SET_NULL, null=True, blank=True,
-                                        related_name="liveness_challenge")
+    verification = models.OneToOneField(
+        Verification, on_delete=models.SET_NULL, null=True, blank=True, related_name="liveness_challenge"
+    )
     moves = models.JSONField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.ISSUED)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -691,8 +719,11 @@ class WebhookEndpoint(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     client = models.ForeignKey(ApiClient, on_delete=models.CASCADE, related_name="webhook_endpoints")
-    url = models.URLField(max_length=500, validators=[validate_webhook_url],
-                          help_text=_("https, to a public address. Redirects are not followed."))
+    url = models.URLField(
+        max_length=500,
+        validators=[validate_webhook_url],
+        help_text=_("https, to a public address. Redirects are not followed."),
+    )
     events = models.JSONField(default=list, blank=True, help_text=_("Event types to send; empty for all."))
     secret = models.CharField(max_length=100, editable=False)
     previous_secret = models.CharField(max_length=100, blank=True, editable=False)
@@ -721,7 +752,9 @@ class WebhookEvent(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        constraints = [models.UniqueConstraint(fields=["verification", "sequence"], name="one_sequence_per_verification")]
+        constraints = [
+            models.UniqueConstraint(fields=["verification", "sequence"], name="one_sequence_per_verification")
+        ]
         verbose_name = _("webhook event")
         verbose_name_plural = _("webhook events")
 
@@ -793,17 +826,27 @@ class Branding(models.Model):
 
     name = models.CharField(_("name"), max_length=100, blank=True)
     logo = models.BinaryField(_("logo"), blank=True, editable=False)  # PNG, re-encoded on upload
-    primary_color = models.CharField(_("primary colour"), max_length=7, blank=True,
-                                     help_text=_("#rrggbb, dark enough for text on white (4.5:1)."))
-    support_contact = models.CharField(_("support contact"), max_length=200, blank=True,
-                                       help_text=_("Shown to applicants who were not verified, e.g. an e-mail "
-                                                   "address or a phone number."))
-    consent_text = models.TextField(_("consent text (English)"), blank=True,
-                                    help_text=_("Blank: the built-in notice. Separate paragraphs with a blank line."))
+    primary_color = models.CharField(
+        _("primary colour"), max_length=7, blank=True, help_text=_("#rrggbb, dark enough for text on white (4.5:1).")
+    )
+    support_contact = models.CharField(
+        _("support contact"),
+        max_length=200,
+        blank=True,
+        help_text=_("Shown to applicants who were not verified, e.g. an e-mail address or a phone number."),
+    )
+    consent_text = models.TextField(
+        _("consent text (English)"),
+        blank=True,
+        help_text=_("Blank: the built-in notice. Separate paragraphs with a blank line."),
+    )
     consent_text_zh_hans = models.TextField(_("consent text (Simplified Chinese)"), blank=True)
-    consent_version = models.CharField(_("consent text version"), max_length=64, blank=True,
-                                       help_text=_("Recorded with every applicant's consent; change it whenever "
-                                                   "the text changes."))
+    consent_version = models.CharField(
+        _("consent text version"),
+        max_length=64,
+        blank=True,
+        help_text=_("Recorded with every applicant's consent; change it whenever the text changes."),
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -1,17 +1,44 @@
 """Compliance roles as Django groups. Created by migration 0007; ensure_roles() recreates them."""
 
-VIEW = ["view_verification", "view_photo", "view_check", "view_auditevent", "view_applicant", "view_decision",
-        "view_livenesschallenge", "view_overturnrequest", "view_legalhold", "view_erasurereceipt",
-        "view_duplicatesignal"]
+VIEW = [
+    "view_verification",
+    "view_photo",
+    "view_check",
+    "view_auditevent",
+    "view_applicant",
+    "view_decision",
+    "view_livenesschallenge",
+    "view_overturnrequest",
+    "view_legalhold",
+    "view_erasurereceipt",
+    "view_duplicatesignal",
+]
 ROLES = {
     "Reviewer": VIEW + ["decide_verification"],
-    "Senior reviewer": VIEW + ["decide_verification", "overturn_decision", "export_evidence", "place_legal_hold",
-                               "assign_verification", "view_dashboard", "run_policy_whatif",
-                               "view_policyversion"],
+    "Senior reviewer": VIEW
+    + [
+        "decide_verification",
+        "overturn_decision",
+        "export_evidence",
+        "place_legal_hold",
+        "assign_verification",
+        "view_dashboard",
+        "run_policy_whatif",
+        "view_policyversion",
+    ],
     # Read-only: sees everything about cases and the trail, decides nothing.
-    "Auditor": VIEW + ["view_auditseal", "view_auditcheckpoint", "view_webhookdelivery", "view_webhookevent",
-                       "export_evidence", "view_dashboard", "run_policy_whatif", "view_reviewreason",
-                       "view_policyversion"],
+    "Auditor": VIEW
+    + [
+        "view_auditseal",
+        "view_auditcheckpoint",
+        "view_webhookdelivery",
+        "view_webhookevent",
+        "export_evidence",
+        "view_dashboard",
+        "run_policy_whatif",
+        "view_reviewreason",
+        "view_policyversion",
+    ],
     "KYC administrator": None,  # every permission of the onboarding app
 }
 
@@ -19,7 +46,8 @@ ROLES = {
 def ensure_roles(group_model=None, permission_model=None, strict=True):
     """Give each role its permissions. strict=False (migrations) skips permissions a later migration adds."""
     if group_model is None:
-        from django.contrib.auth.models import Group as group_model, Permission as permission_model
+        from django.contrib.auth.models import Group as group_model
+        from django.contrib.auth.models import Permission as permission_model
     onboarding = permission_model.objects.filter(content_type__app_label="onboarding")
     for name, codenames in ROLES.items():
         group, _ = group_model.objects.get_or_create(name=name)

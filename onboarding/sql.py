@@ -3,6 +3,7 @@ metadata (table, columns, and each field's own conversion of its value), so that
 models. The ORM compiling them anew on every call was the largest part of a worker's CPU
 (docs/performance.md, "Where a worker's time goes"). Everything else goes through the ORM.
 """
+
 from __future__ import annotations
 
 import functools
@@ -46,8 +47,10 @@ def _insert_sql(model, names: tuple, vendor: str, rows: int = 1, queue=None) -> 
         return f"{sql} RETURNING {pk}"
     # PostgreSQL: the row and its queue entry in one round trip.
     queue_model, queue_field = queue
-    return (f"WITH new AS ({sql} RETURNING {pk}) INSERT INTO {table(queue_model)} "
-            f"({column(queue_model, queue_field)}) SELECT {pk} FROM new RETURNING {column(queue_model, queue_field)}")
+    return (
+        f"WITH new AS ({sql} RETURNING {pk}) INSERT INTO {table(queue_model)} "
+        f"({column(queue_model, queue_field)}) SELECT {pk} FROM new RETURNING {column(queue_model, queue_field)}"
+    )
 
 
 def _saved_fields(model) -> tuple:
@@ -97,8 +100,7 @@ def insert_many(objs) -> None:
 def _update_sql(model, names: tuple, vendor: str, count: int, when=None, unless=None) -> str:
     qn = default_connection.ops.quote_name
     sets = ", ".join(f"{column(model, n)} = %s" for n in names)
-    sql = (f"UPDATE {table(model)} SET {sets} "
-           f"WHERE {qn(model._meta.pk.column)} IN ({', '.join(['%s'] * count)})")
+    sql = f"UPDATE {table(model)} SET {sets} WHERE {qn(model._meta.pk.column)} IN ({', '.join(['%s'] * count)})"
     for condition, negate in ((when, ""), (unless, "NOT ")):
         if condition is not None:
             name, n = condition
@@ -144,8 +146,10 @@ def _select_sql(model, where: str, count: int, related: tuple, vendor: str, for_
             field = parent_model._meta.get_field(key[-1])
             alias, outer = f"t{len(tables)}", field.null or parent_outer
             tables[key] = (field.related_model, alias, field, outer)
-            joins.append(f"{'LEFT OUTER' if outer else 'INNER'} JOIN {table(field.related_model)} {alias} "
-                         f"ON {alias}.{qn(field.target_field.column)} = {parent_alias}.{qn(field.column)}")
+            joins.append(
+                f"{'LEFT OUTER' if outer else 'INNER'} JOIN {table(field.related_model)} {alias} "
+                f"ON {alias}.{qn(field.target_field.column)} = {parent_alias}.{qn(field.column)}"
+            )
     selected, layout = [], []
     for path, (table_model, alias, field, _) in tables.items():
         fields = table_model._meta.concrete_fields
@@ -156,8 +160,10 @@ def _select_sql(model, where: str, count: int, related: tuple, vendor: str, for_
         pk_at = [f.attname for f in fields].index(table_model._meta.pk.attname)
         layout.append((path, table_model, len(selected), converters, pk_at, field))
         selected += [f"{alias}.{qn(f.column)}" for f in fields]
-    sql = (f"SELECT {', '.join(selected)} FROM {table(model)} t0 {' '.join(joins)} "
-           f"WHERE t0.{column(model, where)} IN ({', '.join(['%s'] * count)})")
+    sql = (
+        f"SELECT {', '.join(selected)} FROM {table(model)} t0 {' '.join(joins)} "
+        f"WHERE t0.{column(model, where)} IN ({', '.join(['%s'] * count)})"
+    )
     if for_update and connection.features.has_select_for_update:
         # Locked in key order, so that transactions locking overlapping sets cannot deadlock.
         sql += f" ORDER BY t0.{qn(model._meta.pk.column)} FOR UPDATE" + (" OF t0" if joins else "")
@@ -177,8 +183,9 @@ def fetch(model, where, equals, *, related=(), for_update=False, skip_locked=Fal
     wanted = list(equals) if isinstance(equals, (list, tuple, set, frozenset)) else [equals]
     if not wanted:
         return []
-    query, layout = _select_sql(model, where, len(wanted), tuple(related), default_connection.vendor, for_update,
-                                skip_locked)
+    query, layout = _select_sql(
+        model, where, len(wanted), tuple(related), default_connection.vendor, for_update, skip_locked
+    )
     with default_connection.cursor() as cursor:
         cursor.execute(query, [value(model, where, v) for v in wanted])
         rows = cursor.fetchall()
@@ -187,12 +194,13 @@ def fetch(model, where, equals, *, related=(), for_update=False, skip_locked=Fal
         instances = {}
         for path, table_model, start, converters, pk_at, field in layout:
             converted = []
-            for raw, (col, functions) in zip(row[start:start + len(converters)], converters):
+            for raw, (col, functions) in zip(row[start : start + len(converters)], converters):
                 for function in functions:
                     raw = function(raw, col, default_connection)
                 converted.append(raw)
-            instance = instances[path] = (table_model.from_db("default", None, converted)
-                                          if converted[pk_at] is not None else None)  # an outer join's miss
+            instance = instances[path] = (
+                table_model.from_db("default", None, converted) if converted[pk_at] is not None else None
+            )  # an outer join's miss
             if field is not None and instances[path[:-1]] is not None:
                 field.set_cached_value(instances[path[:-1]], instance)
         found.append(instances[()])

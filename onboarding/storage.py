@@ -3,6 +3,7 @@
 Only this storage writes photos, liveness bursts and SDK liveness files; views read them back
 through it after checking who asks. It never produces a URL.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -116,6 +117,7 @@ except ImportError:  # pragma: no cover - django-storages is a dependency; keep 
     S3Storage = None
 
 if S3Storage is not None:
+
     class EncryptedS3Storage(EncryptedStorageMixin, S3Storage):
         """S3 or any S3-compatible store (MinIO, Ceph...): objects are ciphertext before upload."""
 

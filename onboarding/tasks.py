@@ -1,4 +1,5 @@
 """Celery tasks: thin wrappers around services. Every task is safe to run twice."""
+
 import logging
 import random
 
@@ -24,10 +25,15 @@ def run_check(self, check_id):
     try:
         checks.execute_check(check_id)
     except (checks.CheckHeld, RetryableVendorError) as exc:
-        return _not_run(check_id, exc, retries=self.request.retries, eager=self.request.is_eager,
-                        # throw=False: a returned Retry is re-applied in eager mode (kyc_verify)
-                        # instead of propagating as an error; on a worker the retry message is already sent.
-                        retry=lambda countdown: self.retry(countdown=countdown, exc=exc, throw=False))
+        return _not_run(
+            check_id,
+            exc,
+            retries=self.request.retries,
+            eager=self.request.is_eager,
+            # throw=False: a returned Retry is re-applied in eager mode (kyc_verify)
+            # instead of propagating as an error; on a worker the retry message is already sent.
+            retry=lambda countdown, exc=exc: self.retry(countdown=countdown, exc=exc, throw=False),
+        )
 
 
 @shared_task(bind=True, acks_late=True)
@@ -35,8 +41,13 @@ def run_case_checks(self, check_ids):
     """A case's deciding checks in one task, their vendor calls in parallel: one message, one claim
     and one transaction for all. A check that has to wait or retry goes on alone, as run_check."""
     for check_id, exc in checks.execute_checks(check_ids).items():
-        _not_run(check_id, exc, retries=0, eager=self.request.is_eager,
-                 retry=lambda countdown, pk=check_id: run_check.apply_async((pk,), countdown=countdown, retries=1))
+        _not_run(
+            check_id,
+            exc,
+            retries=0,
+            eager=self.request.is_eager,
+            retry=lambda countdown, pk=check_id: run_check.apply_async((pk,), countdown=countdown, retries=1),
+        )
 
 
 def _not_run(check_id, exc, *, retries, eager, retry):

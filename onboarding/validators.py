@@ -4,6 +4,7 @@ Control characters and Unicode format characters (bidirectional overrides such a
 zero-width joiners and spaces) can make a reference read differently from what it is, in the
 admin and in exports. They are refused, with the position of the first one.
 """
+
 import unicodedata
 
 from django.core.exceptions import ValidationError
@@ -15,11 +16,12 @@ def plain_text(value: str):
     for position, ch in enumerate(value or ""):
         if unicodedata.category(ch) in REFUSED_CATEGORIES:
             raise ValidationError(
-                "Only printable characters: U+%(code)04X at position %(pos)d is a control or formatting "
-                "character.", code="unprintable", params={"code": ord(ch), "pos": position})
+                "Only printable characters: U+%(code)04X at position %(pos)d is a control or formatting character.",
+                code="unprintable",
+                params={"code": ord(ch), "pos": position},
+            )
 
 
 def visible(value: str) -> str:
     """The text with every refused character written out (U+202E), for showing what is stored."""
-    return "".join(f"<U+{ord(ch):04X}>" if unicodedata.category(ch) in REFUSED_CATEGORIES else ch
-                   for ch in value or "")
+    return "".join(f"<U+{ord(ch):04X}>" if unicodedata.category(ch) in REFUSED_CATEGORIES else ch for ch in value or "")

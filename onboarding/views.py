@@ -1,25 +1,23 @@
 """Applicant pages. Thin: every decision is made in services; access in onboarding.access."""
+
 import functools
 
 from django.conf import settings
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from onboarding import access, selectors
 from onboarding.forms import ConsentForm, PhotoForm
 from onboarding.models import Applicant, Handoff, LivenessChallenge, Photo, Verification
-from onboarding.services.applicants import add_photo, create_applicant, read_file
-from onboarding.services import branding
-from onboarding.services import capture
+from onboarding.services import branding, capture, limits
 from onboarding.services import challenges as challenge_service
 from onboarding.services import handoff as handoff_service
-from onboarding.services import limits
+from onboarding.services.applicants import add_photo, create_applicant, read_file
 from onboarding.services.images import ImageRejected
 from onboarding.services.vendor_access import fetch_photo
 from onboarding.services.verifications import SubmissionError, submit_verification
@@ -28,10 +26,18 @@ from vendors.local import BRIGHT_ABOVE, DARK_BELOW
 from vendors.messages import applicant_message
 
 STEPS = {
-    Photo.Kind.SELFIE: {"next": "onboarding:id_card", "template": "onboarding/selfie.html", "step": 2,
-                        "precheck": "selfie"},
-    Photo.Kind.ID_CARD: {"next": "onboarding:review", "template": "onboarding/id_card.html", "step": 3,
-                         "precheck": "id-card"},
+    Photo.Kind.SELFIE: {
+        "next": "onboarding:id_card",
+        "template": "onboarding/selfie.html",
+        "step": 2,
+        "precheck": "selfie",
+    },
+    Photo.Kind.ID_CARD: {
+        "next": "onboarding:review",
+        "template": "onboarding/id_card.html",
+        "step": 3,
+        "precheck": "id-card",
+    },
 }
 
 
@@ -56,8 +62,7 @@ def _phone_took_over(request, applicant) -> Handoff | None:
     then on this browser follows the case's progress only (it never gets the phone's photos)."""
     if access.session_handoff_id(request) is not None:
         return None
-    return (applicant.handoffs.filter(claimed_at__isnull=False, declined_at__isnull=True)
-            .order_by("-claimed_at").first())
+    return applicant.handoffs.filter(claimed_at__isnull=False, declined_at__isnull=True).order_by("-claimed_at").first()
 
 
 def _page_applicant(request):
@@ -69,19 +74,24 @@ def _page_applicant(request):
         return None, redirect("onboarding:start")
     handoff = _phone_took_over(request, applicant)
     if handoff is not None:
-        return None, render(request, "onboarding/handoff_follow.html", {
-            "state_url": reverse("onboarding:handoff_state", args=[handoff.pk]), "step": 2})
+        return None, render(
+            request,
+            "onboarding/handoff_follow.html",
+            {"state_url": reverse("onboarding:handoff_state", args=[handoff.pk]), "step": 2},
+        )
     return applicant, None
 
 
 def with_applicant(view):
     """For the pages' scripts: the session's applicant, or a JSON 403 once the session has ended."""
+
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
         applicant = _applicant(request)
         if applicant is None:
             return JsonResponse({"error": _("Your session has ended. Start again.")}, status=403)
         return view(request, applicant, *args, **kwargs)
+
     return wrapper
 
 
@@ -97,8 +107,7 @@ def start(request):
             form.add_error(None, exc.message)
             status = 429
         else:
-            applicant = create_applicant(consent_version=branding.current().consent_version,
-                                         language=get_language())
+            applicant = create_applicant(consent_version=branding.current().consent_version, language=get_language())
             access.remember_applicant(request, applicant)
             return redirect("onboarding:selfie")
     applicant = _applicant(request)
@@ -135,11 +144,21 @@ def _capture(request, kind):
         errors = [str(e) for e in form.errors.get("photo", [])] or [str(e) for e in form.non_field_errors()]
         return JsonResponse({"errors": errors}, status=status)
     current = selectors.pending_photos(applicant).get(kind)
-    return render(request, step["template"], {
-        "form": form, "step": step["step"], "current": current,
-        "precheck": settings.KYC_CAPTURE_PRECHECK, "precheck_kind": step["precheck"],
-        # The page's live light hint uses the quality check's own limits.
-        "dark_below": DARK_BELOW, "bright_above": BRIGHT_ABOVE}, status=status)
+    return render(
+        request,
+        step["template"],
+        {
+            "form": form,
+            "step": step["step"],
+            "current": current,
+            "precheck": settings.KYC_CAPTURE_PRECHECK,
+            "precheck_kind": step["precheck"],
+            # The page's live light hint uses the quality check's own limits.
+            "dark_below": DARK_BELOW,
+            "bright_above": BRIGHT_ABOVE,
+        },
+        status=status,
+    )
 
 
 @never_cache
@@ -172,14 +191,18 @@ def review(request):
             error, status = exc.message, 429
         else:
             try:
-                verification = submit_verification(applicant, selfie=photos[Photo.Kind.SELFIE],
-                                                   id_card=photos[Photo.Kind.ID_CARD])
+                verification = submit_verification(
+                    applicant, selfie=photos[Photo.Kind.SELFIE], id_card=photos[Photo.Kind.ID_CARD]
+                )
             except SubmissionError:  # a photo erased meanwhile: take them again
                 return redirect("onboarding:selfie")
             return redirect("onboarding:status", verification_id=verification.pk)
-    return render(request, "onboarding/review.html", {
-        "step": 4, "selfie": photos[Photo.Kind.SELFIE], "id_card": photos[Photo.Kind.ID_CARD], "error": error},
-        status=status)
+    return render(
+        request,
+        "onboarding/review.html",
+        {"step": 4, "selfie": photos[Photo.Kind.SELFIE], "id_card": photos[Photo.Kind.ID_CARD], "error": error},
+        status=status,
+    )
 
 
 def _own_verification(request, verification_id):
@@ -193,10 +216,17 @@ def _own_verification(request, verification_id):
 @require_GET
 def status(request, verification_id):
     verification = _own_verification(request, verification_id)
-    return render(request, "onboarding/status.html", {
-        "verification": verification, "state": selectors.applicant_status(verification), "step": 5,
-        "status_url": reverse("onboarding:status_json", args=[verification.pk]),
-        "sla_hours": round(settings.KYC_REVIEW_SLA_HOURS)})
+    return render(
+        request,
+        "onboarding/status.html",
+        {
+            "verification": verification,
+            "state": selectors.applicant_status(verification),
+            "step": 5,
+            "status_url": reverse("onboarding:status_json", args=[verification.pk]),
+            "sla_hours": round(settings.KYC_REVIEW_SLA_HOURS),
+        },
+    )
 
 
 @never_cache
@@ -212,8 +242,11 @@ def photo_file(request, photo_id):
     if photo is None or not access.can_view_upload(request, photo.applicant_id, photo.uploaded_via):
         raise Http404
     if photo.purged_at is not None:
-        return HttpResponse(_("This photo was deleted under the retention policy or on request."), status=410,
-                            content_type="text/plain; charset=utf-8")
+        return HttpResponse(
+            _("This photo was deleted under the retention policy or on request."),
+            status=410,
+            content_type="text/plain; charset=utf-8",
+        )
     return private_image(read_file(photo), photo.content_type)
 
 
@@ -233,14 +266,17 @@ def challenge_start(request, applicant):
     except limits.RateLimited as exc:
         return _too_many(exc, {"error": exc.message})
     challenge = challenge_service.issue_challenge(applicant)
-    return JsonResponse({
-        "id": str(challenge.pk), "moves": challenge.moves,
-        "instructions": [str(MOVE_INSTRUCTIONS[m]) for m in challenge.moves],
-        "look_at_camera": _("Look straight at the camera"),
-        "expires_in": settings.KYC_CHALLENGE_TTL_SECONDS,
-        "frames": {"min": MIN_FRAMES, "max": MAX_FRAMES},
-        "submit_url": reverse("onboarding:challenge_submit", args=[challenge.pk]),
-    })
+    return JsonResponse(
+        {
+            "id": str(challenge.pk),
+            "moves": challenge.moves,
+            "instructions": [str(MOVE_INSTRUCTIONS[m]) for m in challenge.moves],
+            "look_at_camera": _("Look straight at the camera"),
+            "expires_in": settings.KYC_CHALLENGE_TTL_SECONDS,
+            "frames": {"min": MIN_FRAMES, "max": MAX_FRAMES},
+            "submit_url": reverse("onboarding:challenge_submit", args=[challenge.pk]),
+        }
+    )
 
 
 @never_cache
@@ -257,21 +293,29 @@ def challenge_submit(request, applicant, challenge_id):
     except limits.RateLimited as exc:
         return _too_many(exc, {"passed": False, "reasons": [exc.message]})
     try:
-        challenge = challenge_service.submit_burst(challenge_id, applicant, request.FILES.getlist("frame"), selfie,
-                                                   uploaded_via=access.session_handoff_id(request))
+        challenge = challenge_service.submit_burst(
+            challenge_id,
+            applicant,
+            request.FILES.getlist("frame"),
+            selfie,
+            uploaded_via=access.session_handoff_id(request),
+        )
     except challenge_service.ChallengeError as exc:
-        return JsonResponse({"passed": False, "reasons": [str(applicant_message(exc.code, exc.code))]},
-                            status=exc.status)
+        return JsonResponse(
+            {"passed": False, "reasons": [str(applicant_message(exc.code, exc.code))]}, status=exc.status
+        )
     except ImageRejected as exc:
         return JsonResponse({"passed": False, "reasons": [str(exc.message)]}, status=400)
     passed = challenge.status == LivenessChallenge.Status.PASSED
     if passed:
         limits.refund(rule, token, *who)
-    return JsonResponse({
-        "passed": passed,
-        "reasons": [str(applicant_message(code, code)) for code in challenge.reasons],
-        "next": reverse("onboarding:id_card") if passed else None,
-    })
+    return JsonResponse(
+        {
+            "passed": passed,
+            "reasons": [str(applicant_message(code, code)) for code in challenge.reasons],
+            "next": reverse("onboarding:id_card") if passed else None,
+        }
+    )
 
 
 def _too_many(exc, body):
@@ -296,8 +340,9 @@ def challenge_frame(request, challenge_id, index):
 @require_GET
 def vendor_image(request, token):
     """An image for a vendor that downloads it (AceData), behind a signed, expiring token."""
-    photo = fetch_photo(token, remote_addr=request.META.get("REMOTE_ADDR", ""),
-                        user_agent=request.META.get("HTTP_USER_AGENT", ""))
+    photo = fetch_photo(
+        token, remote_addr=request.META.get("REMOTE_ADDR", ""), user_agent=request.META.get("HTTP_USER_AGENT", "")
+    )
     if photo is None:
         raise Http404
     return private_image(read_file(photo), photo.content_type)
@@ -337,10 +382,15 @@ def handoff_start(request, applicant):
     """A QR code and a short link that continue this case on a phone."""
     handoff, code = handoff_service.start(applicant)
     link = request.build_absolute_uri(reverse("onboarding:handoff_claim", args=[handoff_service.display(code)]))
-    return JsonResponse({
-        "link": link, "code": handoff_service.display(code), "qr": handoff_service.qr_data_uri(link),
-        "expires_in": settings.KYC_HANDOFF_TTL_SECONDS,
-        "state_url": reverse("onboarding:handoff_state", args=[handoff.pk])})
+    return JsonResponse(
+        {
+            "link": link,
+            "code": handoff_service.display(code),
+            "qr": handoff_service.qr_data_uri(link),
+            "expires_in": settings.KYC_HANDOFF_TTL_SECONDS,
+            "state_url": reverse("onboarding:handoff_state", args=[handoff.pk]),
+        }
+    )
 
 
 @never_cache

@@ -6,6 +6,7 @@ Three kinds of camera:
   turned the way the page's challenge asks, as a person following the instructions would;
 - none at all (a desktop without a camera), or a camera the user refuses.
 """
+
 import base64
 import io
 import json

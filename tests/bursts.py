@@ -4,6 +4,7 @@ obama_1 faces the camera (yaw ~0.02); obama_2 is turned to his right (yaw ~-0.43
 mirrored, obama_2 is turned to his left (~+0.42). Small shifts make the frames differ
 the way a live camera's do.
 """
+
 import io
 
 from PIL import Image, ImageOps

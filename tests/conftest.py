@@ -40,29 +40,58 @@ def staff_user(django_user_model):
     from django.contrib.auth.models import Permission
 
     user = django_user_model.objects.create_user("reviewer", password="pw-for-tests-only", is_staff=True)
-    user.user_permissions.set(Permission.objects.filter(
-        content_type__app_label="onboarding",
-        codename__in=["view_verification", "view_photo", "view_check", "view_auditevent", "view_applicant",
-                      "view_decision", "decide_verification"]))
+    user.user_permissions.set(
+        Permission.objects.filter(
+            content_type__app_label="onboarding",
+            codename__in=[
+                "view_verification",
+                "view_photo",
+                "view_check",
+                "view_auditevent",
+                "view_applicant",
+                "view_decision",
+                "decide_verification",
+            ],
+        )
+    )
     return user
 
 
 # The vendor sandbox ------------------------------------------------------------------
 # Marker credentials: tests that look for leaked secrets search for these strings.
 SANDBOX_CREDENTIALS = dict(
-    ACEDATA_TOKEN="acedata-token-MARKER-7f3a", BAIDU_API_KEY="baidu-ak-MARKER-1c9e",
-    BAIDU_SECRET_KEY="baidu-sk-MARKER-55d2", LINKFACE_API_ID="linkface-id-MARKER-0b7d",
-    LINKFACE_API_SECRET="linkface-secret-MARKER-9e41", TENCENT_APPID="1250000001",
-    TENCENT_SECRET_ID="tencent-sid-MARKER-3a8f", TENCENT_SECRET_KEY="tencent-skey-MARKER-c6b0")
+    ACEDATA_TOKEN="acedata-token-MARKER-7f3a",
+    BAIDU_API_KEY="baidu-ak-MARKER-1c9e",
+    BAIDU_SECRET_KEY="baidu-sk-MARKER-55d2",
+    LINKFACE_API_ID="linkface-id-MARKER-0b7d",
+    LINKFACE_API_SECRET="linkface-secret-MARKER-9e41",
+    TENCENT_APPID="1250000001",
+    TENCENT_SECRET_ID="tencent-sid-MARKER-3a8f",
+    TENCENT_SECRET_KEY="tencent-skey-MARKER-c6b0",
+)
 
 
 @pytest.fixture(scope="session")
 def sandbox_server():
     from vendors.sandbox.app import Credentials, SandboxApp, serve
 
-    app = SandboxApp(Credentials(*[SANDBOX_CREDENTIALS[k] for k in (
-        "ACEDATA_TOKEN", "BAIDU_API_KEY", "BAIDU_SECRET_KEY", "LINKFACE_API_ID", "LINKFACE_API_SECRET",
-        "TENCENT_APPID", "TENCENT_SECRET_ID", "TENCENT_SECRET_KEY")]))
+    app = SandboxApp(
+        Credentials(
+            *[
+                SANDBOX_CREDENTIALS[k]
+                for k in (
+                    "ACEDATA_TOKEN",
+                    "BAIDU_API_KEY",
+                    "BAIDU_SECRET_KEY",
+                    "LINKFACE_API_ID",
+                    "LINKFACE_API_SECRET",
+                    "TENCENT_APPID",
+                    "TENCENT_SECRET_ID",
+                    "TENCENT_SECRET_KEY",
+                )
+            ]
+        )
+    )
     server, url = serve(app)
     yield app, url
     server.shutdown()
@@ -99,8 +128,13 @@ def sandbox(sandbox_server, settings):
     cache.clear()
     for name, value in SANDBOX_CREDENTIALS.items():
         setattr(settings, name, value)
-    for name in ("ACEDATA_BASE_URL", "BAIDU_BASE_URL", "LINKFACE_BASE_URL", "TENCENT_LEGACY_BASE_URL",
-                 "TENCENT_API_ENDPOINT"):
+    for name in (
+        "ACEDATA_BASE_URL",
+        "BAIDU_BASE_URL",
+        "LINKFACE_BASE_URL",
+        "TENCENT_LEGACY_BASE_URL",
+        "TENCENT_API_ENDPOINT",
+    ):
         setattr(settings, name, url)
     return Sandbox(app, url)
 

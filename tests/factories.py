@@ -1,4 +1,5 @@
 """factory_boy factories that go through the real services, so rows are what production writes."""
+
 import factory
 from django.conf import settings
 
@@ -27,8 +28,9 @@ class PhotoFactory(factory.django.DjangoModelFactory):
 
     applicant = factory.SubFactory(ApplicantFactory)
     kind = Photo.Kind.SELFIE
-    source = factory.LazyAttribute(lambda o: face_bytes("obama_1") if o.kind == Photo.Kind.SELFIE
-                                   else id_card_bytes("obama_2"))
+    source = factory.LazyAttribute(
+        lambda o: face_bytes("obama_1") if o.kind == Photo.Kind.SELFIE else id_card_bytes("obama_2")
+    )
 
     @classmethod
     def _create(cls, model_class, applicant, kind, source):

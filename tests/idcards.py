@@ -3,6 +3,7 @@
 The portrait is small, flat and compressed, as on a real card: a face crop on
 the left, printed text on the right, a slight perspective and JPEG re-encoding.
 """
+
 import io
 import random
 
@@ -39,8 +40,12 @@ def make_id_card(photo_path, *, name="ZHANG SAN", seed=0, quality=72, perspectiv
     with Image.open(photo_path) as photo:
         portrait = portrait_crop(photo).resize((240, 320), Image.LANCZOS)
     card.paste(portrait, (40, 120))
-    lines = [("Name", name), ("Sex", rnd.choice(["M", "F"])), ("Born", f"19{rnd.randint(50, 99)}-0{rnd.randint(1, 9)}-1{rnd.randint(0, 9)}"),
-             ("No.", "".join(str(rnd.randint(0, 9)) for _ in range(18)))]
+    lines = [
+        ("Name", name),
+        ("Sex", rnd.choice(["M", "F"])),
+        ("Born", f"19{rnd.randint(50, 99)}-0{rnd.randint(1, 9)}-1{rnd.randint(0, 9)}"),
+        ("No.", "".join(str(rnd.randint(0, 9)) for _ in range(18))),
+    ]
     y = 130
     for label, value in lines:
         draw.text((320, y), label, fill=(90, 90, 90), font=small)
@@ -52,8 +57,9 @@ def make_id_card(photo_path, *, name="ZHANG SAN", seed=0, quality=72, perspectiv
         w, h = CARD_SIZE
         canvas = Image.new("RGB", (w + 120, h + 120), (70, 64, 58))
         d = rnd.randint(8, 20)
-        coeffs = _perspective_coeffs([(0, 0), (w, 0), (w, h), (0, h)],
-                                     [(d, 0), (w - d, d // 2), (w, h), (0, h - d // 2)])
+        coeffs = _perspective_coeffs(
+            [(0, 0), (w, 0), (w, h), (0, h)], [(d, 0), (w - d, d // 2), (w, h), (0, h - d // 2)]
+        )
         warped = card.transform((w, h), Image.PERSPECTIVE, coeffs, Image.BICUBIC, fillcolor=(70, 64, 58))
         canvas.paste(warped, (60, 60))
         card = canvas

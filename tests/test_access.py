@@ -1,4 +1,5 @@
 """Every URL the app serves, swept: who may use it. A new URL fails here until it is declared."""
+
 import io
 import uuid
 import zipfile
@@ -20,22 +21,32 @@ pytestmark = pytest.mark.django_db(transaction=True)
 # Who may use each route (outside the admin, which is staff-only as a whole and swept below).
 PUBLIC = {"", "i18n/setlang/", "jsi18n/", "healthz", "api/schema/", "api/docs/", "brand.css", "brand/logo.png"}
 # The applicant's own flow: acts on the session's applicant only, takes no id.
-OWN_FLOW = {"verify/selfie/", "verify/id-card/", "verify/review/", "verify/challenge/",
-            "verify/precheck/<str:kind>/", "verify/handoff/", "verify/handoff/confirm/"}
+OWN_FLOW = {
+    "verify/selfie/",
+    "verify/id-card/",
+    "verify/review/",
+    "verify/challenge/",
+    "verify/precheck/<str:kind>/",
+    "verify/handoff/",
+    "verify/handoff/confirm/",
+}
 # By id, but for the applicant's own browser session only (staff have nothing to do there).
 OWN_SESSION = {"verify/handoff/<uuid:handoff_id>/"}
 # Whoever holds the phone link's single-use code (tests/test_capture.py).
 CODE = {"h/<str:code>"}
 # An applicant's data by id: their own session, or staff with the permission.
 APPLICANT_DATA = {
-    "verify/status/<uuid:verification_id>/": "GET", "verify/status/<uuid:verification_id>/json": "GET",
-    "verify/photos/<uuid:photo_id>/": "GET", "verify/challenge/<uuid:challenge_id>/frames/<int:index>": "GET",
+    "verify/status/<uuid:verification_id>/": "GET",
+    "verify/status/<uuid:verification_id>/json": "GET",
+    "verify/photos/<uuid:photo_id>/": "GET",
+    "verify/challenge/<uuid:challenge_id>/frames/<int:index>": "GET",
     "verify/challenge/<uuid:challenge_id>/": "POST",
 }
 SIGNED = {"vendor-images/<str:token>"}  # a vendor holding a signed, expiring token (tests/test_vendors_http.py)
 # The API: an API key, and only the client that owns the applicant.
 API = {
-    "api/v1/applicants/": ("POST",), "api/v1/verifications/": ("GET", "POST"),
+    "api/v1/applicants/": ("POST",),
+    "api/v1/verifications/": ("GET", "POST"),
     "api/v1/applicants/<uuid:applicant_id>/": ("GET",),
     "api/v1/applicants/<uuid:applicant_id>/erasure/": ("GET", "POST"),
     "api/v1/applicants/<uuid:applicant_id>/photos/": ("POST",),
@@ -74,10 +85,20 @@ def case(settings):
     challenge.frames.save("burst.zip", ContentFile(burst.getvalue()), save=False)
     challenge.frame_count = 1
     challenge.save()
-    return {"api": api, "verification": verification, "applicant": a, "challenge": challenge,
-            "b": ApplicantFactory(), "kwargs": {
-                "verification_id": verification.pk, "photo_id": verification.selfie_id,
-                "challenge_id": challenge.pk, "index": 0, "applicant_id": a.pk}}
+    return {
+        "api": api,
+        "verification": verification,
+        "applicant": a,
+        "challenge": challenge,
+        "b": ApplicantFactory(),
+        "kwargs": {
+            "verification_id": verification.pk,
+            "photo_id": verification.selfie_id,
+            "challenge_id": challenge.pk,
+            "index": 0,
+            "applicant_id": a.pk,
+        },
+    }
 
 
 def as_applicant(client, applicant):
@@ -150,11 +171,24 @@ def test_the_api_shows_an_applicant_only_to_the_client_that_owns_it(case):
 
 
 def test_the_admin_is_for_staff_with_permissions_only(case, client, django_user_model):
-    kwargs = {"object_id": str(case["verification"].pk), "request_id": str(uuid.uuid4()), "id": "1",
-              "content_type_id": "1", "app_label": "onboarding"}
+    kwargs = {
+        "object_id": str(case["verification"].pk),
+        "request_id": str(uuid.uuid4()),
+        "id": "1",
+        "content_type_id": "1",
+        "app_label": "onboarding",
+    }
     admin_routes = [(r, n) for r, n in routes() if r.startswith("admin/") and n and "(?P<url>" not in r]
-    open_to_staff = {"admin:index", "admin:login", "admin:logout", "admin:password_change",
-                     "admin:password_change_done", "admin:jsi18n", "admin:autocomplete", "admin:view_on_site"}
+    open_to_staff = {
+        "admin:index",
+        "admin:login",
+        "admin:logout",
+        "admin:password_change",
+        "admin:password_change_done",
+        "admin:jsi18n",
+        "admin:autocomplete",
+        "admin:view_on_site",
+    }
     assert len(admin_routes) > 70
     nobody_staff = django_user_model.objects.create_user("staff-no-perms", password="x", is_staff=True)
     staff = APIClient()

@@ -1,4 +1,5 @@
 """The compliance staff's admin: list, filters, evidence, deciding with a reason, read-only audit."""
+
 import pytest
 from django.urls import reverse
 
@@ -25,8 +26,14 @@ def case():
 
 def test_list_and_filters(reviewer_client, case):
     url = reverse("admin:onboarding_verification_changelist")
-    for query in ("", "?status__exact=needs_review", "?decision=review", "?vendor=local",
-                  f"?q={case.pk}", "?channel__exact=web"):
+    for query in (
+        "",
+        "?status__exact=needs_review",
+        "?decision=review",
+        "?vendor=local",
+        f"?q={case.pk}",
+        "?channel__exact=web",
+    ):
         r = reviewer_client.get(url + query)
         assert r.status_code == 200, query
         assert str(case.pk)[:8] in r.content.decode(), query
@@ -82,8 +89,16 @@ def test_bulk_reject_action_asks_for_reason_then_applies(reviewer_client, case):
     r = reviewer_client.post(url, {"action": "reject_selected", "_selected_action": [case.pk]})
     assert r.status_code == 200 and "Reason" in r.content.decode()
     assert case.decisions.count() == 1
-    r = reviewer_client.post(url, {"action": "reject_selected", "_selected_action": [case.pk], "apply": "1",
-                                   "outcome": "reject", "comment": "ID card looks edited."})
+    r = reviewer_client.post(
+        url,
+        {
+            "action": "reject_selected",
+            "_selected_action": [case.pk],
+            "apply": "1",
+            "outcome": "reject",
+            "comment": "ID card looks edited.",
+        },
+    )
     assert r.status_code == 302
     case.refresh_from_db()
     assert case.status == Verification.Status.REJECTED
@@ -95,8 +110,9 @@ def test_staff_without_decide_permission_cannot_decide(client, django_user_model
     viewer = django_user_model.objects.create_user("auditor", password="x", is_staff=True)
     viewer.user_permissions.add(Permission.objects.get(codename="view_verification"))
     client.force_login(viewer)
-    r = client.post(reverse("admin:onboarding_verification_decide", args=[case.pk]),
-                    {"outcome": "approve", "comment": "ok"})
+    r = client.post(
+        reverse("admin:onboarding_verification_decide", args=[case.pk]), {"outcome": "approve", "comment": "ok"}
+    )
     assert r.status_code == 403
     page = client.get(reverse("admin:onboarding_verification_change", args=[case.pk])).content.decode()
     assert "kyc-decide-form" not in page and "Take this case" not in page

@@ -1,4 +1,5 @@
 """REST API v1: authentication, isolation between clients, idempotency, errors, the LinkFace SDK file."""
+
 import hashlib
 
 import pytest
@@ -27,8 +28,12 @@ def upload(data, name="photo.jpg"):
 
 def shortcut(api, selfie="obama_1", card="obama_2", **extra):
     body = {"selfie": upload(face_bytes(selfie)), "id_card": upload(id_card_bytes(card)), **extra}
-    return api.post(f"{BASE}/verifications/", body, format="multipart",
-                    **({"HTTP_IDEMPOTENCY_KEY": extra.pop("key")} if "key" in extra else {}))
+    return api.post(
+        f"{BASE}/verifications/",
+        body,
+        format="multipart",
+        **({"HTTP_IDEMPOTENCY_KEY": extra.pop("key")} if "key" in extra else {}),
+    )
 
 
 def test_anonymous_gets_401_problem():
@@ -87,8 +92,11 @@ def test_clients_see_only_their_own_data():
     assert len(a.get(f"{BASE}/verifications/").json()["results"]) == 1
     applicant = Applicant.objects.get().pk
     assert b.get(f"{BASE}/applicants/{applicant}/").status_code == 404
-    r = b.post(f"{BASE}/applicants/{applicant}/photos/", {"kind": "selfie", "file": upload(face_bytes("obama_1"))},
-               format="multipart")
+    r = b.post(
+        f"{BASE}/applicants/{applicant}/photos/",
+        {"kind": "selfie", "file": upload(face_bytes("obama_1"))},
+        format="multipart",
+    )
     assert r.status_code == 404
 
 
@@ -105,16 +113,24 @@ def test_idempotency_key():
 
 def test_upload_errors_name_the_file_and_store_nothing():
     api, *_ = client_for("acme")
-    r = api.post(f"{BASE}/verifications/", {"selfie": upload(b"<html>no</html>"), "id_card": upload(b"")},
-                 format="multipart")
+    r = api.post(
+        f"{BASE}/verifications/", {"selfie": upload(b"<html>no</html>"), "id_card": upload(b"")}, format="multipart"
+    )
     body = r.json()  # an empty file is refused by the form layer before any decoding
     assert r.status_code == 400 and body["code"] == "validation_error"
     assert [(e["field"], e["code"]) for e in body["errors"]] == [("id_card", "empty")]
-    r = api.post(f"{BASE}/verifications/", {"selfie": upload(b"<html>no</html>"),
-                                             "id_card": upload(id_card_bytes("obama_2"))}, format="multipart")
+    r = api.post(
+        f"{BASE}/verifications/",
+        {"selfie": upload(b"<html>no</html>"), "id_card": upload(id_card_bytes("obama_2"))},
+        format="multipart",
+    )
     assert r.status_code == 400 and r.json()["errors"] == [
-        {"field": "selfie", "code": "not_an_image",
-         "detail": "This file is not a photo we can read. Send a JPEG, PNG, WebP or HEIC photo."}]
+        {
+            "field": "selfie",
+            "code": "not_an_image",
+            "detail": "This file is not a photo we can read. Send a JPEG, PNG, WebP or HEIC photo.",
+        }
+    ]
     assert not Applicant.objects.exists()
 
 
@@ -126,26 +142,31 @@ def test_missing_field_is_a_validation_problem():
 
 
 def test_step_by_step_with_the_linkface_sdk_file(sandbox, settings):
-    from vendors.sandbox import container
     from tests.bursts import frame
+    from vendors.sandbox import container
 
     settings.KYC_CHECK_VENDORS = {"quality": ["local"], "liveness": ["linkface"], "compare": ["local"]}
     api, *_ = client_for("mobile-app")
     applicant = api.post(f"{BASE}/applicants/", {"external_ref": "m-1"}, format="json").json()
     photos = {}
     for kind, data in (("selfie", face_bytes("obama_1")), ("id_card", id_card_bytes("obama_2"))):
-        r = api.post(f"{BASE}/applicants/{applicant['id']}/photos/", {"kind": kind, "file": upload(data)},
-                     format="multipart")
+        r = api.post(
+            f"{BASE}/applicants/{applicant['id']}/photos/", {"kind": kind, "file": upload(data)}, format="multipart"
+        )
         assert r.status_code == 201, r.json()
         photos[kind] = r.json()["id"]
     sdk_file = container.build([frame("obama_2"), frame("obama_1")])
-    r = api.post(f"{BASE}/applicants/{applicant['id']}/liveness-data/",
-                 {"file": SimpleUploadedFile("liveness.protobuf", sdk_file, "application/octet-stream")},
-                 format="multipart")
+    r = api.post(
+        f"{BASE}/applicants/{applicant['id']}/liveness-data/",
+        {"file": SimpleUploadedFile("liveness.protobuf", sdk_file, "application/octet-stream")},
+        format="multipart",
+    )
     assert r.status_code == 201
-    r = api.post(f"{BASE}/applicants/{applicant['id']}/verifications/",
-                 {"selfie": photos["selfie"], "id_card": photos["id_card"], "liveness_data": r.json()["id"]},
-                 format="json")
+    r = api.post(
+        f"{BASE}/applicants/{applicant['id']}/verifications/",
+        {"selfie": photos["selfie"], "id_card": photos["id_card"], "liveness_data": r.json()["id"]},
+        format="json",
+    )
     assert r.status_code == 201, r.json()
     live = next(c for c in r.json()["checks"] if c["kind"] == "liveness")
     assert live["vendor"] == "linkface" and live["status"] == "completed" and live["passed"] is True
@@ -156,10 +177,16 @@ def test_reference_to_another_applicants_photo_is_refused():
     api, *_ = client_for("acme")
     one = api.post(f"{BASE}/applicants/", {}, format="json").json()["id"]
     two = api.post(f"{BASE}/applicants/", {}, format="json").json()["id"]
-    selfie = api.post(f"{BASE}/applicants/{one}/photos/", {"kind": "selfie", "file": upload(face_bytes("obama_1"))},
-                      format="multipart").json()["id"]
-    card = api.post(f"{BASE}/applicants/{two}/photos/", {"kind": "id_card", "file": upload(id_card_bytes("obama_2"))},
-                    format="multipart").json()["id"]
+    selfie = api.post(
+        f"{BASE}/applicants/{one}/photos/",
+        {"kind": "selfie", "file": upload(face_bytes("obama_1"))},
+        format="multipart",
+    ).json()["id"]
+    card = api.post(
+        f"{BASE}/applicants/{two}/photos/",
+        {"kind": "id_card", "file": upload(id_card_bytes("obama_2"))},
+        format="multipart",
+    ).json()["id"]
     r = api.post(f"{BASE}/applicants/{one}/verifications/", {"selfie": selfie, "id_card": card}, format="json")
     assert r.status_code == 400 and r.json()["errors"][0]["field"] == "id_card"
 
@@ -174,7 +201,9 @@ def test_list_filters_and_cursor_pagination():
     assert len(rest["results"]) == 1 and rest["next"] is None
     seen = [v["applicant"]["external_ref"] for v in page["results"] + rest["results"]]
     assert sorted(seen) == ["a", "b", "c"]
-    assert [v["applicant"]["external_ref"] for v in api.get(f"{BASE}/verifications/?external_ref=b").json()["results"]] == ["b"]
+    assert [
+        v["applicant"]["external_ref"] for v in api.get(f"{BASE}/verifications/?external_ref=b").json()["results"]
+    ] == ["b"]
     assert api.get(f"{BASE}/verifications/?status=approved").json()["results"] == []
     assert len(api.get(f"{BASE}/verifications/?decision=review").json()["results"]) == 3
     assert api.get(f"{BASE}/verifications/?submitted_after=yesterday").status_code == 400

@@ -1,4 +1,5 @@
 """Malformed, oversized and unknown requests under /api/ get problem+json, never a 500 or an HTML page."""
+
 import base64
 
 import pytest
@@ -24,8 +25,15 @@ def test_deeply_nested_json():
     is_problem(r, 400, "parse_error")
 
 
-@pytest.mark.parametrize("cursor", ["garbage!!", base64.b64encode(b"p=not-a-date").decode(),
-                                    base64.b64encode(b"o=-1").decode(), base64.b64encode(b"r=x").decode()])
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        "garbage!!",
+        base64.b64encode(b"p=not-a-date").decode(),
+        base64.b64encode(b"o=-1").decode(),
+        base64.b64encode(b"r=x").decode(),
+    ],
+)
 def test_a_tampered_cursor(cursor):
     api, *_ = client_for("x")
     is_problem(api.get(f"{BASE}/verifications/", {"cursor": cursor}), 400, "invalid_cursor")

@@ -1,4 +1,5 @@
 """The audit trail's hash chain: sealed on commit, verified by a command that finds tampering."""
+
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
@@ -107,8 +108,11 @@ def test_sealing_reads_its_queue_not_the_whole_trail(trail):
 
 
 def test_an_event_written_around_the_queue_is_reported_unsealed(trail):
-    raw(f"INSERT INTO {AuditEvent._meta.db_table} (created_at, actor_type, actor, action, from_status, to_status, "
-        "data) VALUES (CURRENT_TIMESTAMP, 'system', 'sql', 'slipped_in', '', '', '{}')", [])
+    raw(
+        f"INSERT INTO {AuditEvent._meta.db_table} (created_at, actor_type, actor, action, from_status, to_status, "
+        "data) VALUES (CURRENT_TIMESTAMP, 'system', 'sql', 'slipped_in', '', '', '{}')",
+        [],
+    )
     audit_chain.seal_pending(wait=True)
     assert "1 recent events not sealed yet" in verify_output()
 
@@ -140,8 +144,11 @@ def test_evidence_pack_holds_the_case_its_photos_and_a_manifest_of_hashes(client
     case = json.loads(z.read("case.json"))
     assert case["verification"]["status"] == v.status and len(case["checks"]) == 4 and case["decisions"]
     trail = case["audit_trail"]
-    assert trail[-1]["action"] == "evidence_exported" and trail[-1]["chain"]["seq"] == manifest["audit_chain_head"]["seq"]
+    assert (
+        trail[-1]["action"] == "evidence_exported" and trail[-1]["chain"]["seq"] == manifest["audit_chain_head"]["seq"]
+    )
     from onboarding.services.audit_chain import link_hash
+
     for event in trail:  # a third party can recompute every link it holds
         chain = event["chain"]
         assert link_hash(chain["seq"], chain["prev_hash"], event["event_hash"]) == chain["hash"]

@@ -1,4 +1,5 @@
 """kyc.broker: kombu's Redis transport keeping one client per channel, on a real Redis."""
+
 import uuid
 
 import pytest
@@ -16,8 +17,11 @@ def connection(redis_url):
 def test_messages_go_through_and_acks_reuse_one_client(connection, monkeypatch):
     built = []
     real = broker.redis.Channel._create_client
-    monkeypatch.setattr(broker.redis.Channel, "_create_client",
-                        lambda self, asynchronous=False: built.append(asynchronous) or real(self, asynchronous))
+    monkeypatch.setattr(
+        broker.redis.Channel,
+        "_create_client",
+        lambda self, asynchronous=False: built.append(asynchronous) or real(self, asynchronous),
+    )
     queue = connection.SimpleQueue(f"kyc-test-broker-{uuid.uuid4().hex[:8]}")
     try:
         for n in range(5):

@@ -5,11 +5,21 @@ desktop without a camera, a refused camera, a failed challenge then a retry, the
 handoff with two browser contexts, and the flow in Simplified Chinese. axe-core audits every page
 for accessibility; screenshots of each step go to tests/artifacts/ (the main ones are in docs/).
 """
+
 import pytest
 
 from onboarding.models import LivenessChallenge, Verification
-from tests.browser import (FAKE_CAMERA_ARGS, Collector, close_db_connections, launch, person_camera_script,
-                           require_chromium, shot, wait_until, write_y4m)
+from tests.browser import (
+    FAKE_CAMERA_ARGS,
+    Collector,
+    close_db_connections,
+    launch,
+    person_camera_script,
+    require_chromium,
+    shot,
+    wait_until,
+    write_y4m,
+)
 from tests.conftest import face, id_card_bytes
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -152,8 +162,9 @@ def test_camera_shot_is_prechecked_and_can_be_retaken(chromium, live_server):
     page.get_by_role("button", name="Continue").click()
     page.wait_for_url("**/verify/id-card/")
     # A card photographed from too far: the checklist says so before anything is sent.
-    from PIL import Image
     import io
+
+    from PIL import Image
 
     far = Image.new("RGB", (2400, 1800), (70, 64, 58))
     far.paste(Image.open(io.BytesIO(id_card_bytes("obama_2"))), (900, 700))
@@ -173,8 +184,9 @@ def test_upload_fallback_on_a_desktop_without_camera(no_camera, live_server):
     page.get_by_text("No camera was found").wait_for(timeout=10000)
     page.wait_for_selector("[data-handoff-qr]:not([hidden])", timeout=10000)  # the phone is offered at once
     flow.step("2-selfie")
-    page.set_input_files("#id_photo", files=[{"name": "me.jpg", "mimeType": "image/jpeg",
-                                              "buffer": face("obama_1").read_bytes()}])
+    page.set_input_files(
+        "#id_photo", files=[{"name": "me.jpg", "mimeType": "image/jpeg", "buffer": face("obama_1").read_bytes()}]
+    )
     page.locator("[data-checklist-status]").get_by_text("looks good").wait_for(timeout=20000)
     page.get_by_role("button", name="Continue").click()
     flow.upload_id_card()
@@ -193,8 +205,9 @@ def test_camera_refused_says_how_to_allow_it_and_upload_still_works(refusing, li
     problem.get_by_text("The camera is blocked").wait_for(timeout=10000)
     assert page.get_by_role("button", name="Try the camera again").is_visible()
     flow.step("2-selfie")
-    page.set_input_files("#id_photo", files=[{"name": "me.jpg", "mimeType": "image/jpeg",
-                                              "buffer": face("obama_1").read_bytes()}])
+    page.set_input_files(
+        "#id_photo", files=[{"name": "me.jpg", "mimeType": "image/jpeg", "buffer": face("obama_1").read_bytes()}]
+    )
     page.get_by_role("button", name="Continue").click()
     page.wait_for_url("**/verify/id-card/")
     flow.finish()
@@ -223,16 +236,21 @@ def test_a_failed_challenge_then_a_retry_that_passes(chromium, live_server):
 
 
 def test_desktop_hands_off_to_a_phone_and_follows_it_to_the_result(no_camera, chromium, live_server):
+    import io
+
     import zxingcpp
     from PIL import Image
-    import io
 
     desktop = Flow(no_camera, live_server, viewport=DESKTOP, prefix="handoff-desktop")
     desktop.consent()
     dpage = desktop.page
     dpage.wait_for_selector("[data-handoff-qr]:not([hidden])", timeout=10000)
-    wait_until(dpage, "document.querySelector('[data-handoff-qr]').complete && "
-                      "document.querySelector('[data-handoff-qr]').naturalWidth > 0", timeout=5)
+    wait_until(
+        dpage,
+        "document.querySelector('[data-handoff-qr]').complete && "
+        "document.querySelector('[data-handoff-qr]').naturalWidth > 0",
+        timeout=5,
+    )
     link = dpage.locator("[data-handoff-link]").inner_text()
     qr = Image.open(io.BytesIO(dpage.locator("[data-handoff-qr]").screenshot()))
     assert [r.text for r in zxingcpp.read_barcodes(qr)] == [link]  # the QR code opens the same link
@@ -294,8 +312,10 @@ def test_api_docs_run_under_the_content_security_policy(no_camera, live_server):
     page = context.new_page()
     seen = Collector(page)
     outside = []
-    page.on("request", lambda r: not r.url.startswith(live_server.url) and not r.url.startswith("data:")
-            and outside.append(r.url))
+    page.on(
+        "request",
+        lambda r: not r.url.startswith(live_server.url) and not r.url.startswith("data:") and outside.append(r.url),
+    )
     page.goto(live_server.url + "/api/docs/")
     page.wait_for_selector(".opblock", timeout=20000)  # the operations, read from /api/schema/
     assert seen.csp == [] and seen.errors == [] and outside == []

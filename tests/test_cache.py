@@ -1,4 +1,5 @@
 """kyc.cache: Django's Redis cache keeping one client per connection pool, on a real Redis."""
+
 import os
 import threading
 import uuid
@@ -54,6 +55,11 @@ def test_settings_select_it_for_redis_cache_urls(url):
     import sys
 
     env = {**os.environ, "CACHE_URL": url, "DJANGO_DEBUG": "true", "DJANGO_SETTINGS_MODULE": "kyc.settings"}
-    out = subprocess.run([sys.executable, "-c", "from django.conf import settings; print(settings.CACHES['default'])"],
-                         env=env, capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", "from django.conf import settings; print(settings.CACHES['default'])"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert "'BACKEND': 'kyc.cache.RedisCache'" in out and "'LOCATION': 'redis://127.0.0.1:6379/1'" in out

@@ -1,4 +1,5 @@
 """Scores on the common scale: documented tables and the local engine's measured curve, on known scores."""
+
 import json
 import math
 
@@ -13,8 +14,9 @@ def far(vendor, score, kind="compare"):
     return calibration.estimate(vendor, kind, score)
 
 
-@pytest.mark.parametrize("score,expected", [(0.4, 1e-1), (0.5, 1e-2), (0.6, 1e-3), (0.7, 1e-4), (0.8, 1e-5),
-                                            (0.9, 1e-6)])
+@pytest.mark.parametrize(
+    "score,expected", [(0.4, 1e-1), (0.5, 1e-2), (0.6, 1e-3), (0.7, 1e-4), (0.8, 1e-5), (0.9, 1e-6)]
+)
 def test_linkface_documented_points(score, expected):
     estimate = far("linkface", score)
     assert estimate.relation == "=" and math.isclose(estimate.value, expected, rel_tol=1e-9)
@@ -23,7 +25,7 @@ def test_linkface_documented_points(score, expected):
 
 def test_linkface_between_and_beyond_the_table():
     between = far("linkface", 0.65)
-    assert between.relation == "=" and math.isclose(between.value, 10 ** -3.5, rel_tol=1e-9)
+    assert between.relation == "=" and math.isclose(between.value, 10**-3.5, rel_tol=1e-9)
     assert (far("linkface", 0.95).relation, far("linkface", 0.95).value) == ("<", 1e-6)
     assert (far("linkface", 0.3).relation, far("linkface", 0.3).value) == (">", 1e-1)
     assert str(far("linkface", 0.95)) == "< 1.0e-06" and str(far("linkface", 0.7)) == "≈ 1.0e-04"
@@ -32,7 +34,7 @@ def test_linkface_between_and_beyond_the_table():
 def test_linkface_score_for_a_far_target():
     table = calibration.calibration("linkface", "compare")
     assert table.score_for(1e-4) == pytest.approx(0.7) and table.score_for(1e-3) == pytest.approx(0.6)
-    assert table.score_for(10 ** -4.5) == pytest.approx(0.75)
+    assert table.score_for(10**-4.5) == pytest.approx(0.75)
     assert table.score_for(1e-7) is None and table.score_for(0.2) is None  # outside the documented table
 
 
@@ -68,9 +70,18 @@ def test_shipped_local_curve_cannot_show_small_rates():
 
 def compare(vendor, score, threshold, passed, scale="0-100 similarity"):
     reasons = [] if passed else [{"code": "face_mismatch", "message": "no match"}]
-    return Check(vendor=vendor, kind="compare", subject="pair", status=Check.Status.COMPLETED, score=score,
-                 threshold=threshold, passed=passed, score_scale=scale, reasons=reasons,
-                 threshold_source="vendor document")
+    return Check(
+        vendor=vendor,
+        kind="compare",
+        subject="pair",
+        status=Check.Status.COMPLETED,
+        score=score,
+        threshold=threshold,
+        passed=passed,
+        score_scale=scale,
+        reasons=reasons,
+        threshold_source="vendor document",
+    )
 
 
 def policy(**config):
@@ -81,7 +92,7 @@ def test_a_far_target_becomes_each_vendors_threshold():
     p = policy(far={"compare": {"accept": 1e-3}})
     check = scoring.apply_policy(compare("linkface", 0.65, 0.7, False, "0-1 verify_score"), p)
     assert check.passed is True and check.threshold == pytest.approx(0.6) and check.reasons == []
-    assert "FAR ≤ 0.001" in check.threshold_source and check.far == pytest.approx(10 ** -3.5)
+    assert "FAR ≤ 0.001" in check.threshold_source and check.far == pytest.approx(10**-3.5)
     # A raw threshold in the policy wins over the FAR target for that vendor.
     p = policy(far={"compare": {"accept": 1e-3}}, thresholds={"linkface.compare": 0.66})
     check = scoring.apply_policy(compare("linkface", 0.65, 0.7, False, "0-1 verify_score"), p)

@@ -1,5 +1,6 @@
 """The applicant's experience through the test client: pre-check, JSON uploads, phone handoff,
 outcome pages, branding, and every string translated."""
+
 import io
 import re
 from datetime import timedelta
@@ -77,12 +78,17 @@ def test_uploads_answer_json_to_the_capture_script(client):
     json_headers = {"HTTP_ACCEPT": "application/json"}
     ok = client.post(reverse("onboarding:selfie"), {"photo": upload(face_bytes("obama_1"))}, **json_headers)
     assert ok.status_code == 200 and ok.json() == {"next": reverse("onboarding:id_card")}
-    bad = client.post(reverse("onboarding:id_card"), {"photo": upload(b"GIF89a....")}, HTTP_ACCEPT="application/json",
-                      HTTP_ACCEPT_LANGUAGE="zh-hans")
+    bad = client.post(
+        reverse("onboarding:id_card"),
+        {"photo": upload(b"GIF89a....")},
+        HTTP_ACCEPT="application/json",
+        HTTP_ACCEPT_LANGUAGE="zh-hans",
+    )
     assert bad.status_code == 400 and "无法读取" in bad.json()["errors"][0]
 
 
 # Phone handoff -------------------------------------------------------------------------------
+
 
 def test_handoff_link_is_single_use_and_moves_the_case_to_the_phone(client, django_user_model):
     from django.test import Client
@@ -113,14 +119,20 @@ def test_handoff_link_is_single_use_and_moves_the_case_to_the_phone(client, djan
     phone.post(reverse("onboarding:review"))
     verification = Verification.objects.get(applicant=applicant)
     state = client.get(started["state_url"]).json()
-    assert state == {"state": "submitted", "verification": str(verification.pk),
-                     "status_url": reverse("onboarding:status", args=[verification.pk])}
+    assert state == {
+        "state": "submitted",
+        "verification": str(verification.pk),
+        "status_url": reverse("onboarding:status", args=[verification.pk]),
+    }
     assert client.get(state["status_url"]).status_code == 200  # the desktop sees the result too
 
     again = Client().post(started["link"])
     assert again.status_code == 410 and "already used" in again.content.decode()
-    actions = list(AuditEvent.objects.filter(applicant_id=applicant.pk, action__startswith="handoff")
-                   .values_list("action", flat=True))
+    actions = list(
+        AuditEvent.objects.filter(applicant_id=applicant.pk, action__startswith="handoff").values_list(
+            "action", flat=True
+        )
+    )
     assert sorted(actions) == ["handoff_claimed", "handoff_confirmed", "handoff_started"]
 
 
@@ -194,6 +206,7 @@ def test_guessing_handoff_codes_is_rate_limited(client, settings):
 
 # Outcome pages ---------------------------------------------------------------------------------
 
+
 def view_status(client, verification):
     from onboarding.access import SESSION_KEY
 
@@ -214,18 +227,23 @@ def test_outcome_pages_say_what_happens_next(client, staff_user, settings):
     data = client.get(reverse("onboarding:status_json", args=[v.pk])).json()
     assert data["outcome"] == "needs_review" and data["progress"]["done"] == data["progress"]["total"] > 0
 
-    record_human_decision(v.pk, outcome="reject", reason=ReviewReason.objects.get(code="document_unusable"), user=staff_user)
+    record_human_decision(
+        v.pk, outcome="reject", reason=ReviewReason.objects.get(code="document_unusable"), user=staff_user
+    )
     page = view_status(client, v)
     assert "We need new photos" in page and reverse("onboarding:id_card") in page
 
     other = submitted_verification()
-    record_human_decision(other.pk, outcome="reject", reason=ReviewReason.objects.get(code="document_altered"), user=staff_user)
+    record_human_decision(
+        other.pk, outcome="reject", reason=ReviewReason.objects.get(code="document_altered"), user=staff_user
+    )
     settings.KYC_SUPPORT_CONTACT = "help@example.com"
     page = view_status(client, other)
     assert "We could not verify you" in page and "help@example.com" in page and "We need new photos" not in page
 
 
 # Branding --------------------------------------------------------------------------------------
+
 
 def test_brand_colour_must_be_readable():
     assert branding.validate_color("#1F5FA8") == "#1f5fa8"
@@ -251,18 +269,29 @@ def test_operator_branding_from_the_admin_reaches_the_pages(admin_client, client
     Image.new("RGB", (120, 60), (10, 80, 40)).save(png, "PNG")
     png.seek(0)
     png.name = "logo.png"
-    response = admin_client.post(reverse("admin:onboarding_branding_add"), {
-        "name": "Acme Bank", "primary_color": "#0b6e4f", "support_contact": "kyc@acme.example",
-        "consent_text": "Acme checks your identity.\n\nWe keep your photos for 30 days.",
-        "consent_text_zh_hans": "Acme 核验您的身份。", "consent_version": "acme-2", "logo_file": png})
+    response = admin_client.post(
+        reverse("admin:onboarding_branding_add"),
+        {
+            "name": "Acme Bank",
+            "primary_color": "#0b6e4f",
+            "support_contact": "kyc@acme.example",
+            "consent_text": "Acme checks your identity.\n\nWe keep your photos for 30 days.",
+            "consent_text_zh_hans": "Acme 核验您的身份。",
+            "consent_version": "acme-2",
+            "logo_file": png,
+        },
+    )
     assert response.status_code == 302, response.content.decode()[:2000]
     assert admin_client.get(reverse("admin:onboarding_branding_changelist")).url.endswith(
-        f"/{Branding.objects.get().pk}/change/")
+        f"/{Branding.objects.get().pk}/change/"
+    )
     assert "--accent: #0b6e4f" in client.get(reverse("onboarding:brand_css")).content.decode()
     assert client.get(reverse("onboarding:brand_logo"))["Content-Type"] == "image/png"
     page = client.get(reverse("onboarding:start")).content.decode()
     assert "Acme Bank" in page and "We keep your photos for 30 days." in page and "acme-2" in page
-    assert "Acme 核验您的身份" in client.get(reverse("onboarding:start"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert (
+        "Acme 核验您的身份" in client.get(reverse("onboarding:start"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    )
     applicant = consent(client)
     assert applicant.consent_version == "acme-2"  # what was shown is what is recorded
     event = AuditEvent.objects.get(action="branding_changed")
@@ -270,8 +299,9 @@ def test_operator_branding_from_the_admin_reaches_the_pages(admin_client, client
 
 
 def test_branding_admin_refuses_unreadable_colours_and_unversioned_consent(admin_client):
-    response = admin_client.post(reverse("admin:onboarding_branding_add"), {
-        "primary_color": "#ffee88", "consent_text": "New text"})
+    response = admin_client.post(
+        reverse("admin:onboarding_branding_add"), {"primary_color": "#ffee88", "consent_text": "New text"}
+    )
     page = response.content.decode()
     assert response.status_code == 200 and "too light" in page and "Give the new text a version" in page
     assert not Branding.objects.exists()
@@ -286,15 +316,16 @@ def test_branding_from_settings(client, settings):
 
 # Languages -------------------------------------------------------------------------------------
 
+
 def untranslated(po: Path) -> list[str]:
     """msgids with an empty or fuzzy translation (a small reader: .po is a simple format)."""
     missing, entries = [], po.read_text().split("\n\n")
     for entry in entries[1:]:
-        lines = [l for l in entry.splitlines() if not l.startswith("#~")]
-        if not any(l.startswith("msgid") for l in lines):
+        lines = [line for line in entry.splitlines() if not line.startswith("#~")]
+        if not any(line.startswith("msgid") for line in lines):
             continue
-        fuzzy = any(l.startswith("#,") and "fuzzy" in l for l in lines)
-        text = "\n".join(l for l in lines if not l.startswith("#"))
+        fuzzy = any(line.startswith("#,") and "fuzzy" in line for line in lines)
+        text = "\n".join(line for line in lines if not line.startswith("#"))
         msgstrs = re.findall(r'msgstr(?:\[\d\])? "(.*)"((?:\n".*")*)', text)
         if fuzzy or not msgstrs or any(not (a + b.replace('"', "").strip()) for a, b in msgstrs):
             missing.append(text.splitlines()[0])

@@ -5,6 +5,7 @@ counts, per vendor and per distinct input, the calls that did the work and reach
 client; a call whose client hung up (the killed worker) did none. At the end every case has
 exactly one decision, no work was done twice, and nothing is left half-way.
 """
+
 import contextlib
 import io
 import os
@@ -63,41 +64,79 @@ class Cluster:
         cache_url = settings.CELERY_BROKER_URL.rsplit("/", 1)[0] + f"/{(broker_db + 15) % 16}"
         redis.Redis.from_url(cache_url).flushdb()  # circuit breakers from an earlier run
         self.env = dict(
-            os.environ, DJANGO_SETTINGS_MODULE="kyc.settings", DJANGO_DEBUG="true",
-            DATABASE_URL=database_url(), KYC_VAR_DIR=str(settings.VAR_DIR), CACHE_URL=cache_url,
+            os.environ,
+            DJANGO_SETTINGS_MODULE="kyc.settings",
+            DJANGO_DEBUG="true",
+            DATABASE_URL=database_url(),
+            KYC_VAR_DIR=str(settings.VAR_DIR),
+            CACHE_URL=cache_url,
             KYC_PRIVATE_MEDIA_ROOT=str(settings.KYC_PRIVATE_MEDIA_ROOT),
-            CELERY_BROKER_URL=settings.CELERY_BROKER_URL, CELERY_QUEUE=self.queue,
-            KYC_QUALITY_VENDORS="local", KYC_LIVENESS_VENDORS="tencent", KYC_COMPARE_VENDORS="baidu",
+            CELERY_BROKER_URL=settings.CELERY_BROKER_URL,
+            CELERY_QUEUE=self.queue,
+            KYC_QUALITY_VENDORS="local",
+            KYC_LIVENESS_VENDORS="tencent",
+            KYC_COMPARE_VENDORS="baidu",
             # Short and coherent (the kyc.E00x checks hold): a vendor call < soft < hard limit < lease
             # < visibility timeout, so a killed worker's tasks come back within seconds, not an hour.
-            KYC_VENDOR_CONNECT_TIMEOUT="1", KYC_VENDOR_READ_TIMEOUT="3",
-            CELERY_TASK_SOFT_TIME_LIMIT="9", CELERY_TASK_TIME_LIMIT="11", KYC_CHECK_LEASE_SECONDS="13",
+            KYC_VENDOR_CONNECT_TIMEOUT="1",
+            KYC_VENDOR_READ_TIMEOUT="3",
+            CELERY_TASK_SOFT_TIME_LIMIT="9",
+            CELERY_TASK_TIME_LIMIT="11",
+            KYC_CHECK_LEASE_SECONDS="13",
             KYC_STORE_RETRY_SECONDS="0.5",
-            CELERY_VISIBILITY_TIMEOUT="20", KYC_VENDOR_RETRY_BASE_SECONDS="0.5",
-            KYC_VENDOR_RETRY_MAX_SECONDS="4", KYC_VENDOR_MAX_RETRIES="8", KYC_CIRCUIT_FAILURES="3",
-            KYC_CIRCUIT_OPEN_SECONDS="3", KYC_SWEEP_INTERVAL_SECONDS="5", KYC_STALLED_AFTER_SECONDS="60",
+            CELERY_VISIBILITY_TIMEOUT="20",
+            KYC_VENDOR_RETRY_BASE_SECONDS="0.5",
+            KYC_VENDOR_RETRY_MAX_SECONDS="4",
+            KYC_VENDOR_MAX_RETRIES="8",
+            KYC_CIRCUIT_FAILURES="3",
+            KYC_CIRCUIT_OPEN_SECONDS="3",
+            KYC_SWEEP_INTERVAL_SECONDS="5",
+            KYC_STALLED_AFTER_SECONDS="60",
             KYC_DECISION_DEADLINE_SECONDS="900",
             **SANDBOX_CREDENTIALS,
-            **{name: sandbox_url for name in ("ACEDATA_BASE_URL", "BAIDU_BASE_URL", "LINKFACE_BASE_URL",
-                                              "TENCENT_LEGACY_BASE_URL", "TENCENT_API_ENDPOINT")})
+            **{
+                name: sandbox_url
+                for name in (
+                    "ACEDATA_BASE_URL",
+                    "BAIDU_BASE_URL",
+                    "LINKFACE_BASE_URL",
+                    "TENCENT_LEGACY_BASE_URL",
+                    "TENCENT_API_ENDPOINT",
+                )
+            },
+        )
         self.env.update(env)
         self.log = open(Path(settings.VAR_DIR) / f"{self.queue}.log", "w+")
         self.worker = self.beat = None
         self.incarnation = 0
 
     def _spawn(self, *args):
-        return subprocess.Popen([sys.executable, "-m", "celery", "-A", "kyc", *args], cwd=ROOT, env=self.env,
-                                stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
+        return subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "kyc", *args],
+            cwd=ROOT,
+            env=self.env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
 
     def start_worker(self):
         self.incarnation += 1
-        self.worker = self._spawn("worker", "--concurrency", str(CONCURRENCY), "--loglevel", "INFO",
-                                  "--hostname", f"{self.queue}-{self.incarnation}@%h")
+        self.worker = self._spawn(
+            "worker",
+            "--concurrency",
+            str(CONCURRENCY),
+            "--loglevel",
+            "INFO",
+            "--hostname",
+            f"{self.queue}-{self.incarnation}@%h",
+        )
         self.started_at = time.monotonic()
 
     def start(self):
-        self.beat = self._spawn("beat", "--loglevel", "INFO",
-                                "--schedule", str(Path(settings.VAR_DIR) / f"{self.queue}-beat"))
+        self.beat = self._spawn(
+            "beat", "--loglevel", "INFO", "--schedule", str(Path(settings.VAR_DIR) / f"{self.queue}-beat")
+        )
         self.start_worker()
 
     def pool_children(self):
@@ -124,8 +163,10 @@ class Cluster:
         a process calls its case's vendors together, so a busy one may also hold an answer)."""
         with self.app.state.lock:
             now = time.time()
-            waits = [float("inf") if c["answer_at"] is None else c["answer_at"] - now
-                     for c in self.app.state.inflight.values()]
+            waits = [
+                float("inf") if c["answer_at"] is None else c["answer_at"] - now
+                for c in self.app.state.inflight.values()
+            ]
             billed = sum(self.app.state.successes[vendor] for vendor in SANDBOXED)
         if len(waits) < CONCURRENCY or min(waits) <= 0.25:
             return False
@@ -186,8 +227,11 @@ def submit_cases(count, first=0):
     ids = []
     for n in range(first, first + count):
         applicant = ApplicantFactory()
-        v = submit_verification(applicant, selfie=add_photo(applicant, "selfie", variant(selfie, n)),
-                                id_card=add_photo(applicant, "id_card", variant(card, n)))
+        v = submit_verification(
+            applicant,
+            selfie=add_photo(applicant, "selfie", variant(selfie, n)),
+            id_card=add_photo(applicant, "id_card", variant(card, n)),
+        )
         ids.append(v.pk)
     return ids
 
@@ -199,8 +243,10 @@ def wait_all_decided(ids, timeout):
             return
         time.sleep(1)
     left = Verification.objects.filter(pk__in=ids, status__in=["submitted", "processing"])
-    raise AssertionError(f"{left.count()} cases still undecided: "
-                         f"{list(Check.objects.filter(verification__in=left).values('status', 'vendor', 'attempt_count'))[:10]}")
+    raise AssertionError(
+        f"{left.count()} cases still undecided: "
+        f"{list(Check.objects.filter(verification__in=left).values('status', 'vendor', 'attempt_count'))[:10]}"
+    )
 
 
 def assert_exactly_once(cluster, ids):
@@ -210,9 +256,11 @@ def assert_exactly_once(cluster, ids):
     assert set(decisions.values_list("verification_id", flat=True)) == set(ids)
     checks = Check.objects.filter(verification_id__in=ids, vendor__in=SANDBOXED)
     assert checks.count() == 2 * len(ids)
-    assert not Check.objects.filter(verification_id__in=ids).exclude(status=Check.Status.COMPLETED).exists(), \
-        list(Check.objects.filter(verification_id__in=ids).exclude(status=Check.Status.COMPLETED).values(
-            "vendor", "status", "error_code"))
+    assert not Check.objects.filter(verification_id__in=ids).exclude(status=Check.Status.COMPLETED).exists(), list(
+        Check.objects.filter(verification_id__in=ids)
+        .exclude(status=Check.Status.COMPLETED)
+        .values("vendor", "status", "error_code")
+    )
     assert set(Verification.objects.filter(pk__in=ids).values_list("status", flat=True)) == {"approved"}
     # Many workers wrote and sealed the audit trail at once, some killed between commit and sealing:
     # what they left unsealed is sealed as beat would, and the chain holds.
@@ -253,9 +301,11 @@ def test_kill_dash_nine_mid_call_loses_nothing_and_repeats_nothing(cluster):
     snapshot = assert_exactly_once(cluster, ids)
     assert sum(snapshot["abandoned"].values()) >= kills  # the kills did land in the middle of vendor calls
     took_over = Check.objects.filter(verification_id__in=ids, vendor__in=SANDBOXED, attempt_count__gt=1).count()
-    print(f"{kills} kills ({child_kills} of one pool process) in {time.monotonic() - started:.0f}s; "
-          f"{took_over} checks taken over; sandbox: {snapshot['calls']} calls, "
-          f"{snapshot['abandoned']} abandoned, {snapshot['successes']} successes")
+    print(
+        f"{kills} kills ({child_kills} of one pool process) in {time.monotonic() - started:.0f}s; "
+        f"{took_over} checks taken over; sandbox: {snapshot['calls']} calls, "
+        f"{snapshot['abandoned']} abandoned, {snapshot['successes']} successes"
+    )
 
 
 def test_a_fault_window_delays_cases_and_loses_none(cluster):
@@ -263,8 +313,9 @@ def test_a_fault_window_delays_cases_and_loses_none(cluster):
     import requests
 
     def fault(vendor, sticky):
-        requests.post(f"{cluster.url}/_sandbox/faults", json={"vendor": vendor, "sticky": sticky,
-                                                              "timeout_seconds": 5}, timeout=5)
+        requests.post(
+            f"{cluster.url}/_sandbox/faults", json={"vendor": vendor, "sticky": sticky, "timeout_seconds": 5}, timeout=5
+        )
 
     ids = submit_cases(20)
     fault("baidu", "ratelimit")
@@ -276,8 +327,9 @@ def test_a_fault_window_delays_cases_and_loses_none(cluster):
     time.sleep(6)
     fault("baidu", "timeout")
     time.sleep(6)
-    decided_during_outage = Verification.objects.filter(pk__in=ids).exclude(
-        status__in=["submitted", "processing"]).count()
+    decided_during_outage = (
+        Verification.objects.filter(pk__in=ids).exclude(status__in=["submitted", "processing"]).count()
+    )
     fault("baidu", "")
     fault("tencent", "")
     wait_all_decided(ids, timeout=180)

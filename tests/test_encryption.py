@@ -1,7 +1,7 @@
 """Applicants' files encrypted at rest: nothing readable on disk, tamper-evident, keys rotate, S3 too."""
+
 import base64
 import io
-import os
 from pathlib import Path
 
 import pytest
@@ -30,10 +30,12 @@ def test_nothing_in_the_storage_folder_is_a_readable_image(client):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     client.post(reverse("onboarding:start"), {"agree": "on"})
-    client.post(reverse("onboarding:selfie"), {"photo": SimpleUploadedFile("s.jpg", face_bytes("obama_1"),
-                                                                          "image/jpeg")})
-    client.post(reverse("onboarding:id_card"), {"photo": SimpleUploadedFile("c.jpg", id_card_bytes("obama_2"),
-                                                                           "image/jpeg")})
+    client.post(
+        reverse("onboarding:selfie"), {"photo": SimpleUploadedFile("s.jpg", face_bytes("obama_1"), "image/jpeg")}
+    )
+    client.post(
+        reverse("onboarding:id_card"), {"photo": SimpleUploadedFile("c.jpg", id_card_bytes("obama_2"), "image/jpeg")}
+    )
     client.post(reverse("onboarding:review"))
     files = stored_files()
     assert len(files) >= 2
@@ -130,8 +132,9 @@ def test_s3_storage_holds_only_ciphertext_and_rotates(s3_server, settings, monke
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     s3 = boto3.client("s3", endpoint_url=s3_server, region_name="us-east-1")
     s3.create_bucket(Bucket="kyc-test")
-    storage = EncryptedS3Storage(bucket_name="kyc-test", location="kyc", endpoint_url=s3_server,
-                                 region_name="us-east-1")
+    storage = EncryptedS3Storage(
+        bucket_name="kyc-test", location="kyc", endpoint_url=s3_server, region_name="us-east-1"
+    )
     photo = face_bytes("obama_1")
     name = storage.save("photos/a/b", ContentFile(photo))
     raw = s3.get_object(Bucket="kyc-test", Key=f"kyc/{name}")["Body"].read()

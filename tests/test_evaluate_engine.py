@@ -1,4 +1,5 @@
 """`manage.py evaluate_engine`: figures on a known set, and the FAR threshold arithmetic."""
+
 import io
 import json
 import shutil

@@ -3,8 +3,8 @@
 Each gets a clear 4xx with a message (or is accepted and normalised where it is a real photo):
 never a 500, never a half-stored file.
 """
+
 import io
-import random
 import struct
 import zlib
 from pathlib import Path
@@ -13,7 +13,9 @@ import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 from PIL import Image
 
 from onboarding.models import ApiClient, Photo
@@ -25,8 +27,13 @@ from tests.conftest import face_bytes, jpeg_bytes
 def png_claiming(width, height):
     def chunk(kind, data):
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(b"\x00" * 64)) + chunk(b"IEND", b""))
+
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(b"\x00" * 64))
+        + chunk(b"IEND", b"")
+    )
 
 
 def saved(image, fmt, **kwargs):
@@ -47,13 +54,19 @@ def corpus():
         "png_bomb_header": (png_claiming(40000, 40000), "a.png", "too_many_pixels"),
         "huge_dimensions_small_file": (saved(Image.new("1", (12000, 12000)), "PNG"), "a.png", "too_many_pixels"),
         "gif": (saved(Image.new("RGB", (400, 400)), "GIF"), "a.gif", "unsupported_type"),
-        "svg_with_script": (b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>', "a.svg",
-                            "not_an_image"),
+        "svg_with_script": (
+            b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>',
+            "a.svg",
+            "not_an_image",
+        ),
         "html_renamed_jpg": (b"<!doctype html><html><script>alert(1)</script></html>", "a.jpg", "not_an_image"),
         "jpeg_zip_polyglot": (photo + b"PK\x03\x04" + b"\x00" * 26 + b"evil.js", "a.jpg", None),
         "exif_huge_orientation": (jpeg_bytes(Image.new("RGB", (400, 300)), exif=exif), "a.jpg", None),
-        "exif_broken": (jpeg_bytes(Image.new("RGB", (400, 300)), exif=b"Exif\x00\x00" + bytes(range(256)) * 3),
-                        "a.jpg", None),
+        "exif_broken": (
+            jpeg_bytes(Image.new("RGB", (400, 300)), exif=b"Exif\x00\x00" + bytes(range(256)) * 3),
+            "a.jpg",
+            None,
+        ),
         "cmyk_jpeg": (saved(Image.new("CMYK", (400, 400), (0, 50, 100, 0)), "JPEG"), "a.jpg", None),
         "sixteen_bit_png": (saved(Image.new("I;16", (400, 400), 30000), "PNG"), "a.png", None),
         "heic_from_a_phone": (saved(Image.open(io.BytesIO(photo)), "HEIF", quality=80), "IMG_0001.HEIC", None),
@@ -99,11 +112,15 @@ def test_browser_form_and_api(name, client):
     api_client = ApiClient.objects.create(name="hostile", scopes=["verifications:write"])
     _, key = create_key(api_client)
     from rest_framework.test import APIClient
+
     api = APIClient()
     api.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
     applicant = api.post("/api/v1/applicants/", {}, format="json").json()["id"]
-    r = api.post(f"/api/v1/applicants/{applicant}/photos/", {"kind": "selfie",
-                 "file": SimpleUploadedFile(filename, data)}, format="multipart")
+    r = api.post(
+        f"/api/v1/applicants/{applicant}/photos/",
+        {"kind": "selfie", "file": SimpleUploadedFile(filename, data)},
+        format="multipart",
+    )
     if expected is None:
         assert r.status_code == 201, r.json()
     else:
@@ -129,6 +146,7 @@ def test_many_files_at_once_are_refused_cleanly(client):
     api_client = ApiClient.objects.create(name="many", scopes=["verifications:write"])
     _, key = create_key(api_client)
     from rest_framework.test import APIClient
+
     api = APIClient()
     api.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
     r = api.post("/api/v1/verifications/", files, format="multipart")
@@ -148,10 +166,12 @@ def test_fuzz_random_bytes(data):
 
 
 @hsettings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(st.tuples(st.integers(0, len(VALID) - 1), st.integers(0, 255)), min_size=1, max_size=12),
-       st.integers(0, len(VALID)))
+@given(
+    st.lists(st.tuples(st.integers(0, len(VALID) - 1), st.integers(0, 255)), min_size=1, max_size=12),
+    st.integers(0, len(VALID)),
+)
 def test_fuzz_mutated_jpeg(flips, cut):
-    data = bytearray(VALID[:max(cut, 1)])
+    data = bytearray(VALID[: max(cut, 1)])
     for position, value in flips:
         if position < len(data):
             data[position] = value

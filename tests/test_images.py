@@ -1,4 +1,5 @@
 """Upload validation: every bad file gets a clear, coded rejection; good ones are normalised."""
+
 import io
 import struct
 import zlib
@@ -21,11 +22,14 @@ def rejected(data, code):
 
 def png_header_only(width, height):
     """A tiny PNG whose header claims width x height (a decompression bomb's calling card)."""
+
     def chunk(kind, data):
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\x00" * 64))
-            + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\x00" * 64)) + chunk(b"IEND", b"")
+    )
 
 
 def test_real_photo_is_normalised_to_metadata_free_jpeg():
@@ -129,7 +133,7 @@ def _segments(jpeg: bytes) -> set[int]:
     found, i = set(), 2
     while i + 4 <= len(jpeg) and jpeg[i] == 0xFF and jpeg[i + 1] != 0xDA:
         found.add(jpeg[i + 1])
-        i += 2 + int.from_bytes(jpeg[i + 2:i + 4], "big")
+        i += 2 + int.from_bytes(jpeg[i + 2 : i + 4], "big")
     return found
 
 
@@ -140,8 +144,7 @@ def test_every_metadata_segment_is_dropped():
     exif = Image.Exif()
     exif[0x010F] = "Phone maker"
     icc = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
-    src = jpeg_bytes(Image.new("RGB", (400, 300), "white"), exif=exif, comment=b"lat=48.85 lon=2.35",
-                     icc_profile=icc)
+    src = jpeg_bytes(Image.new("RGB", (400, 300), "white"), exif=exif, comment=b"lat=48.85 lon=2.35", icc_profile=icc)
     assert {0xFE, 0xE1, 0xE2} <= _segments(src)
     stored = normalize_image(src).data
     assert _segments(stored) & {0xFE, 0xE1, 0xE2, 0xED, 0xEE} == set()

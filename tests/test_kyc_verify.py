@@ -1,4 +1,5 @@
 """`manage.py kyc_verify`: one case through the same services and task code."""
+
 import io
 import json
 
@@ -19,6 +20,7 @@ def card_path(tmp_path):
         path = tmp_path / f"card_{name}.jpg"
         path.write_bytes(id_card_bytes(name))
         return path
+
     return make
 
 
@@ -39,7 +41,10 @@ def test_json_output(card_path):
     assert data["status"] == "needs_review" and data["decision"] == "review"
     assert [r["code"] for r in data["reasons"]] == ["liveness_not_checked"]
     assert {(c["kind"], c["vendor"]) for c in data["checks"]} == {
-        ("quality", "local"), ("liveness", "local"), ("compare", "local")}
+        ("quality", "local"),
+        ("liveness", "local"),
+        ("compare", "local"),
+    }
     for check in data["checks"]:
         assert {"vendor", "kind", "status", "score", "threshold", "passed"} <= set(check)
     compare = next(c for c in data["checks"] if c["kind"] == "compare")
@@ -69,5 +74,12 @@ def test_missing_file_exits_2(tmp_path, card_path):
 
 def test_unknown_vendor_is_refused(card_path):
     with pytest.raises(CommandError, match="unknown vendor"):
-        call_command("kyc_verify", "--selfie", str(face("obama_1")), "--id-card", str(card_path("obama_2")),
-                     "--vendors", "nosuch")
+        call_command(
+            "kyc_verify",
+            "--selfie",
+            str(face("obama_1")),
+            "--id-card",
+            str(card_path("obama_2")),
+            "--vendors",
+            "nosuch",
+        )

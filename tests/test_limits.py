@@ -1,4 +1,5 @@
 """Attempt limits: per applicant and per IP in the browser flow, per client in the API."""
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client, RequestFactory
@@ -74,7 +75,8 @@ def test_a_rule_set_to_zero_is_off(settings):
 def test_messages_say_how_long_to_wait_in_the_applicants_language():
     rule = limits.Rule("liveness_failures", 5, 180, 300)
     assert limits.RateLimited(rule, 299.2).message == (
-        "Too many failed liveness attempts. Please wait 5 minutes and try again.")
+        "Too many failed liveness attempts. Please wait 5 minutes and try again."
+    )
     assert limits.RateLimited(rule, 1).message.endswith("Please wait 1 second and try again.")
     with translation.override("zh-hans"):
         message = limits.RateLimited(rule, 299).message
@@ -98,8 +100,10 @@ def test_failed_liveness_attempts_lead_to_a_cool_down(settings):
     browser.post(reverse("onboarding:start"), {"agree": "on"})
     for _ in range(2):
         issued = browser.post(reverse("onboarding:challenge_start")).json()
-        r = browser.post(issued["submit_url"], {"frame": still_burst(), "selfie": SimpleUploadedFile(
-            "s.jpg", face_bytes("obama_1"), "image/jpeg")})
+        r = browser.post(
+            issued["submit_url"],
+            {"frame": still_burst(), "selfie": SimpleUploadedFile("s.jpg", face_bytes("obama_1"), "image/jpeg")},
+        )
         assert r.status_code == 200 and r.json()["passed"] is False
     r = browser.post(reverse("onboarding:challenge_start"))
     assert r.status_code == 429 and int(r["Retry-After"]) == r.json()["retry_after"] > 250
@@ -108,8 +112,9 @@ def test_failed_liveness_attempts_lead_to_a_cool_down(settings):
     other = Client()
     other.post(reverse("onboarding:start"), {"agree": "on"})
     assert other.post(reverse("onboarding:challenge_start")).status_code == 429
-    r = other.post(reverse("onboarding:selfie"), {"photo": SimpleUploadedFile("s.jpg", face_bytes("obama_1"),
-                                                                             "image/jpeg")})
+    r = other.post(
+        reverse("onboarding:selfie"), {"photo": SimpleUploadedFile("s.jpg", face_bytes("obama_1"), "image/jpeg")}
+    )
     assert r.status_code == 302
 
 
@@ -118,10 +123,18 @@ def test_too_many_uploads_get_a_clear_message_and_store_nothing(settings):
     browser = Client()
     browser.post(reverse("onboarding:start"), {"agree": "on"})
     for _ in range(2):
-        assert browser.post(reverse("onboarding:selfie"), {"photo": SimpleUploadedFile(
-            "s.jpg", face_bytes("obama_1"), "image/jpeg")}).status_code == 302
-    r = browser.post(reverse("onboarding:selfie"), {"photo": SimpleUploadedFile(
-        "s.jpg", face_bytes("obama_1"), "image/jpeg")}, HTTP_ACCEPT_LANGUAGE="zh-hans")
+        assert (
+            browser.post(
+                reverse("onboarding:selfie"),
+                {"photo": SimpleUploadedFile("s.jpg", face_bytes("obama_1"), "image/jpeg")},
+            ).status_code
+            == 302
+        )
+    r = browser.post(
+        reverse("onboarding:selfie"),
+        {"photo": SimpleUploadedFile("s.jpg", face_bytes("obama_1"), "image/jpeg")},
+        HTTP_ACCEPT_LANGUAGE="zh-hans",
+    )
     assert r.status_code == 429 and "10" in r.content.decode()
     assert Photo.objects.count() == 2
 
@@ -135,15 +148,19 @@ def test_new_applications_per_address_and_submissions_per_applicant(settings):
     assert Applicant.objects.count() == 2
     browser = Client(REMOTE_ADDR="198.51.100.7")
     browser.post(reverse("onboarding:start"), {"agree": "on"})
-    browser.post(reverse("onboarding:selfie"), {"photo": SimpleUploadedFile("s.jpg", face_bytes("obama_1"),
-                                                                           "image/jpeg")})
-    browser.post(reverse("onboarding:id_card"), {"photo": SimpleUploadedFile("c.jpg", id_card_bytes("obama_2"),
-                                                                            "image/jpeg")})
+    browser.post(
+        reverse("onboarding:selfie"), {"photo": SimpleUploadedFile("s.jpg", face_bytes("obama_1"), "image/jpeg")}
+    )
+    browser.post(
+        reverse("onboarding:id_card"), {"photo": SimpleUploadedFile("c.jpg", id_card_bytes("obama_2"), "image/jpeg")}
+    )
     assert browser.post(reverse("onboarding:review")).status_code == 302
-    browser.post(reverse("onboarding:selfie"), {"photo": SimpleUploadedFile("s.jpg", face_bytes("obama_1"),
-                                                                           "image/jpeg")})
-    browser.post(reverse("onboarding:id_card"), {"photo": SimpleUploadedFile("c.jpg", id_card_bytes("obama_2"),
-                                                                            "image/jpeg")})
+    browser.post(
+        reverse("onboarding:selfie"), {"photo": SimpleUploadedFile("s.jpg", face_bytes("obama_1"), "image/jpeg")}
+    )
+    browser.post(
+        reverse("onboarding:id_card"), {"photo": SimpleUploadedFile("c.jpg", id_card_bytes("obama_2"), "image/jpeg")}
+    )
     r = browser.post(reverse("onboarding:review"))
     assert r.status_code == 429 and "Too many submissions" in r.content.decode()
     assert Verification.objects.count() == 1

@@ -3,6 +3,7 @@
 Each test fires its attempts from threads released together, on the database counter (the
 embedded default) and on the Redis one.
 """
+
 import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -26,8 +27,13 @@ N, LIMIT = 24, 4
 def counter(request, settings):
     if request.param == "redis":
         url = request.getfixturevalue("redis_url")
-        settings.CACHES = {"default": {"BACKEND": "kyc.cache.RedisCache", "LOCATION": url,
-                                       "KEY_PREFIX": f"race-{uuid.uuid4().hex[:8]}"}}
+        settings.CACHES = {
+            "default": {
+                "BACKEND": "kyc.cache.RedisCache",
+                "LOCATION": url,
+                "KEY_PREFIX": f"race-{uuid.uuid4().hex[:8]}",
+            }
+        }
     limits._counters.clear()
     found = limits.counter()
     assert type(found).__name__ == {"database": "DatabaseCounter", "redis": "RedisCounter"}[request.param]
@@ -44,6 +50,7 @@ def in_parallel(fn, n=N):
             return fn(i)
         finally:
             from django.db import connection
+
             connection.close()
 
     with ThreadPoolExecutor(n) as pool:
@@ -161,6 +168,8 @@ def test_api_requests(counter, settings):
 def test_failed_api_authentications(counter, settings):
     settings.KYC_LIMITS = {**settings.KYC_LIMITS, "api_auth_failures": f"{LIMIT}/600"}
     client_for("real")
-    results = in_parallel(lambda i: Client(HTTP_AUTHORIZATION=f"Bearer kyc_guess{i}_nope").get(f"{BASE}/verifications/"))
+    results = in_parallel(
+        lambda i: Client(HTTP_AUTHORIZATION=f"Bearer kyc_guess{i}_nope").get(f"{BASE}/verifications/")
+    )
     assert sorted(r.status_code for r in results) == [401] * LIMIT + [429] * (N - LIMIT)
     assert all(r["Content-Type"] == "application/problem+json" for r in results)

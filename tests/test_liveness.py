@@ -1,4 +1,5 @@
 """Active liveness: bursts from real photos, challenge expiry, reuse and replay, and the decision."""
+
 from datetime import timedelta
 
 import pytest
@@ -15,8 +16,9 @@ from vendors.liveness import random_moves, verify_burst
 SELFIE = frame("obama_1")
 
 
-@pytest.mark.parametrize("moves", [["turn_left", "turn_right"], ["turn_right", "turn_left"],
-                                   ["turn_left", "turn_right", "turn_left"]])
+@pytest.mark.parametrize(
+    "moves", [["turn_left", "turn_right"], ["turn_right", "turn_left"], ["turn_left", "turn_right", "turn_left"]]
+)
 def test_turns_in_the_asked_order_pass(moves):
     verdict = verify_burst(moves, burst(moves), SELFIE)
     assert verdict.passed, verdict
@@ -24,8 +26,9 @@ def test_turns_in_the_asked_order_pass(moves):
 
 
 def test_turns_in_the_wrong_order_fail():
-    verdict = verify_burst(["turn_left", "turn_right"], frontal(3) + turned_right() + frontal(1) + turned_left(),
-                           SELFIE)
+    verdict = verify_burst(
+        ["turn_left", "turn_right"], frontal(3) + turned_right() + frontal(1) + turned_left(), SELFIE
+    )
     assert verdict.reasons == ["challenge_moves_not_seen"]
 
 
@@ -60,8 +63,12 @@ def test_challenges_are_random_alternating_turns():
     import random
 
     seen = {tuple(random_moves(random.Random(seed))) for seed in range(50)}
-    assert seen == {("turn_left", "turn_right"), ("turn_right", "turn_left"),
-                    ("turn_left", "turn_right", "turn_left"), ("turn_right", "turn_left", "turn_right")}
+    assert seen == {
+        ("turn_left", "turn_right"),
+        ("turn_right", "turn_left"),
+        ("turn_left", "turn_right", "turn_left"),
+        ("turn_right", "turn_left", "turn_right"),
+    }
 
 
 # Service: single use, expiry, replay ---------------------------------------------------------
@@ -129,8 +136,9 @@ def test_active_liveness_and_compare_approve_without_a_human():
     assert live.vendor == "local" and live.passed and live.score == 100 and live.details["moves_seen"] >= 2
     challenge.refresh_from_db()
     assert challenge.verification == v
-    from django.test import Client
     from django.contrib.auth import get_user_model
+    from django.test import Client
+
     staff = get_user_model().objects.create_superuser("root", password="x")
     browser = Client()
     browser.force_login(staff)
@@ -184,6 +192,7 @@ def test_challenge_endpoints(client):
     challenge = LivenessChallenge.objects.get()
     assert client.get(reverse("onboarding:challenge_frame", args=[challenge.pk, 0]))["Content-Type"] == "image/jpeg"
     from django.test import Client
+
     assert Client().get(reverse("onboarding:challenge_frame", args=[challenge.pk, 0])).status_code == 404
     still = [SimpleUploadedFile(f"f{i}.jpg", face_bytes("obama_1"), "image/jpeg") for i in range(8)]
     issued = client.post(reverse("onboarding:challenge_start")).json()

@@ -1,14 +1,15 @@
 """The local engine on real photos: dlib detection, landmarks, embeddings."""
+
 import io
 
 import pytest
 from PIL import Image, ImageEnhance, ImageFilter
 
 from onboarding.services.images import normalize_image
+from tests.conftest import face_bytes, id_card_bytes, jpeg_bytes
 from vendors.base import CheckKind, CheckRequest, ImageInput, ResultStatus, Subject
 from vendors.exceptions import BadInputError
 from vendors.registry import get_backend
-from tests.conftest import face_bytes, id_card_bytes, jpeg_bytes
 
 
 def image(data):
@@ -44,8 +45,9 @@ def test_different_people_fail(local, selfie, card):
 
 def test_threshold_override_from_settings_is_recorded(local, settings):
     settings.KYC_THRESHOLDS = {"local_compare": 80.0}
-    result = local.run(request(CheckKind.COMPARE, Subject.PAIR, image(face_bytes("obama_1")),
-                               image(id_card_bytes("obama_2"))))
+    result = local.run(
+        request(CheckKind.COMPARE, Subject.PAIR, image(face_bytes("obama_1")), image(id_card_bytes("obama_2")))
+    )
     assert result.threshold == 80.0 and result.passed is False
     assert result.threshold_source == "setting KYC_THRESHOLD_LOCAL_COMPARE"
 

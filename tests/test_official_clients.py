@@ -3,6 +3,7 @@
 If the sandbox answers them the way the real services do, it can stand in for those services,
 and our adapters, tested against the same sandbox, speak the same protocol.
 """
+
 import base64
 
 import pytest
@@ -29,9 +30,13 @@ def aip(sandbox):
 
 
 def test_baidu_aip_face_match_v4(aip, sandbox):
-    same = aip.faceMingJingMatch(b64(face_bytes("obama_1")), "BASE64", b64(id_card_bytes("obama_2")), "BASE64",
-                                 {"register_face_type": "CERT", "liveness_control": "NORMAL",
-                                  "get_liveness_score": "1"})
+    same = aip.faceMingJingMatch(
+        b64(face_bytes("obama_1")),
+        "BASE64",
+        b64(id_card_bytes("obama_2")),
+        "BASE64",
+        {"register_face_type": "CERT", "liveness_control": "NORMAL", "get_liveness_score": "1"},
+    )
     assert same["error_code"] == 0 and same["result"]["score"] > 80
     assert "liveness_score" in same["result"]["face_list"][0]
     other = aip.faceMingJingMatch(b64(face_bytes("biden_1")), "BASE64", b64(id_card_bytes("obama_2")), "BASE64")
@@ -42,9 +47,12 @@ def test_baidu_aip_face_match_v4(aip, sandbox):
 
 
 def test_baidu_aip_match_v3(aip):
-    result = aip.match([
-        {"image": b64(face_bytes("leslie_1")), "image_type": "BASE64", "face_type": "LIVE"},
-        {"image": b64(id_card_bytes("leslie_2")), "image_type": "BASE64", "face_type": "CERT"}])
+    result = aip.match(
+        [
+            {"image": b64(face_bytes("leslie_1")), "image_type": "BASE64", "face_type": "LIVE"},
+            {"image": b64(id_card_bytes("leslie_2")), "image_type": "BASE64", "face_type": "CERT"},
+        ]
+    )
     assert result["error_code"] == 0 and result["result"]["score"] > 80
 
 
@@ -52,8 +60,12 @@ def test_baidu_aip_errors(aip, sandbox):
     blank = base64.b64encode(open(__file__, "rb").read()[:100]).decode()
     assert aip.faceMingJingMatch(blank, "BASE64", b64(id_card_bytes("obama_2")), "BASE64")["error_code"] == 216201
     sandbox.fault("baidu", "ratelimit")
-    assert aip.faceMingJingMatch(b64(face_bytes("obama_1")), "BASE64", b64(id_card_bytes("obama_2")),
-                                 "BASE64")["error_code"] == 18
+    assert (
+        aip.faceMingJingMatch(b64(face_bytes("obama_1")), "BASE64", b64(id_card_bytes("obama_2")), "BASE64")[
+            "error_code"
+        ]
+        == 18
+    )
 
 
 def test_baidu_aip_with_wrong_secret_gets_no_token(sandbox):
@@ -76,6 +88,7 @@ def iai(sandbox):
     def make(secret_key=C["TENCENT_SECRET_KEY"]):
         profile = ClientProfile(httpProfile=HttpProfile(endpoint=sandbox.url.split("://")[1], protocol="http"))
         return iai_client.IaiClient(credential.Credential(C["TENCENT_SECRET_ID"], secret_key), "ap-guangzhou", profile)
+
     return make
 
 
@@ -93,9 +106,14 @@ def test_tencentcloud_sdk_detect_live_face_accurate(iai):
     assert response.Score >= 40 and response.FaceModelVersion == "3.0" and response.RequestId
 
 
-@pytest.mark.parametrize("case,code", [("no_face", "FailedOperation.ImageFacedetectFailed"),
-                                       ("wrong_key", "AuthFailure.SignatureFailure"),
-                                       ("ratelimit", "RequestLimitExceeded")])
+@pytest.mark.parametrize(
+    "case,code",
+    [
+        ("no_face", "FailedOperation.ImageFacedetectFailed"),
+        ("wrong_key", "AuthFailure.SignatureFailure"),
+        ("ratelimit", "RequestLimitExceeded"),
+    ],
+)
 def test_tencentcloud_sdk_errors(iai, sandbox, case, code):
     from PIL import Image
     from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException

@@ -1,5 +1,6 @@
 """No stored file outlives its row: rolled-back writes take their files along, and the purge removes
 whatever a crash leaves behind."""
+
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -29,8 +30,9 @@ def stored() -> set[str]:
 
 
 def referenced() -> set[str]:
-    return ({p.file.name for p in Photo.objects.exclude(file="")}
-            | {f.file.name for f in LivenessDataFile.objects.exclude(file="")})
+    return {p.file.name for p in Photo.objects.exclude(file="")} | {
+        f.file.name for f in LivenessDataFile.objects.exclude(file="")
+    }
 
 
 def test_concurrent_requests_with_one_idempotency_key_leave_no_files_behind(settings):
@@ -47,12 +49,15 @@ def test_concurrent_requests_with_one_idempotency_key_leave_no_files_behind(sett
     def one(_i):
         from django.core.files.uploadedfile import SimpleUploadedFile
 
-        body = {"selfie": SimpleUploadedFile("s.jpg", selfie, "image/jpeg"),
-                "id_card": SimpleUploadedFile("c.jpg", card, "image/jpeg")}
+        body = {
+            "selfie": SimpleUploadedFile("s.jpg", selfie, "image/jpeg"),
+            "id_card": SimpleUploadedFile("c.jpg", card, "image/jpeg"),
+        }
         barrier.wait()
         try:
             return Client(HTTP_AUTHORIZATION=f"Bearer {raw}", HTTP_IDEMPOTENCY_KEY="same-key").post(
-                f"{BASE}/verifications/", body)
+                f"{BASE}/verifications/", body
+            )
         finally:
             connection.close()
 

@@ -1,4 +1,5 @@
 """Passive presentation-attack heuristics: real photos are not flagged, synthetic attacks are."""
+
 import io
 
 import numpy as np
@@ -48,6 +49,9 @@ def test_policy_sends_a_flagged_selfie_to_review():
     e = evaluate(checks)
     assert e.outcome == Decision.Outcome.REVIEW and [r["code"] for r in e.reasons] == ["presentation_attack_suspected"]
     # A photo failing quality is still sent back to the applicant, without the heuristic as a "fix".
-    checks[0] = check("quality", passed=False, reasons=[{"code": "blurry", "message": "b"},
-                                                        {"code": "pad_heuristic_flag", "message": "x"}])
+    checks[0] = check(
+        "quality",
+        passed=False,
+        reasons=[{"code": "blurry", "message": "b"}, {"code": "pad_heuristic_flag", "message": "x"}],
+    )
     assert [r["code"] for r in evaluate(checks).reasons] == ["blurry"]

@@ -1,4 +1,5 @@
 """Submission to decision through the real services and tasks (run eagerly here; see test_worker for a real worker)."""
+
 import threading
 from datetime import timedelta
 
@@ -125,13 +126,19 @@ def test_a_cases_checks_run_in_one_task_their_vendor_calls_at_once(monkeypatch, 
     monkeypatch.setattr(backend, "run", meeting)
     monkeypatch.setattr(run_check, "apply_async", lambda *a, **k: alone.append(a))
     stores, store = [], check_service._store_results
-    monkeypatch.setattr(check_service, "_store_results", lambda answered, later: (stores.append(len(answered)),
-                                                                                 store(answered, later)))
+    monkeypatch.setattr(
+        check_service, "_store_results", lambda answered, later: (stores.append(len(answered)), store(answered, later))
+    )
     v = submitted_verification()
     v.refresh_from_db()
     assert len(threads) == 4 and alone == []  # four threads, no check sent on alone
     assert sum(stores) == 4  # answers that come together are stored together
-    assert sorted(v.checks.values_list("status", flat=True)) == ["completed", "completed", "completed", "not_applicable"]
+    assert sorted(v.checks.values_list("status", flat=True)) == [
+        "completed",
+        "completed",
+        "completed",
+        "not_applicable",
+    ]
     assert v.status == Verification.Status.NEEDS_REVIEW and v.decisions.count() == 1
 
 
@@ -162,7 +169,8 @@ def test_in_a_cases_task_an_answer_is_stored_before_a_slower_vendor_answers(monk
 
 @pytest.mark.django_db  # on_commit is captured only inside a test transaction
 def test_a_soft_time_limit_while_calls_are_out_keeps_what_came_and_releases_the_rest(
-        monkeypatch, django_capture_on_commit_callbacks):
+    monkeypatch, django_capture_on_commit_callbacks
+):
     """The prefork pool raises SoftTimeLimitExceeded in the task's thread while it waits for its calls."""
     from celery.exceptions import SoftTimeLimitExceeded
 
@@ -181,8 +189,7 @@ def test_a_soft_time_limit_while_calls_are_out_keeps_what_came_and_releases_the_
     assert first.status in Check.FINAL_STATUSES and first.attempt_count == 1
     assert sorted(waiting) == sorted(str(c.pk) for c in rest)  # the task retries these
     assert all(isinstance(exc, RetryableVendorError) and exc.code == "time_limit" for exc in waiting.values())
-    assert all(c.status == Check.Status.PENDING and c.error_code == "time_limit" and c.claimed_at is None
-               for c in rest)
+    assert all(c.status == Check.Status.PENDING and c.error_code == "time_limit" and c.claimed_at is None for c in rest)
     assert not v.decisions.exists()
 
 
@@ -218,7 +225,8 @@ def test_processing_starts_once(django_capture_on_commit_callbacks):
 @pytest.mark.django_db  # on_commit is captured only inside a test transaction
 @pytest.mark.parametrize("local_is_remote", [True, False])
 def test_a_new_cases_checks_go_to_the_workers_at_submission_and_the_first_claim_starts_it(
-        monkeypatch, django_capture_on_commit_callbacks, local_is_remote):
+    monkeypatch, django_capture_on_commit_callbacks, local_is_remote
+):
     from onboarding import tasks
     from onboarding.services import dispatch
 
@@ -330,5 +338,6 @@ def test_not_applicable_hands_over_to_the_next_vendor(extra_vendors, settings, m
     local, rule = v.checks.filter(kind="liveness").order_by("created_at")
     assert local.status == Check.Status.NOT_APPLICABLE and rule.vendor == "rule" and rule.passed
     assert v.status == Verification.Status.APPROVED
-    assert AuditEvent.objects.filter(verification_id=v.pk, action="check_fallback",
-                                     data__because="not_applicable").exists()
+    assert AuditEvent.objects.filter(
+        verification_id=v.pk, action="check_fallback", data__because="not_applicable"
+    ).exists()

@@ -1,4 +1,6 @@
 """The decision policy on known sets of checks (unsaved rows: the policy is a pure function)."""
+
+import itertools
 from datetime import timedelta
 
 import pytest
@@ -8,12 +10,20 @@ from onboarding.models import Check, Decision
 from onboarding.services import policy, policy_config
 
 T0 = timezone.now()
+_made = itertools.count(1)  # each check a moment later than the one before
 
 
-def check(kind, subject="selfie", status=Check.Status.COMPLETED, passed=True, n=[0], **kw):
-    n[0] += 1
-    return Check(kind=kind, subject=subject, vendor=kw.pop("vendor", "local"), status=status, passed=passed,
-                 created_at=T0 + timedelta(seconds=n[0]), **kw)
+def check(kind, subject="selfie", status=Check.Status.COMPLETED, passed=True, **kw):
+    n = next(_made)
+    return Check(
+        kind=kind,
+        subject=subject,
+        vendor=kw.pop("vendor", "local"),
+        status=status,
+        passed=passed,
+        created_at=T0 + timedelta(seconds=n),
+        **kw,
+    )
 
 
 def evaluate(checks, **config):
@@ -22,8 +32,12 @@ def evaluate(checks, **config):
 
 
 def good():
-    return [check("quality", "selfie"), check("quality", "id_card"), check("liveness", score=90, threshold=40),
-            check("compare", "pair", score=70, threshold=50)]
+    return [
+        check("quality", "selfie"),
+        check("quality", "id_card"),
+        check("liveness", score=90, threshold=40),
+        check("compare", "pair", score=70, threshold=50),
+    ]
 
 
 def codes(evaluation):
@@ -60,8 +74,15 @@ def test_compare_review_margin(score, outcome):
 def test_review_margin_is_a_share_of_the_scale(score, outcome):
     # 0.05 of a 0-1 scale is 0.05, not 5 points: LinkFace's 0.3 is no longer "borderline" at 0.7.
     checks = good()
-    checks[3] = check("compare", "pair", passed=False, score=score, threshold=0.7, vendor="linkface",
-                      score_scale="0-1 verify_score, higher is the same person")
+    checks[3] = check(
+        "compare",
+        "pair",
+        passed=False,
+        score=score,
+        threshold=0.7,
+        vendor="linkface",
+        score_scale="0-1 verify_score, higher is the same person",
+    )
     assert evaluate(checks, review_margin=0.05).outcome == outcome
 
 
@@ -75,24 +96,31 @@ def test_quality_failure_rejects_with_fixable_reason():
 
 def test_bad_input_failure_rejects_fixable():
     checks = good()
-    checks[3] = check("compare", "pair", status=Check.Status.FAILED, passed=None, error_category="bad_input",
-                      error_code="no_face", reasons=[{"code": "no_face", "message": "no face"}])
+    checks[3] = check(
+        "compare",
+        "pair",
+        status=Check.Status.FAILED,
+        passed=None,
+        error_category="bad_input",
+        error_code="no_face",
+        reasons=[{"code": "no_face", "message": "no face"}],
+    )
     e = evaluate(checks)
     assert e.outcome == Decision.Outcome.REJECT and e.reasons[0]["fixable"]
 
 
 def test_vendor_failure_needs_review():
     checks = good()
-    checks[2] = check("liveness", status=Check.Status.FAILED, passed=None, error_category="retryable",
-                      error_code="429")
+    checks[2] = check("liveness", status=Check.Status.FAILED, passed=None, error_category="retryable", error_code="429")
     e = evaluate(checks)
     assert e.outcome == Decision.Outcome.REVIEW and codes(e) == ["check_error"]
 
 
 def test_failed_vendor_replaced_by_fallback_counts_only_the_fallback():
     checks = good()
-    failed = check("compare", "pair", status=Check.Status.FAILED, passed=None, error_category="retryable",
-                   vendor="other")
+    failed = check(
+        "compare", "pair", status=Check.Status.FAILED, passed=None, error_category="retryable", vendor="other"
+    )
     failed.created_at = T0 - timedelta(seconds=10)
     assert evaluate([failed] + checks).outcome == Decision.Outcome.APPROVE
 
@@ -112,7 +140,13 @@ def test_reject_wins_over_review_and_keeps_both_reasons():
 
 def test_liveness_verdict_on_a_compare_check_rejects_as_liveness():
     checks = good()
-    checks[3] = check("compare", "pair", passed=False, score=None, vendor="baidu",
-                      reasons=[{"code": "liveness_failed", "message": "x"}])
+    checks[3] = check(
+        "compare",
+        "pair",
+        passed=False,
+        score=None,
+        vendor="baidu",
+        reasons=[{"code": "liveness_failed", "message": "x"}],
+    )
     e = evaluate(checks)
     assert e.outcome == Decision.Outcome.REJECT and codes(e) == ["liveness_failed"]

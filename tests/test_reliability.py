@@ -1,4 +1,5 @@
 """Circuit breaker, deadline sweeper and timing settings (in-process; the crash test is test_crash.py)."""
+
 import time
 from datetime import timedelta
 
@@ -110,8 +111,7 @@ def test_bad_input_does_not_count_against_the_vendor(via_sandbox):
     assert CircuitBreaker("baidu").state() == "closed"
 
 
-def test_a_failing_decision_keeps_the_paid_results_and_the_sweeper_decides_later(via_sandbox, settings,
-                                                                                  monkeypatch):
+def test_a_failing_decision_keeps_the_paid_results_and_the_sweeper_decides_later(via_sandbox, settings, monkeypatch):
     """The decision runs in the transaction that stores the last result, under its own savepoint."""
     from onboarding.services import decisions
 
@@ -182,13 +182,16 @@ def test_sweeper_leaves_a_check_a_live_worker_holds(settings, django_capture_on_
     assert v.checks.exclude(kind="compare").filter(error_code="deadline_exceeded").count() == 3
 
 
-@pytest.mark.parametrize("change, error", [
-    ({"KYC_VENDOR_READ_TIMEOUT": 90.0}, "kyc.E001"),
-    ({"CELERY_TASK_SOFT_TIME_LIMIT": 200}, "kyc.E002"),
-    ({"KYC_CHECK_LEASE_SECONDS": 100}, "kyc.E003"),
-    ({"CELERY_BROKER_TRANSPORT_OPTIONS": {"visibility_timeout": 150}}, "kyc.E004"),
-    ({"KYC_DECISION_DEADLINE_SECONDS": 60}, "kyc.W001"),
-])
+@pytest.mark.parametrize(
+    "change, error",
+    [
+        ({"KYC_VENDOR_READ_TIMEOUT": 90.0}, "kyc.E001"),
+        ({"CELERY_TASK_SOFT_TIME_LIMIT": 200}, "kyc.E002"),
+        ({"KYC_CHECK_LEASE_SECONDS": 100}, "kyc.E003"),
+        ({"CELERY_BROKER_TRANSPORT_OPTIONS": {"visibility_timeout": 150}}, "kyc.E004"),
+        ({"KYC_DECISION_DEADLINE_SECONDS": 60}, "kyc.W001"),
+    ],
+)
 def test_incoherent_timing_settings_are_refused_at_startup(settings, change, error):
     settings.CELERY_TASK_SOFT_TIME_LIMIT, settings.CELERY_TASK_TIME_LIMIT = 120, 180
     settings.KYC_CHECK_LEASE_SECONDS = 210

@@ -7,6 +7,7 @@ disk) loses the broker's queue, the circuit breakers and the caches. Every case 
 decided once, no vendor work done twice, nothing lost; while the database is down the web
 answers 503 with Retry-After.
 """
+
 import os
 import shutil
 import socket
@@ -17,7 +18,6 @@ from pathlib import Path
 
 import pytest
 import requests
-from django.conf import settings
 from django.db import connections
 
 from onboarding.models import Verification
@@ -30,8 +30,14 @@ ROOT = Path(__file__).resolve().parent.parent
 PG_DOWN_SECONDS = 6
 # Longer task limits than the crash test's: a worker holding paid answers waits for the database
 # (KYC_STORE_RETRY_SECONDS) inside its task's soft limit, and the lease outlives the hard limit.
-TIMINGS = dict(KYC_STORE_RETRY_SECONDS="15", CELERY_TASK_SOFT_TIME_LIMIT="25", CELERY_TASK_TIME_LIMIT="28",
-               KYC_CHECK_LEASE_SECONDS="31", CELERY_VISIBILITY_TIMEOUT="45", KYC_STALLED_AFTER_SECONDS="30")
+TIMINGS = dict(
+    KYC_STORE_RETRY_SECONDS="15",
+    CELERY_TASK_SOFT_TIME_LIMIT="25",
+    CELERY_TASK_TIME_LIMIT="28",
+    KYC_CHECK_LEASE_SECONDS="31",
+    CELERY_VISIBILITY_TIMEOUT="45",
+    KYC_STALLED_AFTER_SECONDS="30",
+)
 
 
 def _control():
@@ -64,15 +70,21 @@ class Services:
 
     def pg(self, action):
         extra = ["-m", "fast"] if action == "stop" else []
-        subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", self.version, "main", action, *extra],
-                       check=True, capture_output=True, timeout=60)
+        subprocess.run(
+            ["pg_ctlcluster", "--skip-systemctl-redirect", self.version, "main", action, *extra],
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
 
     def pg_up(self) -> bool:
         return subprocess.run(["pg_isready", "-q", "-h", "127.0.0.1", "-p", "5432"]).returncode == 0
 
     def redis_up(self) -> bool:
-        return subprocess.run(["redis-cli", "-h", "127.0.0.1", "-p", "6379", "ping"], capture_output=True
-                              ).stdout.strip() == b"PONG"
+        return (
+            subprocess.run(["redis-cli", "-h", "127.0.0.1", "-p", "6379", "ping"], capture_output=True).stdout.strip()
+            == b"PONG"
+        )
 
     def redis_stop(self):
         subprocess.run(["redis-cli", "-h", "127.0.0.1", "-p", "6379", "shutdown", "nosave"], capture_output=True)
@@ -80,9 +92,28 @@ class Services:
 
     def redis_start(self):
         # As .ci/run starts it: nothing kept on disk, so a restart loses every key.
-        subprocess.run(["redis-server", "--daemonize", "yes", "--bind", "127.0.0.1", "-::1", "--port", "6379",
-                        "--save", "", "--appendonly", "no", "--dir", "/var/lib/redis",
-                        "--logfile", "/var/log/redis/ci.log"], check=True, capture_output=True)
+        subprocess.run(
+            [
+                "redis-server",
+                "--daemonize",
+                "yes",
+                "--bind",
+                "127.0.0.1",
+                "-::1",
+                "--port",
+                "6379",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                "/var/lib/redis",
+                "--logfile",
+                "/var/log/redis/ci.log",
+            ],
+            check=True,
+            capture_output=True,
+        )
         wait_for(self.redis_up, 30, "Redis to start")
 
     def ensure_up(self):
@@ -109,16 +140,29 @@ def web(services, settings):
     port = sock.getsockname()[1]
     sock.close()
     broker_db = int(settings.CELERY_BROKER_URL.rsplit("/", 1)[-1] or 0)
-    env = dict(os.environ, DJANGO_SETTINGS_MODULE="kyc.settings", DJANGO_DEBUG="false",
-               DJANGO_SECRET_KEY="restart-test-" + "x" * 50, KYC_ENCRYPTION_KEYS=",".join(settings.KYC_ENCRYPTION_KEYS),
-               DJANGO_ALLOWED_HOSTS="127.0.0.1", DJANGO_SECURE_SSL_REDIRECT="false", DJANGO_SECURE_COOKIES="false",
-               DATABASE_URL=database_url(), KYC_VAR_DIR=str(settings.VAR_DIR),
-               CACHE_URL=settings.CELERY_BROKER_URL.rsplit("/", 1)[0] + f"/{(broker_db + 15) % 16}",
-               CELERY_BROKER_URL=settings.CELERY_BROKER_URL)
+    env = dict(
+        os.environ,
+        DJANGO_SETTINGS_MODULE="kyc.settings",
+        DJANGO_DEBUG="false",
+        DJANGO_SECRET_KEY="restart-test-" + "x" * 50,
+        KYC_ENCRYPTION_KEYS=",".join(settings.KYC_ENCRYPTION_KEYS),
+        DJANGO_ALLOWED_HOSTS="127.0.0.1",
+        DJANGO_SECURE_SSL_REDIRECT="false",
+        DJANGO_SECURE_COOKIES="false",
+        DATABASE_URL=database_url(),
+        KYC_VAR_DIR=str(settings.VAR_DIR),
+        CACHE_URL=settings.CELERY_BROKER_URL.rsplit("/", 1)[0] + f"/{(broker_db + 15) % 16}",
+        CELERY_BROKER_URL=settings.CELERY_BROKER_URL,
+    )
     log = open(Path(settings.VAR_DIR) / "restart-web.log", "w+")
-    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "kyc.wsgi", "-b", f"127.0.0.1:{port}", "-w", "2",
-                             "--timeout", "30"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-                            start_new_session=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "kyc.wsgi", "-b", f"127.0.0.1:{port}", "-w", "2", "--timeout", "30"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         wait_for(lambda: _answers(url + "/healthz"), 30, "gunicorn")
@@ -162,8 +206,11 @@ def test_postgresql_then_redis_restarted_mid_run(machine, web, sandbox_server, s
         assert api.headers["Content-Type"] == "application/problem+json"
         assert api.json()["code"] == "service_unavailable"
         assert page.status_code == 503 and page.headers["Retry-After"] == "10", page.text
-        wait_for(lambda: requests.get(f"{web}/api/v1/verifications/", headers=auth, timeout=10).status_code == 200,
-                 30, "the web to answer again")
+        wait_for(
+            lambda: requests.get(f"{web}/api/v1/verifications/", headers=auth, timeout=10).status_code == 200,
+            30,
+            "the web to answer again",
+        )
 
         connections.close_all()
         before = decided(ids)
@@ -176,8 +223,9 @@ def test_postgresql_then_redis_restarted_mid_run(machine, web, sandbox_server, s
         wait_all_decided(ids, timeout=420)
         snapshot = assert_exactly_once(cluster, ids)
         log = cluster.stop()
-        print(f"sandbox: {snapshot['calls']} calls, {snapshot['abandoned']} abandoned, "
-              f"{snapshot['successes']} successes")
+        print(
+            f"sandbox: {snapshot['calls']} calls, {snapshot['abandoned']} abandoned, {snapshot['successes']} successes"
+        )
         # The database went away while answers were on their way: they were kept and stored later.
         assert "database unreachable" in log
         assert "Connection to broker lost" in log  # and the worker outlived Redis's restart

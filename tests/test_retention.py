@@ -1,4 +1,5 @@
 """Retention: periods per kind, the purge, legal holds, erasure on request with a receipt."""
+
 import io
 import json
 import zipfile
@@ -13,12 +14,21 @@ from django.db import connection
 from django.utils import timezone
 
 from onboarding.models import (
-    Applicant, AuditCheckpoint, AuditEvent, AuditSeal, Check, Decision, ErasureReceipt, LegalHold, Photo, Verification,
+    Applicant,
+    AuditCheckpoint,
+    AuditEvent,
+    AuditSeal,
+    Check,
+    Decision,
+    ErasureReceipt,
+    LegalHold,
+    Photo,
+    Verification,
 )
 from onboarding.services import audit_chain, retention
 from onboarding.services.applicants import add_photo
-from onboarding.services.erasure import ErasureRefused, erase_applicant
 from onboarding.services.audit import Actor
+from onboarding.services.erasure import ErasureRefused, erase_applicant
 from tests.conftest import face_bytes
 from tests.factories import ApplicantFactory, submitted_verification
 from tests.test_api import BASE, client_for, shortcut
@@ -122,7 +132,9 @@ def test_a_case_past_the_decisions_period_is_deleted_with_its_applicant():
     decided_ago(v, 5 * 365 + 1)
     done = retention.purge()
     assert done["cases"] == 1 and done["applicants"] == 1
-    assert not Verification.objects.filter(pk=v.pk).exists() and not Applicant.objects.filter(pk=v.applicant_id).exists()
+    assert (
+        not Verification.objects.filter(pk=v.pk).exists() and not Applicant.objects.filter(pk=v.applicant_id).exists()
+    )
     assert stored_files(v.applicant_id) == []
     # The trail keeps what happened to the case, its deletion included, and still verifies.
     actions = list(AuditEvent.objects.filter(verification_id=v.pk).values_list("action", flat=True))
@@ -145,9 +157,9 @@ def test_a_legal_hold_stops_the_purge_until_released(django_user_model):
     retention.release_hold(v.applicant_id, user=officer, reason="order lifted")
     assert LegalHold.objects.get(pk=hold.pk).released_by == officer
     assert retention.purge()["cases"] == 1
-    assert [e.action for e in AuditEvent.objects.filter(applicant_id=v.applicant_id,
-                                                        action__startswith="legal_hold")] == [
-        "legal_hold_placed", "legal_hold_released"]
+    assert [
+        e.action for e in AuditEvent.objects.filter(applicant_id=v.applicant_id, action__startswith="legal_hold")
+    ] == ["legal_hold_placed", "legal_hold_released"]
 
 
 def test_a_run_that_died_after_deleting_a_file_is_finished_by_the_next(monkeypatch):
@@ -165,8 +177,11 @@ def test_one_failing_applicant_does_not_stop_the_others(monkeypatch):
     decided_ago(first, 31)
     decided_ago(second, 31)
     real = retention.wipe
-    monkeypatch.setattr(retention, "wipe", lambda f: (_ for _ in ()).throw(OSError("disk"))
-                        if str(first.applicant_id) in f.name else real(f))
+    monkeypatch.setattr(
+        retention,
+        "wipe",
+        lambda f: (_ for _ in ()).throw(OSError("disk")) if str(first.applicant_id) in f.name else real(f),
+    )
     assert retention.purge() == {"photos": 2, "failed": 1}
     assert Photo.objects.filter(applicant_id=first.applicant_id, purged_at__isnull=True).count() == 2
     monkeypatch.setattr(retention, "wipe", real)
@@ -217,9 +232,13 @@ def test_erasure_through_the_api_gives_a_receipt_and_keeps_the_decision():
     r = api.post(f"{BASE}/applicants/{applicant_id}/erasure/", {"reference": "ticket-991"}, format="json")
     assert r.status_code == 201, r.content
     receipt = r.json()
-    assert receipt["erased"] == {"photos": 2, "liveness_files": 0, "liveness_bursts": 0,
-                                 "vendor_responses": stored,
-                                 "external_reference": True}
+    assert receipt["erased"] == {
+        "photos": 2,
+        "liveness_files": 0,
+        "liveness_bursts": 0,
+        "vendor_responses": stored,
+        "external_reference": True,
+    }
     assert receipt["kept"]["decisions"]["cases"] == 1 and receipt["kept"]["decisions"]["until"]
     assert receipt["requested_by"] == "api:acme" and receipt["reference"] == "ticket-991"
     assert stored_files(applicant_id) == []
@@ -255,8 +274,11 @@ def test_an_erased_photo_cannot_be_submitted():
     applicant = Applicant.objects.get(pk=applicant_id)
     selfie = add_photo(applicant, Photo.Kind.SELFIE, face_bytes("obama_1"))
     erase_applicant(applicant_id, actor=Actor.system("test"))
-    r = api.post(f"{BASE}/applicants/{applicant_id}/verifications/",
-                 {"selfie": str(selfie.pk), "id_card": str(selfie.pk)}, format="json")
+    r = api.post(
+        f"{BASE}/applicants/{applicant_id}/verifications/",
+        {"selfie": str(selfie.pk), "id_card": str(selfie.pk)},
+        format="json",
+    )
     assert r.status_code == 400 and r.json()["code"] == "invalid_reference"
 
 
@@ -279,8 +301,10 @@ def test_erasure_and_holds_in_the_admin(client, django_user_model):
     client.force_login(staff_in(django_user_model, "admin", "KYC administrator"))
     erase = {"action": "erase", "_selected_action": [str(v.applicant_id)], "apply": "1", "text": "DSR-2026-55"}
     assert "legal hold is active" in client.post(changelist, erase, follow=True).content.decode()
-    client.post(changelist, {"action": "release_hold", "_selected_action": [str(v.applicant_id)], "apply": "1",
-                             "text": "inquiry closed"})
+    client.post(
+        changelist,
+        {"action": "release_hold", "_selected_action": [str(v.applicant_id)], "apply": "1", "text": "inquiry closed"},
+    )
     page = client.post(changelist, erase, follow=True).content.decode()
     receipt = ErasureReceipt.objects.get()
     assert "erased; receipt" in page and str(receipt.pk) in page and receipt.reference == "DSR-2026-55"

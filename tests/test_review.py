@@ -1,5 +1,6 @@
 """The reviewer's workspace: queue and assignment (also under concurrency), roles, duplicate signals,
 the policy what-if on a known set of scores, and the dashboard."""
+
 import threading
 from datetime import timedelta
 
@@ -11,7 +12,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from onboarding.models import (
-    AuditEvent, Check, Decision, DuplicateSignal, FaceTemplate, Photo, ReviewReason, Verification,
+    AuditEvent,
+    Check,
+    Decision,
+    DuplicateSignal,
+    FaceTemplate,
+    Photo,
+    ReviewReason,
+    Verification,
 )
 from onboarding.roles import ensure_roles
 from onboarding.services import duplicates, retention, review, whatif
@@ -56,8 +64,7 @@ def cases_in_review(n, *, age_hours=0):
 
 
 # Queue and assignment --------------------------------------------------------------------------
-def test_take_next_hands_out_the_oldest_free_case_and_a_holder_gets_theirs_back(no_vendors, roles,
-                                                                                  django_user_model):
+def test_take_next_hands_out_the_oldest_free_case_and_a_holder_gets_theirs_back(no_vendors, roles, django_user_model):
     first, second, third = cases_in_review(3)
     ann = user_in(django_user_model, "Reviewer", "ann")
     bob = user_in(django_user_model, "Reviewer", "bob")
@@ -70,12 +77,16 @@ def test_take_next_hands_out_the_oldest_free_case_and_a_holder_gets_theirs_back(
         record_human_decision(first.pk, outcome="approve", comment="looks fine", user=bob)
     review.release(first.pk, user=ann)
     assert review.take_next(bob).pk == second.pk and review.assign(first.pk, user=bob).assigned_to == bob
-    actions = list(AuditEvent.objects.filter(verification_id=first.pk, action__startswith="case_")
-                   .values_list("action", "data__assignee"))
+    actions = list(
+        AuditEvent.objects.filter(verification_id=first.pk, action__startswith="case_").values_list(
+            "action", "data__assignee"
+        )
+    )
     assert actions == [("case_assigned", "ann"), ("case_released", "ann"), ("case_assigned", "bob")]
     # Deciding takes the case out of the queue and clears the assignment.
-    record_human_decision(first.pk, outcome="approve", reason=ReviewReason.objects.get(code="identity_confirmed"),
-                          user=bob)
+    record_human_decision(
+        first.pk, outcome="approve", reason=ReviewReason.objects.get(code="identity_confirmed"), user=bob
+    )
     first.refresh_from_db()
     assert first.status == Verification.Status.APPROVED and first.assigned_to is None
     assert review.take_next(ann).pk == third.pk
@@ -92,7 +103,8 @@ def test_an_assignment_lapses_and_a_senior_reviewer_may_step_in(no_vendors, role
     review.release(case.pk, user=senior)
     review.take_next(ann)
     Verification.objects.filter(pk=case.pk).update(
-        assigned_at=timezone.now() - timedelta(minutes=settings.KYC_REVIEW_ASSIGNMENT_MINUTES + 1))
+        assigned_at=timezone.now() - timedelta(minutes=settings.KYC_REVIEW_ASSIGNMENT_MINUTES + 1)
+    )
     assert review.take_next(bob).pk == case.pk  # ann's assignment lapsed
 
 
@@ -130,9 +142,19 @@ def test_two_reviewers_never_get_the_same_case(no_vendors, roles, django_user_mo
 def test_queue_filters_and_sla(no_vendors, roles, django_user_model, client, settings):
     old, new = cases_in_review(2)
     Verification.objects.filter(pk=old.pk).update(
-        decided_at=timezone.now() - timedelta(hours=settings.KYC_REVIEW_SLA_HOURS + 2))
-    Check.objects.create(verification=new, kind="compare", subject="pair", vendor="baidu", status="completed",
-                         score=76.0, threshold=80.0, passed=False, risk_level="2")
+        decided_at=timezone.now() - timedelta(hours=settings.KYC_REVIEW_SLA_HOURS + 2)
+    )
+    Check.objects.create(
+        verification=new,
+        kind="compare",
+        subject="pair",
+        vendor="baidu",
+        status="completed",
+        score=76.0,
+        threshold=80.0,
+        passed=False,
+        risk_level="2",
+    )
     Verification.objects.filter(pk=new.pk).update(risk_level="2")  # as if assessed with that check
     ann = user_in(django_user_model, "Reviewer", "ann")
     client.force_login(ann)
@@ -158,8 +180,11 @@ def test_queue_filters_and_sla(no_vendors, roles, django_user_model, client, set
 
 def test_list_pages_cost_the_same_queries_whatever_their_length(no_vendors, roles, django_user_model, client):
     client.force_login(user_in(django_user_model, "KYC administrator", "admin"))
-    pages = [reverse("admin:onboarding_reviewcase_changelist"), reverse("admin:onboarding_verification_changelist"),
-             reverse("admin:onboarding_check_changelist")]
+    pages = [
+        reverse("admin:onboarding_reviewcase_changelist"),
+        reverse("admin:onboarding_verification_changelist"),
+        reverse("admin:onboarding_check_changelist"),
+    ]
 
     def queries():
         counts = []
@@ -172,8 +197,16 @@ def test_list_pages_cost_the_same_queries_whatever_their_length(no_vendors, role
     cases_in_review(2)
     few = queries()
     for v in cases_in_review(6):
-        Check.objects.create(verification=v, kind="compare", subject="pair", vendor="local", status="completed",
-                             score=60.0, threshold=50.0, passed=True)
+        Check.objects.create(
+            verification=v,
+            kind="compare",
+            subject="pair",
+            vendor="local",
+            status="completed",
+            score=60.0,
+            threshold=50.0,
+            passed=True,
+        )
     assert queries() == few
 
 
@@ -197,8 +230,7 @@ def a_webhook_delivery(case):
 
     client = ApiClient.objects.create(name=f"c-{case.pk}")
     endpoint = WebhookEndpoint.objects.create(client=client, url="https://93.184.215.14/hooks", secret="whsec_x")
-    event = WebhookEvent.objects.create(client=client, type="decision.made", verification=case, sequence=1,
-                                        payload={})
+    event = WebhookEvent.objects.create(client=client, type="decision.made", verification=case, sequence=1, payload={})
     return WebhookDelivery.objects.create(event=event, endpoint=endpoint, status=WebhookDelivery.Status.FAILED)
 
 
@@ -210,15 +242,21 @@ def test_each_role_gets_its_pages_and_no_others(no_vendors, roles, django_user_m
     requests = {
         "queue": ("get", reverse("admin:onboarding_reviewcase_changelist"), {}),
         "case": ("get", reverse("admin:onboarding_verification_change", args=[case.pk]), {}),
-        "decide": ("post", reverse("admin:onboarding_verification_decide", args=[case.pk]),
-                   {"outcome": "reject", "reason": "document_unusable"}),
+        "decide": (
+            "post",
+            reverse("admin:onboarding_verification_decide", args=[case.pk]),
+            {"outcome": "reject", "reason": "document_unusable"},
+        ),
         "assign": ("post", reverse("admin:onboarding_verification_assign", args=[case.pk]), {}),
         "dashboard": ("get", reverse("admin:onboarding_dashboard"), {}),
         "whatif": ("get", reverse("admin:onboarding_whatif"), {}),
         "evidence": ("post", reverse("admin:onboarding_verification_evidence", args=[case.pk]), {}),
         "reasons": ("get", reverse("admin:onboarding_reviewreason_add"), {}),
-        "send webhook again": ("post", reverse("admin:onboarding_webhookdelivery_changelist"),
-                               {"action": "redeliver", "_selected_action": [str(delivery.pk)]}),
+        "send webhook again": (
+            "post",
+            reverse("admin:onboarding_webhookdelivery_changelist"),
+            {"action": "redeliver", "_selected_action": [str(delivery.pk)]},
+        ),
     }
     for page, (method, url, data) in requests.items():
         status = getattr(client, method)(url, data).status_code
@@ -236,23 +274,27 @@ def test_each_role_gets_its_pages_and_no_others(no_vendors, roles, django_user_m
 
 
 # Duplicate signals -----------------------------------------------------------------------------
-def test_the_same_face_or_photo_under_another_applicant_is_flagged_with_links(no_vendors, roles, settings, client,
-                                                                              django_user_model):
+def test_the_same_face_or_photo_under_another_applicant_is_flagged_with_links(
+    no_vendors, roles, settings, client, django_user_model
+):
     first = submitted_verification("obama_1", "obama_2")
     same_face = submitted_verification("obama_2", "obama_1")  # another photo of the same man
     same_photo = submitted_verification("obama_1", "obama_2")  # the very same files
     stranger = submitted_verification("biden_1", "biden_2")  # nobody else's face
     for v in (first, same_face, same_photo, stranger):
         duplicates.scan(v.pk)
-    signals = {(s.verification_id, s.kind, s.photo.kind, s.other_verification_id)
-               for s in DuplicateSignal.objects.select_related("photo")}
+    signals = {
+        (s.verification_id, s.kind, s.photo.kind, s.other_verification_id)
+        for s in DuplicateSignal.objects.select_related("photo")
+    }
     assert (same_face.pk, "same_face", "selfie", first.pk) in signals
     assert (same_photo.pk, "same_photo", "selfie", first.pk) in signals
     assert (same_photo.pk, "same_photo", "id_card", first.pk) in signals
     assert (same_photo.pk, "same_face", "selfie", same_face.pk) in signals
     assert not any(stranger.pk in (v, other) for v, _kind, _subject, other in signals)
-    pair = DuplicateSignal.objects.get(verification=same_face, kind="same_face", photo=same_face.selfie,
-                                       other_photo=first.selfie)
+    pair = DuplicateSignal.objects.get(
+        verification=same_face, kind="same_face", photo=same_face.selfie, other_photo=first.selfie
+    )
     assert 0.3 < pair.distance < settings.KYC_DUPLICATE_FACE_DISTANCE
     # Idempotent: a second run adds nothing and the trail has one event per case that had news.
     stored = DuplicateSignal.objects.count()
@@ -291,16 +333,32 @@ def scored_case(score):
     applicant = ApplicantFactory()
     selfie = PhotoFactory(applicant=applicant, kind=Photo.Kind.SELFIE, source=face_bytes("obama_1"))
     card = PhotoFactory(applicant=applicant, kind=Photo.Kind.ID_CARD, source=id_card_bytes("obama_2"))
-    v = Verification.objects.create(applicant=applicant, selfie=selfie, id_card=card,
-                                    status=Verification.Status.PROCESSING)
+    v = Verification.objects.create(
+        applicant=applicant, selfie=selfie, id_card=card, status=Verification.Status.PROCESSING
+    )
     for kind, subject in (("quality", "selfie"), ("quality", "id_card"), ("liveness", "selfie")):
-        Check.objects.create(verification=v, kind=kind, subject=subject, vendor="acedata" if kind == "liveness"
-                             else "local", status="completed", score=90.0 if kind == "liveness" else None,
-                             threshold=40.0 if kind == "liveness" else None, passed=True)
+        Check.objects.create(
+            verification=v,
+            kind=kind,
+            subject=subject,
+            vendor="acedata" if kind == "liveness" else "local",
+            status="completed",
+            score=90.0 if kind == "liveness" else None,
+            threshold=40.0 if kind == "liveness" else None,
+            passed=True,
+        )
     passed = score >= 50
-    Check.objects.create(verification=v, kind="compare", subject="pair", vendor="local", status="completed",
-                         score=score, threshold=50.0, passed=passed,
-                         reasons=[] if passed else [{"code": "face_mismatch", "message": "no match"}])
+    Check.objects.create(
+        verification=v,
+        kind="compare",
+        subject="pair",
+        vendor="local",
+        status="completed",
+        score=score,
+        threshold=50.0,
+        passed=passed,
+        reasons=[] if passed else [{"code": "face_mismatch", "message": "no match"}],
+    )
     finalize_if_complete(v.pk)
     return v
 
@@ -312,15 +370,21 @@ def test_what_if_on_a_known_set_of_scores(settings):
     assert recorded == {30: "reject", 45: "review", 52: "approve", 58: "approve", 70: "approve", 90: "approve"}
     assert whatif.stored_thresholds() == [
         {"vendor": "acedata", "kind": "liveness", "threshold": 40.0, "checks": 6},
-        {"vendor": "local", "kind": "compare", "threshold": 50.0, "checks": 6}]
+        {"vendor": "local", "kind": "compare", "threshold": 50.0, "checks": 6},
+    ]
 
     unchanged = whatif.replay({("local", "compare"): 50.0})
     assert unchanged.cases == 6 and unchanged.changed == 0 and unchanged.recorded_differs == 0
 
     stricter = whatif.replay({("local", "compare"): 60.0})
     assert stricter.changed == 3 and stricter.rescored_checks == 2  # 52 and 58 now fail
-    assert dict(stricter.matrix) == {("reject", "reject"): 1, ("review", "reject"): 1, ("approve", "reject"): 1,
-                                     ("approve", "review"): 1, ("approve", "approve"): 2}
+    assert dict(stricter.matrix) == {
+        ("reject", "reject"): 1,
+        ("review", "reject"): 1,
+        ("approve", "reject"): 1,
+        ("approve", "review"): 1,
+        ("approve", "approve"): 2,
+    }
     assert {c.verification_id for c in stricter.changes} == {str(cases[s].pk) for s in (45, 52, 58)}
 
     laxer = whatif.replay({("local", "compare"): 40.0, ("acedata", "liveness"): 95.0}, margin=0.0)
@@ -335,8 +399,9 @@ def test_what_if_page_shows_the_numbers(roles, django_user_model, client, settin
     for score in (30, 45, 52, 58):
         scored_case(score)
     client.force_login(user_in(django_user_model, "Senior reviewer"))
-    page = client.get(reverse("admin:onboarding_whatif"), {"days": 30, "run": 1, "t_local_compare": 60,
-                                                           "t_acedata_liveness": 40}).content.decode()
+    page = client.get(
+        reverse("admin:onboarding_whatif"), {"days": 30, "run": 1, "t_local_compare": 60, "t_acedata_liveness": 40}
+    ).content.decode()
     assert "3 of 4 decisions would change" in page
 
 

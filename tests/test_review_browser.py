@@ -1,4 +1,5 @@
 """The reviewer's common path in real headless Chromium: queue, take next, zoom, decide by keyboard."""
+
 import pytest
 from django.db import connections
 
@@ -27,11 +28,17 @@ def signed_in(chromium, live_server, user, next_url):
     return context, page, csp_violations
 
 
-def test_a_reviewer_takes_the_next_case_zooms_and_rejects_it_by_keyboard(chromium, live_server, no_vendors,  # noqa: F811
-                                                                          roles, django_user_model):  # noqa: F811
+def test_a_reviewer_takes_the_next_case_zooms_and_rejects_it_by_keyboard(
+    chromium,
+    live_server,
+    no_vendors,  # noqa: F811
+    roles,
+    django_user_model,
+):  # noqa: F811
     oldest, newer = cases_in_review(2)
-    context, page, csp_violations = signed_in(chromium, live_server, user_in(django_user_model, "Reviewer", "ann"),
-                                              "/admin/onboarding/reviewcase/")
+    context, page, csp_violations = signed_in(
+        chromium, live_server, user_in(django_user_model, "Reviewer", "ann"), "/admin/onboarding/reviewcase/"
+    )
     shot(page, "review-1-queue")
 
     page.get_by_role("button", name="Take next case").click()
@@ -66,8 +73,13 @@ def test_a_reviewer_takes_the_next_case_zooms_and_rejects_it_by_keyboard(chromiu
     assert csp_violations == []
 
 
-def test_dashboard_and_what_if_render_within_the_content_policy(chromium, live_server, roles,  # noqa: F811
-                                                                django_user_model, settings):
+def test_dashboard_and_what_if_render_within_the_content_policy(
+    chromium,
+    live_server,
+    roles,  # noqa: F811
+    django_user_model,
+    settings,
+):
     from onboarding.models import Check
     from tests.test_review import scored_case
 
@@ -76,8 +88,9 @@ def test_dashboard_and_what_if_render_within_the_content_policy(chromium, live_s
         scored_case(score)
     for i, check in enumerate(Check.objects.exclude(kind="quality")):
         Check.objects.filter(pk=check.pk).update(latency_ms=(180 if check.vendor == "acedata" else 40) + 7 * i)
-    context, page, csp_violations = signed_in(chromium, live_server,
-                                              user_in(django_user_model, "Senior reviewer", "sue"), "/admin/")
+    context, page, csp_violations = signed_in(
+        chromium, live_server, user_in(django_user_model, "Senior reviewer", "sue"), "/admin/"
+    )
     page.get_by_role("link", name="Dashboard").click()
     page.wait_for_url("**/dashboard/")
     charts = page.locator("img[src^='data:image/svg+xml']")

@@ -3,7 +3,9 @@
 Known score sets first (pure functions), then whole cases through the services, the admin, the
 API and the command line.
 """
+
 import io
+import itertools
 import json
 from collections import Counter
 from datetime import timedelta
@@ -23,18 +25,29 @@ from tests.factories import ApplicantFactory, submitted_verification
 from tests.test_review import user_in
 
 T0 = timezone.now()
+_made = itertools.count(1)  # each check a moment later than the one before
 
 
-def check(kind, subject="selfie", status=Check.Status.COMPLETED, passed=True, n=[0], **kw):
-    n[0] += 1
-    return Check(kind=kind, subject=subject, vendor=kw.pop("vendor", "local"), status=status, passed=passed,
-                 created_at=T0 + timedelta(seconds=n[0]), **kw)
+def check(kind, subject="selfie", status=Check.Status.COMPLETED, passed=True, **kw):
+    n = next(_made)
+    return Check(
+        kind=kind,
+        subject=subject,
+        vendor=kw.pop("vendor", "local"),
+        status=status,
+        passed=passed,
+        created_at=T0 + timedelta(seconds=n),
+        **kw,
+    )
 
 
 def good(compare_score=70, **compare):
-    return [check("quality", "selfie"), check("quality", "id_card"),
-            check("liveness", score=90, threshold=40, vendor="acedata", score_scale="0-100 liveness"),
-            check("compare", "pair", score=compare_score, threshold=50, score_scale="0-100 similarity", **compare)]
+    return [
+        check("quality", "selfie"),
+        check("quality", "id_card"),
+        check("liveness", score=90, threshold=40, vendor="acedata", score_scale="0-100 liveness"),
+        check("compare", "pair", score=compare_score, threshold=50, score_scale="0-100 similarity", **compare),
+    ]
 
 
 def P(**config):
@@ -58,12 +71,26 @@ def test_all_clear_is_level_4_and_approved():
 
 def test_a_vendor_risk_level_is_taken_as_given_and_sends_level_2_to_review():
     checks = good()
-    checks[3] = check("compare", "pair", score=95, threshold=80, vendor="baidu", risk_level="2",
-                      risk_tags=["emulator"], score_scale="0-100 similarity")
+    checks[3] = check(
+        "compare",
+        "pair",
+        score=95,
+        threshold=80,
+        vendor="baidu",
+        risk_level="2",
+        risk_tags=["emulator"],
+        score_scale="0-100 similarity",
+    )
     a = assess(checks)
     assert a.level == "2" and a.reasons[0] == {
-        "code": "vendor_risk_level", "level": "2", "message": "risk level given by the vendor", "vendor": "baidu",
-        "kind": "compare", "subject": "pair", "tags": ["emulator"]}
+        "code": "vendor_risk_level",
+        "level": "2",
+        "message": "risk level given by the vendor",
+        "vendor": "baidu",
+        "kind": "compare",
+        "subject": "pair",
+        "tags": ["emulator"],
+    }
     e = policy.evaluate(checks, policy=P(), risk=a)
     assert e.outcome == Decision.Outcome.REVIEW and codes(e.reasons) == ["high_risk"]
     # The same case under a policy that reviews only from level "1" is approved, still at level 2.
@@ -81,8 +108,13 @@ def test_a_pass_close_to_the_threshold_is_ordinary_not_reviewed():
 def test_a_score_that_does_not_decide_is_no_close_call():
     # Local active liveness passes on the turns seen: 100 of a threshold of 100 is not "near".
     checks = good()
-    checks[2] = check("liveness", score=100, threshold=100, vendor="local",
-                      score_scale="0-100 share of the challenge's head turns seen, in order")
+    checks[2] = check(
+        "liveness",
+        score=100,
+        threshold=100,
+        vendor="local",
+        score_scale="0-100 share of the challenge's head turns seen, in order",
+    )
     assert assess(checks).level == "4"
 
 
@@ -92,16 +124,36 @@ def test_the_margin_is_measured_on_each_vendors_own_scale():
     assert assess(good()[:3] + [near]).level == "3" and assess(good()[:3] + [far_above]).level == "4"
 
 
-@pytest.mark.parametrize("changed,level,reason", [
-    (check("compare", "pair", passed=False, score=20, threshold=50, score_scale="0-100"), "1", "face_mismatch"),
-    (check("compare", "pair", passed=False, score=47, threshold=50, score_scale="0-100"), "2", "compare_borderline"),
-    (check("liveness", passed=False, score=10, threshold=40, vendor="acedata"), "1", "liveness_failed"),
-    (check("liveness", status=Check.Status.NOT_APPLICABLE, passed=None), "3", "check_not_done"),
-    (check("liveness", status=Check.Status.FAILED, passed=None, error_category="retryable", error_code="5xx",
-           vendor="tencent"), "3", "check_not_done"),
-    (check("quality", passed=True, reasons=[{"code": "pad_heuristic_flag", "message": "moire"}]), "2",
-     "presentation_attack_suspected"),
-])
+@pytest.mark.parametrize(
+    "changed,level,reason",
+    [
+        (check("compare", "pair", passed=False, score=20, threshold=50, score_scale="0-100"), "1", "face_mismatch"),
+        (
+            check("compare", "pair", passed=False, score=47, threshold=50, score_scale="0-100"),
+            "2",
+            "compare_borderline",
+        ),
+        (check("liveness", passed=False, score=10, threshold=40, vendor="acedata"), "1", "liveness_failed"),
+        (check("liveness", status=Check.Status.NOT_APPLICABLE, passed=None), "3", "check_not_done"),
+        (
+            check(
+                "liveness",
+                status=Check.Status.FAILED,
+                passed=None,
+                error_category="retryable",
+                error_code="5xx",
+                vendor="tencent",
+            ),
+            "3",
+            "check_not_done",
+        ),
+        (
+            check("quality", passed=True, reasons=[{"code": "pad_heuristic_flag", "message": "moire"}]),
+            "2",
+            "presentation_attack_suspected",
+        ),
+    ],
+)
 def test_failed_and_skipped_checks(changed, level, reason):
     checks = good()
     checks[{"compare": 3, "liveness": 2, "quality": 0}[changed.kind]] = changed
@@ -126,8 +178,15 @@ def test_a_policy_written_as_far_targets_treats_vendors_alike():
     p = P(far={"compare": {"accept": 1e-4, "review": 1e-3}})
 
     def outcome(vendor, score, threshold, scale):
-        c = check("compare", "pair", vendor=vendor, score=score, threshold=threshold, passed=score >= threshold,
-                  score_scale=scale)
+        c = check(
+            "compare",
+            "pair",
+            vendor=vendor,
+            score=score,
+            threshold=threshold,
+            passed=score >= threshold,
+            score_scale=scale,
+        )
         from onboarding.services.scoring import apply_policy
 
         apply_policy(c, p)
@@ -146,19 +205,32 @@ def test_a_policy_written_as_far_targets_treats_vendors_alike():
 def test_publish_validates_versions_and_audits():
     assert policy_config.active().built_in
     with pytest.raises(policy_config.PolicyError) as bad:
-        policy_config.publish({"far": {"compare": {"accept": 2}}, "routing": {"compare": {"vendors": [
-            {"vendor": "acedata", "weight": 50}]}}, "review_on": ["nap"], "colour": 1},
-            actor=audit.Actor.system("t"))
+        policy_config.publish(
+            {
+                "far": {"compare": {"accept": 2}},
+                "routing": {"compare": {"vendors": [{"vendor": "acedata", "weight": 50}]}},
+                "review_on": ["nap"],
+                "colour": 1,
+            },
+            actor=audit.Actor.system("t"),
+        )
     problems = "\n".join(bad.value.problems)
-    for expected in ("unknown key 'colour'", "far.compare.accept", "acedata does not do compare checks",
-                     "add up to 100", "unknown signal 'nap'"):
+    for expected in (
+        "unknown key 'colour'",
+        "far.compare.accept",
+        "acedata does not do compare checks",
+        "add up to 100",
+        "unknown signal 'nap'",
+    ):
         assert expected in problems
     assert not PolicyVersion.objects.exists()
-    row, created = policy_config.publish({"far": {"compare": {"accept": 1e-4, "review": 1e-3}}},
-                                         actor=audit.Actor.system("t"), comment="FAR targets")
+    row, created = policy_config.publish(
+        {"far": {"compare": {"accept": 1e-4, "review": 1e-3}}}, actor=audit.Actor.system("t"), comment="FAR targets"
+    )
     assert created and policy_config.active().version == row.version and row.version.endswith(".1")
-    again, created = policy_config.publish({"far": {"compare": {"accept": 1e-4, "review": 1e-3}}},
-                                           actor=audit.Actor.system("t"))
+    again, created = policy_config.publish(
+        {"far": {"compare": {"accept": 1e-4, "review": 1e-3}}}, actor=audit.Actor.system("t")
+    )
     assert not created and again.pk == row.pk and PolicyVersion.objects.count() == 1
     event = AuditEvent.objects.get(action="policy_published")
     assert event.data["version"] == row.version and event.data["changed"] == ["far"]
@@ -199,8 +271,10 @@ def test_a_policy_version_edited_by_sql_is_found_by_verify_audit():
     call_command("verify_audit", "--seal", stdout=io.StringIO())
     laxer = dict(row.config, review_margin=0.2)
     with connection.cursor() as cursor:  # the row and its digest column, changed together
-        cursor.execute(f"UPDATE {PolicyVersion._meta.db_table} SET config = %s, digest = %s WHERE id = %s",
-                       [json.dumps(laxer), policy_config.digest(laxer), row.pk])
+        cursor.execute(
+            f"UPDATE {PolicyVersion._meta.db_table} SET config = %s, digest = %s WHERE id = %s",
+            [json.dumps(laxer), policy_config.digest(laxer), row.pk],
+        )
     with pytest.raises(CommandError, match=f"policy version.*{row.version}.*changed after publication"):
         call_command("verify_audit", stdout=io.StringIO())
 
@@ -213,7 +287,9 @@ def test_every_decision_records_the_policy_version_and_the_case_its_risk(setting
     decision = v.decisions.get()
     # Liveness is no longer required: the local engine's "not applicable" does not hold the case.
     assert decision.policy_version == "strict-1" and v.status == Verification.Status.APPROVED, decision.reasons
-    assert v.risk_level in ("3", "4") and AuditEvent.objects.get(action="auto_decision").data["risk_level"] == v.risk_level
+    assert (
+        v.risk_level in ("3", "4") and AuditEvent.objects.get(action="auto_decision").data["risk_level"] == v.risk_level
+    )
 
 
 @pytest.mark.django_db(transaction=True)
@@ -242,12 +318,17 @@ def test_admin_publishes_views_and_rolls_back(client, django_user_model):
     client.force_login(admin_user)
     page = client.get(reverse("admin:onboarding_policyversion_add"))
     assert page.status_code == 200 and b"default-2026.11" in page.content and b"32 impostor pairs" in page.content
-    bad = client.post(reverse("admin:onboarding_policyversion_add"), {"config": '{"review_margin": 9}',
-                                                                       "comment": "x"})
+    bad = client.post(reverse("admin:onboarding_policyversion_add"), {"config": '{"review_margin": 9}', "comment": "x"})
     assert bad.status_code == 400 and b"review_margin" in bad.content
-    ok = client.post(reverse("admin:onboarding_policyversion_add"), {
-        "config": json.dumps({"routing": {"compare": {"vendors": [{"vendor": "local", "weight": 100}],
-                                                      "shadow": "baidu"}}}), "comment": "try Baidu in shadow"})
+    ok = client.post(
+        reverse("admin:onboarding_policyversion_add"),
+        {
+            "config": json.dumps(
+                {"routing": {"compare": {"vendors": [{"vendor": "local", "weight": 100}], "shadow": "baidu"}}}
+            ),
+            "comment": "try Baidu in shadow",
+        },
+    )
     assert ok.status_code == 302
     first = PolicyVersion.objects.get()
     client.post(reverse("admin:onboarding_policyversion_add"), {"config": "{}", "comment": "stop the trial"})
@@ -257,28 +338,32 @@ def test_admin_publishes_views_and_rolls_back(client, django_user_model):
     client.force_login(admin_user)
     client.post(reverse("admin:onboarding_policyversion_republish", args=[first.pk]))
     assert policy_config.active().route("compare").shadow == "baidu" and PolicyVersion.objects.count() == 3
-    assert list(AuditEvent.objects.filter(action="policy_published").values_list("actor", flat=True)) == [
-        "admin1"] * 3
+    assert list(AuditEvent.objects.filter(action="policy_published").values_list("actor", flat=True)) == ["admin1"] * 3
 
 
 # Routing -----------------------------------------------------------------------------------------
 def test_weights_split_cases_and_the_off_switch_takes_a_vendor_out():
-    routed = P(routing={"compare": {"vendors": [{"vendor": "local", "weight": 70},
-                                                {"vendor": "baidu", "weight": 30}]}})
+    routed = P(routing={"compare": {"vendors": [{"vendor": "local", "weight": 70}, {"vendor": "baidu", "weight": 30}]}})
     picks = Counter(routed.route("compare").plan(f"case-{i}")[0] for i in range(4000))
     assert 0.67 < picks["local"] / 4000 < 0.73
     assert routed.route("compare").plan("case-1") == routed.route("compare").plan("case-1")  # stable per case
     assert set(routed.route("compare").plan("case-1")) == {"local", "baidu"}  # the other one is the fallback
-    outage = P(routing={"compare": {"vendors": [{"vendor": "local", "weight": 70},
-                                                {"vendor": "baidu", "weight": 30, "off": True}]}})
+    outage = P(
+        routing={
+            "compare": {"vendors": [{"vendor": "local", "weight": 70}, {"vendor": "baidu", "weight": 30, "off": True}]}
+        }
+    )
     assert {tuple(outage.route("compare").plan(f"c{i}")) for i in range(200)} == {("local",)}
 
 
 @pytest.mark.django_db
 def test_vendor_plan_follows_the_policy_and_env_where_it_is_silent(settings):
     settings.KYC_CHECK_VENDORS = {"quality": ["local"], "liveness": ["acedata", "tencent"], "compare": ["local"]}
-    p = P(routing={"compare": {"vendors": [{"vendor": "baidu", "weight": 100}, {"vendor": "local"}],
-                               "shadow": "linkface"}})
+    p = P(
+        routing={
+            "compare": {"vendors": [{"vendor": "baidu", "weight": 100}, {"vendor": "local"}], "shadow": "linkface"}
+        }
+    )
     plan = vendor_plan("some-case", policy=p)
     assert plan["liveness"].vendors == ["acedata", "tencent"] and plan["liveness"].shadow is None
     assert plan["compare"].vendors == ["baidu", "local"] and plan["compare"].shadow == "linkface"
@@ -288,8 +373,13 @@ def test_vendor_plan_follows_the_policy_and_env_where_it_is_silent(settings):
 @pytest.fixture
 def shadow_baidu(sandbox, settings):
     settings.KYC_CHECK_VENDORS = {"quality": ["local"], "liveness": ["local"], "compare": ["local"]}
-    policy_config.publish({"required": ["quality", "compare"], "routing": {"compare": {
-        "vendors": [{"vendor": "local", "weight": 100}], "shadow": "baidu"}}}, actor=audit.Actor.system("t"))
+    policy_config.publish(
+        {
+            "required": ["quality", "compare"],
+            "routing": {"compare": {"vendors": [{"vendor": "local", "weight": 100}], "shadow": "baidu"}},
+        },
+        actor=audit.Actor.system("t"),
+    )
     return sandbox
 
 
@@ -308,9 +398,22 @@ def test_shadow_vendor_is_stored_and_compared_but_never_decides(shadow_baidu):
     assert other.checks.get(role=Check.Role.SHADOW).status == Check.Status.FAILED
     assert other.status == Verification.Status.APPROVED
     rows = dashboard.shadow_agreement(dashboard.Period.last(1))
-    assert rows == [{"kind": "compare", "decider": "local", "shadow": "baidu", "shadow_checks": 2,
-                     "shadow_without_verdict": 1, "pairs": 1, "both_passed": 1, "both_failed": 0,
-                     "shadow_stricter": 0, "shadow_laxer": 0, "agreement": 1.0, "sampled": False}]
+    assert rows == [
+        {
+            "kind": "compare",
+            "decider": "local",
+            "shadow": "baidu",
+            "shadow_checks": 2,
+            "shadow_without_verdict": 1,
+            "pairs": 1,
+            "both_passed": 1,
+            "both_failed": 0,
+            "shadow_stricter": 0,
+            "shadow_laxer": 0,
+            "agreement": 1.0,
+            "sampled": False,
+        }
+    ]
 
 
 @pytest.mark.django_db(transaction=True)
@@ -330,13 +433,13 @@ def test_the_sweeper_finishes_shadow_checks_of_decided_cases(settings):
     settings.KYC_CHECK_VENDORS = {"quality": [], "liveness": [], "compare": []}
     v = submitted_verification("obama_1", "obama_2")  # decided at once: nothing to wait for
     lost = Check.objects.create(verification=v, kind="compare", subject="pair", vendor="local", role="shadow")
-    too_old = Check.objects.create(verification=v, kind="liveness", subject="selfie", vendor="tencent",
-                                   role="shadow")
+    too_old = Check.objects.create(verification=v, kind="liveness", subject="selfie", vendor="tencent", role="shadow")
     now = timezone.now()
     assert resume_stalled_shadows(now) == 0  # not stalled yet
     Check.objects.filter(pk=lost.pk).update(created_at=now - timedelta(seconds=settings.KYC_STALLED_AFTER_SECONDS + 5))
     Check.objects.filter(pk=too_old.pk).update(
-        created_at=now - timedelta(seconds=settings.KYC_DECISION_DEADLINE_SECONDS + 5))
+        created_at=now - timedelta(seconds=settings.KYC_DECISION_DEADLINE_SECONDS + 5)
+    )
     assert resume_stalled_shadows(now) == 2
     lost.refresh_from_db()
     too_old.refresh_from_db()
@@ -351,19 +454,33 @@ def test_shadow_agreement_classifies_each_pair():
     outcomes = [(True, True), (True, False), (False, True), (False, False), (True, None)]
     for decider_passed, shadow_passed in outcomes:
         v = _bare_case(applicant)
-        Check.objects.create(verification=v, kind="compare", subject="pair", vendor="local", status="completed",
-                             passed=decider_passed)
-        Check.objects.create(verification=v, kind="compare", subject="pair", vendor="baidu", role="shadow",
-                             status="completed" if shadow_passed is not None else "failed", passed=shadow_passed)
+        Check.objects.create(
+            verification=v, kind="compare", subject="pair", vendor="local", status="completed", passed=decider_passed
+        )
+        Check.objects.create(
+            verification=v,
+            kind="compare",
+            subject="pair",
+            vendor="baidu",
+            role="shadow",
+            status="completed" if shadow_passed is not None else "failed",
+            passed=shadow_passed,
+        )
     [row] = dashboard.shadow_agreement(dashboard.Period.last(1))
-    assert (row["pairs"], row["both_passed"], row["both_failed"], row["shadow_stricter"], row["shadow_laxer"],
-            row["shadow_without_verdict"]) == (4, 1, 1, 1, 1, 1)
+    assert (
+        row["pairs"],
+        row["both_passed"],
+        row["both_failed"],
+        row["shadow_stricter"],
+        row["shadow_laxer"],
+        row["shadow_without_verdict"],
+    ) == (4, 1, 1, 1, 1, 1)
     assert row["agreement"] == 0.5
 
 
 def _bare_case(applicant):
-    from tests.factories import PhotoFactory
     from tests.conftest import face_bytes
+    from tests.factories import PhotoFactory
 
     selfie = PhotoFactory(applicant=applicant, kind="selfie", source=face_bytes("obama_1"))
     card = PhotoFactory(applicant=applicant, kind="id_card", source=face_bytes("obama_2"))
@@ -430,8 +547,10 @@ def test_admin_list_filter_and_case_page_show_the_risk(client, django_user_model
     listing = client.get(reverse("admin:onboarding_verification_changelist"), {"risk": v.risk_level})
     assert str(v.pk)[:8].encode() in listing.content and b"kyc-risk-" + v.risk_level.encode() in listing.content
     other = "1" if v.risk_level != "1" else "4"
-    assert str(v.pk)[:8].encode() not in client.get(reverse("admin:onboarding_verification_changelist"),
-                                                    {"risk": other}).content
+    assert (
+        str(v.pk)[:8].encode()
+        not in client.get(reverse("admin:onboarding_verification_changelist"), {"risk": other}).content
+    )
     page = client.get(reverse("admin:onboarding_verification_change", args=[v.pk])).content.decode()
     assert "Why this risk level" in page and "estimated FAR" in page
     assert "&lt; 3.1e-02" in page or "< 3.1e-02" in page  # the local compare's bound, with its source

@@ -1,4 +1,5 @@
 """Staff login brute force, security headers and CSP, and `check --deploy` with production settings."""
+
 import os
 import subprocess
 import sys
@@ -13,8 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def login(client, password, username="reviewer", **extra):
-    return client.post(reverse("admin:login"), {"username": username, "password": password,
-                                                "next": "/admin/"}, **extra)
+    return client.post(reverse("admin:login"), {"username": username, "password": password, "next": "/admin/"}, **extra)
 
 
 def test_staff_login_locks_after_repeated_failures(staff_user, settings):
@@ -58,12 +58,24 @@ def test_check_deploy_is_clean_with_production_settings(tmp_path):
     from onboarding.encryption import new_key
 
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "KYC_"))}
-    env.update(DJANGO_SETTINGS_MODULE="kyc.settings", DJANGO_DEBUG="false", KYC_VAR_DIR=str(tmp_path),
-               DJANGO_SECRET_KEY="x" * 20 + new_key() + new_key(), KYC_ENCRYPTION_KEYS=new_key(),
-               DJANGO_ALLOWED_HOSTS="kyc.example.com", DJANGO_SECURE_HSTS_PRELOAD="true",
-               DJANGO_STATIC_ROOT=str(tmp_path / "static"))
-    result = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    env.update(
+        DJANGO_SETTINGS_MODULE="kyc.settings",
+        DJANGO_DEBUG="false",
+        KYC_VAR_DIR=str(tmp_path),
+        DJANGO_SECRET_KEY="x" * 20 + new_key() + new_key(),
+        KYC_ENCRYPTION_KEYS=new_key(),
+        DJANGO_ALLOWED_HOSTS="kyc.example.com",
+        DJANGO_SECURE_HSTS_PRELOAD="true",
+        DJANGO_STATIC_ROOT=str(tmp_path / "static"),
+    )
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
 
@@ -100,8 +112,10 @@ def test_overturning_an_automatic_reject_takes_two_senior_reviewers(django_user_
     v.refresh_from_db()
     assert v.status == Verification.Status.REJECTED
     reviewer = staff_in(django_user_model, "r", "Reviewer")
-    first, second = staff_in(django_user_model, "s1", "Senior reviewer"), staff_in(django_user_model, "s2",
-                                                                                   "Senior reviewer")
+    first, second = (
+        staff_in(django_user_model, "s1", "Senior reviewer"),
+        staff_in(django_user_model, "s2", "Senior reviewer"),
+    )
     with pytest.raises(DecisionError, match="only a senior reviewer"):
         record_human_decision(v.pk, outcome="approve", comment="same person, old card", user=reviewer)
     request = record_human_decision(v.pk, outcome="approve", comment="same person, old card", user=first)
@@ -129,8 +143,10 @@ def test_the_second_reviewer_confirms_in_the_admin(client, django_user_model):
     from tests.factories import submitted_verification
 
     v = submitted_verification("leslie_1", "biden_2")
-    first, second = staff_in(django_user_model, "s1", "Senior reviewer"), staff_in(django_user_model, "s2",
-                                                                                   "Senior reviewer")
+    first, second = (
+        staff_in(django_user_model, "s1", "Senior reviewer"),
+        staff_in(django_user_model, "s2", "Senior reviewer"),
+    )
     request = record_human_decision(v.pk, outcome="approve", comment="checked by phone", user=first)
     client.force_login(first)
     page = client.get(reverse("admin:onboarding_verification_change", args=[v.pk])).content.decode()

@@ -1,5 +1,6 @@
 """The hot path's prebuilt statements (onboarding/sql.py) against the ORM's own reading of the rows,
 on SQLite and on PostgreSQL (DATABASE_URL)."""
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -35,7 +36,11 @@ def test_an_audit_event_and_its_queue_entry_are_written_together():
 def test_a_conditional_update_writes_only_when_its_condition_holds(case):
     check = case.checks.order_by("created_at").first()
     check.status, check.score, check.details, check.completed_at = (
-        Check.Status.COMPLETED, 91.5, {"a": "b"}, timezone.now())
+        Check.Status.COMPLETED,
+        91.5,
+        {"a": "b"},
+        timezone.now(),
+    )
     names = ("status", "score", "details", "completed_at")
     assert sql.update(check, names, unless=("status", Check.FINAL_STATUSES)) == 1
     stored = Check.objects.get(pk=check.pk)
@@ -53,7 +58,9 @@ def test_a_late_answer_does_not_overwrite_a_check_another_worker_finished(case):
     claimed = check_service.claim(compare.pk)
     # The lease ran out; the worker that took over stored its answer first.
     Check.objects.filter(pk=compare.pk).update(status=Check.Status.COMPLETED, score=77.0)
-    result = CheckResult(vendor=compare.vendor, kind=compare.kind, status=ResultStatus.COMPLETED, score=12.0, passed=False)
+    result = CheckResult(
+        vendor=compare.vendor, kind=compare.kind, status=ResultStatus.COMPLETED, score=12.0, passed=False
+    )
     check_service._store_results([(claimed, result)])
     assert Check.objects.get(pk=compare.pk).score == 77.0
     assert not AuditEvent.objects.filter(action="check_completed", data__check_id=str(compare.pk)).exists()
@@ -73,8 +80,7 @@ def test_a_prebuilt_read_gives_what_the_orm_reads(case):
 
 
 def test_a_prebuilt_join_gives_what_select_related_gives_without_more_queries(case, django_assert_num_queries):
-    paths = ("verification__applicant", "verification__selfie", "verification__id_card",
-             "verification__liveness_data")
+    paths = ("verification__applicant", "verification__selfie", "verification__id_card", "verification__liveness_data")
     ids = list(case.checks.values_list("pk", flat=True))
     fetched = {row.pk: row for row in sql.fetch(Check, "id", ids, related=paths)}
     expected = {row.pk: row for row in Check.objects.select_related(*paths).filter(pk__in=ids)}

@@ -1,6 +1,6 @@
 """An API client learns nothing about another client's applicants; staff see across clients."""
+
 import pytest
-from django.test import Client
 
 from onboarding.models import ApiClient, DuplicateSignal, Verification
 from onboarding.services import audit, policy_config

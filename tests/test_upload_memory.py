@@ -4,6 +4,7 @@ Each input is validated in a fresh process with the web app imported, and the pr
 resident memory compared with the same for a normal photo (a 12-megapixel phone JPEG). Inputs sit
 at the caps: the largest of each kind that is still accepted.
 """
+
 import json
 import os
 import struct
@@ -41,20 +42,33 @@ print(json.dumps({"peak_kb": peak, "results": results}))
 
 def probe(*paths):
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "kyc.settings_test"}
-    out = subprocess.run([sys.executable, "-c", PROBE, *map(str, paths)], cwd=ROOT, env=env, check=True,
-                         capture_output=True, text=True, timeout=120).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE, *map(str, paths)],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    ).stdout
     return json.loads(out.strip().splitlines()[-1])
 
 
 def png(width, height, colour_type, depth, pixel: bytes) -> bytes:
     """A PNG of one repeated pixel written by hand: Pillow cannot write every depth and mode."""
+
     def chunk(kind, data):
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
     packer = zlib.compressobj(9)
     row = b"\x00" + pixel * width
     body = b"".join(packer.compress(row) for _ in range(height)) + packer.flush()
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, depth, colour_type, 0, 0, 0))
-            + chunk(b"IDAT", body) + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, depth, colour_type, 0, 0, 0))
+        + chunk(b"IDAT", body)
+        + chunk(b"IEND", b"")
+    )
 
 
 def photo_like(width, height) -> np.ndarray:
@@ -105,6 +119,7 @@ def inputs(tmp_path_factory):
     write("grey16_7000.png", png(7000, 7000, 0, 16, b"\x80\x00"))
     # A burst: as many frames as the liveness step takes, each as large as one request allows.
     from vendors.liveness import MAX_FRAMES
+
     w, h = side_for(settings.KYC_MAX_REQUEST_PIXELS // MAX_FRAMES)
     Image.new("RGB", (w, h), (90, 90, 90)).save(d / "frame.png")
     files["frame.png"] = d / "frame.png"
@@ -118,8 +133,10 @@ def normal_peak(inputs):
     return found["peak_kb"]
 
 
-@pytest.mark.parametrize("name", ["grey16.png", "grey16_alpha.png", "rgba16.png", "palette.png", "cmyk.jpg",
-                                  "progressive.jpg", "lossless.webp"])
+@pytest.mark.parametrize(
+    "name",
+    ["grey16.png", "grey16_alpha.png", "rgba16.png", "palette.png", "cmyk.jpg", "progressive.jpg", "lossless.webp"],
+)
 def test_accepted_input_at_the_cap_costs_at_most_half_again_a_normal_photo(inputs, normal_peak, name):
     found = probe(inputs[name])
     assert isinstance(found["results"][0], list), found  # accepted

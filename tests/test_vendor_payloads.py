@@ -1,4 +1,5 @@
 """Adapters read the payloads printed in the vendors' own documents (../shared/seeds)."""
+
 import base64
 import hashlib
 import hmac
@@ -18,19 +19,29 @@ def test_acedata_documented_success():
 
 
 def test_acedata_documented_error():
-    body = {"success": False, "error": {"code": "api_error", "message": "fetch failed"},
-            "trace_id": "2cf86e86-22a4-46e1-ac2f-032c0f2a4e89"}
+    body = {
+        "success": False,
+        "error": {"code": "api_error", "message": "fetch failed"},
+        "trace_id": "2cf86e86-22a4-46e1-ac2f-032c0f2a4e89",
+    }
     with pytest.raises(RetryableVendorError) as info:
         get_backend("acedata").parse(500, body)
     assert info.value.code == "api_error" and info.value.vendor_request_id == body["trace_id"]
 
 
-@pytest.mark.parametrize("status,code,cls", [
-    (400, "token_mismatched", ConfigurationError), (400, "api_not_implemented", ConfigurationError),
-    (401, "invalid_token", ConfigurationError), (429, "too_many_requests", RetryableVendorError),
-    (500, "api_error", RetryableVendorError), (402, "used_up", ConfigurationError),
-    (418, "something_new", PermanentVendorError), (503, "something_new", RetryableVendorError),
-])
+@pytest.mark.parametrize(
+    "status,code,cls",
+    [
+        (400, "token_mismatched", ConfigurationError),
+        (400, "api_not_implemented", ConfigurationError),
+        (401, "invalid_token", ConfigurationError),
+        (429, "too_many_requests", RetryableVendorError),
+        (500, "api_error", RetryableVendorError),
+        (402, "used_up", ConfigurationError),
+        (418, "something_new", PermanentVendorError),
+        (503, "something_new", RetryableVendorError),
+    ],
+)
 def test_acedata_error_codes(status, code, cls):
     with pytest.raises(cls):
         get_backend("acedata").parse(status, {"success": False, "error": {"code": code, "message": ""}})
@@ -38,8 +49,13 @@ def test_acedata_error_codes(status, code, cls):
 
 BAIDU_DOC_SUCCESS = {
     "log_id": 1370585066551377920,
-    "result": {"score": 99.06919861, "face_list": [{"face_token": "549f9f1d1c7ec8c86931540b1939e8ed"},
-                                                  {"face_token": "1a319460ef89e8d27fb59062a28dbad7"}]},
+    "result": {
+        "score": 99.06919861,
+        "face_list": [
+            {"face_token": "549f9f1d1c7ec8c86931540b1939e8ed"},
+            {"face_token": "1a319460ef89e8d27fb59062a28dbad7"},
+        ],
+    },
     "dec_image": "/9j/4AAQSkZJRgABAQAAAQABAAD",
     "risk_level": "3",
     "risk_tag": ["空"],
@@ -55,16 +71,28 @@ def test_baidu_documented_success():
     assert result.raw_response["dec_image"].startswith("<redacted")  # a decrypted face is image data
 
 
-@pytest.mark.parametrize("code,cls,applicant", [
-    (18, RetryableVendorError, None), (282000, RetryableVendorError, None),
-    (4, ConfigurationError, None), (17, ConfigurationError, None), (19, ConfigurationError, None),
-    (110, ConfigurationError, None), (111, ConfigurationError, None),
-    (222202, BadInputError, "no_face"), (222203, BadInputError, "no_face"),
-    (223113, BadInputError, "face_occluded"), (223114, BadInputError, "blurry"),
-    (223115, BadInputError, "too_dark"), (223116, BadInputError, "face_incomplete"),
-    (216201, BadInputError, "bad_image"), (222304, PermanentVendorError, None),
-    (216100, PermanentVendorError, None), (999999, PermanentVendorError, None),
-])
+@pytest.mark.parametrize(
+    "code,cls,applicant",
+    [
+        (18, RetryableVendorError, None),
+        (282000, RetryableVendorError, None),
+        (4, ConfigurationError, None),
+        (17, ConfigurationError, None),
+        (19, ConfigurationError, None),
+        (110, ConfigurationError, None),
+        (111, ConfigurationError, None),
+        (222202, BadInputError, "no_face"),
+        (222203, BadInputError, "no_face"),
+        (223113, BadInputError, "face_occluded"),
+        (223114, BadInputError, "blurry"),
+        (223115, BadInputError, "too_dark"),
+        (223116, BadInputError, "face_incomplete"),
+        (216201, BadInputError, "bad_image"),
+        (222304, PermanentVendorError, None),
+        (216100, PermanentVendorError, None),
+        (999999, PermanentVendorError, None),
+    ],
+)
 def test_baidu_error_codes(code, cls, applicant):
     from vendors.messages import APPLICANT_MESSAGES
 
@@ -86,24 +114,40 @@ def test_baidu_liveness_failure_is_a_failed_check_not_an_error():
 
 
 def test_linkface_documented_success_with_string_scores():
-    body = {"request_id": "TID8bf47ab6eda64476973cc5f5b6ebf57e", "status": "OK", "hack_score": "0.12",
-            "verify_score": "0.93", "liveness_data_id": "abc", "image_id": "def"}
+    body = {
+        "request_id": "TID8bf47ab6eda64476973cc5f5b6ebf57e",
+        "status": "OK",
+        "hack_score": "0.12",
+        "verify_score": "0.93",
+        "liveness_data_id": "abc",
+        "image_id": "def",
+    }
     result = get_backend("linkface").parse(CheckKind.COMPARE, 200, body)
     assert result.score == 0.93 and result.passed and result.details["hack_score"] == 0.12
     live = get_backend("linkface").parse(CheckKind.LIVENESS, 200, dict(body, hack_score=0.12, verify_score=0.93))
     assert live.score == 0.12 and live.passed
 
 
-@pytest.mark.parametrize("status,code,cls", [
-    (400, "DOWNLOAD_TIMEOUT", RetryableVendorError), (400, "NO_FACE_DETECTED", BadInputError),
-    (400, "CORRUPT_IMAGE", BadInputError), (400, "INVALID_IMAGE_FORMAT_OR_SIZE", BadInputError),
-    (400, "WRONG_LIVENESS_DATA", BadInputError), (400, "INVALID_ARGUMENT", PermanentVendorError),
-    (400, "ENCODING_ERROR", PermanentVendorError), (400, "IMAGE_ID_NOT_EXIST", PermanentVendorError),
-    (401, "UNAUTHORIZED", ConfigurationError), (401, "KEY_EXPIRED", ConfigurationError),
-    (403, "RATE_LIMIT_EXCEEDED", RetryableVendorError), (403, "NO_PERMISSION", ConfigurationError),
-    (403, "OUT_OF_QUOTA", ConfigurationError), (404, "NOT_FOUND", ConfigurationError),
-    (500, "INTERNAL_ERROR", RetryableVendorError),
-])
+@pytest.mark.parametrize(
+    "status,code,cls",
+    [
+        (400, "DOWNLOAD_TIMEOUT", RetryableVendorError),
+        (400, "NO_FACE_DETECTED", BadInputError),
+        (400, "CORRUPT_IMAGE", BadInputError),
+        (400, "INVALID_IMAGE_FORMAT_OR_SIZE", BadInputError),
+        (400, "WRONG_LIVENESS_DATA", BadInputError),
+        (400, "INVALID_ARGUMENT", PermanentVendorError),
+        (400, "ENCODING_ERROR", PermanentVendorError),
+        (400, "IMAGE_ID_NOT_EXIST", PermanentVendorError),
+        (401, "UNAUTHORIZED", ConfigurationError),
+        (401, "KEY_EXPIRED", ConfigurationError),
+        (403, "RATE_LIMIT_EXCEEDED", RetryableVendorError),
+        (403, "NO_PERMISSION", ConfigurationError),
+        (403, "OUT_OF_QUOTA", ConfigurationError),
+        (404, "NOT_FOUND", ConfigurationError),
+        (500, "INTERNAL_ERROR", RetryableVendorError),
+    ],
+)
 def test_linkface_error_codes(status, code, cls):
     body = {"status": code, "image": "selfie_file", "request_id": "TID8bf47ab6eda64476973cc5f5b6ebf57e"}
     with pytest.raises(cls) as info:
@@ -121,13 +165,31 @@ def test_tencent_legacy_threshold_is_strict(settings):
     assert get_backend("tencent").parse_legacy({"data": {"score": 88}, "code": 0, "message": "OK"}).passed is True
 
 
-@pytest.mark.parametrize("code,cls", [
-    (3, ConfigurationError), (4, ConfigurationError), (5, ConfigurationError), (6, ConfigurationError),
-    (9, ConfigurationError), (10, ConfigurationError), (11, ConfigurationError), (12, ConfigurationError),
-    (13, RetryableVendorError), (14, ConfigurationError), (15, RetryableVendorError), (16, ConfigurationError),
-    (21, PermanentVendorError), (23, PermanentVendorError), (107, RetryableVendorError), (108, RetryableVendorError),
-    (213, RetryableVendorError), (-4015, BadInputError), (-4016, BadInputError), (-5805, PermanentVendorError),
-])
+@pytest.mark.parametrize(
+    "code,cls",
+    [
+        (3, ConfigurationError),
+        (4, ConfigurationError),
+        (5, ConfigurationError),
+        (6, ConfigurationError),
+        (9, ConfigurationError),
+        (10, ConfigurationError),
+        (11, ConfigurationError),
+        (12, ConfigurationError),
+        (13, RetryableVendorError),
+        (14, ConfigurationError),
+        (15, RetryableVendorError),
+        (16, ConfigurationError),
+        (21, PermanentVendorError),
+        (23, PermanentVendorError),
+        (107, RetryableVendorError),
+        (108, RetryableVendorError),
+        (213, RetryableVendorError),
+        (-4015, BadInputError),
+        (-4016, BadInputError),
+        (-5805, PermanentVendorError),
+    ],
+)
 def test_tencent_legacy_error_codes(code, cls):
     with pytest.raises(cls):
         get_backend("tencent").parse_legacy({"code": code, "message": "x", "data": {}})
@@ -139,11 +201,13 @@ def test_tencent_cloud_documented_reply(settings):
     result = get_backend("tencent").parse_cloud(body)
     assert result.score == 97.2 and result.passed and result.vendor_request_id == "req-1"
     with pytest.raises(RetryableVendorError):
-        get_backend("tencent").parse_cloud({"Response": {"Error": {"Code": "RequestLimitExceeded", "Message": ""},
-                                                         "RequestId": "r"}})
+        get_backend("tencent").parse_cloud(
+            {"Response": {"Error": {"Code": "RequestLimitExceeded", "Message": ""}, "RequestId": "r"}}
+        )
     with pytest.raises(ConfigurationError):
-        get_backend("tencent").parse_cloud({"Response": {"Error": {"Code": "AuthFailure.SecretIdNotFound",
-                                                                   "Message": ""}, "RequestId": "r"}})
+        get_backend("tencent").parse_cloud(
+            {"Response": {"Error": {"Code": "AuthFailure.SecretIdNotFound", "Message": ""}, "RequestId": "r"}}
+        )
 
 
 def test_tencent_legacy_signature_layout():

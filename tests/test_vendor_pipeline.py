@@ -1,13 +1,13 @@
 """Whole cases through the vendors over real HTTP (the sandbox), and no secret left anywhere."""
+
 import io
 import json
 import zipfile
-from contextlib import redirect_stderr
 
 import pytest
 from django.core.management import call_command
 
-from onboarding.models import AuditEvent, Check, Decision, Verification
+from onboarding.models import AuditEvent, Check, Verification
 from tests.conftest import SANDBOX_CREDENTIALS, face, id_card_bytes
 from tests.factories import submitted_verification
 
@@ -17,8 +17,11 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture
 def via_sandbox(sandbox, live_server, settings):
     settings.PUBLIC_BASE_URL = live_server.url  # AceData fetches the selfie from the app
-    settings.KYC_CHECK_VENDORS = {"quality": ["local"], "liveness": ["acedata", "tencent"],
-                                  "compare": ["baidu", "local"]}
+    settings.KYC_CHECK_VENDORS = {
+        "quality": ["local"],
+        "liveness": ["acedata", "tencent"],
+        "compare": ["baidu", "local"],
+    }
     return sandbox
 
 
@@ -51,8 +54,17 @@ def test_kyc_verify_with_vendors_through_the_sandbox(via_sandbox, tmp_path):
     card = tmp_path / "card.jpg"
     card.write_bytes(id_card_bytes("leslie_2"))
     out = io.StringIO()
-    call_command("kyc_verify", "--selfie", str(face("leslie_1")), "--id-card", str(card), "--json",
-                 "--vendors", "baidu,acedata", stdout=out)
+    call_command(
+        "kyc_verify",
+        "--selfie",
+        str(face("leslie_1")),
+        "--id-card",
+        str(card),
+        "--json",
+        "--vendors",
+        "baidu,acedata",
+        stdout=out,
+    )
     data = json.loads(out.getvalue())
     assert data["decision"] == "approve", data["reasons"]
     by_kind = {c["kind"]: c for c in data["checks"]}
@@ -60,16 +72,18 @@ def test_kyc_verify_with_vendors_through_the_sandbox(via_sandbox, tmp_path):
     assert by_kind["quality"]["vendor"] == "local"  # neither chosen vendor does quality
 
 
-def test_no_secret_or_image_bytes_in_logs_responses_or_audit(via_sandbox, settings, caplog, client,
-                                                             django_user_model):
+def test_no_secret_or_image_bytes_in_logs_responses_or_audit(via_sandbox, settings, caplog, client, django_user_model):
     """Every vendor path, successes and failures, with marker secrets; then search all that was written:
     logs, every row of every table, the admin pages staff read, and the evidence packs' case files."""
     caplog.set_level("DEBUG")
     settings.KYC_VENDOR_MAX_RETRIES = 0
     for mode in ("cloud", "legacy"):
         settings.TENCENT_MODE = mode
-        settings.KYC_CHECK_VENDORS = {"quality": ["local"], "liveness": ["tencent", "linkface"],
-                                      "compare": ["baidu", "linkface"]}
+        settings.KYC_CHECK_VENDORS = {
+            "quality": ["local"],
+            "liveness": ["tencent", "linkface"],
+            "compare": ["baidu", "linkface"],
+        }
         submitted_verification("obama_1", "obama_2")
     settings.KYC_CHECK_VENDORS = {"quality": ["local"], "liveness": ["acedata"], "compare": ["baidu"]}
     submitted_verification("biden_1", "obama_2")
@@ -77,6 +91,7 @@ def test_no_secret_or_image_bytes_in_logs_responses_or_audit(via_sandbox, settin
     for name in ("ACEDATA_TOKEN", "BAIDU_SECRET_KEY", "TENCENT_SECRET_KEY"):
         setattr(settings, name, "wrong-" + name)
     from django.core.cache import cache
+
     cache.clear()
     submitted_verification("leslie_1", "leslie_2")
     assert Check.objects.filter(status=Check.Status.FAILED, error_category="configuration").exists()
@@ -88,8 +103,11 @@ def test_no_secret_or_image_bytes_in_logs_responses_or_audit(via_sandbox, settin
     pages = []
     for v in Verification.objects.all():
         pages.append(client.get(f"/admin/onboarding/verification/{v.pk}/change/").content.decode())
-        pages.append(zipfile.ZipFile(io.BytesIO(client.post(f"/admin/onboarding/verification/{v.pk}/evidence/")
-                                                .content)).read("case.json").decode())
+        pages.append(
+            zipfile.ZipFile(io.BytesIO(client.post(f"/admin/onboarding/verification/{v.pk}/evidence/").content))
+            .read("case.json")
+            .decode()
+        )
     pages += [client.get(f"/admin/onboarding/check/{c.pk}/change/").content.decode() for c in Check.objects.all()]
     assert len(pages) > 10 and "redacted raw response" in pages[-1].lower()
     tables = [list(model.objects.values()) for model in apps.get_app_config("onboarding").get_models()]

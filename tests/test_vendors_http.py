@@ -1,4 +1,5 @@
 """Every adapter over real HTTP against the vendor sandbox: success and each error class."""
+
 import io
 
 import pytest
@@ -6,27 +7,39 @@ import requests
 from PIL import Image, ImageFilter
 
 from onboarding.services.images import normalize_image
+from tests.conftest import SANDBOX_CREDENTIALS, face_bytes, id_card_bytes, jpeg_bytes
 from vendors.base import CheckKind, CheckRequest, ImageInput, ResultStatus, Subject
 from vendors.exceptions import BadInputError, ConfigurationError, RetryableVendorError
 from vendors.registry import get_backend
 from vendors.sandbox import container
-from tests.conftest import SANDBOX_CREDENTIALS, face_bytes, id_card_bytes, jpeg_bytes
 
 
 def image(data, url=None):
     n = normalize_image(data)
-    return ImageInput(data=n.data, content_type=n.content_type, width=n.width, height=n.height, sha256=n.sha256,
-                      url_factory=(lambda: url) if url else None)
+    return ImageInput(
+        data=n.data,
+        content_type=n.content_type,
+        width=n.width,
+        height=n.height,
+        sha256=n.sha256,
+        url_factory=(lambda: url) if url else None,
+    )
 
 
 def compare(selfie="obama_1", card="obama_2"):
-    return CheckRequest(CheckKind.COMPARE, Subject.PAIR, "test", selfie=image(face_bytes(selfie)),
-                        id_card=image(id_card_bytes(card)))
+    return CheckRequest(
+        CheckKind.COMPARE, Subject.PAIR, "test", selfie=image(face_bytes(selfie)), id_card=image(id_card_bytes(card))
+    )
 
 
 def liveness(selfie="obama_1", data=None, url=None, selfie_bytes=None):
-    return CheckRequest(CheckKind.LIVENESS, Subject.SELFIE, "test",
-                        selfie=image(selfie_bytes or face_bytes(selfie), url), liveness_data=data)
+    return CheckRequest(
+        CheckKind.LIVENESS,
+        Subject.SELFIE,
+        "test",
+        selfie=image(selfie_bytes or face_bytes(selfie), url),
+        liveness_data=data,
+    )
 
 
 def blank_photo():
@@ -85,7 +98,9 @@ def test_a_token_another_worker_replaced_costs_one_refused_call(sandbox):
     other._fetch_token(other._cache_key())  # ...and another worker put B in the shared cache
     sent = []
     real_send = baidu.send
-    baidu.send = lambda method, url, **kw: sent.append(url.split("?")[0].rsplit("/", 1)[-1]) or real_send(method, url, **kw)
+    baidu.send = lambda method, url, **kw: (
+        sent.append(url.split("?")[0].rsplit("/", 1)[-1]) or real_send(method, url, **kw)
+    )
     try:
         assert baidu.run(compare()).passed
     finally:
@@ -100,6 +115,7 @@ def test_baidu_expired_token_111_is_refreshed(sandbox):
         baidu = get_backend("baidu")
         baidu.run(compare())
         import time
+
         time.sleep(1.1)
         assert baidu.run(compare()).passed
     finally:
@@ -114,8 +130,9 @@ def test_baidu_bad_credentials_are_a_configuration_error(sandbox, settings):
     no_secrets(info.value.raw_response)
 
 
-@pytest.mark.parametrize("fault,code", [("ratelimit", "18"), ("5xx", "malformed_body"),
-                                        ("malformed", "malformed_body")])
+@pytest.mark.parametrize(
+    "fault,code", [("ratelimit", "18"), ("5xx", "malformed_body"), ("malformed", "malformed_body")]
+)
 def test_baidu_retryable_faults(sandbox, fault, code):
     get_backend("baidu").access_token()
     sandbox.fault("baidu", fault)
@@ -125,8 +142,9 @@ def test_baidu_retryable_faults(sandbox, fault, code):
 
 
 def test_baidu_no_face_tells_the_applicant(sandbox):
-    request = CheckRequest(CheckKind.COMPARE, Subject.PAIR, "t", selfie=image(blank_photo()),
-                           id_card=image(id_card_bytes("obama_2")))
+    request = CheckRequest(
+        CheckKind.COMPARE, Subject.PAIR, "t", selfie=image(blank_photo()), id_card=image(id_card_bytes("obama_2"))
+    )
     with pytest.raises(BadInputError) as info:
         get_backend("baidu").run(request)
     assert info.value.code == "222202" and "face" in str(info.value.applicant_message)
@@ -134,8 +152,9 @@ def test_baidu_no_face_tells_the_applicant(sandbox):
 
 def test_baidu_liveness_control_failure_is_a_verdict(sandbox):
     blurred = Image.open(io.BytesIO(face_bytes("obama_1"))).filter(ImageFilter.GaussianBlur(3))
-    request = CheckRequest(CheckKind.COMPARE, Subject.PAIR, "t", selfie=image(jpeg_bytes(blurred)),
-                           id_card=image(id_card_bytes("obama_2")))
+    request = CheckRequest(
+        CheckKind.COMPARE, Subject.PAIR, "t", selfie=image(jpeg_bytes(blurred)), id_card=image(id_card_bytes("obama_2"))
+    )
     result = get_backend("baidu").run(request)
     assert result.passed is False and [r.code for r in result.reasons] == ["liveness_failed"]
 
@@ -203,8 +222,14 @@ def test_linkface_liveness_and_compare(sandbox):
     live = linkface.run(liveness("obama_1", data=frames("obama_2", "obama_1")))
     assert live.passed and live.score < 0.5 and live.details["verify_score"] >= 0.7
     assert live.vendor_request_id.startswith("TID")
-    request = CheckRequest(CheckKind.COMPARE, Subject.PAIR, "t", selfie=image(face_bytes("obama_1")),
-                           id_card=image(id_card_bytes("obama_2")), liveness_data=frames("obama_2", "obama_1"))
+    request = CheckRequest(
+        CheckKind.COMPARE,
+        Subject.PAIR,
+        "t",
+        selfie=image(face_bytes("obama_1")),
+        id_card=image(id_card_bytes("obama_2")),
+        liveness_data=frames("obama_2", "obama_1"),
+    )
     match = linkface.run(request)
     assert match.passed and match.score >= 0.7 and "1e-4" in match.threshold_source
 
@@ -256,10 +281,13 @@ def test_tencent_scores_a_live_face(sandbox, settings, mode):
         assert abs(w / h - 0.75) < 0.01
 
 
-@pytest.mark.parametrize("mode,ratelimit,no_face,auth", [
-    ("cloud", "RequestLimitExceeded", "FailedOperation.ImageFacedetectFailed", "AuthFailure.SignatureFailure"),
-    ("legacy", "15", "-4015", "14"),
-])
+@pytest.mark.parametrize(
+    "mode,ratelimit,no_face,auth",
+    [
+        ("cloud", "RequestLimitExceeded", "FailedOperation.ImageFacedetectFailed", "AuthFailure.SignatureFailure"),
+        ("legacy", "15", "-4015", "14"),
+    ],
+)
 def test_tencent_errors(sandbox, settings, mode, ratelimit, no_face, auth):
     settings.TENCENT_MODE = mode
     tencent = get_backend("tencent")
@@ -277,17 +305,31 @@ def test_tencent_errors(sandbox, settings, mode, ratelimit, no_face, auth):
 
 
 def test_tencent_cloud_refuses_a_stale_signature(sandbox):
-    from vendors.tencent import tc3_authorization
     import time
+
+    from vendors.tencent import tc3_authorization
 
     payload = b'{"Image": ""}'
     ts = int(time.time()) - 600
     host = sandbox.url.split("://")[1]
-    response = requests.post(sandbox.url + "/", data=payload, headers={
-        "Content-Type": "application/json", "X-TC-Action": "DetectLiveFaceAccurate", "X-TC-Version": "2020-03-03",
-        "X-TC-Timestamp": str(ts), "Authorization": tc3_authorization(
-            SANDBOX_CREDENTIALS["TENCENT_SECRET_ID"], SANDBOX_CREDENTIALS["TENCENT_SECRET_KEY"], service="iai",
-            host=host, payload=payload, timestamp=ts)})
+    response = requests.post(
+        sandbox.url + "/",
+        data=payload,
+        headers={
+            "Content-Type": "application/json",
+            "X-TC-Action": "DetectLiveFaceAccurate",
+            "X-TC-Version": "2020-03-03",
+            "X-TC-Timestamp": str(ts),
+            "Authorization": tc3_authorization(
+                SANDBOX_CREDENTIALS["TENCENT_SECRET_ID"],
+                SANDBOX_CREDENTIALS["TENCENT_SECRET_KEY"],
+                service="iai",
+                host=host,
+                payload=payload,
+                timestamp=ts,
+            ),
+        },
+    )
     assert response.headers["Content-Type"] == "application/json"
     assert response.json()["Response"]["Error"]["Code"] == "AuthFailure.SignatureExpire"
 
@@ -338,21 +380,30 @@ def test_per_request_fault_and_latency_headers(sandbox):
     import time
 
     started = time.monotonic()
-    response = requests.post(f"{sandbox.url}/face/detect-live", json={"image_url": "http://127.0.0.1:9/x"},
-                             headers={"authorization": f"Bearer {SANDBOX_CREDENTIALS['ACEDATA_TOKEN']}",
-                                      "X-Sandbox-Fault": "ratelimit", "X-Sandbox-Latency-Ms": "300"})
+    response = requests.post(
+        f"{sandbox.url}/face/detect-live",
+        json={"image_url": "http://127.0.0.1:9/x"},
+        headers={
+            "authorization": f"Bearer {SANDBOX_CREDENTIALS['ACEDATA_TOKEN']}",
+            "X-Sandbox-Fault": "ratelimit",
+            "X-Sandbox-Latency-Ms": "300",
+        },
+    )
     assert time.monotonic() - started >= 0.3
     assert response.status_code == 429 and response.json()["error"]["code"] == "too_many_requests"
 
 
 # Error reports ----------------------------------------------------------------------
-@pytest.mark.parametrize("vendor, mode, build", [
-    ("baidu", "", lambda: compare()),
-    ("acedata", "", lambda: liveness(url="http://127.0.0.1:9/never-fetched")),
-    ("linkface", "", lambda: liveness(data=frames("obama_2", "obama_1"))),
-    ("tencent", "cloud", lambda: liveness()),
-    ("tencent", "legacy", lambda: liveness()),
-])
+@pytest.mark.parametrize(
+    "vendor, mode, build",
+    [
+        ("baidu", "", lambda: compare()),
+        ("acedata", "", lambda: liveness(url="http://127.0.0.1:9/never-fetched")),
+        ("linkface", "", lambda: liveness(data=frames("obama_2", "obama_1"))),
+        ("tencent", "cloud", lambda: liveness()),
+        ("tencent", "legacy", lambda: liveness()),
+    ],
+)
 def test_no_secret_in_an_error_report_from_inside_a_vendor_call(sandbox, settings, monkeypatch, vendor, mode, build):
     """A bug deep in a vendor call: the report Django mails to ADMINS (DEBUG off) shows no secret.
 
@@ -389,8 +440,12 @@ def test_json_body_splices_base64_images_and_encodes_the_rest_as_json():
     body = json_body({"image": b64(image), "note": 'quote " backslash \\ 中文', "n": 3, "flags": {"a": [1, None]}})
     decoded = json.loads(body.decode("utf-8"))
     assert base64.b64decode(decoded["image"]) == image
-    assert decoded == {"image": decoded["image"], "note": 'quote " backslash \\ 中文', "n": 3,
-                       "flags": {"a": [1, None]}}
+    assert decoded == {
+        "image": decoded["image"],
+        "note": 'quote " backslash \\ 中文',
+        "n": 3,
+        "flags": {"a": [1, None]},
+    }
 
 
 def test_the_environments_proxy_settings_are_read_once_per_host(monkeypatch):
@@ -403,7 +458,9 @@ def test_the_environments_proxy_settings_are_read_once_per_host(monkeypatch):
     session = Session()
     first = session.merge_environment_settings("https://aip.baidubce.com/rest/2.0/x", {}, None, None, None)
     assert first["proxies"]["https"] == "http://proxy.internal:3128" and first["verify"] == "/etc/ssl/kyc-ca.pem"
-    assert "https" not in session.merge_environment_settings("https://sandbox.internal/x", {}, None, None, None)["proxies"]
+    assert (
+        "https" not in session.merge_environment_settings("https://sandbox.internal/x", {}, None, None, None)["proxies"]
+    )
     first["proxies"]["http"] = "changed by a caller"
     monkeypatch.delenv("HTTPS_PROXY")
     again = session.merge_environment_settings("https://aip.baidubce.com/other", {}, None, None, None)

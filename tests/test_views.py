@@ -1,14 +1,15 @@
 """The applicant's pages through Django's test client: flow, validation, access."""
+
 from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from onboarding.access import SESSION_KEY
 from onboarding.models import Applicant, AuditEvent, Photo, Verification
 from tests.conftest import face_bytes, id_card_bytes
-from django.core.files.uploadedfile import SimpleUploadedFile
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -67,10 +68,13 @@ def test_rejected_applicant_is_told_why_and_can_try_again(client):
     assert "does not match the ID card" in page and reverse("onboarding:selfie") in page
 
 
-@pytest.mark.parametrize("data,message", [
-    (b"", "The file is empty"),
-    (b"<html><script>alert(1)</script></html>", "not a photo we can read"),
-])
+@pytest.mark.parametrize(
+    "data,message",
+    [
+        (b"", "The file is empty"),
+        (b"<html><script>alert(1)</script></html>", "not a photo we can read"),
+    ],
+)
 def test_bad_upload_is_explained_and_nothing_is_stored(client, data, message):
     consent(client)
     before = stored_files()
@@ -87,8 +91,9 @@ def stored_files():
 
 def test_upload_errors_in_simplified_chinese(client):
     client.post(reverse("onboarding:start"), {"agree": "on"}, HTTP_ACCEPT_LANGUAGE="zh-hans")
-    r = client.post(reverse("onboarding:selfie"), {"photo": upload(b"GIF89a not really")},
-                    HTTP_ACCEPT_LANGUAGE="zh-hans")
+    r = client.post(
+        reverse("onboarding:selfie"), {"photo": upload(b"GIF89a not really")}, HTTP_ACCEPT_LANGUAGE="zh-hans"
+    )
     assert r.status_code == 400
     assert "照片" in r.content.decode()
 
@@ -144,6 +149,7 @@ def test_a_failed_write_leaves_no_file_behind(client, monkeypatch):
 
     monkeypatch.setattr(audit, "record", broken)
     from onboarding.services.applicants import add_photo
+
     with pytest.raises(RuntimeError):
         add_photo(applicant, "selfie", face_bytes("obama_1"))
     assert stored_files() == before and not Photo.objects.exists()

@@ -1,6 +1,7 @@
 """Webhooks cannot be pointed at kyc's own network: https to public addresses, no redirects."""
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
 import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -18,13 +19,30 @@ def production_rules(settings):
     settings.KYC_WEBHOOK_ALLOWED_NETWORKS = []
 
 
-@pytest.mark.parametrize("url", [
-    "https://127.0.0.1/hook", "https://localhost/hook", "https://[::1]/hook", "https://[::ffff:127.0.0.1]/hook",
-    "https://169.254.169.254/latest/meta-data/", "https://10.1.2.3/", "https://172.16.0.9/", "https://192.168.1.1/",
-    "https://100.64.0.1/", "https://0.0.0.0/", "https://224.0.0.1/", "https://240.0.0.1/", "https://[fe80::1]/",
-    "https://[fd00::1]/", "http://93.184.215.14/hook", "ftp://93.184.215.14/", "gopher://93.184.215.14/",
-    "https://user:pw@93.184.215.14/", "https://no-such-host.invalid/",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://127.0.0.1/hook",
+        "https://localhost/hook",
+        "https://[::1]/hook",
+        "https://[::ffff:127.0.0.1]/hook",
+        "https://169.254.169.254/latest/meta-data/",
+        "https://10.1.2.3/",
+        "https://172.16.0.9/",
+        "https://192.168.1.1/",
+        "https://100.64.0.1/",
+        "https://0.0.0.0/",
+        "https://224.0.0.1/",
+        "https://240.0.0.1/",
+        "https://[fe80::1]/",
+        "https://[fd00::1]/",
+        "http://93.184.215.14/hook",
+        "ftp://93.184.215.14/",
+        "gopher://93.184.215.14/",
+        "https://user:pw@93.184.215.14/",
+        "https://no-such-host.invalid/",
+    ],
+)
 def test_refused_at_save_time_with_a_clear_message(production_rules, url):
     client = ApiClient.objects.create(name="acme")
     endpoint = WebhookEndpoint(client=client, url=url, secret="whsec_x")

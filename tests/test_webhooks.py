@@ -1,4 +1,5 @@
 """Webhooks to a real HTTP receiver on loopback: signed, ordered, de-duplicable, retried, rotated."""
+
 import json
 import threading
 from datetime import timedelta
@@ -95,14 +96,14 @@ def test_a_reviewer_s_internal_comment_never_reaches_the_client(receiver, endpoi
 
     v = case_for(endpoint)
     reviewer = django_user_model.objects.create_user("r", password="x")
-    record_human_decision(v.pk, outcome="reject", comment="looks like the fraud ring from last week",
-                          user=reviewer)
+    record_human_decision(v.pk, outcome="reject", comment="looks like the fraud ring from last week", user=reviewer)
     sent = json.dumps(receiver.events()) + json.dumps(api_verification(verification_with_details(v.pk)))
     assert "fraud ring" not in sent and "Decided by a reviewer." in sent
     assert Decision.objects.filter(verification=v).latest().comment == "looks like the fraud ring from last week"
     w = case_for(endpoint, "leslie_1", "leslie_2")
-    record_human_decision(w.pk, outcome="approve", comment="internal", client_message="Verified by our team.",
-                          user=reviewer)
+    record_human_decision(
+        w.pk, outcome="approve", comment="internal", client_message="Verified by our team.", user=reviewer
+    )
     reasons = receiver.events()[-1]["data"]["reasons"]
     assert reasons == [{"code": "reviewer_message", "message": "Verified by our team.", "fixable": False}]
 

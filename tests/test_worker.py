@@ -3,6 +3,7 @@
 The broker is CELERY_BROKER_URL when set (CI: Redis), else the filesystem broker
 of the embedded default. The worker runs kyc.settings, not the eager test settings.
 """
+
 import os
 import signal
 import subprocess
@@ -37,13 +38,37 @@ def database_url():
 @pytest.fixture
 def worker():
     queue = f"kyc-test-{uuid.uuid4().hex[:8]}"  # no stale messages from other runs on a shared broker
-    env = dict(os.environ, DJANGO_SETTINGS_MODULE="kyc.settings", DJANGO_DEBUG="true",
-               DATABASE_URL=database_url(), KYC_VAR_DIR=str(settings.VAR_DIR),
-               KYC_PRIVATE_MEDIA_ROOT=str(settings.KYC_PRIVATE_MEDIA_ROOT), CELERY_BROKER_URL=settings.CELERY_BROKER_URL, CELERY_QUEUE=queue)
+    env = dict(
+        os.environ,
+        DJANGO_SETTINGS_MODULE="kyc.settings",
+        DJANGO_DEBUG="true",
+        DATABASE_URL=database_url(),
+        KYC_VAR_DIR=str(settings.VAR_DIR),
+        KYC_PRIVATE_MEDIA_ROOT=str(settings.KYC_PRIVATE_MEDIA_ROOT),
+        CELERY_BROKER_URL=settings.CELERY_BROKER_URL,
+        CELERY_QUEUE=queue,
+    )
     log = open(Path(settings.VAR_DIR) / f"{queue}.log", "w+")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "kyc", "worker", "--concurrency", "2",
-         "--loglevel", "INFO", "--hostname", f"{queue}@%h"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "kyc",
+            "worker",
+            "--concurrency",
+            "2",
+            "--loglevel",
+            "INFO",
+            "--hostname",
+            f"{queue}@%h",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     eager, queue_before = celery_app.conf.task_always_eager, celery_app.conf.task_default_queue
     celery_app.conf.task_always_eager = False
     celery_app.conf.task_default_queue = queue
@@ -90,7 +115,9 @@ def test_worker_process_decides_submitted_verifications(worker):
 def other_backends():
     """PostgreSQL backends connected to the test database, other than this process's own."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
         return {row[0] for row in cursor.fetchall()}
 
 

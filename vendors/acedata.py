@@ -3,6 +3,7 @@
 The vendor downloads the image itself, so the request carries a short-lived,
 signed URL that this app serves (onboarding.views.vendor_image) instead of bytes.
 """
+
 from django.conf import settings
 
 from .base import CheckKind, CheckResult, Threshold
@@ -39,8 +40,9 @@ class AceDataBackend(HttpVendorBackend):
     base_url_setting = "ACEDATA_BASE_URL"
     kinds = frozenset({CheckKind.LIVENESS})
     score_scales = {CheckKind.LIVENESS: "0-100 liveness (anti-recapture), higher is live"}
-    default_thresholds = {CheckKind.LIVENESS: Threshold(
-        40.0, "AceData detect-live document: thresholds 5/10/40/70/90, recommended 40")}
+    default_thresholds = {
+        CheckKind.LIVENESS: Threshold(40.0, "AceData detect-live document: thresholds 5/10/40/70/90, recommended 40")
+    }
 
     def check_liveness(self, request):
         image = request.selfie
@@ -48,27 +50,52 @@ class AceDataBackend(HttpVendorBackend):
             raise PermanentVendorError("acedata needs a URL it can fetch; none was provided", code="no_image_url")
         if not settings.ACEDATA_TOKEN:
             raise ConfigurationError("ACEDATA_TOKEN is not set", code="no_token")
-        response = self.send("POST", f"{self.base_url}/face/detect-live", json={
-            "image_url": image.url_factory(), "face_model_version": "3.0",
-        }, headers={"accept": "application/json", "authorization": f"Bearer {settings.ACEDATA_TOKEN}",
-                    "content-type": "application/json"})
-        return self.parse(response.status, self.require_json(response), latency_ms=response.latency_ms,
-                          raw=response.redacted())
+        response = self.send(
+            "POST",
+            f"{self.base_url}/face/detect-live",
+            json={
+                "image_url": image.url_factory(),
+                "face_model_version": "3.0",
+            },
+            headers={
+                "accept": "application/json",
+                "authorization": f"Bearer {settings.ACEDATA_TOKEN}",
+                "content-type": "application/json",
+            },
+        )
+        return self.parse(
+            response.status, self.require_json(response), latency_ms=response.latency_ms, raw=response.redacted()
+        )
 
     def parse(self, status, body, *, latency_ms=None, raw=None):
         raw = raw if raw is not None else body
         trace_id = (body or {}).get("trace_id", "") if isinstance(body, dict) else ""
         if status == 200 and isinstance(body, dict) and "score" in body:
-            result = CheckResult(vendor=self.name, kind=CheckKind.LIVENESS, score=float(body["score"]),
-                                 vendor_request_id=trace_id, latency_ms=latency_ms, raw_response=raw,
-                                 details={"face_model_version": body.get("face_model_version", "")})
+            result = CheckResult(
+                vendor=self.name,
+                kind=CheckKind.LIVENESS,
+                score=float(body["score"]),
+                vendor_request_id=trace_id,
+                latency_ms=latency_ms,
+                raw_response=raw,
+                details={"face_model_version": body.get("face_model_version", "")},
+            )
             return self.judge(result)
         error = (body or {}).get("error") if isinstance(body, dict) else None
         if not isinstance(error, dict):
             cls = RetryableVendorError if status >= 500 or status == 200 else error_class_for_status(status)
-            raise cls(f"acedata: HTTP {status} without an error body", code=f"http_{status}", http_status=status,
-                      raw_response=raw)
+            raise cls(
+                f"acedata: HTTP {status} without an error body",
+                code=f"http_{status}",
+                http_status=status,
+                raw_response=raw,
+            )
         code = str(error.get("code", ""))
         cls = ERRORS.get(code) or error_class_for_status(status)
-        raise cls(f"acedata: {error.get('message', '')}".strip(), code=code, http_status=status,
-                  vendor_request_id=trace_id, raw_response=raw)
+        raise cls(
+            f"acedata: {error.get('message', '')}".strip(),
+            code=code,
+            http_status=status,
+            vendor_request_id=trace_id,
+            raw_response=raw,
+        )

@@ -5,6 +5,7 @@ The access token is fetched once for all workers through the shared cache, under
 a cache lock, refreshed a day before expiry, and once more on errors 110/111; each
 process keeps what it read for a minute.
 """
+
 import hashlib
 import logging
 import time
@@ -29,8 +30,11 @@ TOKEN_MEMORY_SECONDS = 60
 _tokens_read: dict[str, tuple[str, float]] = {}
 # Must-handle codes (vendors.md): class and, for the applicant's photo, our message code.
 ERRORS = {
-    4: (ConfigurationError, ""), 17: (ConfigurationError, ""), 19: (ConfigurationError, ""),  # quotas
-    6: (ConfigurationError, ""), 14: (ConfigurationError, ""),  # no permission for this API
+    4: (ConfigurationError, ""),
+    17: (ConfigurationError, ""),
+    19: (ConfigurationError, ""),  # quotas
+    6: (ConfigurationError, ""),
+    14: (ConfigurationError, ""),  # no permission for this API
     18: (RetryableVendorError, ""),  # QPS limit
     282000: (RetryableVendorError, ""),  # internal error
     222202: (BadInputError, "no_face"),
@@ -44,8 +48,6 @@ ERRORS = {
     216100: (PermanentVendorError, ""),
 }
 LIVENESS_FAILED = 223120  # the selfie failed liveness control: a verdict, not an error
-# Liveness control thresholds from the document (liveness_score below them fails).
-LIVENESS_THRESHOLDS = {"LOW": 0.05, "NORMAL": 0.3, "HIGH": 0.9}
 
 
 class BaiduBackend(HttpVendorBackend):
@@ -54,8 +56,9 @@ class BaiduBackend(HttpVendorBackend):
     base_url_setting = "BAIDU_BASE_URL"
     kinds = frozenset({CheckKind.COMPARE})
     score_scales = {CheckKind.COMPARE: "0-100 similarity"}
-    default_thresholds = {CheckKind.COMPARE: Threshold(
-        80.0, "Baidu Face Match V4 document: recommended threshold 80 (about FAR 1e-4)")}
+    default_thresholds = {
+        CheckKind.COMPARE: Threshold(80.0, "Baidu Face Match V4 document: recommended threshold 80 (about FAR 1e-4)")
+    }
 
     # Token -----------------------------------------------------------------
     def _cache_key(self):
@@ -101,15 +104,25 @@ class BaiduBackend(HttpVendorBackend):
         if not (settings.BAIDU_API_KEY and settings.BAIDU_SECRET_KEY):
             raise ConfigurationError("BAIDU_API_KEY / BAIDU_SECRET_KEY are not set", code="no_credentials")
         # POST with the credentials in the form body (the document allows it) keeps them out of URLs.
-        response = self.send("POST", f"{self.base_url}/oauth/2.0/token", data={
-            "grant_type": "client_credentials", "client_id": settings.BAIDU_API_KEY,
-            "client_secret": settings.BAIDU_SECRET_KEY})
+        response = self.send(
+            "POST",
+            f"{self.base_url}/oauth/2.0/token",
+            data={
+                "grant_type": "client_credentials",
+                "client_id": settings.BAIDU_API_KEY,
+                "client_secret": settings.BAIDU_SECRET_KEY,
+            },
+        )
         body = self.require_json(response)
         if response.status != 200 or "access_token" not in body:
             code = body.get("error", f"http_{response.status}")
             cls = RetryableVendorError if response.status >= 500 else ConfigurationError
-            raise cls(f"baidu token: {body.get('error_description', code)}", code=code,
-                      http_status=response.status, raw_response=response.redacted())
+            raise cls(
+                f"baidu token: {body.get('error_description', code)}",
+                code=code,
+                http_status=response.status,
+                raw_response=response.redacted(),
+            )
         ttl = int(body.get("expires_in", 2592000))
         cache.set(key, body["access_token"], timeout=max(60, ttl - min(TOKEN_REFRESH_MARGIN, ttl // 10)))
         logger.info("baidu: new access token, expires in %ss", ttl)
@@ -121,11 +134,14 @@ class BaiduBackend(HttpVendorBackend):
         selfie, notes["selfie"] = prepare_jpeg(request.selfie.data, max_size=(1920, 1080), max_bytes=9 * 1024 * 1024)
         card, notes["id_card"] = prepare_jpeg(request.id_card.data, max_size=(1920, 1080), max_bytes=9 * 1024 * 1024)
         body = {
-            "image": b64(selfie), "image_type": "BASE64", "face_type": "LIVE",
+            "image": b64(selfie),
+            "image_type": "BASE64",
+            "face_type": "LIVE",
             "quality_control": settings.BAIDU_QUALITY_CONTROL,
             "liveness_control": settings.BAIDU_LIVENESS_CONTROL,
             "spoofing_control": settings.BAIDU_SPOOFING_CONTROL,
-            "register_image": b64(card), "register_image_type": "BASE64",
+            "register_image": b64(card),
+            "register_image_type": "BASE64",
             # CERT: a photographed identity document (the document's own definition).
             "register_face_type": "CERT",
             "register_quality_control": "NONE",
@@ -149,10 +165,14 @@ class BaiduBackend(HttpVendorBackend):
         return self.parse(data, latency_ms=response.latency_ms, raw=response.redacted(), notes=notes)
 
     def _match(self, token, body):
-        return self.send("POST", f"{self.base_url}/rest/2.0/face/v4/mingjing/match",
-                         params={"access_token": token}, data=json_body(body),
-                         headers={"Content-Type": "application/json"},
-                         log_path="/rest/2.0/face/v4/mingjing/match")
+        return self.send(
+            "POST",
+            f"{self.base_url}/rest/2.0/face/v4/mingjing/match",
+            params={"access_token": token},
+            data=json_body(body),
+            headers={"Content-Type": "application/json"},
+            log_path="/rest/2.0/face/v4/mingjing/match",
+        )
 
     def parse(self, data, *, latency_ms=None, raw=None, notes=None):
         raw = raw if raw is not None else data
@@ -161,22 +181,42 @@ class BaiduBackend(HttpVendorBackend):
         try:
             code = int(code)
         except (TypeError, ValueError):
-            raise PermanentVendorError(f"baidu: unexpected error_code {code!r}", code=str(code),
-                                       raw_response=raw, vendor_request_id=log_id) from None
+            raise PermanentVendorError(
+                f"baidu: unexpected error_code {code!r}", code=str(code), raw_response=raw, vendor_request_id=log_id
+            ) from None
         message = data.get("error_msg", "")
-        common = dict(vendor=self.name, kind=CheckKind.COMPARE, vendor_request_id=log_id, latency_ms=latency_ms,
-                      raw_response=raw, risk_level=str(data.get("risk_level") or ""),
-                      risk_tags=[t for t in (data.get("risk_tag") or []) if t and t != "空"])
+        common = dict(
+            vendor=self.name,
+            kind=CheckKind.COMPARE,
+            vendor_request_id=log_id,
+            latency_ms=latency_ms,
+            raw_response=raw,
+            risk_level=str(data.get("risk_level") or ""),
+            risk_tags=[t for t in (data.get("risk_tag") or []) if t and t != "空"],
+        )
         if code == LIVENESS_FAILED:
-            return CheckResult(**common, passed=False, details={"liveness_control": settings.BAIDU_LIVENESS_CONTROL},
-                               reasons=[Reason("liveness_failed", _("The selfie did not pass the liveness check."))])
+            return CheckResult(
+                **common,
+                passed=False,
+                details={"liveness_control": settings.BAIDU_LIVENESS_CONTROL},
+                reasons=[Reason("liveness_failed", _("The selfie did not pass the liveness check."))],
+            )
         if code in TOKEN_ERRORS:
-            raise ConfigurationError(f"baidu: access token refused after refresh: {message}", code=str(code),
-                                     raw_response=raw, vendor_request_id=log_id)
+            raise ConfigurationError(
+                f"baidu: access token refused after refresh: {message}",
+                code=str(code),
+                raw_response=raw,
+                vendor_request_id=log_id,
+            )
         if code != 0:
             cls, applicant_code = ERRORS.get(code, (PermanentVendorError, ""))
-            raise cls(f"baidu: {message}", code=str(code), raw_response=raw, vendor_request_id=log_id,
-                      applicant_message=applicant_message(applicant_code))
+            raise cls(
+                f"baidu: {message}",
+                code=str(code),
+                raw_response=raw,
+                vendor_request_id=log_id,
+                applicant_message=applicant_message(applicant_code),
+            )
         result = data.get("result") or {}
         faces = result.get("face_list") or []
         details = {"face_tokens": [f.get("face_token", "") for f in faces]}

@@ -1,9 +1,10 @@
 """The one interface every vendor implements, and the normalized result it returns."""
+
 from __future__ import annotations
 
 import dataclasses
 import enum
-from typing import Callable
+from collections.abc import Callable
 
 from django.conf import settings
 from django.views.decorators.debug import sensitive_variables
@@ -148,8 +149,13 @@ class VendorBackend:
             raise ValueError(f"{self.name} does not do {request.kind.value} checks")
         return getattr(self, f"check_{request.kind.value}")(request)
 
-    def judge(self, result: CheckResult, *, higher_is_better: bool = True, threshold: Threshold | None = None,
-              ) -> CheckResult:
+    def judge(
+        self,
+        result: CheckResult,
+        *,
+        higher_is_better: bool = True,
+        threshold: Threshold | None = None,
+    ) -> CheckResult:
         """Fill threshold, its source and pass/fail from the configured (or the given) threshold."""
         threshold = threshold or self.threshold(result.kind)
         result.score_scale = result.score_scale or self.score_scales.get(result.kind, "")

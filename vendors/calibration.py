@@ -13,13 +13,14 @@ from one of two sources, and says which:
 Only face compare has a FAR; liveness scores have no documented error-rate table (Baidu documents
 false *rejects* of its liveness control, which is not the same thing), so they get no estimate.
 """
+
 from __future__ import annotations
 
 import bisect
 import dataclasses
 import json
 import math
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from django.conf import settings
@@ -106,15 +107,23 @@ class Calibration:
 
 
 DOCUMENTED = (
-    Calibration("linkface", CheckKind.COMPARE.value, "documented",
-                "LinkFace liveness_selfie_verification document: verify_score threshold 0.4/0.5/0.6/0.7/0.8/0.9 "
-                "⇔ error rate 1e-1 … 1e-6",
-                points=((0.4, 1e-1), (0.5, 1e-2), (0.6, 1e-3), (0.7, 1e-4), (0.8, 1e-5), (0.9, 1e-6))),
+    Calibration(
+        "linkface",
+        CheckKind.COMPARE.value,
+        "documented",
+        "LinkFace liveness_selfie_verification document: verify_score threshold 0.4/0.5/0.6/0.7/0.8/0.9 "
+        "⇔ error rate 1e-1 … 1e-6",
+        points=((0.4, 1e-1), (0.5, 1e-2), (0.6, 1e-3), (0.7, 1e-4), (0.8, 1e-5), (0.9, 1e-6)),
+    ),
     # Not in the Face Match V4 document itself: the figure Baidu's threshold of 80 is usually quoted
     # with (../shared/vendors.md). One point: scores give a bound on either side of it.
-    Calibration("baidu", CheckKind.COMPARE.value, "documented",
-                "Baidu face match: threshold 80 as usually quoted for FAR 1e-4 (not in the V4 document)",
-                points=((80.0, 1e-4),)),
+    Calibration(
+        "baidu",
+        CheckKind.COMPARE.value,
+        "documented",
+        "Baidu face match: threshold 80 as usually quoted for FAR 1e-4 (not in the V4 document)",
+        points=((80.0, 1e-4),),
+    ),
 )
 
 
@@ -124,12 +133,17 @@ def measured_from_file(path: Path, vendor="local") -> Calibration:
     scores = tuple(sorted(float(s) for s in data["impostor_scores"]))
     if not scores:
         raise ValueError(f"{path}: no impostor scores to measure a FAR with")
-    return Calibration(vendor, CheckKind.COMPARE.value, "measured",
-                       f"measured by evaluate_engine: {len(scores)} impostor pairs of {data.get('identities', '?')} "
-                       f"people ({Path(path).name})", impostor_scores=scores)
+    return Calibration(
+        vendor,
+        CheckKind.COMPARE.value,
+        "measured",
+        f"measured by evaluate_engine: {len(scores)} impostor pairs of {data.get('identities', '?')} "
+        f"people ({Path(path).name})",
+        impostor_scores=scores,
+    )
 
 
-@lru_cache(maxsize=None)
+@cache
 def _local(path: str) -> Calibration:
     return measured_from_file(Path(path))
 

@@ -13,6 +13,7 @@ photo or a configuration error says nothing about the vendor's health.
 The breaker is advice: while the cache cannot be reached (Redis restarting) it lets calls go and
 forgets what it would have counted, rather than fail a call whose answer is paid for.
 """
+
 from __future__ import annotations
 
 import functools
@@ -41,6 +42,7 @@ def _cache_unreachable(exc) -> bool:
 
 def _advisory(default):
     """A breaker method that lets the call go (returns default) while the cache is unreachable."""
+
     def wrap(method):
         @functools.wraps(method)
         def run(self, *args, **kwargs):
@@ -49,10 +51,13 @@ def _advisory(default):
             except Exception as exc:
                 if not _cache_unreachable(exc):
                     raise
-                logger.warning("circuit %s not consulted: the cache is unreachable (%s)", self.vendor,
-                               type(exc).__name__)
+                logger.warning(
+                    "circuit %s not consulted: the cache is unreachable (%s)", self.vendor, type(exc).__name__
+                )
                 return default
+
         return run
+
     return wrap
 
 

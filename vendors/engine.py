@@ -5,6 +5,7 @@ reports at 99.38% on LFW. The model files ship inside the face_recognition_model
 package; nothing is downloaded at run time. Used by the local engine vendor and
 by the vendor sandbox to compute scores from real photos.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -88,7 +89,8 @@ class FaceEngine:
         self._detector = dlib.get_frontal_face_detector()
         self._predictor = dlib.shape_predictor(os.path.join(directory, "shape_predictor_68_face_landmarks.dat"))
         self._encoder = dlib.face_recognition_model_v1(
-            os.path.join(directory, "dlib_face_recognition_resnet_model_v1.dat"))
+            os.path.join(directory, "dlib_face_recognition_resnet_model_v1.dat")
+        )
         # dlib objects are not documented as thread-safe; the web process may run
         # several requests' checks at once (eager mode, kyc_verify).
         self._lock = threading.Lock()
@@ -99,8 +101,9 @@ class FaceEngine:
         scale = min(1.0, DETECT_MAX_SIDE / max(h, w))
         small = rgb
         if scale < 1.0:
-            small = np.asarray(Image.fromarray(rgb).resize((max(1, int(w * scale)), max(1, int(h * scale))),
-                                                          Image.BILINEAR))
+            small = np.asarray(
+                Image.fromarray(rgb).resize((max(1, int(w * scale)), max(1, int(h * scale))), Image.BILINEAR)
+            )
         found = []
         with self._lock:
             # dlib's HOG window is 80 px: without upsampling it finds every face of 80 px and more,
@@ -109,12 +112,21 @@ class FaceEngine:
             rects = self._detector(small, 0) or self._detector(small, 1)
             for r in rects:
                 rect = self._dlib.rectangle(
-                    int(r.left() / scale), int(r.top() / scale), int(r.right() / scale), int(r.bottom() / scale))
+                    int(r.left() / scale), int(r.top() / scale), int(r.right() / scale), int(r.bottom() / scale)
+                )
                 shape = self._predictor(rgb, rect)
                 landmarks = np.array([[p.x, p.y] for p in shape.parts()], dtype=np.float32)
                 emb = np.array(self._encoder.compute_face_descriptor(rgb, shape, 1)) if embeddings else None
-                found.append(Face(max(0, rect.left()), max(0, rect.top()), min(w, rect.right()),
-                                  min(h, rect.bottom()), landmarks, emb))
+                found.append(
+                    Face(
+                        max(0, rect.left()),
+                        max(0, rect.top()),
+                        min(w, rect.right()),
+                        min(h, rect.bottom()),
+                        landmarks,
+                        emb,
+                    )
+                )
         found.sort(key=lambda f: f.width * f.height, reverse=True)
         return found
 

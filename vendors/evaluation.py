@@ -5,6 +5,7 @@ impostor pair. At a threshold, the true-accept rate (TAR) is the share of genuin
 pairs scoring at or above it and the false-accept rate (FAR) the share of impostor
 pairs doing so.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -60,12 +61,19 @@ class Evaluation:
     def as_dict(self, far_target=1e-3):
         t_far, resolved = self.threshold_for_far(far_target)
         return {
-            "identities": self.identities, "photos": self.photos, "skipped": self.skipped,
-            "genuine_pairs": len(self.genuine), "impostor_pairs": len(self.impostor),
-            "threshold": self.threshold, "true_accept_rate": self.tar, "false_accept_rate": self.far,
-            "far_target": far_target, "threshold_for_far_target": t_far,
+            "identities": self.identities,
+            "photos": self.photos,
+            "skipped": self.skipped,
+            "genuine_pairs": len(self.genuine),
+            "impostor_pairs": len(self.impostor),
+            "threshold": self.threshold,
+            "true_accept_rate": self.tar,
+            "false_accept_rate": self.far,
+            "far_target": far_target,
+            "threshold_for_far_target": t_far,
             "far_target_resolvable": resolved,
-            "genuine_scores": sorted(self.genuine), "impostor_scores": sorted(self.impostor),
+            "genuine_scores": sorted(self.genuine),
+            "impostor_scores": sorted(self.impostor),
         }
 
 
@@ -100,10 +108,10 @@ def evaluate(groups: dict[str, list[Path]], threshold: float) -> Evaluation:
         return similarity_from_distance(float(np.linalg.norm(a - b)))
 
     genuine = [score(a, b) for embs in embeddings.values() for a, b in itertools.combinations(embs, 2)]
-    impostor = [score(a, b) for p, q in itertools.combinations(embeddings, 2)
-                for a in embeddings[p] for b in embeddings[q]]
-    return Evaluation(len(embeddings), sum(len(e) for e in embeddings.values()), skipped, genuine, impostor,
-                      threshold)
+    impostor = [
+        score(a, b) for p, q in itertools.combinations(embeddings, 2) for a in embeddings[p] for b in embeddings[q]
+    ]
+    return Evaluation(len(embeddings), sum(len(e) for e in embeddings.values()), skipped, genuine, impostor, threshold)
 
 
 def plot_roc(evaluation: Evaluation, path: Path):
@@ -115,10 +123,20 @@ def plot_roc(evaluation: Evaluation, path: Path):
     points = evaluation.roc()
     fig, (roc, hist) = plt.subplots(1, 2, figsize=(10, 4.2))
     roc.step([p[0] for p in points], [p[1] for p in points], where="post")
-    roc.scatter([evaluation.far], [evaluation.tar], color="red", zorder=3,
-                label=f"threshold {evaluation.threshold:g}: TAR {evaluation.tar:.2f}, FAR {evaluation.far:.3f}")
-    roc.set(xlabel="false-accept rate", ylabel="true-accept rate", title="ROC, local engine compare",
-            xlim=(-0.02, 1.02), ylim=(-0.02, 1.02))
+    roc.scatter(
+        [evaluation.far],
+        [evaluation.tar],
+        color="red",
+        zorder=3,
+        label=f"threshold {evaluation.threshold:g}: TAR {evaluation.tar:.2f}, FAR {evaluation.far:.3f}",
+    )
+    roc.set(
+        xlabel="false-accept rate",
+        ylabel="true-accept rate",
+        title="ROC, local engine compare",
+        xlim=(-0.02, 1.02),
+        ylim=(-0.02, 1.02),
+    )
     roc.legend(loc="lower right", fontsize=8)
     bins = np.linspace(0, 100, 41)
     hist.hist(evaluation.impostor, bins=bins, alpha=0.6, label=f"different people ({len(evaluation.impostor)})")

@@ -9,8 +9,9 @@ a BadInputError.
 class VendorError(Exception):
     category = "permanent"
 
-    def __init__(self, message, *, code="", vendor_request_id="", raw_response=None,
-                 http_status=None, applicant_message=""):
+    def __init__(
+        self, message, *, code="", vendor_request_id="", raw_response=None, http_status=None, applicant_message=""
+    ):
         super().__init__(message)
         self.message = message
         self.code = str(code)

@@ -5,17 +5,17 @@ transport failures and 5xx turned into retryable errors, and raw bodies
 redacted before anything keeps them. Subclasses build the request and read
 the vendor's own envelope.
 """
+
 from __future__ import annotations
 
 import json
 import logging
 import time
-import uuid
 from urllib.parse import urlsplit
 
 import requests
-from requests.adapters import HTTPAdapter
 from django.conf import settings
+from requests.adapters import HTTPAdapter
 
 from .base import VendorBackend
 from .exceptions import PermanentVendorError, RetryableVendorError
@@ -93,8 +93,9 @@ class HttpVendorBackend(VendorBackend):
         except requests.ConnectionError:
             raise RetryableVendorError(f"{self.name}: connection failed", code="connection_error") from None
         except requests.RequestException as exc:
-            raise PermanentVendorError(f"{self.name}: request failed: {type(exc).__name__}",
-                                       code="request_error") from None
+            raise PermanentVendorError(
+                f"{self.name}: request failed: {type(exc).__name__}", code="request_error"
+            ) from None
         latency = int((time.monotonic() - started) * 1000)
         logger.info("%s %s %s -> %s in %sms", self.name, method, path, response.status_code, latency)
         return VendorResponse(response, latency)
@@ -104,13 +105,13 @@ class HttpVendorBackend(VendorBackend):
         if isinstance(response.json, (dict, list)):
             return response.json
         error = RetryableVendorError if response.status >= 500 or response.status == 200 else PermanentVendorError
-        raise error(f"{self.name}: HTTP {response.status} with a body that is not JSON", code="malformed_body",
-                    http_status=response.status, raw_response=response.redacted(),
-                    vendor_request_id=vendor_request_id)
-
-    @staticmethod
-    def new_request_id() -> str:
-        return uuid.uuid4().hex
+        raise error(
+            f"{self.name}: HTTP {response.status} with a body that is not JSON",
+            code="malformed_body",
+            http_status=response.status,
+            raw_response=response.redacted(),
+            vendor_request_id=vendor_request_id,
+        )
 
 
 def dumps(payload) -> str:

@@ -1,20 +1,28 @@
 """Per-vendor image preparation: re-encode within each vendor's documented limits."""
+
 import base64
 import io
 
 from PIL import Image
 
 
-def prepare_jpeg(data: bytes, *, max_size=(4000, 4000), max_bytes=5 * 1024 * 1024, aspect=None,
-                 quality=90) -> tuple[bytes, dict]:
+def prepare_jpeg(
+    data: bytes, *, max_size=(4000, 4000), max_bytes=5 * 1024 * 1024, aspect=None, quality=90
+) -> tuple[bytes, dict]:
     """Fit the image in max_size (either orientation), optionally centre-crop to an aspect ratio
     (width/height), and step the JPEG quality down until it is under max_bytes."""
     notes = {}
     with Image.open(io.BytesIO(data)) as im:
         long_side, short_side = max(max_size), min(max_size)
         box = (long_side, short_side) if im.width >= im.height else (short_side, long_side)
-        if (im.format == "JPEG" and im.mode == "RGB" and len(data) <= max_bytes and im.width <= box[0]
-                and im.height <= box[1] and (not aspect or abs(im.width / im.height - aspect) / aspect <= 0.05)):
+        if (
+            im.format == "JPEG"
+            and im.mode == "RGB"
+            and len(data) <= max_bytes
+            and im.width <= box[0]
+            and im.height <= box[1]
+            and (not aspect or abs(im.width / im.height - aspect) / aspect <= 0.05)
+        ):
             # Our stored photos are already metadata-free JPEGs: send them as they are. Decoding and
             # re-encoding here was a fifth of a worker's CPU (bench/pipeline.py throughput profile).
             notes["sent_size"] = list(im.size)

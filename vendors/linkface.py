@@ -4,6 +4,7 @@ LinkFace's mobile SDK against a photo (the selfie for liveness, the ID card for 
 A browser cannot produce that file, so without it both checks are "not applicable",
 never faked. api_secret travels as a form field here, never in the URL.
 """
+
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
@@ -13,8 +14,6 @@ from .http import HttpVendorBackend
 from .images import prepare_jpeg
 from .messages import applicant_message
 
-# verify_score thresholds and error rates from the document.
-FAR_TABLE = {0.4: 1e-1, 0.5: 1e-2, 0.6: 1e-3, 0.7: 1e-4, 0.8: 1e-5, 0.9: 1e-6}
 VERIFY_THRESHOLD = Threshold(0.7, "LinkFace document: verify_score >= 0.7 is the same person (error rate 1e-4)")
 
 # status -> (class, applicant message code). The HTTP status is in the document too,
@@ -51,8 +50,10 @@ class LinkFaceBackend(HttpVendorBackend):
     base_url_setting = "LINKFACE_BASE_URL"
     kinds = frozenset({CheckKind.LIVENESS, CheckKind.COMPARE})
     reads_liveness_data = True  # both checks are one liveness_selfie_verification call
-    score_scales = {CheckKind.LIVENESS: "0-1 hack_score, lower is live",
-                    CheckKind.COMPARE: "0-1 verify_score, higher is the same person"}
+    score_scales = {
+        CheckKind.LIVENESS: "0-1 hack_score, lower is live",
+        CheckKind.COMPARE: "0-1 verify_score, higher is the same person",
+    }
     default_thresholds = {
         # The document gives no hack_score threshold: this is ours, and the check says so.
         CheckKind.LIVENESS: Threshold(0.5, "kyc default (LinkFace documents no hack_score threshold)"),
@@ -71,36 +72,72 @@ class LinkFaceBackend(HttpVendorBackend):
 
     def _verify(self, request, kind, photo):
         if not request.liveness_data:
-            return CheckResult(vendor=self.name, kind=kind, status=ResultStatus.NOT_APPLICABLE, latency_ms=0,
-                               reasons=[Reason("linkface_sdk_data_missing",
-                                               _("LinkFace needs the liveness file from its mobile SDK; "
-                                                 "this case has none."))])
+            return CheckResult(
+                vendor=self.name,
+                kind=kind,
+                status=ResultStatus.NOT_APPLICABLE,
+                latency_ms=0,
+                reasons=[
+                    Reason(
+                        "linkface_sdk_data_missing",
+                        _("LinkFace needs the liveness file from its mobile SDK; this case has none."),
+                    )
+                ],
+            )
         if not (settings.LINKFACE_API_ID and settings.LINKFACE_API_SECRET):
             raise ConfigurationError("LINKFACE_API_ID / LINKFACE_API_SECRET are not set", code="no_credentials")
         jpeg, notes = prepare_jpeg(photo, max_size=(4000, 4000), max_bytes=5 * 1024 * 1024)
         response = self.send(
-            "POST", f"{self.base_url}/identity/liveness_selfie_verification",
+            "POST",
+            f"{self.base_url}/identity/liveness_selfie_verification",
             data={"api_id": settings.LINKFACE_API_ID, "api_secret": settings.LINKFACE_API_SECRET},
-            files={"selfie_file": ("selfie.jpg", jpeg, "image/jpeg"),
-                   "liveness_data_file": ("liveness.protobuf", request.liveness_data, "application/octet-stream")})
-        return self.parse(kind, response.status, self.require_json(response), latency_ms=response.latency_ms,
-                          raw=response.redacted(), notes=notes)
+            files={
+                "selfie_file": ("selfie.jpg", jpeg, "image/jpeg"),
+                "liveness_data_file": ("liveness.protobuf", request.liveness_data, "application/octet-stream"),
+            },
+        )
+        return self.parse(
+            kind,
+            response.status,
+            self.require_json(response),
+            latency_ms=response.latency_ms,
+            raw=response.redacted(),
+            notes=notes,
+        )
 
     def parse(self, kind, status, body, *, latency_ms=None, raw=None, notes=None):
         raw = raw if raw is not None else body
         request_id = body.get("request_id", "")
         if body.get("status") != "OK":
             code = body.get("status") or f"http_{status}"
-            cls, applicant_code = ERRORS.get(code, (RetryableVendorError if status >= 500 else PermanentVendorError, ""))
+            cls, applicant_code = ERRORS.get(
+                code, (RetryableVendorError if status >= 500 else PermanentVendorError, "")
+            )
             detail = " ".join(str(body[k]) for k in ("reason", "image") if body.get(k))
-            raise cls(f"linkface: {code} {detail}".strip(), code=code, http_status=status, raw_response=raw,
-                      vendor_request_id=request_id,
-                      applicant_message=applicant_message(applicant_code))
+            raise cls(
+                f"linkface: {code} {detail}".strip(),
+                code=code,
+                http_status=status,
+                raw_response=raw,
+                vendor_request_id=request_id,
+                applicant_message=applicant_message(applicant_code),
+            )
         hack, verify = score(body.get("hack_score")), score(body.get("verify_score"))
-        details = {"hack_score": hack, "verify_score": verify, "liveness_data_id": body.get("liveness_data_id", ""),
-                   "image_id": body.get("image_id", ""), "sent": notes or {}}
-        result = CheckResult(vendor=self.name, kind=kind, vendor_request_id=request_id, latency_ms=latency_ms,
-                             raw_response=raw, details=details)
+        details = {
+            "hack_score": hack,
+            "verify_score": verify,
+            "liveness_data_id": body.get("liveness_data_id", ""),
+            "image_id": body.get("image_id", ""),
+            "sent": notes or {},
+        }
+        result = CheckResult(
+            vendor=self.name,
+            kind=kind,
+            vendor_request_id=request_id,
+            latency_ms=latency_ms,
+            raw_response=raw,
+            details=details,
+        )
         verify_threshold = self.threshold(CheckKind.COMPARE)
         same_person = verify is not None and verify >= verify_threshold.value
         if kind == CheckKind.COMPARE:
@@ -117,6 +154,9 @@ class LinkFaceBackend(HttpVendorBackend):
         if not same_person:
             # Live, but not the person in the selfie: the recording proves nothing about this applicant.
             result.passed = False
-            result.reasons.append(Reason("liveness_person_mismatch",
-                                         _("The liveness recording shows a different person from the selfie.")))
+            result.reasons.append(
+                Reason(
+                    "liveness_person_mismatch", _("The liveness recording shows a different person from the selfie.")
+                )
+            )
         return result

@@ -12,6 +12,7 @@ towards the right of the (unmirrored) camera image, which makes yaw grow.
 Known limit: a printed photo turned in front of the camera foreshortens like a head
 does. Geometry alone cannot tell them apart; the passive checks and vendors exist for that.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -71,8 +72,10 @@ def verify_burst(moves: list[str], frames: list[bytes], selfie: bytes | None = N
         return BurstVerdict(False, ["challenge_frame_count"], metrics)
     engine = get_engine()
     images = [decode_rgb(f) for f in frames]
-    diffs = [float(np.abs(a.astype(np.int16) - images[0].astype(np.int16)).mean())
-             if a.shape == images[0].shape else 255.0 for a in images[1:]]
+    diffs = [
+        float(np.abs(a.astype(np.int16) - images[0].astype(np.int16)).mean()) if a.shape == images[0].shape else 255.0
+        for a in images[1:]
+    ]
     metrics["max_pixel_change"] = round(max(diffs), 2)
     if max(diffs) < STILL_PIXEL_DIFF:
         reasons.append("challenge_still_image")
@@ -99,8 +102,11 @@ def verify_burst(moves: list[str], frames: list[bytes], selfie: bytes | None = N
         reasons.append("challenge_different_face")
 
     seen, at = _moves_seen(yaws, moves)
-    metrics.update(moves_seen=seen, move_frames=at, yaw_range=[min(y for y in yaws if y is not None),
-                                                                max(y for y in yaws if y is not None)])
+    metrics.update(
+        moves_seen=seen,
+        move_frames=at,
+        yaw_range=[min(y for y in yaws if y is not None), max(y for y in yaws if y is not None)],
+    )
     if seen < len(moves):
         reasons.append("challenge_moves_not_seen")
 

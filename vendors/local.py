@@ -4,6 +4,7 @@ Quality, compare, and active liveness from a challenge answered in the browser
 (vendors.liveness). Without a challenge, liveness answers "not applicable" with the
 reason, never a made-up score, and the policy sends the case to a human.
 """
+
 from __future__ import annotations
 
 import time
@@ -14,8 +15,8 @@ from .base import CheckKind, CheckRequest, CheckResult, Reason, ResultStatus, Su
 from .engine import DLIB_SAME_PERSON_DISTANCE, decode_rgb, get_engine, sharpness, similarity_from_distance, to_gray
 from .exceptions import BadInputError
 from .liveness import verify_burst
-from .pad import heuristics
 from .messages import APPLICANT_MESSAGES as MESSAGES
+from .pad import heuristics
 
 # Quality limits, measured on the fixture photos (tests/fixtures/faces): sharp faces
 # score 24-415, the same faces under a 6-px Gaussian blur 1-3.
@@ -49,9 +50,13 @@ def assess_quality(rgb, faces, subject) -> tuple[dict, list[str]]:
         codes.append("no_face_on_id")
     if faces:
         face = faces[0]
-        crop = gray[face.top:face.bottom, face.left:face.right]
-        details.update(face_box=face.box, face_side=min(face.width, face.height),
-                       face_sharpness=round(sharpness(crop), 1), face_brightness=round(float(crop.mean()), 1))
+        crop = gray[face.top : face.bottom, face.left : face.right]
+        details.update(
+            face_box=face.box,
+            face_side=min(face.width, face.height),
+            face_sharpness=round(sharpness(crop), 1),
+            face_brightness=round(float(crop.mean()), 1),
+        )
         if subject == Subject.SELFIE:
             if details["face_side"] < MIN_FACE_SIDE:
                 codes.append("face_too_small")
@@ -62,8 +67,12 @@ def assess_quality(rgb, faces, subject) -> tuple[dict, list[str]]:
         details["card_sharpness"] = round(sharpness(gray), 1)
         if details["card_sharpness"] < MIN_CARD_SHARPNESS:
             codes.append("blurry")
-    details["limits"] = {"min_face_side": MIN_FACE_SIDE, "min_face_sharpness": MIN_FACE_SHARPNESS,
-                         "min_card_sharpness": MIN_CARD_SHARPNESS, "brightness": [DARK_BELOW, BRIGHT_ABOVE]}
+    details["limits"] = {
+        "min_face_side": MIN_FACE_SIDE,
+        "min_face_sharpness": MIN_FACE_SHARPNESS,
+        "min_card_sharpness": MIN_CARD_SHARPNESS,
+        "brightness": [DARK_BELOW, BRIGHT_ABOVE],
+    }
     return details, codes
 
 
@@ -73,12 +82,15 @@ class LocalEngineBackend(VendorBackend):
     kinds = frozenset({CheckKind.QUALITY, CheckKind.LIVENESS, CheckKind.COMPARE})
     reads_challenge = True
     computes_locally = True
-    score_scales = {CheckKind.COMPARE: "0-100 similarity = 100 x (1 - distance / 1.2)",
-                    CheckKind.LIVENESS: "0-100 share of the challenge's head turns seen, in order"}
+    score_scales = {
+        CheckKind.COMPARE: "0-100 similarity = 100 x (1 - distance / 1.2)",
+        CheckKind.LIVENESS: "0-100 share of the challenge's head turns seen, in order",
+    }
     default_thresholds = {
         CheckKind.COMPARE: Threshold(
             similarity_from_distance(DLIB_SAME_PERSON_DISTANCE),
-            "dlib ResNet model's documented tolerance: distance 0.6 (similarity 50)"),
+            "dlib ResNet model's documented tolerance: distance 0.6 (similarity 50)",
+        ),
         CheckKind.LIVENESS: Threshold(100.0, "kyc: every turn of the challenge, in order, same face throughout"),
     }
 
@@ -100,13 +112,23 @@ class LocalEngineBackend(VendorBackend):
             details["presentation_attack_heuristics"] = pad
             if pad["flags"]:
                 details["heuristic_flags"] = ", ".join(pad["flags"])
-                notes.append(Reason("pad_heuristic_flag", _("Heuristics suggest a photo of a screen or a print "
-                                                            "(%(flags)s); a reviewer should look.")
-                                    % {"flags": ", ".join(pad["flags"])}))
+                notes.append(
+                    Reason(
+                        "pad_heuristic_flag",
+                        _("Heuristics suggest a photo of a screen or a print (%(flags)s); a reviewer should look.")
+                        % {"flags": ", ".join(pad["flags"])},
+                    )
+                )
         # Heuristic flags do not fail quality (the photo is usable); the policy sends them to review.
         return CheckResult(
-            vendor=self.name, kind=CheckKind.QUALITY, passed=not reasons, details=details, reasons=reasons + notes,
-            raw_response=details, latency_ms=_ms(started))
+            vendor=self.name,
+            kind=CheckKind.QUALITY,
+            passed=not reasons,
+            details=details,
+            reasons=reasons + notes,
+            raw_response=details,
+            latency_ms=_ms(started),
+        )
 
     def check_liveness(self, request: CheckRequest) -> CheckResult:
         """Active liveness: re-verify the challenge's stored burst against the selfie.
@@ -116,21 +138,31 @@ class LocalEngineBackend(VendorBackend):
         """
         if request.challenge is None:
             return CheckResult(
-                vendor=self.name, kind=CheckKind.LIVENESS, status=ResultStatus.NOT_APPLICABLE,
-                reasons=[Reason("liveness_unavailable",
-                                _("No active liveness challenge was completed; a reviewer must confirm liveness."))],
-                latency_ms=0)
+                vendor=self.name,
+                kind=CheckKind.LIVENESS,
+                status=ResultStatus.NOT_APPLICABLE,
+                reasons=[
+                    Reason(
+                        "liveness_unavailable",
+                        _("No active liveness challenge was completed; a reviewer must confirm liveness."),
+                    )
+                ],
+                latency_ms=0,
+            )
         started = time.monotonic()
         challenge = request.challenge
         verdict = verify_burst(challenge.moves, challenge.frames, request.selfie.data)
         codes = list(challenge.prior_reasons) + verdict.reasons
         moves = max(1, len(challenge.moves))
         result = CheckResult(
-            vendor=self.name, kind=CheckKind.LIVENESS,
+            vendor=self.name,
+            kind=CheckKind.LIVENESS,
             score=round(100 * verdict.metrics.get("moves_seen", 0) / moves, 1),
             details=dict(verdict.metrics, method="active challenge (head turns, dlib landmarks)"),
-            raw_response=verdict.metrics, latency_ms=_ms(started),
-            reasons=[Reason(code, MESSAGES.get(code, code)) for code in codes])
+            raw_response=verdict.metrics,
+            latency_ms=_ms(started),
+            reasons=[Reason(code, MESSAGES.get(code, code)) for code in codes],
+        )
         self.judge(result)
         result.passed = not codes
         if codes:
@@ -145,15 +177,22 @@ class LocalEngineBackend(VendorBackend):
         if not selfie_faces:
             raise BadInputError("no face on the selfie", code="no_face", applicant_message=MESSAGES["no_face"])
         if not card_faces:
-            raise BadInputError("no face on the ID card", code="no_face_on_id",
-                                applicant_message=MESSAGES["no_face_on_id"])
+            raise BadInputError(
+                "no face on the ID card", code="no_face_on_id", applicant_message=MESSAGES["no_face_on_id"]
+            )
         # The largest face on each: a card may carry a second, small ghost portrait.
         distance = engine.distance(selfie_faces[0], card_faces[0])
         result = CheckResult(
-            vendor=self.name, kind=CheckKind.COMPARE, score=similarity_from_distance(distance),
-            details={"distance": round(distance, 4), "selfie_faces": len(selfie_faces),
-                     "id_card_faces": len(card_faces)},
-            latency_ms=_ms(started))
+            vendor=self.name,
+            kind=CheckKind.COMPARE,
+            score=similarity_from_distance(distance),
+            details={
+                "distance": round(distance, 4),
+                "selfie_faces": len(selfie_faces),
+                "id_card_faces": len(card_faces),
+            },
+            latency_ms=_ms(started),
+        )
         result.raw_response = dict(result.details, score=result.score)
         self.judge(result)
         if not result.passed:

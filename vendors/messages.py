@@ -2,6 +2,7 @@
 
 Adapters map their vendors' codes onto these codes (e.g. Baidu 222202 -> no_face).
 """
+
 from django.utils.translation import gettext_lazy as _
 
 APPLICANT_MESSAGES = {
@@ -18,10 +19,14 @@ APPLICANT_MESSAGES = {
     "bad_image": _("The photo could not be read. Take it again."),
     # Active liveness challenge
     "challenge_frame_count": _("We did not receive enough pictures. Keep the camera on and try again."),
-    "challenge_still_image": _("The pictures did not change. Move your head as asked: a photo of a face does not pass."),
+    "challenge_still_image": _(
+        "The pictures did not change. Move your head as asked: a photo of a face does not pass."
+    ),
     "challenge_face_missing": _("We could not see your face in most pictures. Keep your face in the frame."),
     "challenge_different_face": _("Another face appeared during the check. Do the check alone."),
-    "challenge_moves_not_seen": _("We did not see your head turn as asked. Turn your head clearly, in the order shown."),
+    "challenge_moves_not_seen": _(
+        "We did not see your head turn as asked. Turn your head clearly, in the order shown."
+    ),
     "challenge_selfie_mismatch": _("The face during the check is not the face in your selfie."),
     "challenge_expired": _("The check took too long. Start it again."),
     "challenge_reused": _("This check was already used. Start a new one."),

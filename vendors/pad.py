@@ -11,6 +11,7 @@ reviewer; it never rejects on its own.
 
 simulate_screen_recapture and simulate_halftone_print make those synthetic attacks.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -44,7 +45,7 @@ def heuristics(rgb: np.ndarray, face) -> dict:
     if face is not None:
         cx, cy, s = (face.left + face.right) / 2, (face.top + face.bottom) / 2, max(face.width, face.height) * 0.6
         top, left = max(0, int(cy - s)), max(0, int(cx - s))
-        crop = gray[top:int(cy + s), left:int(cx + s)]
+        crop = gray[top : int(cy + s), left : int(cx + s)]
         if min(crop.shape) >= 32:
             out["face_spectral_peak"] = round(spectral_peak(crop), 1)
             if out["face_spectral_peak"] >= PERIODIC_PEAK:

@@ -1,10 +1,23 @@
 """Keep secrets and image bytes out of logs, stored responses and error messages."""
+
 import hashlib
 import logging
 import re
 
-SECRET_KEYS = {"access_token", "api_secret", "client_secret", "secret_key", "secretkey", "token", "authorization",
-               "skey", "x_device_id", "refresh_token", "session_key", "session_secret"}
+SECRET_KEYS = {
+    "access_token",
+    "api_secret",
+    "client_secret",
+    "secret_key",
+    "secretkey",
+    "token",
+    "authorization",
+    "skey",
+    "x_device_id",
+    "refresh_token",
+    "session_key",
+    "session_secret",
+}
 IMAGE_KEYS = {"image", "register_image", "dec_image", "data", "selfie_file", "liveness_data_file", "image_base64"}
 # Long base64 runs are image or liveness data, whatever key carries them.
 LONG_BLOB = 256

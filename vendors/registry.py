@@ -1,5 +1,6 @@
 """Vendor names as used in settings (KYC_*_VENDORS) mapped to their backends."""
-from functools import lru_cache
+
+from functools import cache
 
 from django.utils.module_loading import import_string
 
@@ -16,7 +17,7 @@ class UnknownVendor(LookupError):
     pass
 
 
-@lru_cache(maxsize=None)
+@cache
 def get_backend(name: str):
     try:
         path = BACKENDS[name]

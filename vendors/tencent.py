@@ -5,12 +5,13 @@
 - "cloud": its successor, Tencent Cloud API 3.0 DetectLiveFaceAccurate (service iai,
   version 2020-03-03) with the TC3-HMAC-SHA256 signature.
 """
+
 import base64
 import hashlib
 import hmac
 import secrets
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -25,21 +26,41 @@ from .messages import applicant_message
 SIGNATURE_TTL = 300
 LEGACY_ERRORS = {
     3: (ConfigurationError, ""),  # bad request; "account abnormal" when in arrears
-    4: (ConfigurationError, ""), 5: (ConfigurationError, ""), 6: (ConfigurationError, ""),
+    4: (ConfigurationError, ""),
+    5: (ConfigurationError, ""),
+    6: (ConfigurationError, ""),
     9: (ConfigurationError, ""),  # signature expired: our clock is off
-    10: (ConfigurationError, ""), 11: (ConfigurationError, ""), 12: (ConfigurationError, ""),
+    10: (ConfigurationError, ""),
+    11: (ConfigurationError, ""),
+    12: (ConfigurationError, ""),
     13: (RetryableVendorError, ""),  # replay: the next try signs with a new nonce
-    14: (ConfigurationError, ""), 16: (ConfigurationError, ""),
+    14: (ConfigurationError, ""),
+    16: (ConfigurationError, ""),
     15: (RetryableVendorError, ""),  # rate limited
-    21: (PermanentVendorError, ""), 23: (PermanentVendorError, ""),
-    107: (RetryableVendorError, ""), 108: (RetryableVendorError, ""), 213: (RetryableVendorError, ""),
-    -4015: (BadInputError, "no_face"), -4016: (BadInputError, "bad_image"),
+    21: (PermanentVendorError, ""),
+    23: (PermanentVendorError, ""),
+    107: (RetryableVendorError, ""),
+    108: (RetryableVendorError, ""),
+    213: (RetryableVendorError, ""),
+    -4015: (BadInputError, "no_face"),
+    -4016: (BadInputError, "bad_image"),
     -5805: (PermanentVendorError, ""),  # no image received
 }
-CLOUD_RETRYABLE_PREFIXES = ("RequestLimitExceeded", "InternalError", "FailedOperation.ServerError",
-                            "ResourceUnavailable", "LimitExceeded")
-CLOUD_CONFIGURATION_PREFIXES = ("AuthFailure", "UnauthorizedOperation", "ResourceInsufficient",
-                                "ResourcesSoldOut", "FailedOperation.UnOpenError", "UnsupportedOperation")
+CLOUD_RETRYABLE_PREFIXES = (
+    "RequestLimitExceeded",
+    "InternalError",
+    "FailedOperation.ServerError",
+    "ResourceUnavailable",
+    "LimitExceeded",
+)
+CLOUD_CONFIGURATION_PREFIXES = (
+    "AuthFailure",
+    "UnauthorizedOperation",
+    "ResourceInsufficient",
+    "ResourcesSoldOut",
+    "FailedOperation.UnOpenError",
+    "UnsupportedOperation",
+)
 CLOUD_BAD_INPUT = {
     "FailedOperation.ImageDecodeFailed": "bad_image",
     "FailedOperation.ImageFacedetectFailed": "no_face",
@@ -52,17 +73,36 @@ CLOUD_BAD_INPUT = {
 def legacy_signature(appid, secret_id, secret_key, *, now=None, ttl=SIGNATURE_TTL, bucket="", nonce=None) -> str:
     """base64(HMAC-SHA1(SecretKey, plain) + plain), plain = a=&b=&k=&e=&t=&r=&f= (document's order)."""
     now = int(now or time.time())
-    nonce = nonce if nonce is not None else secrets.randbelow(10 ** 9)
+    nonce = nonce if nonce is not None else secrets.randbelow(10**9)
     plain = f"a={appid}&b={bucket}&k={secret_id}&e={now + ttl}&t={now}&r={nonce}&f="
     digest = hmac.new(secret_key.encode(), plain.encode(), hashlib.sha1).digest()
     return base64.b64encode(digest + plain.encode()).decode()
 
 
-def tc3_authorization(secret_id, secret_key, *, service, host, payload: bytes, timestamp: int,
-                      content_type="application/json", method="POST", uri="/", query="") -> str:
-    date = datetime.fromtimestamp(timestamp, tz=timezone.utc).strftime("%Y-%m-%d")
-    canonical = "\n".join([method, uri, query, f"content-type:{content_type}\nhost:{host}\n", "content-type;host",
-                           hashlib.sha256(payload).hexdigest()])
+def tc3_authorization(
+    secret_id,
+    secret_key,
+    *,
+    service,
+    host,
+    payload: bytes,
+    timestamp: int,
+    content_type="application/json",
+    method="POST",
+    uri="/",
+    query="",
+) -> str:
+    date = datetime.fromtimestamp(timestamp, tz=UTC).strftime("%Y-%m-%d")
+    canonical = "\n".join(
+        [
+            method,
+            uri,
+            query,
+            f"content-type:{content_type}\nhost:{host}\n",
+            "content-type;host",
+            hashlib.sha256(payload).hexdigest(),
+        ]
+    )
     scope = f"{date}/{service}/tc3_request"
     to_sign = "\n".join(["TC3-HMAC-SHA256", str(timestamp), scope, hashlib.sha256(canonical.encode()).hexdigest()])
 
@@ -119,22 +159,43 @@ class TencentBackend(HttpVendorBackend):
         jpeg, notes = prepare_jpeg(request.selfie.data, max_size=(960, 720), max_bytes=6 * 1024 * 1024, aspect=3 / 4)
         auth = legacy_signature(settings.TENCENT_APPID, settings.TENCENT_SECRET_ID, settings.TENCENT_SECRET_KEY)
         base = settings.TENCENT_LEGACY_BASE_URL.rstrip("/")
-        response = self.send("POST", f"{base}/face/livedetectpicture", headers={"Authorization": auth},
-                             data={"appid": settings.TENCENT_APPID},
-                             files={"image": ("face.jpg", jpeg, "image/jpeg")})
-        return self.parse_legacy(self.require_json(response), latency_ms=response.latency_ms,
-                                 raw=response.redacted(), notes=notes, http_status=response.status)
+        response = self.send(
+            "POST",
+            f"{base}/face/livedetectpicture",
+            headers={"Authorization": auth},
+            data={"appid": settings.TENCENT_APPID},
+            files={"image": ("face.jpg", jpeg, "image/jpeg")},
+        )
+        return self.parse_legacy(
+            self.require_json(response),
+            latency_ms=response.latency_ms,
+            raw=response.redacted(),
+            notes=notes,
+            http_status=response.status,
+        )
 
     def parse_legacy(self, body, *, latency_ms=None, raw=None, notes=None, http_status=200):
         raw = raw if raw is not None else body
         code = body.get("code")
         if code != 0:
-            cls, applicant_code = LEGACY_ERRORS.get(code, (
-                RetryableVendorError if http_status >= 500 else PermanentVendorError, ""))
-            raise cls(f"tencent: {body.get('message', '')}".strip(), code=str(code), http_status=http_status,
-                      raw_response=raw, applicant_message=applicant_message(applicant_code))
-        result = CheckResult(vendor=self.name, kind=CheckKind.LIVENESS, score=float((body.get("data") or {})["score"]),
-                             latency_ms=latency_ms, raw_response=raw, details={"mode": "legacy", "sent": notes or {}})
+            cls, applicant_code = LEGACY_ERRORS.get(
+                code, (RetryableVendorError if http_status >= 500 else PermanentVendorError, "")
+            )
+            raise cls(
+                f"tencent: {body.get('message', '')}".strip(),
+                code=str(code),
+                http_status=http_status,
+                raw_response=raw,
+                applicant_message=applicant_message(applicant_code),
+            )
+        result = CheckResult(
+            vendor=self.name,
+            kind=CheckKind.LIVENESS,
+            score=float((body.get("data") or {})["score"]),
+            latency_ms=latency_ms,
+            raw_response=raw,
+            details={"mode": "legacy", "sent": notes or {}},
+        )
         self.judge(result, threshold=self.mode_threshold("legacy"))
         # The document says "greater than 87": the threshold itself is not live.
         result.passed = result.score > result.threshold
@@ -153,15 +214,29 @@ class TencentBackend(HttpVendorBackend):
         host = urlsplit(url).netloc
         timestamp = int(time.time())
         headers = {
-            "Content-Type": "application/json", "Host": host,
-            "X-TC-Action": "DetectLiveFaceAccurate", "X-TC-Version": "2020-03-03",
-            "X-TC-Timestamp": str(timestamp), "X-TC-Region": settings.TENCENT_REGION,
-            "Authorization": tc3_authorization(settings.TENCENT_SECRET_ID, settings.TENCENT_SECRET_KEY, service="iai",
-                                               host=host, payload=payload, timestamp=timestamp),
+            "Content-Type": "application/json",
+            "Host": host,
+            "X-TC-Action": "DetectLiveFaceAccurate",
+            "X-TC-Version": "2020-03-03",
+            "X-TC-Timestamp": str(timestamp),
+            "X-TC-Region": settings.TENCENT_REGION,
+            "Authorization": tc3_authorization(
+                settings.TENCENT_SECRET_ID,
+                settings.TENCENT_SECRET_KEY,
+                service="iai",
+                host=host,
+                payload=payload,
+                timestamp=timestamp,
+            ),
         }
         response = self.send("POST", url.rstrip("/") + "/", data=payload, headers=headers)
-        return self.parse_cloud(self.require_json(response), latency_ms=response.latency_ms, raw=response.redacted(),
-                                notes=notes, http_status=response.status)
+        return self.parse_cloud(
+            self.require_json(response),
+            latency_ms=response.latency_ms,
+            raw=response.redacted(),
+            notes=notes,
+            http_status=response.status,
+        )
 
     def parse_cloud(self, body, *, latency_ms=None, raw=None, notes=None, http_status=200):
         raw = raw if raw is not None else body
@@ -178,13 +253,23 @@ class TencentBackend(HttpVendorBackend):
                 cls, applicant_code = ConfigurationError, ""
             else:
                 cls, applicant_code = PermanentVendorError, ""
-            raise cls(f"tencent: {error.get('Message', '')}".strip(), code=code, http_status=http_status,
-                      raw_response=raw, vendor_request_id=request_id,
-                      applicant_message=applicant_message(applicant_code))
-        result = CheckResult(vendor=self.name, kind=CheckKind.LIVENESS, score=float(data["Score"]),
-                             vendor_request_id=request_id, latency_ms=latency_ms, raw_response=raw,
-                             details={"mode": "cloud", "face_model_version": data.get("FaceModelVersion", ""),
-                                      "sent": notes or {}})
+            raise cls(
+                f"tencent: {error.get('Message', '')}".strip(),
+                code=code,
+                http_status=http_status,
+                raw_response=raw,
+                vendor_request_id=request_id,
+                applicant_message=applicant_message(applicant_code),
+            )
+        result = CheckResult(
+            vendor=self.name,
+            kind=CheckKind.LIVENESS,
+            score=float(data["Score"]),
+            vendor_request_id=request_id,
+            latency_ms=latency_ms,
+            raw_response=raw,
+            details={"mode": "cloud", "face_model_version": data.get("FaceModelVersion", ""), "sent": notes or {}},
+        )
         self.judge(result, threshold=self.mode_threshold("cloud"))
         if not result.passed:
             result.reasons.append(Reason("liveness_failed", _("The selfie did not pass the liveness check.")))

@@ -1,4 +1,5 @@
 """Applicants: their cases, legal holds and erasure on request."""
+
 import json
 
 from django.contrib import admin, messages
@@ -58,12 +59,28 @@ class OnHoldFilter(admin.SimpleListFilter):
 
 @admin.register(Applicant)
 class ApplicantAdmin(ReadOnlyMixin, admin.ModelAdmin):
-    list_display = ["__str__", "reference", "language", "consent_version", "consent_given_at", "created_at",
-                    "on_hold", "erased_at"]
+    list_display = [
+        "__str__",
+        "reference",
+        "language",
+        "consent_version",
+        "consent_given_at",
+        "created_at",
+        "on_hold",
+        "erased_at",
+    ]
     list_filter = [OnHoldFilter, "created_at"]
     search_fields = ["=id", "external_ref"]
-    readonly_fields = ["id", "reference", "language", "consent_version", "consent_given_at", "created_at",
-                       "erased_at", "receipts"]
+    readonly_fields = [
+        "id",
+        "reference",
+        "language",
+        "consent_version",
+        "consent_given_at",
+        "created_at",
+        "erased_at",
+        "receipts",
+    ]
     inlines = [VerificationInline, LegalHoldInline]
     actions = ["place_hold", "release_hold", "erase"]
 
@@ -73,8 +90,11 @@ class ApplicantAdmin(ReadOnlyMixin, admin.ModelAdmin):
         return visible(obj.external_ref)
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(
-            held=Exists(retention.active_holds().filter(applicant_id=OuterRef("pk"))))
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(held=Exists(retention.active_holds().filter(applicant_id=OuterRef("pk"))))
+        )
 
     @admin.display(description=_("legal hold"), boolean=True, ordering="held")
     def on_hold(self, obj):
@@ -83,8 +103,14 @@ class ApplicantAdmin(ReadOnlyMixin, admin.ModelAdmin):
     @admin.display(description=_("erasure receipts"))
     def receipts(self, obj):
         found = ErasureReceipt.objects.filter(applicant_id=obj.pk).order_by("created_at")
-        return format_html_join(format_html("<br>"), '<a href="{}">{}</a>', (
-            (reverse("admin:onboarding_erasurereceipt_change", args=[r.pk]), r) for r in found)) or "-"
+        return (
+            format_html_join(
+                format_html("<br>"),
+                '<a href="{}">{}</a>',
+                ((reverse("admin:onboarding_erasurereceipt_change", args=[r.pk]), r) for r in found),
+            )
+            or "-"
+        )
 
     def has_hold_permission(self, request):
         return request.user.has_perm("onboarding.place_legal_hold")
@@ -102,9 +128,17 @@ class ApplicantAdmin(ReadOnlyMixin, admin.ModelAdmin):
                 except (retention.HoldError, ErasureRefused) as exc:
                     self.message_user(request, f"{applicant}: {exc}", messages.ERROR)
             return None
-        context = {**self.admin_site.each_context(request), "opts": self.model._meta, "form": form,
-                   "queryset": queryset, "action": request.POST.get("action"), "title": title, "intro": intro,
-                   "button": button, "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME}
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "form": form,
+            "queryset": queryset,
+            "action": request.POST.get("action"),
+            "title": title,
+            "intro": intro,
+            "button": button,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
         return TemplateResponse(request, "admin/onboarding/applicant/action.html", context)
 
     @admin.action(description=_("Place a legal hold (stops purge and erasure)"), permissions=["hold"])
@@ -112,33 +146,57 @@ class ApplicantAdmin(ReadOnlyMixin, admin.ModelAdmin):
         def run(applicant, reason):
             retention.place_hold(applicant.pk, user=request.user, reason=reason)
             return _("%s: legal hold active.") % applicant
-        return self._with_reason(request, queryset, title=_("Place a legal hold"), button=_("Place the hold"),
-                                 intro=_("While the hold is active, nothing of these applicants is purged or "
-                                         "erased. Give the legal ground (court order, case number)."),
-                                 label=_("Reason"), run=run)
+
+        return self._with_reason(
+            request,
+            queryset,
+            title=_("Place a legal hold"),
+            button=_("Place the hold"),
+            intro=_(
+                "While the hold is active, nothing of these applicants is purged or "
+                "erased. Give the legal ground (court order, case number)."
+            ),
+            label=_("Reason"),
+            run=run,
+        )
 
     @admin.action(description=_("Release the legal hold"), permissions=["hold"])
     def release_hold(self, request, queryset):
         def run(applicant, reason):
             hold = retention.release_hold(applicant.pk, user=request.user, reason=reason)
             return (_("%s: legal hold released.") if hold else _("%s: was not on hold.")) % applicant
-        return self._with_reason(request, queryset, title=_("Release the legal hold"), button=_("Release"),
-                                 intro=_("Data past their retention period are purged at the next run."),
-                                 label=_("Reason"), run=run)
+
+        return self._with_reason(
+            request,
+            queryset,
+            title=_("Release the legal hold"),
+            button=_("Release"),
+            intro=_("Data past their retention period are purged at the next run."),
+            label=_("Reason"),
+            run=run,
+        )
 
     @admin.action(description=_("Erase on request (biometrics and personal data)"), permissions=["erase"])
     def erase(self, request, queryset):
         def run(applicant, reference):
-            receipt, created = erase_applicant(applicant.pk, actor=audit.Actor.staff(request.user),
-                                               reference=reference)
+            receipt, created = erase_applicant(applicant.pk, actor=audit.Actor.staff(request.user), reference=reference)
             url = reverse("admin:onboarding_erasurereceipt_change", args=[receipt.pk])
             text = _("%s: erased; receipt") if created else _("%s: nothing new to erase; last receipt")
             return format_html('{} <a href="{}">{}</a>', text % applicant, url, receipt.pk)
-        return self._with_reason(request, queryset, title=_("Erase on request"), button=_("Erase now"),
-                                 intro=_("Photos, liveness files, vendor responses and the external reference are "
-                                         "deleted now and cannot be recovered. Decisions and the audit trail are "
-                                         "kept for their retention period; the receipt says until when."),
-                                 label=_("Request reference"), run=run)
+
+        return self._with_reason(
+            request,
+            queryset,
+            title=_("Erase on request"),
+            button=_("Erase now"),
+            intro=_(
+                "Photos, liveness files, vendor responses and the external reference are "
+                "deleted now and cannot be recovered. Decisions and the audit trail are "
+                "kept for their retention period; the receipt says until when."
+            ),
+            label=_("Request reference"),
+            run=run,
+        )
 
 
 @admin.register(LegalHold)
@@ -146,36 +204,50 @@ class LegalHoldAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = ["applicant", "placed_at", "placed_by", "released_at", "released_by"]
     list_filter = [("released_at", admin.EmptyFieldListFilter)]
     search_fields = ["=applicant__id", "reason"]
-    readonly_fields = ["applicant", "reason", "placed_by", "placed_at", "released_by", "released_at",
-                       "release_reason"]
+    readonly_fields = ["applicant", "reason", "placed_by", "placed_at", "released_by", "released_at", "release_reason"]
 
 
 @admin.register(ErasureReceipt)
 class ErasureReceiptAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = ["applicant_id", "created_at", "requested_by", "reference"]
     search_fields = ["=applicant_id", "=id", "reference"]
-    readonly_fields = ["id", "applicant_id", "created_at", "requested_by", "reference", "digest", "audit_event_id",
-                       "document"]
+    readonly_fields = [
+        "id",
+        "applicant_id",
+        "created_at",
+        "requested_by",
+        "reference",
+        "digest",
+        "audit_event_id",
+        "document",
+    ]
     actions = None
 
     @admin.display(description=_("receipt"))
     def document(self, obj):
         url = reverse("admin:onboarding_erasurereceipt_download", args=[obj.pk])
-        return format_html('<pre>{}</pre><a class="button" href="{}">{}</a>',
-                           json.dumps(receipt_document(obj), indent=2, ensure_ascii=False), url,
-                           _("Download (JSON)"))
+        return format_html(
+            '<pre>{}</pre><a class="button" href="{}">{}</a>',
+            json.dumps(receipt_document(obj), indent=2, ensure_ascii=False),
+            url,
+            _("Download (JSON)"),
+        )
 
     def get_urls(self):
-        return [path("<uuid:object_id>/download/", self.admin_site.admin_view(self.download_view),
-                     name="onboarding_erasurereceipt_download")] + super().get_urls()
+        return [
+            path(
+                "<uuid:object_id>/download/",
+                self.admin_site.admin_view(self.download_view),
+                name="onboarding_erasurereceipt_download",
+            )
+        ] + super().get_urls()
 
     def download_view(self, request, object_id):
         if not self.has_view_permission(request):
             raise PermissionDenied
         receipt = get_object_or_404(ErasureReceipt, pk=object_id)
-        response = HttpResponse(json.dumps(receipt_document(receipt), indent=2, ensure_ascii=False),
-                                content_type="application/json")
+        response = HttpResponse(
+            json.dumps(receipt_document(receipt), indent=2, ensure_ascii=False), content_type="application/json"
+        )
         response["Content-Disposition"] = f'attachment; filename="erasure-receipt-{receipt.pk}.json"'
         return response
-
-

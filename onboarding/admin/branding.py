@@ -1,4 +1,5 @@
 """The operator's look and consent text on the applicant's pages: one record, audited on change."""
+
 from django import forms
 from django.contrib import admin
 from django.shortcuts import redirect
@@ -11,14 +12,14 @@ from onboarding.services import branding
 
 
 class BrandingForm(forms.ModelForm):
-    logo_file = forms.FileField(label=_("logo"), required=False,
-                                help_text=_("PNG, JPEG or WebP, up to 512 KB; shown 32 px high."))
+    logo_file = forms.FileField(
+        label=_("logo"), required=False, help_text=_("PNG, JPEG or WebP, up to 512 KB; shown 32 px high.")
+    )
     remove_logo = forms.BooleanField(label=_("remove the logo"), required=False)
 
     class Meta:
         model = Branding
-        fields = ["name", "primary_color", "support_contact", "consent_text", "consent_text_zh_hans",
-                  "consent_version"]
+        fields = ["name", "primary_color", "support_contact", "consent_text", "consent_text_zh_hans", "consent_version"]
         widgets = {"primary_color": forms.TextInput(attrs={"type": "color"})}
 
     def clean_primary_color(self):

@@ -2,6 +2,7 @@
 
 Thin: reads come from selectors.review, every change goes through a service.
 """
+
 import json
 
 from django.conf import settings
@@ -22,8 +23,8 @@ from onboarding.services import review
 from onboarding.services.decisions import DecisionError, confirm_overturn, record_human_decision
 from onboarding.services.evidence import evidence_pack
 
-from .dashboard import DashboardViews
 from .common import EstimatedCountPaginator, LatestOutcomeFilter, ReadOnlyMixin, VendorFilter, vendor_choices
+from .dashboard import DashboardViews
 
 
 def case_url(verification_id):
@@ -114,14 +115,28 @@ class CaseColumns:
         if not obj.risk_level:
             return "-"
         top = [r["code"] for r in obj.risk_reasons if r.get("level") == obj.risk_level][:2]
-        return format_html('<span class="kyc-risk kyc-risk-{}" title="{}">{}</span>', obj.risk_level,
-                           ", ".join(top), obj.get_risk_level_display())
+        return format_html(
+            '<span class="kyc-risk kyc-risk-{}" title="{}">{}</span>',
+            obj.risk_level,
+            ", ".join(top),
+            obj.get_risk_level_display(),
+        )
 
 
 @admin.register(Verification)
 class VerificationAdmin(CaseColumns, DashboardViews, admin.ModelAdmin):
-    list_display = ["short_id", "applicant", "status", "outcome", "risk", "channel", "vendors", "assigned_to",
-                    "submitted_at", "decided_at"]
+    list_display = [
+        "short_id",
+        "applicant",
+        "status",
+        "outcome",
+        "risk",
+        "channel",
+        "vendors",
+        "assigned_to",
+        "submitted_at",
+        "decided_at",
+    ]
     list_display_links = None
     # No date_hierarchy: its list of days is a DISTINCT over every case on each page view; the
     # submitted_at filter's fixed ranges cost nothing.
@@ -133,8 +148,9 @@ class VerificationAdmin(CaseColumns, DashboardViews, admin.ModelAdmin):
     actions = ["approve_selected", "reject_selected"]
 
     def get_queryset(self, request):
-        return (super().get_queryset(request).annotate(latest_outcome=selectors.latest_outcome())
-                .prefetch_related("checks"))
+        return (
+            super().get_queryset(request).annotate(latest_outcome=selectors.latest_outcome()).prefetch_related("checks")
+        )
 
     def has_add_permission(self, request):
         return False  # cases come from applicants, the API or kyc_verify
@@ -151,12 +167,21 @@ class VerificationAdmin(CaseColumns, DashboardViews, admin.ModelAdmin):
 
     def get_urls(self):
         view = self.admin_site.admin_view
-        return [path("<uuid:object_id>/decide/", view(self.decide_view), name="onboarding_verification_decide"),
+        return (
+            [
+                path("<uuid:object_id>/decide/", view(self.decide_view), name="onboarding_verification_decide"),
                 path("<uuid:object_id>/evidence/", view(self.evidence_view), name="onboarding_verification_evidence"),
                 path("<uuid:object_id>/assign/", view(self.assign_view), name="onboarding_verification_assign"),
                 path("<uuid:object_id>/release/", view(self.release_view), name="onboarding_verification_release"),
-                path("<uuid:object_id>/overturn/<uuid:request_id>/", view(self.overturn_view),
-                     name="onboarding_verification_overturn")] + self.dashboard_urls() + super().get_urls()
+                path(
+                    "<uuid:object_id>/overturn/<uuid:request_id>/",
+                    view(self.overturn_view),
+                    name="onboarding_verification_overturn",
+                ),
+            ]
+            + self.dashboard_urls()
+            + super().get_urls()
+        )
 
     # The case page ----------------------------------------------------------------------------
     def change_view(self, request, object_id, form_url="", extra_context=None):
@@ -170,21 +195,39 @@ class VerificationAdmin(CaseColumns, DashboardViews, admin.ModelAdmin):
         verification = context["verification"]
         user = request.user
         can_decide = self.can_decide(request) and verification.status in (
-            Verification.Status.NEEDS_REVIEW, Verification.Status.APPROVED, Verification.Status.REJECTED)
+            Verification.Status.NEEDS_REVIEW,
+            Verification.Status.APPROVED,
+            Verification.Status.REJECTED,
+        )
         context.update(
-            self.admin_site.each_context(request), opts=self.model._meta, title=_("Case %s") % verification,
-            form=form, can_decide=can_decide, can_export=self.can_export(request),
+            self.admin_site.each_context(request),
+            opts=self.model._meta,
+            title=_("Case %s") % verification,
+            form=form,
+            can_decide=can_decide,
+            can_export=self.can_export(request),
             can_assign=self.can_decide(request) and verification.status == Verification.Status.NEEDS_REVIEW,
             holds_it=context["holder"] == user,
-            may_release=context["holder"] is not None and (context["holder"] == user or user.has_perm(
-                "onboarding.assign_verification")),
-            confirmable=[o for o in context["pending_overturns"]
-                         if o.requested_by_id != user.pk and user.has_perm("onboarding.overturn_decision")],
+            may_release=context["holder"] is not None
+            and (context["holder"] == user or user.has_perm("onboarding.assign_verification")),
+            confirmable=[
+                o
+                for o in context["pending_overturns"]
+                if o.requested_by_id != user.pk and user.has_perm("onboarding.overturn_decision")
+            ],
             queue_url=reverse("admin:onboarding_reviewcase_changelist"),
             take_next_url=reverse("admin:onboarding_reviewcase_take_next"),
-            shortcuts=[("a", _("approve")), ("r", _("reject")), ("1–9", _("pick a reason")),
-                       ("c", _("write a comment")), ("Ctrl+Enter", _("record the decision")), ("z", _("zoom")),
-                       ("t", _("take this case")), ("n", _("next case in the queue"))])
+            shortcuts=[
+                ("a", _("approve")),
+                ("r", _("reject")),
+                ("1–9", _("pick a reason")),
+                ("c", _("write a comment")),
+                ("Ctrl+Enter", _("record the decision")),
+                ("z", _("zoom")),
+                ("t", _("take this case")),
+                ("n", _("next case in the queue")),
+            ],
+        )
         return TemplateResponse(request, "admin/onboarding/verification/case.html", context, status=status)
 
     # Deciding ---------------------------------------------------------------------------------
@@ -205,16 +248,26 @@ class VerificationAdmin(CaseColumns, DashboardViews, admin.ModelAdmin):
         form = ReviewDecisionForm(request.POST or None, initial={"outcome": request.GET.get("outcome")})
         if request.method == "POST" and form.is_valid():
             try:
-                result = record_human_decision(verification.pk, outcome=form.cleaned_data["outcome"],
-                                               reason=form.cleaned_data["reason"],
-                                               comment=form.cleaned_data["comment"], user=request.user,
-                                               client_message=form.cleaned_data["client_message"])
+                result = record_human_decision(
+                    verification.pk,
+                    outcome=form.cleaned_data["outcome"],
+                    reason=form.cleaned_data["reason"],
+                    comment=form.cleaned_data["comment"],
+                    user=request.user,
+                    client_message=form.cleaned_data["client_message"],
+                )
             except DecisionError as exc:
                 form.add_error(None, str(exc))
             else:
                 if isinstance(result, OverturnRequest):
-                    self.message_user(request, _("Request recorded: a second senior reviewer must confirm the "
-                                                 "approval of this automatically rejected case."), messages.WARNING)
+                    self.message_user(
+                        request,
+                        _(
+                            "Request recorded: a second senior reviewer must confirm the "
+                            "approval of this automatically rejected case."
+                        ),
+                        messages.WARNING,
+                    )
                 else:
                     self.message_user(request, _("Decision recorded."), messages.SUCCESS)
                 if request.POST.get("then") == "next":
@@ -222,14 +275,22 @@ class VerificationAdmin(CaseColumns, DashboardViews, admin.ModelAdmin):
                 return HttpResponseRedirect(case_url(verification.pk))
         if request.method == "POST":
             return self.case_page(request, object_id, form, status=400)
-        context = {**self.admin_site.each_context(request), "opts": self.model._meta, "form": form,
-                   "verification": verification, "title": _("Decide verification %s") % verification}
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "form": form,
+            "verification": verification,
+            "title": _("Decide verification %s") % verification,
+        }
         return TemplateResponse(request, "admin/onboarding/verification/decide.html", context)
 
     def overturn_view(self, request, object_id, request_id):
         """The second senior reviewer reads the first one's reason and confirms (POST)."""
-        overturn = get_object_or_404(OverturnRequest.objects.select_related("verification", "requested_by"),
-                                     pk=request_id, verification_id=object_id)
+        overturn = get_object_or_404(
+            OverturnRequest.objects.select_related("verification", "requested_by"),
+            pk=request_id,
+            verification_id=object_id,
+        )
         if not request.user.has_perm("onboarding.overturn_decision"):
             raise PermissionDenied
         error = ""
@@ -241,9 +302,14 @@ class VerificationAdmin(CaseColumns, DashboardViews, admin.ModelAdmin):
             else:
                 self.message_user(request, _("Overturn confirmed: the case is approved."), messages.SUCCESS)
                 return HttpResponseRedirect(case_url(object_id))
-        context = {**self.admin_site.each_context(request), "opts": self.model._meta, "overturn": overturn,
-                   "verification": overturn.verification, "error": error,
-                   "title": _("Confirm the approval of %s") % overturn.verification}
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "overturn": overturn,
+            "verification": overturn.verification,
+            "error": error,
+            "title": _("Confirm the approval of %s") % overturn.verification,
+        }
         return TemplateResponse(request, "admin/onboarding/verification/overturn.html", context)
 
     def evidence_view(self, request, object_id):
@@ -276,12 +342,17 @@ class VerificationAdmin(CaseColumns, DashboardViews, admin.ModelAdmin):
         return HttpResponseRedirect(case_url(object_id))
 
     def assign_view(self, request, object_id):
-        return self._assignment(request, object_id, lambda: review.assign(object_id, user=request.user),
-                                _("The case is yours."))
+        return self._assignment(
+            request, object_id, lambda: review.assign(object_id, user=request.user), _("The case is yours.")
+        )
 
     def release_view(self, request, object_id):
-        return self._assignment(request, object_id, lambda: review.release(object_id, user=request.user),
-                                _("The case is back in the queue."))
+        return self._assignment(
+            request,
+            object_id,
+            lambda: review.release(object_id, user=request.user),
+            _("The case is back in the queue."),
+        )
 
     def _take_next(self, request):
         verification = review.take_next(request.user)
@@ -300,9 +371,14 @@ class VerificationAdmin(CaseColumns, DashboardViews, admin.ModelAdmin):
                 done, failed = 0, []
                 for verification in queryset:
                     try:
-                        record_human_decision(verification.pk, outcome=outcome, reason=form.cleaned_data["reason"],
-                                              comment=form.cleaned_data["comment"], user=request.user,
-                                              client_message=form.cleaned_data["client_message"])
+                        record_human_decision(
+                            verification.pk,
+                            outcome=outcome,
+                            reason=form.cleaned_data["reason"],
+                            comment=form.cleaned_data["comment"],
+                            user=request.user,
+                            client_message=form.cleaned_data["client_message"],
+                        )
                         done += 1
                     except DecisionError as exc:
                         failed.append(f"{verification}: {exc}")
@@ -312,11 +388,18 @@ class VerificationAdmin(CaseColumns, DashboardViews, admin.ModelAdmin):
                 return None
         else:
             form = ReviewDecisionForm(initial={"outcome": outcome})
-        context = {**self.admin_site.each_context(request), "opts": self.model._meta, "form": form,
-                   "queryset": queryset, "outcome": outcome, "action": request.POST.get("action"),
-                   "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
-                   "title": _("Approve selected verifications") if outcome == Decision.Outcome.APPROVE
-                   else _("Reject selected verifications")}
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "form": form,
+            "queryset": queryset,
+            "outcome": outcome,
+            "action": request.POST.get("action"),
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            "title": _("Approve selected verifications")
+            if outcome == Decision.Outcome.APPROVE
+            else _("Reject selected verifications"),
+        }
         return TemplateResponse(request, "admin/onboarding/verification/bulk_decide.html", context)
 
     @admin.action(description=_("Approve selected verifications (reason required)"), permissions=["decide"])
@@ -332,11 +415,17 @@ class VerificationAdmin(CaseColumns, DashboardViews, admin.ModelAdmin):
 class ReviewQueueAdmin(CaseColumns, ReadOnlyMixin, admin.ModelAdmin):
     """The queue: cases in review, oldest first, with their SLA clock; "take next" assigns atomically."""
 
-    list_display = ["short_id", "waiting", "deadline", "assigned", "reasons", "vendors", "risk", "compare",
-                    "signals"]
+    list_display = ["short_id", "waiting", "deadline", "assigned", "reasons", "vendors", "risk", "compare", "signals"]
     list_display_links = None
-    list_filter = [AssignmentFilter, SlaFilter, ReasonFilter, VendorFilter, RiskLevelFilter, ScoreBandFilter,
-                   SignalFilter]
+    list_filter = [
+        AssignmentFilter,
+        SlaFilter,
+        ReasonFilter,
+        VendorFilter,
+        RiskLevelFilter,
+        ScoreBandFilter,
+        SignalFilter,
+    ]
     search_fields = ["=id", "applicant__external_ref", "=applicant__id"]
     list_per_page = 50
     show_full_result_count = False
@@ -353,8 +442,9 @@ class ReviewQueueAdmin(CaseColumns, ReadOnlyMixin, admin.ModelAdmin):
         return request.user.has_perm("onboarding.view_verification")
 
     def get_urls(self):
-        return [path("next/", self.admin_site.admin_view(self.take_next_view),
-                     name="onboarding_reviewcase_take_next")] + super().get_urls()
+        return [
+            path("next/", self.admin_site.admin_view(self.take_next_view), name="onboarding_reviewcase_take_next")
+        ] + super().get_urls()
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         return HttpResponseRedirect(case_url(object_id))
@@ -365,8 +455,11 @@ class ReviewQueueAdmin(CaseColumns, ReadOnlyMixin, admin.ModelAdmin):
         return self.admin_site._registry[Verification]._take_next(request)
 
     def changelist_view(self, request, extra_context=None):
-        extra = {"can_take": request.user.has_perm("onboarding.decide_verification"),
-                 "sla_hours": settings.KYC_REVIEW_SLA_HOURS, **(extra_context or {})}
+        extra = {
+            "can_take": request.user.has_perm("onboarding.decide_verification"),
+            "sla_hours": settings.KYC_REVIEW_SLA_HOURS,
+            **(extra_context or {}),
+        }
         return super().changelist_view(request, extra)
 
     @admin.display(description=_("waiting"), ordering="decided_at")
@@ -444,15 +537,31 @@ class ErrorCategoryFilter(ChoiceFilter):
 
 @admin.register(Check)
 class CheckAdmin(ReadOnlyMixin, admin.ModelAdmin):
-    list_display = ["verification", "kind", "subject", "vendor", "role", "status", "score", "threshold",
-                    "estimated_far", "passed", "risk_level", "attempt_count", "latency_ms", "created_at"]
+    list_display = [
+        "verification",
+        "kind",
+        "subject",
+        "vendor",
+        "role",
+        "status",
+        "score",
+        "threshold",
+        "estimated_far",
+        "passed",
+        "risk_level",
+        "attempt_count",
+        "latency_ms",
+        "created_at",
+    ]
     list_filter = [CheckVendorFilter, "kind", "role", "status", "passed", ErrorCategoryFilter]
     list_select_related = ["verification"]
     show_full_result_count = False
     paginator = EstimatedCountPaginator
     search_fields = ["=verification__id", "=request_id", "vendor_request_id"]
     readonly_fields = [f.name for f in Check._meta.fields if f.name not in ("raw_response", "details")] + [
-        "details_pretty", "raw_response_pretty"]
+        "details_pretty",
+        "raw_response_pretty",
+    ]
 
     @admin.display(description=_("estimated FAR"), ordering="far")
     def estimated_far(self, obj):
@@ -467,5 +576,6 @@ class CheckAdmin(ReadOnlyMixin, admin.ModelAdmin):
     def raw_response_pretty(self, obj):
         if obj.raw_response_purged_at is not None:
             return _("Deleted on %(date)s (retention or erasure)") % {
-                "date": obj.raw_response_purged_at.strftime("%Y-%m-%d %H:%M")}
+                "date": obj.raw_response_purged_at.strftime("%Y-%m-%d %H:%M")
+            }
         return format_html("<pre>{}</pre>", json.dumps(obj.raw_response, indent=2, ensure_ascii=False))

@@ -1,4 +1,5 @@
 """What the admin modules share: read-only pages and the filters of case lists."""
+
 from django.contrib import admin
 from django.core.paginator import Paginator
 from django.db import connections
@@ -22,8 +23,9 @@ class EstimatedCountPaginator(Paginator):
         connection = connections[queryset.db]
         if connection.vendor == "postgresql" and not queryset.query.where:
             with connection.cursor() as cursor:
-                cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass",
-                               [queryset.model._meta.db_table])
+                cursor.execute(
+                    "SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass", [queryset.model._meta.db_table]
+                )
                 row = cursor.fetchone()
             if row and row[0] > self.ESTIMATE_ABOVE:
                 return row[0]

@@ -1,4 +1,5 @@
 """What integrators' systems use: API clients and keys, webhook endpoints and the delivery log."""
+
 from django.contrib import admin, messages
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -42,9 +43,15 @@ class ApiKeyAdmin(admin.ModelAdmin):
         if change:
             return super().save_model(request, obj, form, change)
         raw = api_keys.issue(obj)
-        self.message_user(request, format_html(
-            "{}<br><code>{}</code>", _("API key created. Copy it now: it is stored hashed and will not be "
-                                       "shown again."), raw), messages.WARNING)
+        self.message_user(
+            request,
+            format_html(
+                "{}<br><code>{}</code>",
+                _("API key created. Copy it now: it is stored hashed and will not be shown again."),
+                raw,
+            ),
+            messages.WARNING,
+        )
 
     def has_delete_permission(self, request, obj=None):
         return False  # revoke instead, so the audit trail still names the key
@@ -73,15 +80,25 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
             obj.secret = webhooks.new_secret()
         super().save_model(request, obj, form, change)
         if not change:
-            self.message_user(request, format_html("{}<br><code>{}</code>", _(
-                "Webhook secret (give it to the receiver; it is not shown again):"), obj.secret), messages.WARNING)
+            self.message_user(
+                request,
+                format_html(
+                    "{}<br><code>{}</code>",
+                    _("Webhook secret (give it to the receiver; it is not shown again):"),
+                    obj.secret,
+                ),
+                messages.WARNING,
+            )
 
     @admin.action(description=_("Rotate the signing secret (both sign for 24 hours)"))
     def rotate(self, request, queryset):
         for endpoint in queryset:
             secret = webhooks.rotate_secret(endpoint)
-            self.message_user(request, format_html("{} {}: <code>{}</code>", _("New secret for"), endpoint.url,
-                                                   secret), messages.WARNING)
+            self.message_user(
+                request,
+                format_html("{} {}: <code>{}</code>", _("New secret for"), endpoint.url, secret),
+                messages.WARNING,
+            )
 
 
 class WebhookDeliveryInline(ReadOnlyMixin, admin.TabularInline):
@@ -104,8 +121,17 @@ class WebhookEventAdmin(ReadOnlyMixin, admin.ModelAdmin):
 class WebhookDeliveryAdmin(ReadOnlyMixin, admin.ModelAdmin):
     """The delivery log; any delivery can be sent again."""
 
-    list_display = ["created_at", "event", "endpoint", "status", "attempts", "last_status_code", "last_error",
-                    "next_attempt_at", "delivered_at"]
+    list_display = [
+        "created_at",
+        "event",
+        "endpoint",
+        "status",
+        "attempts",
+        "last_status_code",
+        "last_error",
+        "next_attempt_at",
+        "delivered_at",
+    ]
     list_filter = ["status", "event__type", "endpoint"]
     list_select_related = ["event", "endpoint", "endpoint__client"]
     readonly_fields = [f.name for f in WebhookDelivery._meta.fields]
@@ -120,4 +146,3 @@ class WebhookDeliveryAdmin(ReadOnlyMixin, admin.ModelAdmin):
         for delivery in queryset:
             webhooks.redeliver(delivery, actor=audit.Actor.staff(request.user))
         self.message_user(request, _("%(n)d deliveries queued.") % {"n": queryset.count()}, messages.SUCCESS)
-

@@ -2,6 +2,7 @@
 
 Publishing goes through services.policy_config.publish: validated as a whole, append-only, audited.
 """
+
 import json
 
 from django import forms
@@ -19,12 +20,20 @@ from vendors import calibration
 
 
 class PolicyForm(forms.Form):
-    config = forms.CharField(label=_("policy (JSON)"), widget=forms.Textarea(attrs={"rows": 30, "cols": 100,
-                                                                                    "class": "kyc-code"}))
-    version = forms.CharField(label=_("version name"), max_length=64, required=False,
-                              help_text=_("Empty: today's date and a number, e.g. 2026-11-23.1."))
-    comment = forms.CharField(label=_("why"), widget=forms.Textarea(attrs={"rows": 3}),
-                              help_text=_("Kept with the version and in the audit trail."))
+    config = forms.CharField(
+        label=_("policy (JSON)"), widget=forms.Textarea(attrs={"rows": 30, "cols": 100, "class": "kyc-code"})
+    )
+    version = forms.CharField(
+        label=_("version name"),
+        max_length=64,
+        required=False,
+        help_text=_("Empty: today's date and a number, e.g. 2026-11-23.1."),
+    )
+    comment = forms.CharField(
+        label=_("why"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Kept with the version and in the audit trail."),
+    )
 
     def clean_config(self):
         try:
@@ -60,12 +69,18 @@ class PolicyVersionAdmin(admin.ModelAdmin):
 
     def get_urls(self):
         view = self.admin_site.admin_view
-        return [path("<path:object_id>/republish/", view(self.republish_view),
-                     name="onboarding_policyversion_republish")] + super().get_urls()
+        return [
+            path("<path:object_id>/republish/", view(self.republish_view), name="onboarding_policyversion_republish")
+        ] + super().get_urls()
 
     def _context(self, request, **extra):
-        return {**self.admin_site.each_context(request), "opts": self.model._meta, "in_force": policy_config.active(),
-                "calibrations": [(c, c.resolution) for c in calibration.all_calibrations()], **extra}
+        return {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "in_force": policy_config.active(),
+            "calibrations": [(c, c.resolution) for c in calibration.all_calibrations()],
+            **extra,
+        }
 
     def add_view(self, request, form_url="", extra_context=None):
         if not self.has_add_permission(request):
@@ -73,21 +88,35 @@ class PolicyVersionAdmin(admin.ModelAdmin):
         current = policy_config.active()
         form = PolicyForm(request.POST or None, initial={"config": pretty(current.config)})
         if request.method == "POST" and form.is_valid():
-            return self._publish(request, form.cleaned_data["config"], form.cleaned_data["comment"],
-                                 form.cleaned_data["version"] or None, form)
-        return TemplateResponse(request, "admin/onboarding/policyversion/publish.html", self._context(
-            request, form=form, title=_("Publish a new policy version")), status=400 if form.errors else 200)
+            return self._publish(
+                request,
+                form.cleaned_data["config"],
+                form.cleaned_data["comment"],
+                form.cleaned_data["version"] or None,
+                form,
+            )
+        return TemplateResponse(
+            request,
+            "admin/onboarding/policyversion/publish.html",
+            self._context(request, form=form, title=_("Publish a new policy version")),
+            status=400 if form.errors else 200,
+        )
 
     def _publish(self, request, config, comment, version, form=None):
         try:
-            row, created = policy_config.publish(config, actor=audit.Actor.staff(request.user), comment=comment,
-                                                 version=version)
+            row, created = policy_config.publish(
+                config, actor=audit.Actor.staff(request.user), comment=comment, version=version
+            )
         except policy_config.PolicyError as exc:
             if form is None:
                 raise
             form.add_error(None, exc.problems)
-            return TemplateResponse(request, "admin/onboarding/policyversion/publish.html", self._context(
-                request, form=form, title=_("Publish a new policy version")), status=400)
+            return TemplateResponse(
+                request,
+                "admin/onboarding/policyversion/publish.html",
+                self._context(request, form=form, title=_("Publish a new policy version")),
+                status=400,
+            )
         if created:
             self.message_user(request, _("Policy %(v)s is now in force.") % {"v": row.version}, messages.SUCCESS)
         else:
@@ -98,9 +127,17 @@ class PolicyVersionAdmin(admin.ModelAdmin):
         if not self.has_view_permission(request):
             raise PermissionDenied
         row = get_object_or_404(PolicyVersion, pk=int(object_id) if str(object_id).isdigit() else None)
-        return TemplateResponse(request, "admin/onboarding/policyversion/view.html", self._context(
-            request, row=row, config=pretty(row.config), title=_("Policy %s") % row.version,
-            can_republish=self.has_add_permission(request) and not self.in_force(row)))
+        return TemplateResponse(
+            request,
+            "admin/onboarding/policyversion/view.html",
+            self._context(
+                request,
+                row=row,
+                config=pretty(row.config),
+                title=_("Policy %s") % row.version,
+                can_republish=self.has_add_permission(request) and not self.in_force(row),
+            ),
+        )
 
     def republish_view(self, request, object_id):
         """Roll back: the old content becomes a new version (the history is never rewritten)."""

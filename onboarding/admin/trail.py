@@ -1,4 +1,5 @@
 """The audit trail, read-only for everyone."""
+
 from django.contrib import admin
 
 from onboarding.models import AuditEvent

@@ -1,4 +1,5 @@
 """API key authentication: `Authorization: Bearer kyc_<prefix>_<secret>`."""
+
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions, permissions
 
@@ -31,7 +32,8 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
             # Never read from the URL, which proxies and access logs keep: say so, don't ignore it.
             raise exceptions.AuthenticationFailed(
                 "API keys go in the Authorization header, never in the URL. Revoke a key sent in a URL.",
-                code="api_key_in_url")
+                code="api_key_in_url",
+            )
         header = authentication.get_authorization_header(request).decode("latin-1")
         if not header:
             return None
@@ -73,5 +75,9 @@ class ApiKeyScheme(OpenApiAuthenticationExtension):
     name = "apiKey"
 
     def get_security_definition(self, auto_schema):
-        return {"type": "http", "scheme": "bearer", "bearerFormat": "kyc_<prefix>_<secret>",
-                "description": "An API key created in the admin (API clients → API keys)."}
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "bearerFormat": "kyc_<prefix>_<secret>",
+            "description": "An API key created in the admin (API clients → API keys).",
+        }

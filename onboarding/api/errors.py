@@ -1,16 +1,24 @@
 """Every API error as RFC 9457 problem details, with a stable `code`.
 
-    {"type": "urn:kyc:problem:<code>", "title": "...", "status": 400, "detail": "...",
-     "code": "<code>", "errors": [{"field": "selfie", "code": "not_an_image", "detail": "..."}]}
+{"type": "urn:kyc:problem:<code>", "title": "...", "status": 400, "detail": "...",
+ "code": "<code>", "errors": [{"field": "selfie", "code": "not_an_image", "detail": "..."}]}
 """
+
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
 TITLES = {
-    400: "Bad request", 401: "Not authenticated", 403: "Forbidden", 404: "Not found", 405: "Method not allowed",
-    406: "Not acceptable", 409: "Conflict", 413: "Payload too large", 415: "Unsupported media type",
+    400: "Bad request",
+    401: "Not authenticated",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    406: "Not acceptable",
+    409: "Conflict",
+    413: "Payload too large",
+    415: "Unsupported media type",
     429: "Too many requests",
 }
 
@@ -26,8 +34,13 @@ class ApiProblem(exceptions.APIException):
 
 
 def problem(status_code, code, detail, errors=None):
-    body = {"type": f"urn:kyc:problem:{code}", "title": TITLES.get(status_code, "Error"), "status": status_code,
-            "detail": str(detail), "code": code}
+    body = {
+        "type": f"urn:kyc:problem:{code}",
+        "title": TITLES.get(status_code, "Error"),
+        "status": status_code,
+        "detail": str(detail),
+        "code": code,
+    }
     if errors:
         body["errors"] = errors
     return Response(body, status=status_code, content_type="application/problem+json")
@@ -52,8 +65,9 @@ def handler(exc, context):
         return problem(exc.status_code, exc.problem_code, exc.detail, exc.errors)
     if isinstance(exc, exceptions.Throttled):
         wait = int(exc.wait or 1)
-        result = problem(429, "rate_limited", f"Too many requests for this client: retry after {wait} seconds "
-                         "(KYC_API_RATE_LIMIT).")
+        result = problem(
+            429, "rate_limited", f"Too many requests for this client: retry after {wait} seconds (KYC_API_RATE_LIMIT)."
+        )
         result["Retry-After"] = str(wait)
         return result
     if isinstance(exc, Http404):
@@ -62,8 +76,9 @@ def handler(exc, context):
     if response is None:
         return None  # a real server error: Django's 500 handling and logging
     if isinstance(exc, exceptions.ValidationError):
-        return problem(status.HTTP_400_BAD_REQUEST, "validation_error", "The request is not valid.",
-                       _field_errors(exc.detail))
+        return problem(
+            status.HTTP_400_BAD_REQUEST, "validation_error", "The request is not valid.", _field_errors(exc.detail)
+        )
     code = exc.get_codes() if isinstance(exc, exceptions.APIException) else "error"
     code = code if isinstance(code, str) else "error"
     result = problem(response.status_code, code, getattr(exc, "detail", str(exc)))

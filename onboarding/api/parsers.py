@@ -1,4 +1,5 @@
 """JSON that is too deeply nested is a client's error (400), not a server's."""
+
 from rest_framework import parsers
 from rest_framework.exceptions import ParseError
 

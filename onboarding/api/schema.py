@@ -15,6 +15,13 @@ def common_error_responses(result, generator, request, public):
             for status, description in COMMON.items():
                 responses.setdefault(status, {"description": description, "content": problem})
             if "429" in responses:
-                responses["429"].setdefault("headers", {"Retry-After": {
-                    "schema": {"type": "integer"}, "description": "Seconds to wait before trying again."}})
+                responses["429"].setdefault(
+                    "headers",
+                    {
+                        "Retry-After": {
+                            "schema": {"type": "integer"},
+                            "description": "Seconds to wait before trying again.",
+                        }
+                    },
+                )
     return result

@@ -1,4 +1,5 @@
 """Request and response shapes of the REST API (also what the OpenAPI schema documents)."""
+
 from rest_framework import serializers
 
 from onboarding.models import Photo, Verification
@@ -6,21 +7,32 @@ from onboarding.validators import plain_text
 
 
 class ApplicantCreateSerializer(serializers.Serializer):
-    external_ref = serializers.CharField(max_length=200, required=False, allow_blank=True, validators=[plain_text],
-                                         help_text="Your own reference for this person (printable characters).")
+    external_ref = serializers.CharField(
+        max_length=200,
+        required=False,
+        allow_blank=True,
+        validators=[plain_text],
+        help_text="Your own reference for this person (printable characters).",
+    )
 
 
 class ApplicantSerializer(serializers.Serializer):
     id = serializers.UUIDField(read_only=True)
     external_ref = serializers.CharField(read_only=True)
     created_at = serializers.DateTimeField(read_only=True)
-    erased_at = serializers.DateTimeField(read_only=True, allow_null=True,
-                                          help_text="When the applicant's data were erased on request, if ever.")
+    erased_at = serializers.DateTimeField(
+        read_only=True, allow_null=True, help_text="When the applicant's data were erased on request, if ever."
+    )
 
 
 class ErasureRequestSerializer(serializers.Serializer):
-    reference = serializers.CharField(max_length=200, required=False, allow_blank=True, default="",
-                                      help_text="Your reference for the request (ticket number), kept on the receipt.")
+    reference = serializers.CharField(
+        max_length=200,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Your reference for the request (ticket number), kept on the receipt.",
+    )
 
 
 class ErasedSerializer(serializers.Serializer):
@@ -53,8 +65,10 @@ class ErasureReceiptSerializer(serializers.Serializer):
     reference = serializers.CharField()
     erased = ErasedSerializer(help_text="What was erased, by kind (files are deleted, not just hidden).")
     kept = KeptDataSerializer(help_text="What is kept under a legal duty, and until when.")
-    digest = serializers.CharField(help_text="SHA-256 of the receipt without digest and audit_event_id "
-                                             "(canonical JSON); the same digest is in the audit trail.")
+    digest = serializers.CharField(
+        help_text="SHA-256 of the receipt without digest and audit_event_id "
+        "(canonical JSON); the same digest is in the audit trail."
+    )
     audit_event_id = serializers.IntegerField()
 
 
@@ -136,8 +150,9 @@ class CheckSerializer(serializers.Serializer):
     vendor = serializers.CharField()
     kind = serializers.CharField()
     subject = serializers.CharField()
-    role = serializers.ChoiceField(choices=["decide", "shadow"],
-                                   help_text="shadow: a vendor on trial, stored and compared, never deciding")
+    role = serializers.ChoiceField(
+        choices=["decide", "shadow"], help_text="shadow: a vendor on trial, stored and compared, never deciding"
+    )
     status = serializers.CharField()
     score = serializers.FloatField(allow_null=True)
     score_scale = serializers.CharField()
@@ -162,8 +177,13 @@ class VerificationSerializer(serializers.Serializer):
     decision_source = serializers.CharField(allow_null=True)
     policy_version = serializers.CharField(allow_null=True)
     reasons = ReasonSerializer(many=True)
-    risk_level = serializers.ChoiceField(choices=["1", "2", "3", "4"], allow_null=True, help_text=(
-        'The case\'s risk level, "1" high risk, "2" suspicious, "3" ordinary, "4" normal; null until decided'))
+    risk_level = serializers.ChoiceField(
+        choices=["1", "2", "3", "4"],
+        allow_null=True,
+        help_text=(
+            'The case\'s risk level, "1" high risk, "2" suspicious, "3" ordinary, "4" normal; null until decided'
+        ),
+    )
     risk_reasons = RiskReasonSerializer(many=True)
     channel = serializers.CharField()
     submitted_at = serializers.DateTimeField()

@@ -1,4 +1,5 @@
 """Per-client API rate limit (KYC_API_RATE_LIMIT), counted by the same limiter as the applicant limits."""
+
 from rest_framework import throttling
 
 from onboarding.services import limits

@@ -1,5 +1,6 @@
 """REST API v1. Thin: parse, call services, shape with selectors. Each client sees only its own data."""
-from datetime import timezone as dt_timezone
+
+from datetime import UTC
 
 from django.conf import settings
 from django.shortcuts import get_object_or_404
@@ -25,14 +26,28 @@ from .authentication import ApiKeyAuthentication, HasScope
 from .errors import ApiProblem
 from .parsers import JSONParser
 from .serializers import (
-    ApplicantCreateSerializer, ApplicantSerializer, CreatedSerializer, ErasureReceiptSerializer,
-    ErasureRequestSerializer, LivenessDataSerializer, LivenessDataUploadSerializer, PaginatedVerificationSerializer,
-    PhotoSerializer, PhotoUploadSerializer, VerificationSerializer, VerificationShortcutSerializer,
+    ApplicantCreateSerializer,
+    ApplicantSerializer,
+    CreatedSerializer,
+    ErasureReceiptSerializer,
+    ErasureRequestSerializer,
+    LivenessDataSerializer,
+    LivenessDataUploadSerializer,
+    PaginatedVerificationSerializer,
+    PhotoSerializer,
+    PhotoUploadSerializer,
+    VerificationSerializer,
+    VerificationShortcutSerializer,
     VerificationSubmitSerializer,
 )
 
-IDEMPOTENCY = OpenApiParameter("Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False,
-                               description="Same key and body: the same verification. Same key, other body: 409.")
+IDEMPOTENCY = OpenApiParameter(
+    "Idempotency-Key",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=False,
+    description="Same key and body: the same verification. Same key, other body: 409.",
+)
 PROBLEM = OpenApiResponse(description="RFC 9457 problem details (application/problem+json)")
 
 
@@ -71,13 +86,20 @@ def raise_upload_errors(errors):
 
 
 class ApplicantList(ApiView):
-    @extend_schema(request=ApplicantCreateSerializer, responses={201: ApplicantSerializer, 400: PROBLEM},
-                   summary="Create an applicant")
+    @extend_schema(
+        request=ApplicantCreateSerializer,
+        responses={201: ApplicantSerializer, 400: PROBLEM},
+        summary="Create an applicant",
+    )
     def post(self, request):
         data = ApplicantCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        applicant = create_applicant(consent_version=f"api:{self.client.name}", client=self.client,
-                                     external_ref=data.validated_data.get("external_ref", ""), actor=_actor(request))
+        applicant = create_applicant(
+            consent_version=f"api:{self.client.name}",
+            client=self.client,
+            external_ref=data.validated_data.get("external_ref", ""),
+            actor=_actor(request),
+        )
         return Response(ApplicantSerializer(applicant).data, status=http.HTTP_201_CREATED)
 
 
@@ -88,18 +110,24 @@ class ApplicantDetail(ApiView):
 
 
 class ApplicantErasure(ApiView):
-    @extend_schema(request=ErasureRequestSerializer, responses={
-        201: ErasureReceiptSerializer,
-        200: OpenApiResponse(ErasureReceiptSerializer, description="Nothing new to erase: the last receipt"),
-        404: PROBLEM, 409: OpenApiResponse(description="legal_hold or case_open (RFC 9457 problem details)")},
-        summary="Erase an applicant's biometrics and personal data (right to erasure)")
+    @extend_schema(
+        request=ErasureRequestSerializer,
+        responses={
+            201: ErasureReceiptSerializer,
+            200: OpenApiResponse(ErasureReceiptSerializer, description="Nothing new to erase: the last receipt"),
+            404: PROBLEM,
+            409: OpenApiResponse(description="legal_hold or case_open (RFC 9457 problem details)"),
+        },
+        summary="Erase an applicant's biometrics and personal data (right to erasure)",
+    )
     def post(self, request, applicant_id):
         applicant = self.own_applicant(applicant_id)
         data = ErasureRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         try:
-            receipt, created = erase_applicant(applicant.pk, actor=_actor(request),
-                                               reference=data.validated_data["reference"])
+            receipt, created = erase_applicant(
+                applicant.pk, actor=_actor(request), reference=data.validated_data["reference"]
+            )
         except ErasureRefused as exc:
             raise ApiProblem(409, exc.code, exc.message) from None
         return Response(receipt_document(receipt), status=http.HTTP_201_CREATED if created else http.HTTP_200_OK)
@@ -116,8 +144,11 @@ class ApplicantErasure(ApiView):
 class PhotoUpload(ApiView):
     parser_classes = [MultiPartParser]
 
-    @extend_schema(request={"multipart/form-data": PhotoUploadSerializer}, responses={201: PhotoSerializer,
-                   400: PROBLEM}, summary="Upload a photo (selfie, ID card front or back)")
+    @extend_schema(
+        request={"multipart/form-data": PhotoUploadSerializer},
+        responses={201: PhotoSerializer, 400: PROBLEM},
+        summary="Upload a photo (selfie, ID card front or back)",
+    )
     def post(self, request, applicant_id):
         applicant = self.own_applicant(applicant_id)
         data = PhotoUploadSerializer(data=request.data)
@@ -132,16 +163,22 @@ class PhotoUpload(ApiView):
 class LivenessDataUpload(ApiView):
     parser_classes = [MultiPartParser]
 
-    @extend_schema(request={"multipart/form-data": LivenessDataUploadSerializer},
-                   responses={201: LivenessDataSerializer, 400: PROBLEM},
-                   summary="Upload the liveness file from LinkFace's mobile SDK")
+    @extend_schema(
+        request={"multipart/form-data": LivenessDataUploadSerializer},
+        responses={201: LivenessDataSerializer, 400: PROBLEM},
+        summary="Upload the liveness file from LinkFace's mobile SDK",
+    )
     def post(self, request, applicant_id):
         applicant = self.own_applicant(applicant_id)
         data = LivenessDataUploadSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         try:
-            item = add_liveness_data(applicant, data.validated_data["file"].read(settings.KYC_MAX_UPLOAD_BYTES + 1),
-                                     vendor=data.validated_data["vendor"], actor=_actor(request))
+            item = add_liveness_data(
+                applicant,
+                data.validated_data["file"].read(settings.KYC_MAX_UPLOAD_BYTES + 1),
+                vendor=data.validated_data["vendor"],
+                actor=_actor(request),
+            )
         except LivenessDataRejected as exc:
             raise ApiProblem(400, "invalid_upload", "The file cannot be used.", [upload_error("file", exc)]) from None
         return Response(LivenessDataSerializer(item).data, status=http.HTTP_201_CREATED)
@@ -165,15 +202,19 @@ def _idempotent_submit(request, digest, create):
         except idempotency.IdempotencyConflict:
             earlier = None
         if earlier is None:
-            raise ApiProblem(409, "idempotency_key_reused",
-                             "This Idempotency-Key was used with a different request body.") from None
+            raise ApiProblem(
+                409, "idempotency_key_reused", "This Idempotency-Key was used with a different request body."
+            ) from None
         return earlier, False
 
 
 class ApplicantVerifications(ApiView):
-    @extend_schema(request=VerificationSubmitSerializer, parameters=[IDEMPOTENCY],
-                   responses={201: VerificationSerializer, 400: PROBLEM, 409: PROBLEM},
-                   summary="Submit a verification from uploaded photos")
+    @extend_schema(
+        request=VerificationSubmitSerializer,
+        parameters=[IDEMPOTENCY],
+        responses={201: VerificationSerializer, 400: PROBLEM, 409: PROBLEM},
+        summary="Submit a verification from uploaded photos",
+    )
     def post(self, request, applicant_id):
         applicant = self.own_applicant(applicant_id)
         data = VerificationSubmitSerializer(data=request.data)
@@ -186,23 +227,38 @@ class ApplicantVerifications(ApiView):
                 return None
             found = Photo.objects.filter(pk=v[field], applicant=applicant, kind=kind, purged_at__isnull=True).first()
             if found is None:
-                raise ApiProblem(400, "invalid_reference", f"No {kind} photo {v[field]} for this applicant.",
-                                 [{"field": field, "code": "not_found", "detail": "no such photo of this kind"}])
+                raise ApiProblem(
+                    400,
+                    "invalid_reference",
+                    f"No {kind} photo {v[field]} for this applicant.",
+                    [{"field": field, "code": "not_found", "detail": "no such photo of this kind"}],
+                )
             return found
 
         def create(before_commit):
             liveness = None
             if "liveness_data" in v:
-                liveness = LivenessDataFile.objects.filter(pk=v["liveness_data"], applicant=applicant,
-                                                           purged_at__isnull=True).first()
+                liveness = LivenessDataFile.objects.filter(
+                    pk=v["liveness_data"], applicant=applicant, purged_at__isnull=True
+                ).first()
                 if liveness is None:
-                    raise ApiProblem(400, "invalid_reference", "No such liveness data file for this applicant.",
-                                     [{"field": "liveness_data", "code": "not_found", "detail": "not found"}])
+                    raise ApiProblem(
+                        400,
+                        "invalid_reference",
+                        "No such liveness data file for this applicant.",
+                        [{"field": "liveness_data", "code": "not_found", "detail": "not found"}],
+                    )
             try:
                 return submit_verification(
-                    applicant, selfie=photo("selfie", Photo.Kind.SELFIE), id_card=photo("id_card", Photo.Kind.ID_CARD),
-                    id_card_back=photo("id_card_back", Photo.Kind.ID_CARD_BACK), liveness_data=liveness,
-                    channel=Verification.Channel.API, actor=_actor(request), before_commit=before_commit)
+                    applicant,
+                    selfie=photo("selfie", Photo.Kind.SELFIE),
+                    id_card=photo("id_card", Photo.Kind.ID_CARD),
+                    id_card_back=photo("id_card_back", Photo.Kind.ID_CARD_BACK),
+                    liveness_data=liveness,
+                    channel=Verification.Channel.API,
+                    actor=_actor(request),
+                    before_commit=before_commit,
+                )
             except SubmissionError as exc:  # a file erased while this request ran
                 raise ApiProblem(400, "invalid_reference", str(exc)) from None
 
@@ -233,18 +289,26 @@ class VerificationPagination(CursorPagination):
 class VerificationList(ApiView):
     parser_classes = [MultiPartParser, FormParser, JSONParser]
 
-    @extend_schema(parameters=[
-        OpenApiParameter("status", OpenApiTypes.STR, enum=[s.value for s in Verification.Status]),
-        OpenApiParameter("decision", OpenApiTypes.STR, enum=["approve", "reject", "review"]),
-        OpenApiParameter("external_ref", OpenApiTypes.STR),
-        OpenApiParameter("risk_level", OpenApiTypes.STR, enum=["1", "2", "3", "4"],
-                         description='The case\'s risk level: "1" high risk … "4" normal'),
-        OpenApiParameter("submitted_after", OpenApiTypes.DATETIME),
-        OpenApiParameter("submitted_before", OpenApiTypes.DATETIME),
-        OpenApiParameter("page_size", OpenApiTypes.INT),
-        OpenApiParameter("cursor", OpenApiTypes.STR)],
-        responses={200: PaginatedVerificationSerializer, 400: PROBLEM}, summary="List verifications",
-        operation_id="verifications_list")
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("status", OpenApiTypes.STR, enum=[s.value for s in Verification.Status]),
+            OpenApiParameter("decision", OpenApiTypes.STR, enum=["approve", "reject", "review"]),
+            OpenApiParameter("external_ref", OpenApiTypes.STR),
+            OpenApiParameter(
+                "risk_level",
+                OpenApiTypes.STR,
+                enum=["1", "2", "3", "4"],
+                description='The case\'s risk level: "1" high risk … "4" normal',
+            ),
+            OpenApiParameter("submitted_after", OpenApiTypes.DATETIME),
+            OpenApiParameter("submitted_before", OpenApiTypes.DATETIME),
+            OpenApiParameter("page_size", OpenApiTypes.INT),
+            OpenApiParameter("cursor", OpenApiTypes.STR),
+        ],
+        responses={200: PaginatedVerificationSerializer, 400: PROBLEM},
+        summary="List verifications",
+        operation_id="verifications_list",
+    )
     def get(self, request):
         params, filters = request.query_params, {}
         for name in ("status", "decision", "external_ref", "risk_level"):
@@ -257,20 +321,26 @@ class VerificationList(ApiView):
                     if value is None:
                         raise ValueError(name)
                     if value.tzinfo is None:
-                        value = value.replace(tzinfo=dt_timezone.utc)
+                        value = value.replace(tzinfo=UTC)
                     # In UTC: PostgreSQL refuses offsets beyond +-15:59 that ISO 8601 and Python allow.
-                    filters[name] = value.astimezone(dt_timezone.utc)
+                    filters[name] = value.astimezone(UTC)
                 except (ValueError, OverflowError):
-                    raise ApiProblem(400, "validation_error", f"{name} must be an ISO 8601 date-time.",
-                                     [{"field": name, "code": "invalid", "detail": "not an ISO 8601 date-time"}]
-                                     ) from None
+                    raise ApiProblem(
+                        400,
+                        "validation_error",
+                        f"{name} must be an ISO 8601 date-time.",
+                        [{"field": name, "code": "invalid", "detail": "not an ISO 8601 date-time"}],
+                    ) from None
         paginator = VerificationPagination()
         page = paginator.paginate_queryset(selectors.client_verifications(self.client, **filters), request, view=self)
         return paginator.get_paginated_response([selectors.api_verification(v) for v in page])
 
-    @extend_schema(request={"multipart/form-data": VerificationShortcutSerializer}, parameters=[IDEMPOTENCY],
-                   responses={201: CreatedSerializer, 400: PROBLEM, 409: PROBLEM},
-                   summary="Create applicant, photos and verification in one call")
+    @extend_schema(
+        request={"multipart/form-data": VerificationShortcutSerializer},
+        parameters=[IDEMPOTENCY],
+        responses={201: CreatedSerializer, 400: PROBLEM, 409: PROBLEM},
+        summary="Create applicant, photos and verification in one call",
+    )
     def post(self, request):
         data = VerificationShortcutSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -291,21 +361,33 @@ class VerificationList(ApiView):
         def create(before_commit):
             actor = _actor(request)
             with storage.atomic():  # a twin request that wins the key rolls this back, files too
-                applicant = create_applicant(consent_version=f"api:{self.client.name}", client=self.client,
-                                             external_ref=v.get("external_ref", ""), actor=actor)
+                applicant = create_applicant(
+                    consent_version=f"api:{self.client.name}",
+                    client=self.client,
+                    external_ref=v.get("external_ref", ""),
+                    actor=actor,
+                )
                 selfie = add_photo(applicant, Photo.Kind.SELFIE, images["selfie"], actor=actor)
                 card = add_photo(applicant, Photo.Kind.ID_CARD, images["id_card"], actor=actor)
-                liveness = add_liveness_data(applicant, raw["liveness_data"], actor=actor) if "liveness_data" in raw \
-                    else None
-                return submit_verification(applicant, selfie=selfie, id_card=card, liveness_data=liveness,
-                                           channel=Verification.Channel.API, actor=actor,
-                                           before_commit=before_commit)
+                liveness = (
+                    add_liveness_data(applicant, raw["liveness_data"], actor=actor) if "liveness_data" in raw else None
+                )
+                return submit_verification(
+                    applicant,
+                    selfie=selfie,
+                    id_card=card,
+                    liveness_data=liveness,
+                    channel=Verification.Channel.API,
+                    actor=actor,
+                    before_commit=before_commit,
+                )
 
         try:
             verification, _ = _idempotent_submit(request, digest, create)
         except LivenessDataRejected as exc:
-            raise ApiProblem(400, "invalid_upload", "One or more files cannot be used.",
-                             [upload_error("liveness_data", exc)]) from None
+            raise ApiProblem(
+                400, "invalid_upload", "One or more files cannot be used.", [upload_error("liveness_data", exc)]
+            ) from None
         verification.refresh_from_db(fields=["status"])
         return Response({"id": str(verification.pk), "status": verification.status}, status=http.HTTP_201_CREATED)
 

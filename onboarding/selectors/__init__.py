@@ -1,7 +1,8 @@
 """Reads: what pages, the admin and the CLI show about verifications."""
+
 from django.db.models import OuterRef, Subquery
 
-from onboarding.models import Check, Decision, Photo, Verification
+from onboarding.models import Check, Decision, Verification
 from onboarding.services.policy import reason_text
 
 
@@ -12,8 +13,11 @@ def latest_decision(verification):
 
 
 def verification_with_details(verification_id):
-    return (Verification.objects.select_related("applicant", "selfie", "id_card")
-            .prefetch_related("checks", "decisions").get(pk=verification_id))
+    return (
+        Verification.objects.select_related("applicant", "selfie", "id_card")
+        .prefetch_related("checks", "decisions")
+        .get(pk=verification_id)
+    )
 
 
 def latest_verification(applicant):
@@ -37,20 +41,37 @@ def _error(check: Check, for_client: bool) -> dict | None:
     if not check.error_category:
         return None
     if for_client and check.error_category == "configuration":
-        return {"category": "configuration", "code": "vendor_unavailable",
-                "message": "The vendor could not be used. The operator has been told."}
+        return {
+            "category": "configuration",
+            "code": "vendor_unavailable",
+            "message": "The vendor could not be used. The operator has been told.",
+        }
     return {"category": check.error_category, "code": check.error_code, "message": check.error_message}
 
 
 def check_summary(check: Check, *, for_client: bool = True) -> dict:
     return {
-        "id": str(check.id), "vendor": check.vendor, "kind": check.kind, "subject": check.subject,
-        "role": check.role, "status": check.status, "score": check.score, "score_scale": check.score_scale,
-        "threshold": check.threshold, "threshold_source": check.threshold_source, "passed": check.passed,
-        "far": ({"value": check.far, "relation": check.far_relation, "source": check.far_source}
-                if check.far is not None else None),
-        "risk_level": check.risk_level or None, "attempts": check.attempt_count, "latency_ms": check.latency_ms,
-        "request_id": str(check.request_id), "vendor_request_id": check.vendor_request_id or None,
+        "id": str(check.id),
+        "vendor": check.vendor,
+        "kind": check.kind,
+        "subject": check.subject,
+        "role": check.role,
+        "status": check.status,
+        "score": check.score,
+        "score_scale": check.score_scale,
+        "threshold": check.threshold,
+        "threshold_source": check.threshold_source,
+        "passed": check.passed,
+        "far": (
+            {"value": check.far, "relation": check.far_relation, "source": check.far_source}
+            if check.far is not None
+            else None
+        ),
+        "risk_level": check.risk_level or None,
+        "attempts": check.attempt_count,
+        "latency_ms": check.latency_ms,
+        "request_id": str(check.request_id),
+        "vendor_request_id": check.vendor_request_id or None,
         "error": _error(check, for_client),
         "reasons": check.reasons,
     }
@@ -94,21 +115,22 @@ def applicant_status(verification: Verification) -> dict:
         outcome = "resubmit"
     checks = list(verification.checks.filter(role=Check.Role.DECIDE).values_list("status", flat=True))
     done = sum(1 for s in checks if s in Check.FINAL_STATUSES)
-    return {"id": str(verification.id), "status": verification.status, "outcome": outcome,
-            "status_label": str(verification.get_status_display()), "decided": verification.is_decided,
-            "reasons": reasons, "retake": _retake_step(fixable),
-            "progress": {"done": done, "total": len(checks)}}
+    return {
+        "id": str(verification.id),
+        "status": verification.status,
+        "outcome": outcome,
+        "status_label": str(verification.get_status_display()),
+        "decided": verification.is_decided,
+        "reasons": reasons,
+        "retake": _retake_step(fixable),
+        "progress": {"done": done, "total": len(checks)},
+    }
 
 
 def _retake_step(fixable) -> str:
     """The first capture step a fixable reason points at: the ID card if only the card was at fault."""
-    subjects = {r.get("subject") or ("id_card" if r.get("code") == "document_unusable" else "selfie")
-                for r in fixable}
+    subjects = {r.get("subject") or ("id_card" if r.get("code") == "document_unusable" else "selfie") for r in fixable}
     return "id_card" if subjects and subjects <= {"id_card"} else "selfie"
-
-
-def photo_for_applicant(applicant_id, photo_id):
-    return Photo.objects.filter(pk=photo_id, applicant_id=applicant_id).first()
 
 
 def api_verification(verification: Verification) -> dict:
@@ -116,19 +138,35 @@ def api_verification(verification: Verification) -> dict:
     summary = verification_summary(verification)
     applicant = verification.applicant
     summary.update(
-        applicant={"id": str(applicant.id), "external_ref": applicant.external_ref,
-                   "created_at": applicant.created_at.isoformat()},
+        applicant={
+            "id": str(applicant.id),
+            "external_ref": applicant.external_ref,
+            "created_at": applicant.created_at.isoformat(),
+        },
         risk_level=verification.risk_level or None,  # "1" is the highest risk; set with the decision
         risk_reasons=verification.risk_reasons,
-        channel=verification.channel)
+        channel=verification.channel,
+    )
     return summary
 
 
-def client_verifications(client, *, status=None, decision=None, external_ref=None, risk_level=None,
-                         submitted_after=None, submitted_before=None):
+def client_verifications(
+    client,
+    *,
+    status=None,
+    decision=None,
+    external_ref=None,
+    risk_level=None,
+    submitted_after=None,
+    submitted_before=None,
+):
     latest = Decision.objects.filter(verification=OuterRef("pk")).order_by("-created_at", "-id").values("outcome")[:1]
-    qs = (Verification.objects.filter(applicant__client=client).select_related("applicant")
-          .prefetch_related("checks", "decisions").annotate(latest_outcome=Subquery(latest)))
+    qs = (
+        Verification.objects.filter(applicant__client=client)
+        .select_related("applicant")
+        .prefetch_related("checks", "decisions")
+        .annotate(latest_outcome=Subquery(latest))
+    )
     if status:
         qs = qs.filter(status=status)
     if decision:

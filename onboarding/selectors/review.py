@@ -1,4 +1,5 @@
 """Reads of the reviewer's workspace: the queue, its filters, and everything on one case page."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -9,7 +10,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from onboarding.models import (
-    RISK_LEVELS, AuditEvent, Check, Decision, DuplicateSignal, LivenessChallenge, OverturnRequest, Verification,
+    RISK_LEVELS,
+    AuditEvent,
+    Check,
+    Decision,
+    DuplicateSignal,
+    LivenessChallenge,
+    OverturnRequest,
+    Verification,
 )
 from onboarding.services import review
 from onboarding.services.policy import REASON_MESSAGES, REVIEW_REASONS
@@ -26,8 +34,9 @@ SCORE_BANDS = {
 
 
 def latest_outcome():
-    return Subquery(Decision.objects.filter(verification=OuterRef("pk")).order_by("-created_at", "-id")
-                    .values("outcome")[:1])
+    return Subquery(
+        Decision.objects.filter(verification=OuterRef("pk")).order_by("-created_at", "-id").values("outcome")[:1]
+    )
 
 
 def has_signals():
@@ -37,15 +46,24 @@ def has_signals():
 def queue(base=None):
     """Cases in review, oldest first, with what the list shows."""
     base = base if base is not None else Verification.objects.all()
-    return (base.filter(status=Verification.Status.NEEDS_REVIEW).select_related("applicant", "assigned_to")
-            .prefetch_related("checks", "decisions").annotate(flagged=has_signals())
-            .order_by("decided_at", "pk"))
+    return (
+        base.filter(status=Verification.Status.NEEDS_REVIEW)
+        .select_related("applicant", "assigned_to")
+        .prefetch_related("checks", "decisions")
+        .annotate(flagged=has_signals())
+        .order_by("decided_at", "pk")
+    )
 
 
 def with_reason(qs, code):
     # JSON text search works the same on PostgreSQL and SQLite; the queue is small.
-    return qs.filter(Exists(Decision.objects.filter(verification=OuterRef("pk"), source=Decision.Source.AUTO,
-                                                    reasons__icontains=f'"code": "{code}"')))
+    return qs.filter(
+        Exists(
+            Decision.objects.filter(
+                verification=OuterRef("pk"), source=Decision.Source.AUTO, reasons__icontains=f'"code": "{code}"'
+            )
+        )
+    )
 
 
 def with_vendor(qs, vendor):
@@ -63,8 +81,7 @@ def with_risk_level(qs, level):
 
 def with_score_band(qs, band):
     _label, low, high = SCORE_BANDS[band]
-    checks = Check.objects.filter(verification=OuterRef("pk"), kind="compare", score__isnull=False,
-                                  threshold__gt=0)
+    checks = Check.objects.filter(verification=OuterRef("pk"), kind="compare", score__isnull=False, threshold__gt=0)
     if low is not None:
         checks = checks.filter(score__gte=F("threshold") * low)
     if high is not None:
@@ -109,24 +126,37 @@ def compare_summary(verification):
 
 def case_page(verification_id) -> dict:
     """Everything the case page shows, in a fixed number of queries."""
-    verification = (Verification.objects.select_related("applicant", "selfie", "id_card", "id_card_back",
-                                                        "assigned_to")
-                    .prefetch_related("checks", "decisions__decided_by").get(pk=verification_id))
+    verification = (
+        Verification.objects.select_related("applicant", "selfie", "id_card", "id_card_back", "assigned_to")
+        .prefetch_related("checks", "decisions__decided_by")
+        .get(pk=verification_id)
+    )
     challenge = LivenessChallenge.objects.filter(verification=verification).first()
-    earlier = (Verification.objects.filter(applicant_id=verification.applicant_id).exclude(pk=verification.pk)
-               .annotate(latest_outcome=latest_outcome()).order_by("-submitted_at"))
+    earlier = (
+        Verification.objects.filter(applicant_id=verification.applicant_id)
+        .exclude(pk=verification.pk)
+        .annotate(latest_outcome=latest_outcome())
+        .order_by("-submitted_at")
+    )
     signals = []
-    for s in (DuplicateSignal.objects.filter(Q(verification=verification) | Q(other_verification=verification))
-              .select_related("photo", "other_photo", "verification").order_by("kind", "distance")):
+    for s in (
+        DuplicateSignal.objects.filter(Q(verification=verification) | Q(other_verification=verification))
+        .select_related("photo", "other_photo", "verification")
+        .order_by("kind", "distance")
+    ):
         mine = s.verification_id == verification.pk
-        signals.append({
-            "kind": s.get_kind_display(), "distance": s.distance,
-            "subject": (s.photo if mine else s.other_photo).get_kind_display(),
-            "other_subject": (s.other_photo if mine else s.photo).get_kind_display(),
-            "other_applicant_id": s.other_applicant_id if mine else s.verification.applicant_id,
-            "other_verification_id": s.other_verification_id if mine else s.verification_id,
-            "found_here": mine, "across_clients": s.across_clients,
-        })
+        signals.append(
+            {
+                "kind": s.get_kind_display(),
+                "distance": s.distance,
+                "subject": (s.photo if mine else s.other_photo).get_kind_display(),
+                "other_subject": (s.other_photo if mine else s.photo).get_kind_display(),
+                "other_applicant_id": s.other_applicant_id if mine else s.verification.applicant_id,
+                "other_verification_id": s.other_verification_id if mine else s.verification_id,
+                "found_here": mine,
+                "across_clients": s.across_clients,
+            }
+        )
     checks = sorted(verification.checks.all(), key=lambda c: (c.created_at, c.kind, c.subject))
     decisions = sorted(verification.decisions.all(), key=lambda d: (d.created_at, d.id))
     return {
@@ -141,8 +171,9 @@ def case_page(verification_id) -> dict:
         "earlier": list(earlier),
         "signals": signals,
         "events": list(AuditEvent.objects.filter(verification_id=verification.pk).order_by("id")),
-        "pending_overturns": list(verification.overturn_requests.filter(status=OverturnRequest.Status.PENDING)
-                                  .select_related("requested_by")),
+        "pending_overturns": list(
+            verification.overturn_requests.filter(status=OverturnRequest.Status.PENDING).select_related("requested_by")
+        ),
         "holder": review.holder(verification),
         "sla": review.sla(verification),
     }

@@ -1,4 +1,5 @@
 """API keys: kyc_<prefix>_<secret>. Only the SHA-256 of the whole key is stored."""
+
 import hashlib
 import hmac
 import secrets

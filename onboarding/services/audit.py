@@ -1,4 +1,5 @@
 """The audit trail: one append-only event per state change and human action."""
+
 from django.db import transaction
 
 from onboarding import sql
@@ -30,8 +31,9 @@ class Actor:
         return cls(AuditEvent.ActorType.STAFF, user=user)
 
 
-def record(action, *, actor, applicant_id=None, verification=None, verification_id=None, from_status="",
-           to_status="", **data):
+def record(
+    action, *, actor, applicant_id=None, verification=None, verification_id=None, from_status="", to_status="", **data
+):
     """verification_id instead of verification: for a case whose row is already gone."""
     if verification is not None:
         applicant_id = applicant_id or verification.applicant_id
@@ -48,9 +50,16 @@ def record(action, *, actor, applicant_id=None, verification=None, verification_
 
 
 def _write(action, actor, applicant_id, verification_id, from_status, to_status, data):
-    event = AuditEvent(actor_type=actor.type, actor=actor.label, action=action,
-                       applicant_id=applicant_id, verification_id=verification_id, from_status=from_status,
-                       to_status=to_status, data=data)
+    event = AuditEvent(
+        actor_type=actor.type,
+        actor=actor.label,
+        action=action,
+        applicant_id=applicant_id,
+        verification_id=verification_id,
+        from_status=from_status,
+        to_status=to_status,
+        data=data,
+    )
     # The event and its entry in the sealer's queue, in the same transaction (one statement on
     # PostgreSQL): four events per case, two ORM inserts each, were a twelfth of a worker's CPU.
     sql.insert(event, queue=(AuditPendingSeal, "event_id"))

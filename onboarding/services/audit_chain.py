@@ -11,6 +11,7 @@ its process's sealer thread, which seals everything queued by then after that de
 transaction then covers the events of many commits (one per audited commit cost six queries and a
 commit each: a third of a case's queries), and an event waits at most the delay to be sealed.
 """
+
 from __future__ import annotations
 
 import atexit
@@ -42,11 +43,16 @@ def canonical_sha256(content) -> str:
 
 def event_digest(event: AuditEvent) -> str:
     content = {
-        "id": event.pk, "created_at": event.created_at.isoformat(), "actor_type": event.actor_type,
-        "actor": event.actor, "action": event.action,
+        "id": event.pk,
+        "created_at": event.created_at.isoformat(),
+        "actor_type": event.actor_type,
+        "actor": event.actor,
+        "action": event.action,
         "applicant_id": str(event.applicant_id) if event.applicant_id else None,
         "verification_id": str(event.verification_id) if event.verification_id else None,
-        "from_status": event.from_status, "to_status": event.to_status, "data": event.data,
+        "from_status": event.from_status,
+        "to_status": event.to_status,
+        "data": event.data,
     }
     return canonical_sha256(content)
 
@@ -96,8 +102,9 @@ def _seal(*, wait) -> int:
                 queued = [row[0] for row in cursor.fetchall()]
             if not queued:
                 return sealed
-            events = sorted(AuditEvent.objects.filter(pk__in=queued, seal__isnull=True).order_by(),
-                            key=lambda event: event.pk)
+            events = sorted(
+                AuditEvent.objects.filter(pk__in=queued, seal__isnull=True).order_by(), key=lambda event: event.pk
+            )
             seq, prev = top.seq, top.hash
             links = []
             for event in events:
@@ -159,8 +166,12 @@ class Sealer:
             except Exception as exc:
                 # SQLite: another process's sealer took the same place in the chain (no row locks).
                 quiet = isinstance(exc, (IntegrityError, DatabaseError))
-                logger.log(logging.INFO if quiet else logging.WARNING, "audit sealing failed, trying again: %s",
-                           type(exc).__name__, exc_info=not quiet)
+                logger.log(
+                    logging.INFO if quiet else logging.WARNING,
+                    "audit sealing failed, trying again: %s",
+                    type(exc).__name__,
+                    exc_info=not quiet,
+                )
                 wake.set()
                 time.sleep(max(1.0, delay))
 
@@ -185,8 +196,9 @@ def seal_after_commit():
     connection = transaction.get_connection()
     current = set(connection.savepoint_ids)
     # A registration survives whenever this event does if its savepoints are among this event's.
-    if connection.in_atomic_block and any(func is _after_commit and sids <= current
-                                          for sids, func, _ in connection.run_on_commit):
+    if connection.in_atomic_block and any(
+        func is _after_commit and sids <= current for sids, func, _ in connection.run_on_commit
+    ):
         return
     # robust: a sealing failure is logged and retried, never raised into the caller's flow.
     transaction.on_commit(_after_commit, robust=True)
@@ -208,9 +220,13 @@ def truncate(cutoff, *, held, period_days, batch=5000) -> int:
             if top is None:
                 return removed
             start = AuditCheckpoint.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
-            keep = (AuditSeal.objects.filter(seq__gt=start)
-                    .filter(Q(event__created_at__gte=cutoff) | Q(event__applicant_id__in=held))
-                    .order_by("seq").values_list("seq", flat=True).first())
+            keep = (
+                AuditSeal.objects.filter(seq__gt=start)
+                .filter(Q(event__created_at__gte=cutoff) | Q(event__applicant_id__in=held))
+                .order_by("seq")
+                .values_list("seq", flat=True)
+                .first()
+            )
             last = min(limit if keep is None else keep - 1, limit, start + batch)
             if last <= start:
                 return removed
@@ -219,13 +235,20 @@ def truncate(cutoff, *, held, period_days, batch=5000) -> int:
             # The append-only managers refuse deletes; retention is the one writer allowed to.
             AuditSeal._base_manager.filter(seq__gt=start, seq__lte=last).delete()
             AuditEvent._base_manager.filter(pk__in=event_ids).delete()
-            AuditCheckpoint.objects.create(seq=last, hash=through.hash, events_removed=len(event_ids),
-                                           removed_through=through.event.created_at)
+            AuditCheckpoint.objects.create(
+                seq=last, hash=through.hash, events_removed=len(event_ids), removed_through=through.event.created_at
+            )
             from . import audit
 
-            audit.record("audit_truncated", actor=audit.Actor.system("retention"), through_seq=last,
-                         through_hash=through.hash, events_removed=len(event_ids),
-                         removed_through=through.event.created_at.isoformat(), period_days=period_days)
+            audit.record(
+                "audit_truncated",
+                actor=audit.Actor.system("retention"),
+                through_seq=last,
+                through_hash=through.hash,
+                events_removed=len(event_ids),
+                removed_through=through.event.created_at.isoformat(),
+                period_days=period_days,
+            )
             removed += len(event_ids)
 
 
@@ -246,16 +269,24 @@ def verify() -> ChainReport:
     prev, count, expected_seq = GENESIS, 0, 1
     if checkpoint is not None:
         prev, expected_seq = checkpoint.hash, checkpoint.seq + 1
-        witnessed = AuditEvent.objects.filter(action="audit_truncated", data__through_seq=checkpoint.seq,
-                                              data__through_hash=checkpoint.hash).exists()
+        witnessed = AuditEvent.objects.filter(
+            action="audit_truncated", data__through_seq=checkpoint.seq, data__through_hash=checkpoint.hash
+        ).exists()
         if not witnessed:
-            return ChainReport(False, 0, prev, f"the checkpoint at link {checkpoint.seq} has no audit_truncated "
-                               "event in the trail (links removed outside retention?)", checkpoint=checkpoint)
+            return ChainReport(
+                False,
+                0,
+                prev,
+                f"the checkpoint at link {checkpoint.seq} has no audit_truncated "
+                "event in the trail (links removed outside retention?)",
+                checkpoint=checkpoint,
+            )
     seals = AuditSeal.objects.select_related("event").filter(seq__gte=expected_seq).order_by("seq")
     for link in seals.iterator(chunk_size=2000):
         if link.seq != expected_seq:
-            return ChainReport(False, count, prev, f"link {expected_seq} is missing (next is {link.seq})",
-                               link.event_id)
+            return ChainReport(
+                False, count, prev, f"link {expected_seq} is missing (next is {link.seq})", link.event_id
+            )
         if link.prev_hash != prev:
             return ChainReport(False, count, prev, "the link does not follow the one before it", link.event_id)
         if event_digest(link.event) != link.event_hash:
@@ -265,7 +296,12 @@ def verify() -> ChainReport:
         prev, count, expected_seq = link.hash, count + 1, expected_seq + 1
     top = head()
     if (top.seq, top.hash) != (expected_seq - 1, prev):
-        return ChainReport(False, count, prev, f"the chain head says {top.seq} links ending in {top.hash[:12]}…, "
-                           f"the links say {expected_seq - 1} ending in {prev[:12]}… (links removed from the end?)")
+        return ChainReport(
+            False,
+            count,
+            prev,
+            f"the chain head says {top.seq} links ending in {top.hash[:12]}…, "
+            f"the links say {expected_seq - 1} ending in {prev[:12]}… (links removed from the end?)",
+        )
     unsealed = AuditEvent.objects.filter(seal__isnull=True).count()
     return ChainReport(True, count, prev, unsealed=unsealed, checkpoint=checkpoint)

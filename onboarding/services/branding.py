@@ -4,6 +4,7 @@ Settings give the defaults (KYC_BRAND_*); a Branding record edited in the admin 
 field by field. The colour must keep text readable: WCAG AA, 4.5:1 against white, because the
 pages draw links and buttons in it.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -44,7 +45,7 @@ class Brand:
 
 
 def _luminance(color: str) -> float:
-    channels = [int(color[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    channels = [int(color[i : i + 2], 16) / 255 for i in (1, 3, 5)]
     linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
     return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
 
@@ -62,8 +63,12 @@ def validate_color(color: str) -> str:
     ratio = contrast(color, "#ffffff")
     if ratio < MIN_CONTRAST:
         raise ValidationError(
-            _("This colour is too light for text on white (contrast %(ratio).1f:1, at least 4.5:1 is needed). "
-              "Choose a darker shade.") % {"ratio": ratio})
+            _(
+                "This colour is too light for text on white (contrast %(ratio).1f:1, at least 4.5:1 is needed). "
+                "Choose a darker shade."
+            )
+            % {"ratio": ratio}
+        )
     return color
 
 
@@ -113,14 +118,19 @@ def current(language: str | None = None) -> Brand:
     color = (row and row.primary_color) or settings.KYC_BRAND_COLOR
     consent = ""
     if row:
-        consent = row.consent_text_zh_hans if language.startswith("zh") and row.consent_text_zh_hans else row.consent_text
+        consent = (
+            row.consent_text_zh_hans if language.startswith("zh") and row.consent_text_zh_hans else row.consent_text
+        )
     logo = logo_bytes(row)
     return Brand(
-        name=(row and row.name) or settings.KYC_BRAND_NAME, color=color, ink=ink_for(color),
+        name=(row and row.name) or settings.KYC_BRAND_NAME,
+        color=color,
+        ink=ink_for(color),
         support=(row and row.support_contact) or settings.KYC_SUPPORT_CONTACT,
         consent_text=consent,
         consent_version=(row.consent_version if row and row.consent_text else settings.KYC_CONSENT_VERSION),
-        logo_version=hashlib.sha256(logo).hexdigest()[:12] if logo else "")
+        logo_version=hashlib.sha256(logo).hexdigest()[:12] if logo else "",
+    )
 
 
 def logo_bytes(row: Branding | None = None) -> bytes:
@@ -144,8 +154,11 @@ def save(row: Branding, *, user, changed: list[str]) -> Branding:
     for field in changed:
         if field in AUDITED:
             value = getattr(row, field)
-            summary[field] = value if field in ("name", "primary_color", "consent_version") else \
-                hashlib.sha256(value.encode()).hexdigest()[:16]
+            summary[field] = (
+                value
+                if field in ("name", "primary_color", "consent_version")
+                else hashlib.sha256(value.encode()).hexdigest()[:16]
+            )
         elif field == "logo":
             summary["logo"] = hashlib.sha256(bytes(row.logo or b"")).hexdigest()[:16] if row.logo else "removed"
     audit.record("branding_changed", actor=audit.Actor.staff(user), **summary)

@@ -4,6 +4,7 @@ The page sends a reduced copy (about 640 px) of the photo just taken or chosen; 
 checklist in plain words. Nothing is stored. The measures are the local engine's quality check
 (the same code and limits that judge the real upload), plus framing advice for the ID card.
 """
+
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
@@ -66,6 +67,12 @@ def precheck(kind: str, uploaded) -> dict:
     items = []
     for code, label, covers in ITEMS[kind]:
         found = [p for p in problems if p in covers]
-        items.append({"code": code, "label": str(label), "ok": not found,
-                      "advice": [str(FRAMING_MESSAGES.get(p) or applicant_message(p, p)) for p in found]})
+        items.append(
+            {
+                "code": code,
+                "label": str(label),
+                "ok": not found,
+                "advice": [str(FRAMING_MESSAGES.get(p) or applicant_message(p, p)) for p in found],
+            }
+        )
     return {"ok": all(item["ok"] for item in items), "items": items}

@@ -4,6 +4,7 @@ A challenge is single-use and expires after KYC_CHALLENGE_TTL_SECONDS. A burst w
 frames were already sent for another challenge is a replay. The verdict is stored
 and the verification's local liveness check re-verifies the stored frames.
 """
+
 from __future__ import annotations
 
 import io
@@ -63,10 +64,17 @@ def is_replay(hashes, earlier) -> bool:
 
 def issue_challenge(applicant) -> LivenessChallenge:
     challenge = LivenessChallenge.objects.create(
-        applicant=applicant, moves=liveness.random_moves(_rng),
-        expires_at=timezone.now() + timedelta(seconds=settings.KYC_CHALLENGE_TTL_SECONDS))
-    audit.record("liveness_challenge_issued", actor=audit.Actor.applicant(applicant), applicant_id=applicant.pk,
-                 challenge_id=str(challenge.pk), moves=challenge.moves)
+        applicant=applicant,
+        moves=liveness.random_moves(_rng),
+        expires_at=timezone.now() + timedelta(seconds=settings.KYC_CHALLENGE_TTL_SECONDS),
+    )
+    audit.record(
+        "liveness_challenge_issued",
+        actor=audit.Actor.applicant(applicant),
+        applicant_id=applicant.pk,
+        challenge_id=str(challenge.pk),
+        moves=challenge.moves,
+    )
     return challenge
 
 
@@ -120,16 +128,23 @@ def submit_burst(challenge_id, applicant, frames, selfie, *, uploaded_via=None) 
         challenge.reasons, challenge.metrics = reasons, verdict.metrics
         challenge.uploaded_via = uploaded_via
         challenge.save()
-        audit.record(f"liveness_challenge_{challenge.status}", actor=audit.Actor.applicant(applicant),
-                     applicant_id=applicant.pk, challenge_id=str(challenge.pk), reasons=reasons,
-                     moves_seen=verdict.metrics.get("moves_seen"))
+        audit.record(
+            f"liveness_challenge_{challenge.status}",
+            actor=audit.Actor.applicant(applicant),
+            applicant_id=applicant.pk,
+            challenge_id=str(challenge.pk),
+            reasons=reasons,
+            moves_seen=verdict.metrics.get("moves_seen"),
+        )
     return challenge
 
 
 def challenge_for_selfie(applicant, selfie) -> LivenessChallenge | None:
     """The passed, unattached challenge whose burst ended with this selfie."""
     # Every submission asks: a prebuilt read by the selfie (onboarding/sql.py), filtered and sorted here.
-    found = [c for c in sql.fetch(LivenessChallenge, "selfie", selfie.pk)
-             if c.applicant_id == applicant.pk and c.verification_id is None
-             and c.status == LivenessChallenge.Status.PASSED]
+    found = [
+        c
+        for c in sql.fetch(LivenessChallenge, "selfie", selfie.pk)
+        if c.applicant_id == applicant.pk and c.verification_id is None and c.status == LivenessChallenge.Status.PASSED
+    ]
     return max(found, key=lambda challenge: challenge.created_at, default=None)

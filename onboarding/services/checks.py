@@ -9,6 +9,7 @@ the stored result), and a check another worker holds (a live claim) is left to i
 until its lease ends. A claim older than the lease belongs to a dead worker and is
 taken over. The vendor's circuit breaker is asked before every call.
 """
+
 from __future__ import annotations
 
 import logging
@@ -46,23 +47,36 @@ CALL_THREADS = 256
 
 
 def image_input(photo, vendor) -> ImageInput:
-    return ImageInput(data=read_file(photo), content_type=photo.content_type, width=photo.width,
-                      height=photo.height, sha256=photo.sha256,
-                      url_factory=lambda: signed_photo_url(photo, vendor))
+    return ImageInput(
+        data=read_file(photo),
+        content_type=photo.content_type,
+        width=photo.width,
+        height=photo.height,
+        sha256=photo.sha256,
+        url_factory=lambda: signed_photo_url(photo, vendor),
+    )
 
 
 def build_request(check, backend) -> CheckRequest:
     verification = check.verification
     subject = Subject(check.subject)
     return CheckRequest(
-        kind=CheckKind(check.kind), subject=subject, request_id=str(check.request_id),
+        kind=CheckKind(check.kind),
+        subject=subject,
+        request_id=str(check.request_id),
         selfie=image_input(verification.selfie, check.vendor) if subject in (Subject.SELFIE, Subject.PAIR) else None,
-        id_card=(image_input(verification.id_card, check.vendor)
-                 if subject in (Subject.ID_CARD, Subject.PAIR) else None),
-        challenge=(challenge_input(verification)
-                   if check.kind == CheckKind.LIVENESS and backend.reads_challenge else None),
-        liveness_data=(read_file(verification.liveness_data)
-                       if verification.liveness_data_id and backend.reads_liveness_data else None))
+        id_card=(
+            image_input(verification.id_card, check.vendor) if subject in (Subject.ID_CARD, Subject.PAIR) else None
+        ),
+        challenge=(
+            challenge_input(verification) if check.kind == CheckKind.LIVENESS and backend.reads_challenge else None
+        ),
+        liveness_data=(
+            read_file(verification.liveness_data)
+            if verification.liveness_data_id and backend.reads_liveness_data
+            else None
+        ),
+    )
 
 
 def challenge_input(verification) -> ChallengeInput | None:
@@ -116,9 +130,18 @@ def claim_many(check_ids, now=None, *, before_call=None):
         # Only the checks' rows are locked, in key order; their case, its applicant (whose API
         # client gets the webhooks) and photos come in the same prebuilt query: the ORM compiling
         # that five-table join was a tenth of a worker's CPU.
-        rows = sql.fetch(Check, "id", list(check_ids), for_update=True, related=(
-            "verification__applicant", "verification__selfie", "verification__id_card",
-            "verification__liveness_data"))
+        rows = sql.fetch(
+            Check,
+            "id",
+            list(check_ids),
+            for_update=True,
+            related=(
+                "verification__applicant",
+                "verification__selfie",
+                "verification__id_card",
+                "verification__liveness_data",
+            ),
+        )
         for check in sorted(rows, key=lambda row: row.pk):
             if check.is_final:
                 done.add(check.verification_id)
@@ -212,7 +235,10 @@ def _call_threads() -> ThreadPoolExecutor:
     global _pool, _pool_pid
     with _pool_lock:
         if _pool is None or _pool_pid != os.getpid():
-            _pool, _pool_pid = ThreadPoolExecutor(max_workers=CALL_THREADS, thread_name_prefix="vendor-call"), os.getpid()
+            _pool, _pool_pid = (
+                ThreadPoolExecutor(max_workers=CALL_THREADS, thread_name_prefix="vendor-call"),
+                os.getpid(),
+            )
         return _pool
 
 
@@ -291,17 +317,23 @@ def fall_back_now(check_id, exc: VendorError) -> bool:
 def expire_unfinished(verification_id, now=None) -> int:
     """Past the deadline: fail what no worker is running, without fallback, so the policy decides."""
     now = now or timezone.now()
-    return sum(expire(check, now) for check in
-               Check.objects.filter(verification_id=verification_id).exclude(status__in=Check.FINAL_STATUSES))
+    return sum(
+        expire(check, now)
+        for check in Check.objects.filter(verification_id=verification_id).exclude(status__in=Check.FINAL_STATUSES)
+    )
 
 
 def expire(check, now) -> bool:
     """Fail one unfinished check past its deadline, without fallback; False when a live worker holds it."""
     if held_by_live_worker(check, now):
         return False  # a live worker will store its result within the lease
-    fail_check(check.pk, PermanentVendorError(
-        f"{check.vendor} {check.kind}: not finished before the deadline", code="deadline_exceeded"),
-        fall_back=False)
+    fail_check(
+        check.pk,
+        PermanentVendorError(
+            f"{check.vendor} {check.kind}: not finished before the deadline", code="deadline_exceeded"
+        ),
+        fall_back=False,
+    )
     return True
 
 
@@ -310,19 +342,49 @@ def _fall_back(check) -> Check | None:
     if not check.fallback_vendors:
         return None
     nxt, _ = Check.objects.get_or_create(
-        verification=check.verification, kind=check.kind, subject=check.subject,
-        vendor=check.fallback_vendors[0], defaults={"fallback_vendors": check.fallback_vendors[1:]})
-    audit.record("check_fallback", actor=audit.Actor.system(), verification=check.verification,
-                 kind=check.kind, subject=check.subject, from_vendor=check.vendor, to_vendor=nxt.vendor,
-                 because=check.status)
+        verification=check.verification,
+        kind=check.kind,
+        subject=check.subject,
+        vendor=check.fallback_vendors[0],
+        defaults={"fallback_vendors": check.fallback_vendors[1:]},
+    )
+    audit.record(
+        "check_fallback",
+        actor=audit.Actor.system(),
+        verification=check.verification,
+        kind=check.kind,
+        subject=check.subject,
+        from_vendor=check.vendor,
+        to_vendor=nxt.vendor,
+        because=check.status,
+    )
     dispatch.run_checks_after_commit([nxt.pk])
     return nxt
 
 
 # What storing an answer writes (the claim wrote status, claimed_at and attempt_count).
-STORED_FIELDS = ("status", "score", "score_scale", "threshold", "threshold_source", "passed", "far", "far_relation",
-                 "far_source", "risk_level", "risk_tags", "vendor_request_id", "latency_ms", "raw_response", "details",
-                 "reasons", "error_category", "error_code", "error_message", "completed_at")
+STORED_FIELDS = (
+    "status",
+    "score",
+    "score_scale",
+    "threshold",
+    "threshold_source",
+    "passed",
+    "far",
+    "far_relation",
+    "far_source",
+    "risk_level",
+    "risk_tags",
+    "vendor_request_id",
+    "latency_ms",
+    "raw_response",
+    "details",
+    "reasons",
+    "error_category",
+    "error_code",
+    "error_message",
+    "completed_at",
+)
 
 
 def _store_durably(answered, later=frozenset()):
@@ -337,8 +399,12 @@ def _store_durably(answered, later=frozenset()):
         except (OperationalError, InterfaceError) as exc:
             if time.monotonic() + delay > deadline:
                 raise
-            logger.warning("storing %d answer(s): database unreachable (%s); trying again in %.1fs",
-                           len(answered), type(exc).__name__, delay)
+            logger.warning(
+                "storing %d answer(s): database unreachable (%s); trying again in %.1fs",
+                len(answered),
+                type(exc).__name__,
+                delay,
+            )
             connection.close()  # the next query opens a new connection
             time.sleep(delay)
             delay = min(delay * 2, 4.0) * random.uniform(0.75, 1.25)
@@ -351,8 +417,9 @@ def _store_results(answered, later=frozenset()):
         in_force = policy_config.active()
         stored = []
         for check, result in sorted(answered, key=lambda answer: answer[0].pk):  # the claim's lock order
-            check.status = (Check.Status.NOT_APPLICABLE if result.status == ResultStatus.NOT_APPLICABLE
-                            else Check.Status.COMPLETED)
+            check.status = (
+                Check.Status.NOT_APPLICABLE if result.status == ResultStatus.NOT_APPLICABLE else Check.Status.COMPLETED
+            )
             check.score = result.score
             check.score_scale = result.score_scale
             check.threshold = result.threshold
@@ -372,17 +439,29 @@ def _store_results(answered, later=frozenset()):
             # already (a worker that took over an expired lease finished first) is left as it is.
             if not sql.update(check, STORED_FIELDS, unless=("status", Check.FINAL_STATUSES)):
                 continue
-            audit.record("check_completed", actor=audit.Actor.system(f"vendor:{check.vendor}"),
-                         verification=check.verification, check_id=str(check.pk), kind=check.kind,
-                         subject=check.subject, vendor=check.vendor, role=check.role, status=check.status,
-                         score=result.score, threshold=check.threshold, passed=check.passed, far=check.far,
-                         attempt=check.attempt_count)
+            audit.record(
+                "check_completed",
+                actor=audit.Actor.system(f"vendor:{check.vendor}"),
+                verification=check.verification,
+                check_id=str(check.pk),
+                kind=check.kind,
+                subject=check.subject,
+                vendor=check.vendor,
+                role=check.role,
+                status=check.status,
+                score=result.score,
+                threshold=check.threshold,
+                passed=check.passed,
+                far=check.far,
+                attempt=check.attempt_count,
+            )
             if check.role == Check.Role.DECIDE:  # integrators see what decides, not the shadow's trial
                 webhooks.emit(check.verification, "check.completed", check_summary(check))
             stored.append(check)
         # NOT_APPLICABLE: this vendor cannot judge this case (no challenge, no SDK file); the next one may.
-        _fall_back_or_decide(stored, fall_back=lambda c: c.status == Check.Status.NOT_APPLICABLE, in_force=in_force,
-                             later=later)
+        _fall_back_or_decide(
+            stored, fall_back=lambda c: c.status == Check.Status.NOT_APPLICABLE, in_force=in_force, later=later
+        )
 
 
 def _fall_back_or_decide(checks, *, fall_back, in_force=None, later=frozenset()):
@@ -395,8 +474,11 @@ def _fall_back_or_decide(checks, *, fall_back, in_force=None, later=frozenset())
     """
     waiting = {check.verification_id for check in checks if fall_back(check) and _fall_back(check) is not None}
     # The claim and fail_check read each check's case with its applicant: the decision needs it again.
-    applicants = {check.verification_id: check.verification.applicant for check in checks
-                  if Check.verification.is_cached(check) and Verification.applicant.is_cached(check.verification)}
+    applicants = {
+        check.verification_id: check.verification.applicant
+        for check in checks
+        if Check.verification.is_cached(check) and Verification.applicant.is_cached(check.verification)
+    }
     for verification_id in dict.fromkeys(check.verification_id for check in checks):
         if verification_id in waiting or verification_id in later:
             continue  # more checks to come
@@ -431,18 +513,25 @@ def _release_after_retryable_error(check, exc):
 def fail_check(check_id, exc: VendorError, *, fall_back=True):
     """Final failure of this vendor: fall back to the next configured vendor, or let the policy decide."""
     with transaction.atomic():
-        check = (Check.objects.select_for_update(of=("self",)).select_related("verification__applicant")
-                 .get(pk=check_id))
+        check = Check.objects.select_for_update(of=("self",)).select_related("verification__applicant").get(pk=check_id)
         if check.is_final:
             return
         _error_fields(check, exc)
         check.status = Check.Status.FAILED
         check.completed_at = timezone.now()
         check.save()
-        audit.record("check_failed", actor=audit.Actor.system(f"vendor:{check.vendor}"),
-                     verification=check.verification, check_id=str(check.pk), kind=check.kind,
-                     subject=check.subject, vendor=check.vendor, role=check.role, category=exc.category,
-                     code=exc.code)
+        audit.record(
+            "check_failed",
+            actor=audit.Actor.system(f"vendor:{check.vendor}"),
+            verification=check.verification,
+            check_id=str(check.pk),
+            kind=check.kind,
+            subject=check.subject,
+            vendor=check.vendor,
+            role=check.role,
+            category=exc.category,
+            code=exc.code,
+        )
         if check.role == Check.Role.DECIDE:
             webhooks.emit(check.verification, "check.completed", check_summary(check))
         # Another vendor cannot fix the applicant's photo; it can stand in for a vendor that is down.

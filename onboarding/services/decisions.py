@@ -1,4 +1,5 @@
 """Decisions: the automatic one when all checks are done, and reviewers' decisions."""
+
 from __future__ import annotations
 
 from django.db import transaction
@@ -44,13 +45,26 @@ def finalize_if_complete(verification_id, in_force=None, *, applicant=None) -> D
         assessment = risk.assess_case(verification, checks, policy=in_force)
         evaluation = policy.evaluate(checks, policy=in_force, risk=assessment)
         verification.risk_level, verification.risk_reasons = assessment.level, assessment.reasons
-        decision = Decision(verification=verification, outcome=evaluation.outcome, source=Decision.Source.AUTO,
-                            reasons=evaluation.reasons, policy_version=in_force.version)
+        decision = Decision(
+            verification=verification,
+            outcome=evaluation.outcome,
+            source=Decision.Source.AUTO,
+            reasons=evaluation.reasons,
+            policy_version=in_force.version,
+        )
         sql.insert(decision)
-        state.transition(verification, STATUS_FOR_OUTCOME[evaluation.outcome], actor=audit.Actor.system("policy"),
-                         action="auto_decision", decision_id=decision.pk, outcome=evaluation.outcome,
-                         reasons=[r["code"] for r in evaluation.reasons], policy_version=decision.policy_version,
-                         risk_level=assessment.level, save_also=["risk_level", "risk_reasons"])
+        state.transition(
+            verification,
+            STATUS_FOR_OUTCOME[evaluation.outcome],
+            actor=audit.Actor.system("policy"),
+            action="auto_decision",
+            decision_id=decision.pk,
+            outcome=evaluation.outcome,
+            reasons=[r["code"] for r in evaluation.reasons],
+            policy_version=decision.policy_version,
+            risk_level=assessment.level,
+            save_also=["risk_level", "risk_reasons"],
+        )
         _emit_decision(verification, "decision.made")
     return decision
 
@@ -63,12 +77,17 @@ def _emit_decision(verification, event_type):
 
 def _overturns_auto_reject(verification, outcome) -> bool:
     latest = verification.decisions.order_by("-created_at").first()
-    return (outcome == Decision.Outcome.APPROVE and verification.status == Verification.Status.REJECTED
-            and latest is not None and latest.source == Decision.Source.AUTO)
+    return (
+        outcome == Decision.Outcome.APPROVE
+        and verification.status == Verification.Status.REJECTED
+        and latest is not None
+        and latest.source == Decision.Source.AUTO
+    )
 
 
-def record_human_decision(verification_id, *, outcome, comment="", user, reason=None, client_message=""
-                          ) -> Decision | OverturnRequest:
+def record_human_decision(
+    verification_id, *, outcome, comment="", user, reason=None, client_message=""
+) -> Decision | OverturnRequest:
     """A reviewer approves or rejects, with a reason template (ReviewReason), free text, or both.
 
     The free-text comment is an internal note (the decision, the audit trail, the case page);
@@ -88,8 +107,9 @@ def record_human_decision(verification_id, *, outcome, comment="", user, reason=
         verification = Verification.objects.select_for_update().get(pk=verification_id)
         target = STATUS_FOR_OUTCOME[outcome]
         if not state.can_transition(verification.status, target):
-            raise DecisionError(f"a {verification.get_status_display().lower()} case cannot be set to "
-                                f"{target.label.lower()}")
+            raise DecisionError(
+                f"a {verification.get_status_display().lower()} case cannot be set to {target.label.lower()}"
+            )
         try:
             review.check_may_decide(verification, user)
         except review.AssignmentError as exc:
@@ -101,11 +121,17 @@ def record_human_decision(verification_id, *, outcome, comment="", user, reason=
                 raise DecisionError("an overturn of this case is already waiting for a second reviewer")
             text = " — ".join(filter(None, [str(reason.text) if reason else "", comment]))
             request = OverturnRequest.objects.create(verification=verification, comment=text, requested_by=user)
-            audit.record("overturn_requested", actor=audit.Actor.staff(user), verification=verification,
-                         request_id=str(request.pk), comment=text)
+            audit.record(
+                "overturn_requested",
+                actor=audit.Actor.staff(user),
+                verification=verification,
+                request_id=str(request.pk),
+                comment=text,
+            )
             return request
-        return _decide(verification, outcome, comment, user, reason=reason,
-                       client_message=(client_message or "").strip())
+        return _decide(
+            verification, outcome, comment, user, reason=reason, client_message=(client_message or "").strip()
+        )
 
 
 REVIEWER_DECISION = "Decided by a reviewer."
@@ -115,8 +141,9 @@ def _decide(verification, outcome, comment, user, reason=None, client_message=""
     target = STATUS_FOR_OUTCOME[outcome]
     reasons = []
     if reason is not None:
-        reasons.append({"code": reason.code, "message": str(reason.text),
-                        "fixable": reason.code in ReviewReason.APPLICANT_FIXABLE})
+        reasons.append(
+            {"code": reason.code, "message": str(reason.text), "fixable": reason.code in ReviewReason.APPLICANT_FIXABLE}
+        )
         audit_data["reason"] = reason.code
     if client_message:
         reasons.append({"code": "reviewer_message", "message": client_message, "fixable": False})
@@ -124,10 +151,24 @@ def _decide(verification, outcome, comment, user, reason=None, client_message=""
     if not reasons:  # the comment is internal: the client learns only that a person decided
         reasons.append({"code": "reviewer_decision", "message": REVIEWER_DECISION, "fixable": False})
     decision = Decision.objects.create(
-        verification=verification, outcome=outcome, source=Decision.Source.HUMAN, reasons=reasons,
-        policy_version=policy_config.active().version, decided_by=user, comment=comment or str(reason.text))
-    state.transition(verification, target, actor=audit.Actor.staff(user), action="human_decision",
-                     decision_id=decision.pk, outcome=outcome, comment=comment, **audit_data)
+        verification=verification,
+        outcome=outcome,
+        source=Decision.Source.HUMAN,
+        reasons=reasons,
+        policy_version=policy_config.active().version,
+        decided_by=user,
+        comment=comment or str(reason.text),
+    )
+    state.transition(
+        verification,
+        target,
+        actor=audit.Actor.staff(user),
+        action="human_decision",
+        decision_id=decision.pk,
+        outcome=outcome,
+        comment=comment,
+        **audit_data,
+    )
     review.clear_assignment(verification)
     _emit_decision(verification, "decision.changed")
     return decision
@@ -147,7 +188,16 @@ def confirm_overturn(request_id, *, user) -> Decision:
         if not state.can_transition(verification.status, Verification.Status.APPROVED):
             raise DecisionError("the case can no longer be approved")
         request.status, request.confirmed_by, request.confirmed_at = (
-            OverturnRequest.Status.CONFIRMED, user, timezone.now())
+            OverturnRequest.Status.CONFIRMED,
+            user,
+            timezone.now(),
+        )
         request.save()
-        return _decide(verification, Decision.Outcome.APPROVE, request.comment, user,
-                       requested_by=request.requested_by.get_username(), overturn_request_id=str(request.pk))
+        return _decide(
+            verification,
+            Decision.Outcome.APPROVE,
+            request.comment,
+            user,
+            requested_by=request.requested_by.get_username(),
+            overturn_request_id=str(request.pk),
+        )

@@ -1,4 +1,5 @@
 """Enqueueing, always after commit so a worker never sees a row that is not there yet."""
+
 from django.db import transaction
 
 

@@ -16,6 +16,7 @@ Embeddings are biometric templates: stored encrypted like the photos, deleted wi
 Matching is a linear scan over every template in chunks (numpy): about 1 s per 100,000 stored
 faces. Past a few million faces an index (pgvector) would be the next step.
 """
+
 from __future__ import annotations
 
 import logging
@@ -51,8 +52,9 @@ def decode(template: FaceTemplate) -> np.ndarray:
 def reencrypt_templates() -> int:
     """Key rotation (kyc_reencrypt): templates under an older key get the newest one."""
     done = 0
-    for template in FaceTemplate.objects.filter(face_found=True).only("id", "photo_id", "embedding").iterator(
-            chunk_size=CHUNK):
+    for template in (
+        FaceTemplate.objects.filter(face_found=True).only("id", "photo_id", "embedding").iterator(chunk_size=CHUNK)
+    ):
         blob = bytes(template.embedding)
         if encryption.needs_reencryption(blob):
             FaceTemplate.objects.filter(pk=template.pk).update(embedding=encode(template.photo_id, decode(template)))
@@ -70,8 +72,12 @@ def face_template(photo: Photo) -> FaceTemplate:
     with photo.file.open("rb") as fh:
         faces = get_engine().faces(decode_rgb(fh.read()))
     vector = faces[0].embedding if faces else None
-    template = FaceTemplate(photo=photo, applicant_id=photo.applicant_id, face_found=vector is not None,
-                            embedding=encode(photo.pk, vector) if vector is not None else b"")
+    template = FaceTemplate(
+        photo=photo,
+        applicant_id=photo.applicant_id,
+        face_found=vector is not None,
+        embedding=encode(photo.pk, vector) if vector is not None else b"",
+    )
     try:
         with transaction.atomic():
             template.save()
@@ -87,8 +93,12 @@ def _vector(photo_id, blob) -> np.ndarray:
 def nearest_faces(vector: np.ndarray, *, exclude_applicant, limit: int = 10, max_distance: float):
     """(distance, photo_id, applicant_id) of other applicants' faces within max_distance, nearest first."""
     found = []
-    rows = (FaceTemplate.objects.filter(face_found=True).exclude(applicant_id=exclude_applicant)
-            .order_by("id").values_list("id", "photo_id", "applicant_id", "embedding"))
+    rows = (
+        FaceTemplate.objects.filter(face_found=True)
+        .exclude(applicant_id=exclude_applicant)
+        .order_by("id")
+        .values_list("id", "photo_id", "applicant_id", "embedding")
+    )
     last = 0
     while True:
         chunk = list(rows.filter(id__gt=last)[:CHUNK])  # plain tuples: no model per row
@@ -104,13 +114,20 @@ def nearest_faces(vector: np.ndarray, *, exclude_applicant, limit: int = 10, max
 
 
 def _case_of(photo_id):
-    return (Verification.objects.filter(Q(selfie_id=photo_id) | Q(id_card_id=photo_id) | Q(id_card_back_id=photo_id))
-            .order_by("-submitted_at").values_list("pk", flat=True).first())
+    return (
+        Verification.objects.filter(Q(selfie_id=photo_id) | Q(id_card_id=photo_id) | Q(id_card_back_id=photo_id))
+        .order_by("-submitted_at")
+        .values_list("pk", flat=True)
+        .first()
+    )
 
 
 def _same_photo(photo: Photo):
-    others = (Photo.objects.exclude(applicant_id=photo.applicant_id)
-              .filter(Q(source_sha256=photo.source_sha256) | Q(sha256=photo.sha256)).order_by("created_at"))
+    others = (
+        Photo.objects.exclude(applicant_id=photo.applicant_id)
+        .filter(Q(source_sha256=photo.source_sha256) | Q(sha256=photo.sha256))
+        .order_by("created_at")
+    )
     return [(None, other.pk, other.applicant_id) for other in others[:10]]
 
 
@@ -120,38 +137,60 @@ def _same_face(photo: Photo):
     template = face_template(photo)
     if not template.face_found:
         return []
-    return nearest_faces(decode(template), exclude_applicant=photo.applicant_id,
-                         max_distance=settings.KYC_DUPLICATE_FACE_DISTANCE)
+    return nearest_faces(
+        decode(template), exclude_applicant=photo.applicant_id, max_distance=settings.KYC_DUPLICATE_FACE_DISTANCE
+    )
 
 
 def scan(verification_id) -> list[DuplicateSignal]:
     """Find and store the case's signals. Idempotent: a second run adds only what is new."""
-    verification = (Verification.objects.select_related("selfie", "id_card", "applicant")
-                    .filter(pk=verification_id).first())
+    verification = (
+        Verification.objects.select_related("selfie", "id_card", "applicant").filter(pk=verification_id).first()
+    )
     if verification is None:
         return []
     new = []
     client_of = {}
     for photo in (verification.selfie, verification.id_card):
-        for kind, finder in ((DuplicateSignal.Kind.SAME_PHOTO, _same_photo), (DuplicateSignal.Kind.SAME_FACE,
-                                                                                _same_face)):
+        for kind, finder in (
+            (DuplicateSignal.Kind.SAME_PHOTO, _same_photo),
+            (DuplicateSignal.Kind.SAME_FACE, _same_face),
+        ):
             found = finder(photo)
             missing = {applicant_id for _d, _p, applicant_id in found} - client_of.keys()
             client_of.update(Applicant.objects.filter(pk__in=missing).values_list("pk", "client_id"))
             for distance, other_photo_id, other_applicant_id in found:
                 signal, created = DuplicateSignal.objects.get_or_create(
-                    verification=verification, kind=kind, photo=photo, other_photo_id=other_photo_id,
-                    defaults={"other_applicant_id": other_applicant_id, "distance": distance,
-                              "other_verification_id": _case_of(other_photo_id),
-                              "across_clients": client_of.get(other_applicant_id) != verification.applicant.client_id})
+                    verification=verification,
+                    kind=kind,
+                    photo=photo,
+                    other_photo_id=other_photo_id,
+                    defaults={
+                        "other_applicant_id": other_applicant_id,
+                        "distance": distance,
+                        "other_verification_id": _case_of(other_photo_id),
+                        "across_clients": client_of.get(other_applicant_id) != verification.applicant.client_id,
+                    },
+                )
                 if created:
                     new.append(signal)
     if new:
-        audit.record("duplicate_flagged", actor=audit.Actor.system("duplicates"), verification=verification,
-                     signals=[{"kind": s.kind, "subject": s.photo.kind, "other_applicant_id": str(s.other_applicant_id),
-                               "across_clients": s.across_clients,
-                               "other_verification_id": str(s.other_verification_id or ""),
-                               "distance": s.distance} for s in new])
+        audit.record(
+            "duplicate_flagged",
+            actor=audit.Actor.system("duplicates"),
+            verification=verification,
+            signals=[
+                {
+                    "kind": s.kind,
+                    "subject": s.photo.kind,
+                    "other_applicant_id": str(s.other_applicant_id),
+                    "across_clients": s.across_clients,
+                    "other_verification_id": str(s.other_verification_id or ""),
+                    "distance": s.distance,
+                }
+                for s in new
+            ],
+        )
         logger.info("verification %s: %d duplicate signal(s)", verification_id, len(new))
     mark_scanned(verification_id)
     return new
@@ -160,7 +199,8 @@ def scan(verification_id) -> list[DuplicateSignal]:
 def mark_scanned(verification_id, error: str = ""):
     """The scan is done (or could not be done: `error`); the decision no longer waits for it."""
     Verification.objects.filter(pk=verification_id, duplicates_pending=True).update(
-        duplicates_pending=False, duplicates_error=error[:200])
+        duplicates_pending=False, duplicates_error=error[:200]
+    )
 
 
 def scan_and_decide(verification_id) -> int:
@@ -175,9 +215,3 @@ def scan_and_decide(verification_id) -> int:
         found = 0
     finalize_if_complete(verification_id)
     return found
-
-
-def signals_for(verification):
-    """What the case page lists, with the other side's case, in both directions."""
-    return (DuplicateSignal.objects.filter(Q(verification=verification) | Q(other_verification=verification))
-            .select_related("photo", "other_photo", "verification").order_by("kind", "distance"))

@@ -10,6 +10,7 @@ page once the case is submitted.
 
 Only an HMAC of the code is stored: a copy of the database does not let anyone join a case.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -62,10 +63,17 @@ def start(applicant: Applicant) -> tuple[Handoff, str]:
     with transaction.atomic():
         applicant.handoffs.filter(claimed_at__isnull=True, expires_at__gt=now).update(expires_at=now)
         handoff = Handoff.objects.create(
-            applicant=applicant, code_hash=_hash(code),
-            expires_at=now + timedelta(seconds=settings.KYC_HANDOFF_TTL_SECONDS))
-        audit.record("handoff_started", actor=audit.Actor.applicant(applicant), applicant_id=applicant.pk,
-                     handoff=str(handoff.pk), expires_at=handoff.expires_at.isoformat())
+            applicant=applicant,
+            code_hash=_hash(code),
+            expires_at=now + timedelta(seconds=settings.KYC_HANDOFF_TTL_SECONDS),
+        )
+        audit.record(
+            "handoff_started",
+            actor=audit.Actor.applicant(applicant),
+            applicant_id=applicant.pk,
+            handoff=str(handoff.pk),
+            expires_at=handoff.expires_at.isoformat(),
+        )
     return handoff, code
 
 
@@ -84,8 +92,12 @@ def claim(code: str) -> Handoff:
         if Handoff.objects.filter(pk=handoff.pk, claimed_at__isnull=True).update(claimed_at=now) != 1:
             raise HandoffError("used")
         handoff.claimed_at = now
-        audit.record("handoff_claimed", actor=audit.Actor.applicant(handoff.applicant),
-                     applicant_id=handoff.applicant_id, handoff=str(handoff.pk))
+        audit.record(
+            "handoff_claimed",
+            actor=audit.Actor.applicant(handoff.applicant),
+            applicant_id=handoff.applicant_id,
+            handoff=str(handoff.pk),
+        )
     return handoff
 
 
@@ -93,16 +105,24 @@ def confirm(handoff: Handoff):
     """The phone's holder says they started this case themselves."""
     with transaction.atomic():
         if Handoff.objects.filter(pk=handoff.pk, confirmed_at__isnull=True).update(confirmed_at=timezone.now()):
-            audit.record("handoff_confirmed", actor=audit.Actor.applicant(handoff.applicant),
-                         applicant_id=handoff.applicant_id, handoff=str(handoff.pk))
+            audit.record(
+                "handoff_confirmed",
+                actor=audit.Actor.applicant(handoff.applicant),
+                applicant_id=handoff.applicant_id,
+                handoff=str(handoff.pk),
+            )
 
 
 def decline(handoff: Handoff):
     """The phone's holder did not start this case: the phone leaves it, and the desktop is told."""
     with transaction.atomic():
         if Handoff.objects.filter(pk=handoff.pk, declined_at__isnull=True).update(declined_at=timezone.now()):
-            audit.record("handoff_declined", actor=audit.Actor.applicant(handoff.applicant),
-                         applicant_id=handoff.applicant_id, handoff=str(handoff.pk))
+            audit.record(
+                "handoff_declined",
+                actor=audit.Actor.applicant(handoff.applicant),
+                applicant_id=handoff.applicant_id,
+                handoff=str(handoff.pk),
+            )
 
 
 def state(handoff: Handoff, now=None) -> dict:
@@ -111,10 +131,13 @@ def state(handoff: Handoff, now=None) -> dict:
     if handoff.declined_at is not None:
         return {"state": "declined"}
     if handoff.claimed_at is None:
-        return {"state": "expired" if handoff.expires_at <= now else "waiting",
-                "expires_in": max(0, int((handoff.expires_at - now).total_seconds()))}
-    submitted = (handoff.applicant.verifications.filter(submitted_at__gte=handoff.claimed_at)
-                 .order_by("-submitted_at").first())
+        return {
+            "state": "expired" if handoff.expires_at <= now else "waiting",
+            "expires_in": max(0, int((handoff.expires_at - now).total_seconds())),
+        }
+    submitted = (
+        handoff.applicant.verifications.filter(submitted_at__gte=handoff.claimed_at).order_by("-submitted_at").first()
+    )
     if submitted is not None:
         return {"state": "submitted", "verification": str(submitted.pk)}
     return {"state": "claimed"}

@@ -1,4 +1,5 @@
 """Idempotency-Key: the same key and body give the same verification; another body is a conflict."""
+
 import hashlib
 import json
 
@@ -13,8 +14,10 @@ class IdempotencyConflict(Exception):
 
 def request_hash(fields: dict, files: dict) -> str:
     """Form fields and the SHA-256 of each file, in a stable order."""
-    payload = {"fields": {k: fields[k] for k in sorted(fields)},
-               "files": {k: hashlib.sha256(v).hexdigest() for k, v in sorted(files.items())}}
+    payload = {
+        "fields": {k: fields[k] for k in sorted(fields)},
+        "files": {k: hashlib.sha256(v).hexdigest() for k, v in sorted(files.items())},
+    }
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
 

@@ -7,6 +7,7 @@ shrunk in its own mode before any conversion, so arithmetic on full-size pixels 
 EXIF orientation is applied, then the image is re-encoded as a JPEG without any metadata segment
 (no EXIF, ICC profile or comment): what we store and send to vendors is always that.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -22,6 +23,8 @@ from django.utils.translation import gettext_lazy as _
 from PIL import Image, UnidentifiedImageError
 from pillow_heif import register_heif_opener
 
+from .errors import Refused
+
 logger = logging.getLogger(__name__)
 
 # iPhones save HEIC by default; pillow-heif teaches Pillow to read it.
@@ -34,16 +37,19 @@ JPEG_QUALITY = 90
 # Bytes per pixel of Pillow's in-memory modes (RGB and every 3- or 4-channel mode take 4).
 _MODE_BYTES = {"1": 1, "L": 1, "P": 1, "I;16": 2, "I;16B": 2, "I;16L": 2, "I;16N": 2}
 # EXIF orientation -> the transposition that shows the photo upright.
-_ORIENTATION = {2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180,
-                4: Image.Transpose.FLIP_TOP_BOTTOM, 5: Image.Transpose.TRANSPOSE,
-                6: Image.Transpose.ROTATE_270, 7: Image.Transpose.TRANSVERSE, 8: Image.Transpose.ROTATE_90}
+_ORIENTATION = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
 
 
-class ImageRejected(Exception):
-    def __init__(self, code, message):
-        super().__init__(str(message))
-        self.code = code
-        self.message = message
+class ImageRejected(Refused):
+    """An upload that is not a photo we can use."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -66,8 +72,9 @@ class PixelBudget:
 
     def charge(self, pixels: int):
         if pixels > self.left:
-            raise ImageRejected("too_many_pixels", _("These images are too large in pixels together. "
-                                                     "Send normal camera photos."))
+            raise ImageRejected(
+                "too_many_pixels", _("These images are too large in pixels together. Send normal camera photos.")
+            )
         self.left -= pixels
 
 
@@ -83,15 +90,18 @@ def read_upload(uploaded) -> bytes:
     else:
         declared = getattr(uploaded, "size", None)
         if declared is not None and declared > limit:
-            raise ImageRejected("file_too_large", _("The file is larger than %(limit)s MB. Send a smaller photo.")
-                                % {"limit": _mb(limit)})
+            raise ImageRejected(
+                "file_too_large",
+                _("The file is larger than %(limit)s MB. Send a smaller photo.") % {"limit": _mb(limit)},
+            )
         uploaded.seek(0)
         data = uploaded.read(limit + 1)
     if not data:
         raise ImageRejected("empty_file", _("The file is empty. Choose the photo again."))
     if len(data) > limit:
-        raise ImageRejected("file_too_large", _("The file is larger than %(limit)s MB. Send a smaller photo.")
-                            % {"limit": _mb(limit)})
+        raise ImageRejected(
+            "file_too_large", _("The file is larger than %(limit)s MB. Send a smaller photo.") % {"limit": _mb(limit)}
+        )
     return data
 
 
@@ -117,9 +127,14 @@ def _check_header(im, budget: PixelBudget | None):
         # 8-bit grey and palette images may have more pixels.
         raise _too_many_pixels()
     if min(width, height) < settings.KYC_MIN_IMAGE_SIDE:
-        raise ImageRejected("too_small", _("The image is too small (at least %(px)s pixels on each side). "
-                                           "Take the photo with a better camera or from closer.")
-                            % {"px": settings.KYC_MIN_IMAGE_SIDE})
+        raise ImageRejected(
+            "too_small",
+            _(
+                "The image is too small (at least %(px)s pixels on each side). "
+                "Take the photo with a better camera or from closer."
+            )
+            % {"px": settings.KYC_MIN_IMAGE_SIDE},
+        )
     if budget is not None:
         budget.charge(pixels)
 
@@ -135,7 +150,9 @@ def normalize_image(uploaded, budget: PixelBudget | None = None) -> NormalizedIm
             im = Image.open(io.BytesIO(data))
             fmt = im.format
             if fmt not in ALLOWED_FORMATS:
-                raise ImageRejected("unsupported_type", _("This file type is not supported. Send a JPEG, PNG, WebP or HEIC photo."))
+                raise ImageRejected(
+                    "unsupported_type", _("This file type is not supported. Send a JPEG, PNG, WebP or HEIC photo.")
+                )
             _check_header(im, budget)
             if fmt in REDUCED_DECODE_FORMATS:
                 # Decode at a reduced DCT scale when the photo is at least twice the stored size.
@@ -147,12 +164,16 @@ def normalize_image(uploaded, budget: PixelBudget | None = None) -> NormalizedIm
     except ImageRejected:
         raise
     except UnidentifiedImageError:
-        raise ImageRejected("not_an_image", _("This file is not a photo we can read. Send a JPEG, PNG, WebP or HEIC photo.")) from None
+        raise ImageRejected(
+            "not_an_image", _("This file is not a photo we can read. Send a JPEG, PNG, WebP or HEIC photo.")
+        ) from None
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise _too_many_pixels() from None
     except (OSError, SyntaxError, ValueError, EOFError, IndexError, TypeError, MemoryError) as exc:
         logger.info("upload rejected as corrupt: %s", type(exc).__name__)
-        raise ImageRejected("corrupt_image", _("The photo is damaged or incomplete. Take or choose it again.")) from None
+        raise ImageRejected(
+            "corrupt_image", _("The photo is damaged or incomplete. Take or choose it again.")
+        ) from None
     im = _to_rgb(im)
     if orientation in _ORIENTATION:
         im = im.transpose(_ORIENTATION[orientation])
@@ -161,8 +182,14 @@ def normalize_image(uploaded, budget: PixelBudget | None = None) -> NormalizedIm
     im.save(out, "JPEG", quality=JPEG_QUALITY)
     stored = out.getvalue()
     return NormalizedImage(
-        data=stored, width=im.width, height=im.height, sha256=hashlib.sha256(stored).hexdigest(),
-        source_sha256=hashlib.sha256(data).hexdigest(), source_format=fmt, source_size=len(data))
+        data=stored,
+        width=im.width,
+        height=im.height,
+        sha256=hashlib.sha256(stored).hexdigest(),
+        source_sha256=hashlib.sha256(data).hexdigest(),
+        source_format=fmt,
+        source_size=len(data),
+    )
 
 
 def _orientation(im) -> int:

@@ -13,6 +13,7 @@ Where the count lives:
 - otherwise the database (the embedded default): `limit` slot rows per subject, each holding the
   time it was last used; an attempt takes a slot unused for a window in one conditional UPDATE.
 """
+
 from __future__ import annotations
 
 import math
@@ -24,8 +25,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Min, Q, Subquery
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from onboarding.models import AttemptSlot
 
@@ -55,12 +55,14 @@ class RateLimited(Exception):
     def message(self) -> str:
         """What the person sees, in the active language."""
         if self.retry_after < 90:
-            wait = ngettext("Please wait %(n)d second and try again.",
-                            "Please wait %(n)d seconds and try again.", self.retry_after) % {"n": self.retry_after}
+            wait = ngettext(
+                "Please wait %(n)d second and try again.", "Please wait %(n)d seconds and try again.", self.retry_after
+            ) % {"n": self.retry_after}
         else:
             minutes = math.ceil(self.retry_after / 60)
-            wait = ngettext("Please wait %(n)d minute and try again.",
-                            "Please wait %(n)d minutes and try again.", minutes) % {"n": minutes}
+            wait = ngettext(
+                "Please wait %(n)d minute and try again.", "Please wait %(n)d minutes and try again.", minutes
+            ) % {"n": minutes}
         return f"{LEAD.get(self.rule.name, _('Too many attempts.'))} {wait}"
 
 
@@ -128,16 +130,24 @@ class RedisCounter:
         self.peek_script = client.register_script(_PEEK)
 
     def take(self, rule, subject, token, now):
-        ms = self.take_script(keys=[self.make_key(_key(rule, subject))], args=[
-            int(now * 1000), rule.window * 1000, rule.limit, rule.cooldown * 1000, token])
+        ms = self.take_script(
+            keys=[self.make_key(_key(rule, subject))],
+            args=[int(now * 1000), rule.window * 1000, rule.limit, rule.cooldown * 1000, token],
+        )
         return int(ms) / 1000
 
     def refund(self, rule, subject, token):
         self.refund_script(keys=[self.make_key(_key(rule, subject))], args=[token])
 
     def peek(self, rule, subject, now):
-        return int(self.peek_script(keys=[self.make_key(_key(rule, subject))],
-                                    args=[int(now * 1000), rule.window * 1000, rule.limit])) / 1000
+        return (
+            int(
+                self.peek_script(
+                    keys=[self.make_key(_key(rule, subject))], args=[int(now * 1000), rule.window * 1000, rule.limit]
+                )
+            )
+            / 1000
+        )
 
 
 COOLDOWN_SLOT = -1  # the row that holds a subject's cool-down, beside its `limit` attempt slots
@@ -157,7 +167,8 @@ class DatabaseCounter:
             free = slots.filter(_free(cutoff)).order_by("at", "index")
             # Taken only if still free: a concurrent attempt that took the same slot first wins.
             if AttemptSlot.objects.filter(_free(cutoff), pk=Subquery(free.values("pk")[:1])).update(
-                    at=now, token=token):
+                at=now, token=token
+            ):
                 break
             if slots.count() < rule.limit:
                 self._create_slots(key, rule.limit)
@@ -190,8 +201,9 @@ class DatabaseCounter:
         return next(iter(until), 0)
 
     def _create_slots(self, key, limit):
-        AttemptSlot.objects.bulk_create([AttemptSlot(key=key, index=i, at=0) for i in range(COOLDOWN_SLOT, limit)],
-                                        ignore_conflicts=True)
+        AttemptSlot.objects.bulk_create(
+            [AttemptSlot(key=key, index=i, at=0) for i in range(COOLDOWN_SLOT, limit)], ignore_conflicts=True
+        )
 
 
 def _free(cutoff):

@@ -11,6 +11,7 @@ A pure function of the checks, the case's risk assessment and the policy in forc
 - approve: every required check ran and passed and nothing above applies.
 Shadow checks never count.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -24,9 +25,21 @@ from vendors.messages import APPLICANT_MESSAGES
 from . import policy_config, scoring
 
 # The reasons that send a case to a person (the review queue filters on them).
-REVIEW_REASONS = ("compare_borderline", "liveness_not_checked", "compare_not_checked", "quality_not_checked",
-                  "check_error", "presentation_attack_suspected", "no_verdict", "far_not_shown",
-                  "duplicate_face", "duplicate_photo", "duplicates_not_checked", "velocity", "high_risk")
+REVIEW_REASONS = (
+    "compare_borderline",
+    "liveness_not_checked",
+    "compare_not_checked",
+    "quality_not_checked",
+    "check_error",
+    "presentation_attack_suspected",
+    "no_verdict",
+    "far_not_shown",
+    "duplicate_face",
+    "duplicate_photo",
+    "duplicates_not_checked",
+    "velocity",
+    "high_risk",
+)
 LIVENESS_FAILURES = ("liveness_failed", "liveness_person_mismatch")
 
 REASON_MESSAGES = {
@@ -57,8 +70,12 @@ class Evaluation:
 
 
 def reason_text(code, default=""):
-    return (REASON_MESSAGES.get(code) or APPLICANT_MESSAGES.get(code)
-            or ReviewReason.BUILT_IN.get(code, ("", ""))[1] or default)
+    return (
+        REASON_MESSAGES.get(code)
+        or APPLICANT_MESSAGES.get(code)
+        or ReviewReason.BUILT_IN.get(code, ("", ""))[1]
+        or default
+    )
 
 
 def _reason(code, check=None, *, fixable=False, message=None):
@@ -106,8 +123,13 @@ def evaluate(checks, *, policy=None, risk=None, margin: float | None = None) -> 
             elif policy.required(check.kind):
                 # A configuration error's code (no_token, quota...) is the operator's: clients read this.
                 detail = "" if check.error_category == "configuration" else check.error_code
-                review.append(_reason("check_error", check, message=f"{check.vendor} {check.kind}: "
-                                      f"{check.error_category} {detail}".strip()))
+                review.append(
+                    _reason(
+                        "check_error",
+                        check,
+                        message=f"{check.vendor} {check.kind}: {check.error_category} {detail}".strip(),
+                    )
+                )
         elif check.status == Check.Status.NOT_APPLICABLE:
             if policy.required(check.kind):
                 review.append(_reason(f"{check.kind}_not_checked", check))
@@ -120,9 +142,11 @@ def evaluate(checks, *, policy=None, risk=None, margin: float | None = None) -> 
             if liveness_codes:
                 reject += [_reason(code, check) for code in liveness_codes]
             elif check.kind == CheckKind.QUALITY:
-                reject += [_reason(r["code"], check, fixable=True, message=r["message"]) for r in check.reasons
-                           if r["code"] != "pad_heuristic_flag"] or [
-                    _reason("bad_image", check, fixable=True)]
+                reject += [
+                    _reason(r["code"], check, fixable=True, message=r["message"])
+                    for r in check.reasons
+                    if r["code"] != "pad_heuristic_flag"
+                ] or [_reason("bad_image", check, fixable=True)]
             elif check.kind == CheckKind.COMPARE:
                 code = compare_failure(check, policy, margin)
                 if code == "compare_borderline" and not policy.reviews_on(code):
@@ -134,16 +158,24 @@ def evaluate(checks, *, policy=None, risk=None, margin: float | None = None) -> 
             if policy.required(check.kind):
                 review.append(_reason("no_verdict", check))
         else:
-            if (any(r.get("code") == "pad_heuristic_flag" for r in check.reasons)
-                    and policy.reviews_on("presentation_attack_suspected")):
+            if any(r.get("code") == "pad_heuristic_flag" for r in check.reasons) and policy.reviews_on(
+                "presentation_attack_suspected"
+            ):
                 review.append(_reason("presentation_attack_suspected", check))
             accept, _review_far = policy.far_targets(check.kind)
             if accept is not None:
                 estimate = check.far_estimate
                 if estimate is None or not estimate.at_most(accept):
-                    review.append(_reason("far_not_shown", check, message=(
-                        f"{reason_text('far_not_shown')} {check.vendor}: FAR {estimate or 'unknown'}, "
-                        f"target {accept:g}")))
+                    review.append(
+                        _reason(
+                            "far_not_shown",
+                            check,
+                            message=(
+                                f"{reason_text('far_not_shown')} {check.vendor}: FAR {estimate or 'unknown'}, "
+                                f"target {accept:g}"
+                            ),
+                        )
+                    )
     ran = {c.kind for c in checks}
     for kind in CheckKind:
         if policy.required(kind.value) and kind.value not in ran:
@@ -167,8 +199,7 @@ def _signal_reasons(risk, policy, already):
     if "duplicates_not_checked" in codes:
         reasons.append(_reason("duplicates_not_checked"))
     level = policy.risk["review_level"]
-    if (policy.reviews_on("high_risk") and level and risk.level and risk.level <= level
-            and not already and not reasons):
+    if policy.reviews_on("high_risk") and level and risk.level and risk.level <= level and not already and not reasons:
         why = ", ".join(r["code"] for r in risk.reasons if r["level"] <= level)
         reasons.append(_reason("high_risk", message=f"{reason_text('high_risk')} ({risk.level}: {why})"))
     return reasons

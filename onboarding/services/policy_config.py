@@ -19,6 +19,7 @@ A policy is a JSON object; every key is optional and falls back to the default:
 
 Publishing validates the whole object, refuses what would not run, and is an audited action.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -74,9 +75,8 @@ class Route:
         weighted = [(v, w) for v, w in self.vendors if w > 0]
         if not weighted:
             return [v for v, _w in self.vendors]
-        bucket = int(hashlib.sha256(f"{key}:{self.kind}".encode()).hexdigest()[:12], 16) % sum(
-            w for _v, w in weighted)
-        for vendor, weight in weighted:
+        bucket = int(hashlib.sha256(f"{key}:{self.kind}".encode()).hexdigest()[:12], 16) % sum(w for _v, w in weighted)
+        for vendor, weight in weighted:  # noqa: B007 (the vendor the loop stops at is the pick)
             if bucket < weight:
                 break
             bucket -= weight
@@ -121,13 +121,23 @@ class Policy:
         if routing is None:  # not in the policy: KYC_<KIND>_VENDORS, the first deciding, the rest fallbacks
             names = settings.KYC_CHECK_VENDORS.get(kind, [])
             return Route(kind, tuple((n, 100 if i == 0 else 0) for i, n in enumerate(names)))
-        return Route(kind, tuple((v["vendor"], int(v.get("weight", 0))) for v in routing.get("vendors", [])
-                                 if not v.get("off")), routing.get("shadow") or None)
+        return Route(
+            kind,
+            tuple((v["vendor"], int(v.get("weight", 0))) for v in routing.get("vendors", []) if not v.get("off")),
+            routing.get("shadow") or None,
+        )
 
 
 def default_config() -> dict:
-    return {"required": list(KINDS), "thresholds": {}, "far": {}, "review_margin": settings.KYC_REVIEW_MARGIN,
-            "review_on": list(REVIEW_SIGNALS), "risk": dict(RISK_DEFAULTS), "routing": {}}
+    return {
+        "required": list(KINDS),
+        "thresholds": {},
+        "far": {},
+        "review_margin": settings.KYC_REVIEW_MARGIN,
+        "review_on": list(REVIEW_SIGNALS),
+        "risk": dict(RISK_DEFAULTS),
+        "routing": {},
+    }
 
 
 def complete(config: dict) -> dict:
@@ -230,8 +240,11 @@ def validate(config) -> dict:
     if not isinstance(full["review_on"], list):
         problems.append("review_on: a list")
     else:
-        problems += [f"review_on: unknown signal {s!r} (known: {', '.join(REVIEW_SIGNALS)})"
-                     for s in full["review_on"] if s not in REVIEW_SIGNALS]
+        problems += [
+            f"review_on: unknown signal {s!r} (known: {', '.join(REVIEW_SIGNALS)})"
+            for s in full["review_on"]
+            if s not in REVIEW_SIGNALS
+        ]
     risk = full["risk"]
     problems += [f"unknown key risk.{k!r}" for k in risk if k not in RISK_DEFAULTS]
     if risk["review_level"] not in ("1", "2", "3", "4", None):
@@ -287,8 +300,9 @@ def _next_version(today) -> str:
     return f"{prefix}.{n}"
 
 
-def publish(config: dict, *, actor: audit.Actor, comment: str = "", version: str | None = None
-            ) -> tuple[PolicyVersion | None, bool]:
+def publish(
+    config: dict, *, actor: audit.Actor, comment: str = "", version: str | None = None
+) -> tuple[PolicyVersion | None, bool]:
     """Make `config` the policy in force. (row, created); nothing is written when it is already in force."""
     full = validate(config)
     version = (version or config.get("version") or "").strip() or None
@@ -301,10 +315,18 @@ def publish(config: dict, *, actor: audit.Actor, comment: str = "", version: str
         version = version or _next_version(timezone.localdate())
         if PolicyVersion.objects.filter(version=version).exists():
             raise PolicyError([f"version {version!r} exists already; a new version needs a new name"])
-        row = PolicyVersion.objects.create(version=version, config=full, digest=digest(full), comment=comment,
-                                           created_by=actor.label)
-        audit.record("policy_published", actor=actor, version=version, previous_version=current.version,
-                     digest=row.digest, comment=comment, changed=changed_keys(current.config, full))
+        row = PolicyVersion.objects.create(
+            version=version, config=full, digest=digest(full), comment=comment, created_by=actor.label
+        )
+        audit.record(
+            "policy_published",
+            actor=actor,
+            version=version,
+            previous_version=current.version,
+            digest=row.digest,
+            comment=comment,
+            changed=changed_keys(current.config, full),
+        )
         forget()  # this transaction's own reads see the new row
         transaction.on_commit(forget)  # and no read made meanwhile outlives the commit
     return row, True
@@ -321,7 +343,12 @@ def altered_versions() -> list[str]:
     The audit event is in the hash chain, so a version edited by SQL (row and digest column
     alike) is found here. Versions whose event retention has removed cannot be checked.
     """
-    audited = {e["data"].get("version"): e["data"].get("digest")
-               for e in AuditEvent.objects.filter(action="policy_published").values("data")}
-    return [row.version for row in PolicyVersion.objects.order_by("id")
-            if row.version in audited and audited[row.version] != digest(row.config)]
+    audited = {
+        e["data"].get("version"): e["data"].get("digest")
+        for e in AuditEvent.objects.filter(action="policy_published").values("data")
+    }
+    return [
+        row.version
+        for row in PolicyVersion.objects.order_by("id")
+        if row.version in audited and audited[row.version] != digest(row.config)
+    ]

@@ -18,6 +18,7 @@ Every purge writes audit events (retention_purged, case_deleted, applicant_delet
 deleted before their rows are marked, in the applicant's locked transaction: a run that dies
 halfway leaves rows that the next run finds due again, never a marked row with a file behind it.
 """
+
 from __future__ import annotations
 
 import logging
@@ -30,7 +31,15 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from onboarding.models import (
-    Applicant, Check, FaceTemplate, LegalHold, LivenessChallenge, LivenessDataFile, Photo, Verification, WebhookEvent,
+    Applicant,
+    Check,
+    FaceTemplate,
+    LegalHold,
+    LivenessChallenge,
+    LivenessDataFile,
+    Photo,
+    Verification,
+    WebhookEvent,
     private_storage,
 )
 
@@ -83,8 +92,13 @@ def place_hold(applicant_id, *, user, reason: str) -> LegalHold:
         if existing is not None:
             return existing
         hold = LegalHold.objects.create(applicant=applicant, reason=reason, placed_by=user)
-        audit.record("legal_hold_placed", actor=audit.Actor.staff(user), applicant_id=applicant.pk,
-                     hold_id=str(hold.pk), reason=reason)
+        audit.record(
+            "legal_hold_placed",
+            actor=audit.Actor.staff(user),
+            applicant_id=applicant.pk,
+            hold_id=str(hold.pk),
+            reason=reason,
+        )
     return hold
 
 
@@ -99,8 +113,13 @@ def release_hold(applicant_id, *, user, reason: str) -> LegalHold | None:
             return None
         hold.released_by, hold.released_at, hold.release_reason = user, timezone.now(), reason
         hold.save(update_fields=["released_by", "released_at", "release_reason"])
-        audit.record("legal_hold_released", actor=audit.Actor.staff(user), applicant_id=applicant_id,
-                     hold_id=str(hold.pk), reason=reason)
+        audit.record(
+            "legal_hold_released",
+            actor=audit.Actor.staff(user),
+            applicant_id=applicant_id,
+            hold_id=str(hold.pk),
+            reason=reason,
+        )
     return hold
 
 
@@ -112,25 +131,31 @@ def _open_or_recent(cutoff):
 
 def due_photos(cutoff):
     in_use = _open_or_recent(cutoff).filter(
-        Q(selfie_id=OuterRef("pk")) | Q(id_card_id=OuterRef("pk")) | Q(id_card_back_id=OuterRef("pk")))
+        Q(selfie_id=OuterRef("pk")) | Q(id_card_id=OuterRef("pk")) | Q(id_card_back_id=OuterRef("pk"))
+    )
     return Photo.objects.filter(purged_at__isnull=True, created_at__lt=cutoff).filter(~Exists(in_use), _not_held())
 
 
 def due_liveness_files(cutoff):
     in_use = _open_or_recent(cutoff).filter(liveness_data_id=OuterRef("pk"))
     return LivenessDataFile.objects.filter(purged_at__isnull=True, created_at__lt=cutoff).filter(
-        ~Exists(in_use), _not_held())
+        ~Exists(in_use), _not_held()
+    )
 
 
 def due_bursts(cutoff):
     in_use = _open_or_recent(cutoff).filter(pk=OuterRef("verification_id"))
-    return (LivenessChallenge.objects.filter(frames_purged_at__isnull=True, created_at__lt=cutoff)
-            .exclude(frames="").filter(~Exists(in_use), _not_held()))
+    return (
+        LivenessChallenge.objects.filter(frames_purged_at__isnull=True, created_at__lt=cutoff)
+        .exclude(frames="")
+        .filter(~Exists(in_use), _not_held())
+    )
 
 
 def due_vendor_responses(cutoff):
-    return Check.objects.filter(raw_response__isnull=False, verification__status__in=FINAL,
-                                verification__decided_at__lt=cutoff).filter(_not_held("verification__applicant_id"))
+    return Check.objects.filter(
+        raw_response__isnull=False, verification__status__in=FINAL, verification__decided_at__lt=cutoff
+    ).filter(_not_held("verification__applicant_id"))
 
 
 def due_cases(cutoff):
@@ -143,7 +168,8 @@ def due_applicants(cutoff):
         ~Exists(Verification.objects.filter(applicant_id=OuterRef("pk"))),
         ~Exists(Photo.objects.filter(applicant_id=OuterRef("pk"), created_at__gte=cutoff)),
         ~Exists(LivenessChallenge.objects.filter(applicant_id=OuterRef("pk"), created_at__gte=cutoff)),
-        _not_held("pk"))
+        _not_held("pk"),
+    )
 
 
 def _due_querysets(cut):
@@ -152,14 +178,17 @@ def _due_querysets(cut):
     if cut["photos"]:
         plan.append(("photos", due_photos(cut["photos"]), "applicant_id"))
     if cut["liveness_files"]:
-        plan += [("liveness_files", due_liveness_files(cut["liveness_files"]), "applicant_id"),
-                 ("liveness_bursts", due_bursts(cut["liveness_files"]), "applicant_id")]
+        plan += [
+            ("liveness_files", due_liveness_files(cut["liveness_files"]), "applicant_id"),
+            ("liveness_bursts", due_bursts(cut["liveness_files"]), "applicant_id"),
+        ]
     if cut["vendor_responses"]:
-        plan.append(("vendor_responses", due_vendor_responses(cut["vendor_responses"]),
-                     "verification__applicant_id"))
+        plan.append(("vendor_responses", due_vendor_responses(cut["vendor_responses"]), "verification__applicant_id"))
     if cut["decisions"]:
-        plan += [("cases", due_cases(cut["decisions"]), "applicant_id"),
-                 ("applicants", due_applicants(cut["decisions"]), "pk")]
+        plan += [
+            ("cases", due_cases(cut["decisions"]), "applicant_id"),
+            ("applicants", due_applicants(cut["decisions"]), "pk"),
+        ]
     return plan
 
 
@@ -173,8 +202,11 @@ def wipe(field_file) -> bool:
 
 
 # Per model: its file field and the field that records when the file went.
-FILE_FIELDS = {Photo: ("file", "purged_at"), LivenessDataFile: ("file", "purged_at"),
-               LivenessChallenge: ("frames", "frames_purged_at")}
+FILE_FIELDS = {
+    Photo: ("file", "purged_at"),
+    LivenessDataFile: ("file", "purged_at"),
+    LivenessChallenge: ("frames", "frames_purged_at"),
+}
 
 
 # The folders of the private storage, each holding one folder per applicant (models' upload_to).
@@ -193,11 +225,14 @@ def orphaned_files(batch=1000):
         except FileNotFoundError:
             continue
         for start in range(0, len(applicant_dirs), batch):
-            chunk = applicant_dirs[start:start + batch]
+            chunk = applicant_dirs[start : start + batch]
             referenced = set()
             for model, (file_field, _marker) in FILE_FIELDS.items():
-                referenced.update(model.objects.filter(applicant_id__in=chunk).exclude(**{file_field: ""})
-                                  .values_list(file_field, flat=True))
+                referenced.update(
+                    model.objects.filter(applicant_id__in=chunk)
+                    .exclude(**{file_field: ""})
+                    .values_list(file_field, flat=True)
+                )
             for applicant_dir in chunk:
                 for name in storage.listdir(f"{folder}/{applicant_dir}")[1]:
                     path = f"{folder}/{applicant_dir}/{name}"
@@ -229,8 +264,7 @@ def wipe_files(queryset, now) -> list[str]:
 
 
 def drop_vendor_responses(checks, now) -> int:
-    return Check.objects.filter(pk__in=[c.pk for c in checks]).update(raw_response=None,
-                                                                       raw_response_purged_at=now)
+    return Check.objects.filter(pk__in=[c.pk for c in checks]).update(raw_response=None, raw_response_purged_at=now)
 
 
 def _delete_case(verification, *, actor, days):
@@ -249,8 +283,15 @@ def _delete_case(verification, *, actor, days):
     WebhookEvent.objects.filter(verification=verification).delete()
     pk, decided_at, status = verification.pk, verification.decided_at, verification.status
     verification.delete()  # checks, decisions, overturn requests, idempotency records
-    audit.record("case_deleted", actor=actor, applicant_id=verification.applicant_id, verification_id=pk,
-                 status=status, decided_at=decided_at.isoformat(), period_days=days)
+    audit.record(
+        "case_deleted",
+        actor=actor,
+        applicant_id=verification.applicant_id,
+        verification_id=pk,
+        status=status,
+        decided_at=decided_at.isoformat(),
+        period_days=days,
+    )
 
 
 def _delete_applicant(applicant, *, actor, days):
@@ -310,8 +351,9 @@ def purge(now=None) -> Counter:
             logger.exception("retention: purging applicant %s failed; next run retries", applicant_id)
             totals["failed"] += 1
     if cut["audit_trail"]:
-        totals["audit_events"] += audit_chain.truncate(cut["audit_trail"], held=active_holds().values("applicant_id"),
-                                                       period_days=periods()["audit_trail"])
+        totals["audit_events"] += audit_chain.truncate(
+            cut["audit_trail"], held=active_holds().values("applicant_id"), period_days=periods()["audit_trail"]
+        )
     # Attempt counts name addresses and applicants: kept a day, far past every limit's window.
     totals["attempt_slots"] += limits.purge()
     totals["orphaned_files"] += sweep_orphans()

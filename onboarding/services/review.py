@@ -8,6 +8,7 @@ On PostgreSQL the candidates are read with SKIP LOCKED so they rarely collide at
 An assignment lapses after KYC_REVIEW_ASSIGNMENT_MINUTES, so a case left open at the end of a
 shift goes back to the queue by itself. Every assignment and release is in the audit trail.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -75,8 +76,13 @@ def take_next(user, queue=None) -> Verification | None:
                 return None
             if _claim(candidate, user, now):
                 verification = Verification.objects.get(pk=candidate)
-                audit.record("case_assigned", actor=audit.Actor.staff(user), verification=verification,
-                             assignee=user.get_username(), how="take_next")
+                audit.record(
+                    "case_assigned",
+                    actor=audit.Actor.staff(user),
+                    verification=verification,
+                    assignee=user.get_username(),
+                    how="take_next",
+                )
                 return verification
     return None
 
@@ -95,9 +101,14 @@ def assign(verification_id, *, user, assignee=None) -> Verification:
         if current is not None and current != assignee and not user.has_perm("onboarding.assign_verification"):
             raise AssignmentError(f"{current.get_username()} is working on this case.")
         _claim(verification.pk, assignee, now, require_free=False)
-        audit.record("case_assigned", actor=audit.Actor.staff(user), verification=verification,
-                     assignee=assignee.get_username(), how="assign",
-                     previous=current.get_username() if current is not None else "")
+        audit.record(
+            "case_assigned",
+            actor=audit.Actor.staff(user),
+            verification=verification,
+            assignee=assignee.get_username(),
+            how="assign",
+            previous=current.get_username() if current is not None else "",
+        )
         verification.refresh_from_db()
     return verification
 
@@ -111,11 +122,13 @@ def release(verification_id, *, user) -> Verification:
         if current is None:
             return verification
         if current != user and not user.has_perm("onboarding.assign_verification"):
-            raise AssignmentError(f"{current.get_username()} is working on this case; only they or a senior "
-                                  "reviewer can release it.")
+            raise AssignmentError(
+                f"{current.get_username()} is working on this case; only they or a senior reviewer can release it."
+            )
         Verification.objects.filter(pk=verification.pk).update(assigned_to=None, assigned_at=None)
-        audit.record("case_released", actor=audit.Actor.staff(user), verification=verification,
-                     assignee=current.get_username())
+        audit.record(
+            "case_released", actor=audit.Actor.staff(user), verification=verification, assignee=current.get_username()
+        )
         verification.refresh_from_db()
     return verification
 

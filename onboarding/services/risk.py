@@ -13,6 +13,7 @@ there is none). What raises the level:
 - attempt velocity: more than risk.velocity_attempts submissions within risk.velocity_hours: "2".
 assess() is pure; assess_case() gathers a stored case's inputs.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -27,10 +28,20 @@ from onboarding.models import Check, DuplicateSignal, Verification
 from . import policy_config, scoring
 from .policy import LIVENESS_FAILURES, compare_failure, current_checks, reason_text
 
-LEVEL_FOR = {"face_mismatch": "1", "liveness_failed": "1", "liveness_person_mismatch": "1",
-             "duplicate_photo": "1", "compare_borderline": "2", "presentation_attack_suspected": "2",
-             "duplicate_face": "2", "velocity": "2", "near_threshold": "3", "check_not_done": "3",
-             "bad_input": "3", "duplicates_not_checked": "3"}
+LEVEL_FOR = {
+    "face_mismatch": "1",
+    "liveness_failed": "1",
+    "liveness_person_mismatch": "1",
+    "duplicate_photo": "1",
+    "compare_borderline": "2",
+    "presentation_attack_suspected": "2",
+    "duplicate_face": "2",
+    "velocity": "2",
+    "near_threshold": "3",
+    "check_not_done": "3",
+    "bad_input": "3",
+    "duplicates_not_checked": "3",
+}
 RISK_REASON_MESSAGES = {
     "vendor_risk_level": "risk level given by the vendor",
     "near_threshold": "a score passed close to its threshold",
@@ -46,8 +57,11 @@ class Assessment:
 
 
 def _entry(code, level=None, check=None, **detail):
-    entry = {"code": code, "level": level or LEVEL_FOR[code],
-             "message": str(RISK_REASON_MESSAGES.get(code) or reason_text(code, code))}
+    entry = {
+        "code": code,
+        "level": level or LEVEL_FOR[code],
+        "message": str(RISK_REASON_MESSAGES.get(code) or reason_text(code, code)),
+    }
     if check is not None:
         entry.update(vendor=check.vendor, kind=check.kind, subject=check.subject)
     entry.update({k: v for k, v in detail.items() if v is not None})
@@ -76,8 +90,7 @@ def _check_reasons(check, policy, margin) -> list[dict]:
             return reasons + [_entry("bad_input", check=check, error=check.error_code or None)]
         # A configuration error's code (credentials, quota) is the operator's: clients read risk reasons.
         error = None if check.error_category == "configuration" else check.error_code or None
-        return reasons + ([_entry("check_not_done", check=check, error=error)]
-                          if policy.required(check.kind) else [])
+        return reasons + ([_entry("check_not_done", check=check, error=error)] if policy.required(check.kind) else [])
     if check.status != Check.Status.COMPLETED:
         return reasons + ([_entry("check_not_done", check=check)] if policy.required(check.kind) else [])
     codes = {r.get("code") for r in check.reasons}
@@ -100,13 +113,20 @@ def _check_reasons(check, policy, margin) -> list[dict]:
         if accept is not None and estimate is not None and estimate.relation == "=":
             near = near or estimate.value > accept / 10
         if near:
-            reasons.append(_entry("near_threshold", check=check, **_score_detail(check),
-                                  margin=round(distance, 4) if distance is not None else None))
+            reasons.append(
+                _entry(
+                    "near_threshold",
+                    check=check,
+                    **_score_detail(check),
+                    margin=round(distance, 4) if distance is not None else None,
+                )
+            )
     return reasons
 
 
-def assess(checks, *, policy=None, duplicates=(), attempts: int = 1, duplicates_error: str = "",
-           margin: float | None = None) -> Assessment:
+def assess(
+    checks, *, policy=None, duplicates=(), attempts: int = 1, duplicates_error: str = "", margin: float | None = None
+) -> Assessment:
     """checks: the case's checks; duplicates: DuplicateSignal kinds found for it; attempts: the
     applicant's submissions within the policy's velocity window, this one included."""
     policy = policy or policy_config.active()
@@ -131,8 +151,13 @@ def assess(checks, *, policy=None, duplicates=(), attempts: int = 1, duplicates_
 def assess_case(verification: Verification, checks=None, *, policy=None) -> Assessment:
     policy = policy or policy_config.active()
     attempts, kinds = _attempts_and_duplicates(verification, timedelta(hours=policy.risk["velocity_hours"]))
-    return assess(list(verification.checks.all()) if checks is None else checks, policy=policy,
-                  duplicates=kinds, attempts=attempts, duplicates_error=verification.duplicates_error)
+    return assess(
+        list(verification.checks.all()) if checks is None else checks,
+        policy=policy,
+        duplicates=kinds,
+        attempts=attempts,
+        duplicates_error=verification.duplicates_error,
+    )
 
 
 def _attempts_and_duplicates(verification, window) -> tuple[int, set]:
@@ -140,13 +165,18 @@ def _attempts_and_duplicates(verification, window) -> tuple[int, set]:
     kinds: one round trip at every decision (two ORM queries were a twentieth of a worker's CPU)."""
     V, D = Verification, DuplicateSignal
     # The first row counts (kind NULL), the others are the signals' kinds (count NULL).
-    query = (f"SELECT NULL AS kind, COUNT(*) FROM {sql.table(V)} WHERE {sql.column(V, 'applicant')} = %s "
-             f"AND {sql.column(V, 'submitted_at')} > %s AND {sql.column(V, 'submitted_at')} <= %s "
-             f"UNION ALL SELECT {sql.column(D, 'kind')}, NULL FROM {sql.table(D)} "
-             f"WHERE {sql.column(D, 'verification')} = %s")
-    params = [sql.value(V, "applicant", verification.applicant_id),
-              sql.value(V, "submitted_at", verification.submitted_at - window),
-              sql.value(V, "submitted_at", verification.submitted_at), sql.value(D, "verification", verification.pk)]
+    query = (
+        f"SELECT NULL AS kind, COUNT(*) FROM {sql.table(V)} WHERE {sql.column(V, 'applicant')} = %s "
+        f"AND {sql.column(V, 'submitted_at')} > %s AND {sql.column(V, 'submitted_at')} <= %s "
+        f"UNION ALL SELECT {sql.column(D, 'kind')}, NULL FROM {sql.table(D)} "
+        f"WHERE {sql.column(D, 'verification')} = %s"
+    )
+    params = [
+        sql.value(V, "applicant", verification.applicant_id),
+        sql.value(V, "submitted_at", verification.submitted_at - window),
+        sql.value(V, "submitted_at", verification.submitted_at),
+        sql.value(D, "verification", verification.pk),
+    ]
     if not settings.KYC_DUPLICATES_ACROSS_CLIENTS:
         # What a client is told comes from its own applicants only (staff still see every signal).
         query += f" AND {sql.column(D, 'across_clients')} = %s"

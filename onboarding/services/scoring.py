@@ -5,6 +5,7 @@ document). When the policy sets a raw threshold for that vendor and kind, or a f
 that the vendor's calibration can turn into a score, the check is judged again against that one,
 by the vendor's own rule (VendorBackend.score_passes). The what-if replay uses the same function.
 """
+
 from __future__ import annotations
 
 import copy
@@ -54,8 +55,12 @@ def score_passes(check: Check, threshold: float) -> bool | None:
 
 def rejudge(check: Check, threshold: float) -> tuple[Check, bool]:
     """A copy of the check judged against `threshold`; True when its verdict changed."""
-    if (check.status != Check.Status.COMPLETED or check.score is None or check.threshold is None
-            or check.kind not in SCORE_REASONS):
+    if (
+        check.status != Check.Status.COMPLETED
+        or check.score is None
+        or check.threshold is None
+        or check.kind not in SCORE_REASONS
+    ):
         return check, False
     was, now = score_passes(check, check.threshold), score_passes(check, threshold)
     if was is None or now is None:

@@ -1,4 +1,5 @@
 """The one state machine for verifications. Nothing else writes Verification.status."""
+
 from django.utils import timezone
 
 from onboarding import sql
@@ -61,6 +62,7 @@ def mark_processing(verification, *, actor) -> bool:
     if not sql.update(update, ("status", "processing_started_at", "updated_at"), when=("status", [S.SUBMITTED])):
         return False
     verification.status, verification.processing_started_at, verification.updated_at = S.PROCESSING, now, now
-    audit.record("status_changed", actor=actor, verification=verification, from_status=S.SUBMITTED,
-                 to_status=S.PROCESSING)
+    audit.record(
+        "status_changed", actor=actor, verification=verification, from_status=S.SUBMITTED, to_status=S.PROCESSING
+    )
     return True

@@ -5,6 +5,7 @@ unguessable, expiring after KYC_VENDOR_IMAGE_URL_TTL, good for one fetch (a URL 
 access log or a proxy is already spent; each vendor attempt gets a new one), and every fetch is
 audited.
 """
+
 import secrets
 
 from django.conf import settings
@@ -36,7 +37,13 @@ def fetch_photo(token, *, remote_addr="", user_agent=""):
         limits.attempt(limits.Rule("vendor_image", 1, settings.KYC_VENDOR_IMAGE_URL_TTL + 60), claims.get("n", token))
     except limits.RateLimited:
         return None
-    audit.record("vendor_image_fetched", actor=audit.Actor.system(f"vendor:{claims.get('v', '')}"),
-                 applicant_id=photo.applicant_id, photo_id=str(photo.pk), vendor=claims.get("v", ""),
-                 remote_addr=remote_addr, user_agent=user_agent[:200])
+    audit.record(
+        "vendor_image_fetched",
+        actor=audit.Actor.system(f"vendor:{claims.get('v', '')}"),
+        applicant_id=photo.applicant_id,
+        photo_id=str(photo.pk),
+        vendor=claims.get("v", ""),
+        remote_addr=remote_addr,
+        user_agent=user_agent[:200],
+    )
     return photo

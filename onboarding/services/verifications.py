@@ -1,4 +1,5 @@
 """Submitting a verification, planning its checks and starting them."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -55,9 +56,18 @@ def vendor_plan(key, vendors_override=None, policy=None) -> dict[CheckKind, Kind
     return plan
 
 
-def submit_verification(applicant, *, selfie: Photo, id_card: Photo, id_card_back: Photo | None = None,
-                        liveness_data=None, channel=Verification.Channel.WEB, actor=None, vendors=None,
-                        before_commit=None) -> Verification:
+def submit_verification(
+    applicant,
+    *,
+    selfie: Photo,
+    id_card: Photo,
+    id_card_back: Photo | None = None,
+    liveness_data=None,
+    channel=Verification.Channel.WEB,
+    actor=None,
+    vendors=None,
+    before_commit=None,
+) -> Verification:
     """Create the verification and its planned checks; processing starts after commit."""
     for photo, kind in ((selfie, Photo.Kind.SELFIE), (id_card, Photo.Kind.ID_CARD)):
         if photo is None or photo.applicant_id != applicant.pk or photo.kind != kind:
@@ -70,13 +80,21 @@ def submit_verification(applicant, *, selfie: Photo, id_card: Photo, id_card_bac
         # Every case is submitted here once: its writes are prebuilt statements (onboarding/sql.py).
         sql.fetch(Applicant, "id", applicant.pk, for_update=True)
         items = [p for p in (selfie, id_card, id_card_back) if p is not None]
-        if (any(p.purged_at for p in sql.fetch(Photo, "id", [p.pk for p in items]))
-                or liveness_data is not None and any(
-                    f.purged_at for f in sql.fetch(LivenessDataFile, "id", liveness_data.pk))):
+        if (
+            any(p.purged_at for p in sql.fetch(Photo, "id", [p.pk for p in items]))
+            or liveness_data is not None
+            and any(f.purged_at for f in sql.fetch(LivenessDataFile, "id", liveness_data.pk))
+        ):
             raise SubmissionError("a file of this submission was erased; upload it again")
         verification = Verification(
-            applicant=applicant, selfie=selfie, id_card=id_card, id_card_back=id_card_back,
-            liveness_data=liveness_data, channel=channel, duplicates_pending=settings.KYC_DUPLICATE_SCAN)
+            applicant=applicant,
+            selfie=selfie,
+            id_card=id_card,
+            id_card_back=id_card_back,
+            liveness_data=liveness_data,
+            channel=channel,
+            duplicates_pending=settings.KYC_DUPLICATE_SCAN,
+        )
         sql.insert(verification)
         challenge = challenge_for_selfie(applicant, selfie)
         if challenge is not None:  # single use: one verification per challenge
@@ -85,20 +103,46 @@ def submit_verification(applicant, *, selfie: Photo, id_card: Photo, id_card_bac
         for kind, plan in vendor_plan(verification.pk, vendors).items():
             for subject in CHECK_SUBJECTS[kind]:
                 if plan.vendors:
-                    planned.append(Check(verification=verification, kind=kind.value, subject=subject.value,
-                                         vendor=plan.vendors[0], fallback_vendors=plan.vendors[1:]))
+                    planned.append(
+                        Check(
+                            verification=verification,
+                            kind=kind.value,
+                            subject=subject.value,
+                            vendor=plan.vendors[0],
+                            fallback_vendors=plan.vendors[1:],
+                        )
+                    )
                 if plan.shadow:  # stored and compared, never deciding: no fallback, not waited for
-                    shadows.append(Check(verification=verification, kind=kind.value, subject=subject.value,
-                                         vendor=plan.shadow, role=Check.Role.SHADOW))
+                    shadows.append(
+                        Check(
+                            verification=verification,
+                            kind=kind.value,
+                            subject=subject.value,
+                            vendor=plan.shadow,
+                            role=Check.Role.SHADOW,
+                        )
+                    )
         if planned or shadows:
             sql.insert_many(planned + shadows)
-        audit.record("verification_submitted", actor=actor, verification=verification,
-                     to_status=verification.status, channel=channel,
-                     checks=[f"{c.kind}/{c.subject}:{c.vendor}" for c in planned],
-                     shadow_checks=[f"{c.kind}/{c.subject}:{c.vendor}" for c in shadows])
-        webhooks.emit(verification, "verification.submitted", {
-            "status": verification.status, "channel": channel, "external_ref": applicant.external_ref,
-            "checks": [{"kind": c.kind, "subject": c.subject, "vendor": c.vendor} for c in planned]})
+        audit.record(
+            "verification_submitted",
+            actor=actor,
+            verification=verification,
+            to_status=verification.status,
+            channel=channel,
+            checks=[f"{c.kind}/{c.subject}:{c.vendor}" for c in planned],
+            shadow_checks=[f"{c.kind}/{c.subject}:{c.vendor}" for c in shadows],
+        )
+        webhooks.emit(
+            verification,
+            "verification.submitted",
+            {
+                "status": verification.status,
+                "channel": channel,
+                "external_ref": applicant.external_ref,
+                "checks": [{"kind": c.kind, "subject": c.subject, "vendor": c.vendor} for c in planned],
+            },
+        )
         if before_commit is not None:  # e.g. record the Idempotency-Key in the same transaction
             before_commit(verification)
         # Straight to the vendor checks: a task that only moved the case to processing and fanned
@@ -128,7 +172,8 @@ def start_processing(verification_id) -> list:
 def stalled_verifications(now=None):
     cutoff = (now or timezone.now()) - timedelta(seconds=settings.KYC_STALLED_AFTER_SECONDS)
     return Verification.objects.filter(
-        status__in=[Verification.Status.SUBMITTED, Verification.Status.PROCESSING], updated_at__lt=cutoff)
+        status__in=[Verification.Status.SUBMITTED, Verification.Status.PROCESSING], updated_at__lt=cutoff
+    )
 
 
 def resume_stalled(now=None) -> int:
@@ -168,11 +213,14 @@ def resume_stalled_shadows(now=None) -> int:
     """
     now = now or timezone.now()
     deadline = now - timedelta(seconds=settings.KYC_DECISION_DEADLINE_SECONDS)
-    stalled = (Check.objects.filter(role=Check.Role.SHADOW,
-                                    created_at__lt=now - timedelta(seconds=settings.KYC_STALLED_AFTER_SECONDS))
-               .exclude(status__in=Check.FINAL_STATUSES)
-               .exclude(verification__status__in=[Verification.Status.SUBMITTED, Verification.Status.PROCESSING])
-               .only("pk", "status", "claimed_at", "created_at", "vendor", "kind"))
+    stalled = (
+        Check.objects.filter(
+            role=Check.Role.SHADOW, created_at__lt=now - timedelta(seconds=settings.KYC_STALLED_AFTER_SECONDS)
+        )
+        .exclude(status__in=Check.FINAL_STATUSES)
+        .exclude(verification__status__in=[Verification.Status.SUBMITTED, Verification.Status.PROCESSING])
+        .only("pk", "status", "claimed_at", "created_at", "vendor", "kind")
+    )
     rerun, count = [], 0
     for check in stalled:
         if check.created_at < deadline:

@@ -10,6 +10,7 @@ never followed and the environment's proxy settings are ignored.
 KYC_WEBHOOK_ALLOW_HTTP allows plain http (development only); KYC_WEBHOOK_ALLOWED_NETWORKS lists
 networks an operator deliberately allows (an internal receiver), and the tests allow loopback.
 """
+
 from __future__ import annotations
 
 import ipaddress
@@ -40,10 +41,19 @@ def check_address(address: str):
         ip = ip.ipv4_mapped
     if any(ip in network for network in _allowed_networks()):
         return
-    if (ip.is_loopback or ip.is_private or ip.is_link_local or ip.is_multicast or ip.is_reserved
-            or ip.is_unspecified or not ip.is_global):
-        raise TargetRefused(_("%(address)s is not a public address (loopback, private, link-local, multicast or "
-                              "reserved).") % {"address": ip})
+    if (
+        ip.is_loopback
+        or ip.is_private
+        or ip.is_link_local
+        or ip.is_multicast
+        or ip.is_reserved
+        or ip.is_unspecified
+        or not ip.is_global
+    ):
+        raise TargetRefused(
+            _("%(address)s is not a public address (loopback, private, link-local, multicast or reserved).")
+            % {"address": ip}
+        )
 
 
 def check_url(url: str, *, resolve: bool = True):
@@ -65,8 +75,9 @@ def check_url(url: str, *, resolve: bool = True):
     if not resolve:
         return
     try:
-        infos = socket.getaddrinfo(host, parts.port or (443 if parts.scheme == "https" else 80),
-                                   type=socket.SOCK_STREAM)
+        infos = socket.getaddrinfo(
+            host, parts.port or (443 if parts.scheme == "https" else 80), type=socket.SOCK_STREAM
+        )
     except (socket.gaierror, UnicodeError):
         raise TargetRefused(_("The host %(host)s does not resolve.") % {"host": host}) from None
     for *_rest, sockaddr in infos:

@@ -10,6 +10,7 @@ the overlap. Failed deliveries are retried with exponential backoff and jitter f
 about a day (the beat task dispatch_due_webhooks sends what is due), then marked failed;
 the delivery log in the admin can send any of them again.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -34,7 +35,6 @@ from . import webhook_targets
 
 logger = logging.getLogger(__name__)
 
-EVENT_TYPES = ("verification.submitted", "check.completed", "decision.made", "decision.changed")
 SIGNATURE_HEADER = "KYC-Signature"
 ROTATION_OVERLAP = timedelta(hours=24)
 
@@ -88,13 +88,18 @@ def emit(verification, event_type, data) -> WebhookEvent | None:
     # The case's row lock orders the sequence numbers of concurrent events.
     Verification.objects.select_for_update().filter(pk=verification.pk).values_list("pk").first()
     sequence = (WebhookEvent.objects.filter(verification=verification).aggregate(m=Max("sequence"))["m"] or 0) + 1
-    event = WebhookEvent.objects.create(client_id=client_id, type=event_type, verification=verification,
-                                        sequence=sequence, payload=data)
-    endpoints = [e for e in WebhookEndpoint.objects.filter(client_id=client_id, is_active=True)
-                 if not e.events or event_type in e.events]
+    event = WebhookEvent.objects.create(
+        client_id=client_id, type=event_type, verification=verification, sequence=sequence, payload=data
+    )
+    endpoints = [
+        e
+        for e in WebhookEndpoint.objects.filter(client_id=client_id, is_active=True)
+        if not e.events or event_type in e.events
+    ]
     now = timezone.now()
     deliveries = WebhookDelivery.objects.bulk_create(
-        [WebhookDelivery(event=event, endpoint=e, next_attempt_at=now) for e in endpoints])
+        [WebhookDelivery(event=event, endpoint=e, next_attempt_at=now) for e in endpoints]
+    )
     ids = [d.pk for d in deliveries]
     if ids:
         transaction.on_commit(lambda: _enqueue(ids))
@@ -109,11 +114,18 @@ def _enqueue(ids):
 
 
 def envelope(event) -> bytes:
-    return json.dumps({
-        "id": str(event.id), "type": event.type, "created_at": event.created_at.isoformat(),
-        "verification_id": str(event.verification_id) if event.verification_id else None,
-        "sequence": event.sequence, "data": event.payload,
-    }, separators=(",", ":"), sort_keys=True).encode()
+    return json.dumps(
+        {
+            "id": str(event.id),
+            "type": event.type,
+            "created_at": event.created_at.isoformat(),
+            "verification_id": str(event.verification_id) if event.verification_id else None,
+            "sequence": event.sequence,
+            "data": event.payload,
+        },
+        separators=(",", ":"),
+        sort_keys=True,
+    ).encode()
 
 
 _sessions = threading.local()
@@ -135,8 +147,12 @@ def deliver(delivery_id) -> WebhookDelivery | None:
     """One attempt. Safe to run twice: a delivered or claimed delivery is left alone."""
     now = timezone.now()
     with transaction.atomic():
-        delivery = (WebhookDelivery.objects.select_for_update().select_related("event", "endpoint")
-                    .filter(pk=delivery_id).first())
+        delivery = (
+            WebhookDelivery.objects.select_for_update()
+            .select_related("event", "endpoint")
+            .filter(pk=delivery_id)
+            .first()
+        )
         if delivery is None or delivery.status != WebhookDelivery.Status.PENDING:
             return delivery
         if delivery.claimed_at and delivery.claimed_at > now - timedelta(minutes=2):
@@ -147,14 +163,24 @@ def deliver(delivery_id) -> WebhookDelivery | None:
     event, endpoint = delivery.event, delivery.endpoint
     body = envelope(event)
     timestamp = int(time.time())
-    headers = {"Content-Type": "application/json", "User-Agent": "kyc-webhooks/1",
-               SIGNATURE_HEADER: signature_header(endpoint, body, timestamp),
-               "KYC-Event-Id": str(event.id), "KYC-Event-Type": event.type, "KYC-Sequence": str(event.sequence)}
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": "kyc-webhooks/1",
+        SIGNATURE_HEADER: signature_header(endpoint, body, timestamp),
+        "KYC-Event-Id": str(event.id),
+        "KYC-Event-Type": event.type,
+        "KYC-Sequence": str(event.sequence),
+    }
     code, error = None, ""
     try:
         webhook_targets.check_url(endpoint.url)  # resolved now: what was public when saved may not be
-        response = _session().post(endpoint.url, data=body, headers=headers, allow_redirects=False,
-                                   timeout=(settings.KYC_VENDOR_CONNECT_TIMEOUT, settings.KYC_WEBHOOK_TIMEOUT))
+        response = _session().post(
+            endpoint.url,
+            data=body,
+            headers=headers,
+            allow_redirects=False,
+            timeout=(settings.KYC_VENDOR_CONNECT_TIMEOUT, settings.KYC_WEBHOOK_TIMEOUT),
+        )
         code = response.status_code
         ok = 200 <= code < 300
         if not ok:
@@ -170,11 +196,15 @@ def deliver(delivery_id) -> WebhookDelivery | None:
         delivery.last_status_code, delivery.last_error = code, error[:300]
         if ok:
             delivery.status, delivery.delivered_at, delivery.next_attempt_at = (
-                WebhookDelivery.Status.DELIVERED, timezone.now(), None)
+                WebhookDelivery.Status.DELIVERED,
+                timezone.now(),
+                None,
+            )
         elif delivery.attempts >= settings.KYC_WEBHOOK_MAX_ATTEMPTS:
             delivery.status, delivery.next_attempt_at = WebhookDelivery.Status.FAILED, None
-            logger.warning("webhook %s to %s failed for good after %s attempts", event.id, endpoint.url,
-                           delivery.attempts)
+            logger.warning(
+                "webhook %s to %s failed for good after %s attempts", event.id, endpoint.url, delivery.attempts
+            )
         else:
             delivery.next_attempt_at = timezone.now() + timedelta(seconds=retry_delay(delivery.attempts))
         delivery.save()
@@ -182,8 +212,9 @@ def deliver(delivery_id) -> WebhookDelivery | None:
 
 
 def due(now=None):
-    return WebhookDelivery.objects.filter(status=WebhookDelivery.Status.PENDING,
-                                          next_attempt_at__lte=now or timezone.now()).values_list("pk", flat=True)
+    return WebhookDelivery.objects.filter(
+        status=WebhookDelivery.Status.PENDING, next_attempt_at__lte=now or timezone.now()
+    ).values_list("pk", flat=True)
 
 
 def redeliver(delivery, *, actor) -> None:
@@ -192,7 +223,14 @@ def redeliver(delivery, *, actor) -> None:
 
     with transaction.atomic():
         WebhookDelivery.objects.filter(pk=delivery.pk).update(
-            status=WebhookDelivery.Status.PENDING, next_attempt_at=timezone.now(), claimed_at=None)
-        audit.record("webhook_redelivered", actor=actor, verification_id=delivery.event.verification_id,
-                     delivery=str(delivery.pk), event=str(delivery.event_id), endpoint=delivery.endpoint.url)
+            status=WebhookDelivery.Status.PENDING, next_attempt_at=timezone.now(), claimed_at=None
+        )
+        audit.record(
+            "webhook_redelivered",
+            actor=actor,
+            verification_id=delivery.event.verification_id,
+            delivery=str(delivery.pk),
+            event=str(delivery.event_id),
+            endpoint=delivery.endpoint.url,
+        )
         transaction.on_commit(lambda: _enqueue([delivery.pk]))

@@ -7,6 +7,7 @@ replay with today's stored thresholds, so the difference shows the thresholds' e
 not that of a policy version changed since; how many recorded decisions differ from the
 baseline is reported beside it.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -48,8 +49,9 @@ class Result:
 def stored_thresholds(since=None, until=None) -> list[dict]:
     """Per vendor and kind: the threshold most checks of the period were judged with, and how many."""
     rows = Counter()
-    qs = Check.objects.filter(status=Check.Status.COMPLETED, threshold__isnull=False, kind__in=list(SCORE_REASONS),
-                              role=Check.Role.DECIDE)
+    qs = Check.objects.filter(
+        status=Check.Status.COMPLETED, threshold__isnull=False, kind__in=list(SCORE_REASONS), role=Check.Role.DECIDE
+    )
     if since:
         qs = qs.filter(created_at__gte=since)
     if until:
@@ -66,8 +68,14 @@ def stored_thresholds(since=None, until=None) -> list[dict]:
     return [{k: v for k, v in item.items() if k != "_n"} for _key, item in sorted(best.items())]
 
 
-def replay(candidate: dict[tuple[str, str], float], *, margin: float | None = None, since=None, until=None,
-           limit_changes: int = 500) -> Result:
+def replay(
+    candidate: dict[tuple[str, str], float],
+    *,
+    margin: float | None = None,
+    since=None,
+    until=None,
+    limit_changes: int = 500,
+) -> Result:
     """Replay every automatically decided case submitted in [since, until) under `candidate`.
 
     margin: a candidate compare review margin, as a share of the score's scale (None: the policy's).
@@ -76,9 +84,16 @@ def replay(candidate: dict[tuple[str, str], float], *, margin: float | None = No
     result = Result()
     in_force = policy_config.active()
     auto = Decision.objects.filter(verification=OuterRef("pk"), source=Decision.Source.AUTO)
-    cases = (Verification.objects.filter(Exists(auto))
-             .prefetch_related("checks", Prefetch("decisions", queryset=Decision.objects.filter(
-                 source=Decision.Source.AUTO).order_by("created_at", "id"))).order_by("submitted_at", "pk"))
+    cases = (
+        Verification.objects.filter(Exists(auto))
+        .prefetch_related(
+            "checks",
+            Prefetch(
+                "decisions", queryset=Decision.objects.filter(source=Decision.Source.AUTO).order_by("created_at", "id")
+            ),
+        )
+        .order_by("submitted_at", "pk")
+    )
     if since:
         cases = cases.filter(submitted_at__gte=since)
     if until:
@@ -94,7 +109,9 @@ def replay(candidate: dict[tuple[str, str], float], *, margin: float | None = No
             new, changed = scoring.rejudge(check, threshold)
             result.rescored_checks += changed
             replayed.append(new)
-        signals = risk.Assessment(verification.risk_level, verification.risk_reasons) if verification.risk_level else None
+        signals = (
+            risk.Assessment(verification.risk_level, verification.risk_reasons) if verification.risk_level else None
+        )
         baseline = policy.evaluate(checks, policy=in_force, risk=signals).outcome  # today's thresholds and margin
         outcome = policy.evaluate(replayed, policy=in_force, risk=signals, margin=margin)
         recorded = list(verification.decisions.all())[-1].outcome
@@ -106,6 +123,14 @@ def replay(candidate: dict[tuple[str, str], float], *, margin: float | None = No
         if outcome.outcome != baseline:
             result.changed += 1
             if len(result.changes) < limit_changes:
-                result.changes.append(Change(str(verification.pk), verification.submitted_at, recorded, baseline,
-                                             outcome.outcome, [r["code"] for r in outcome.reasons]))
+                result.changes.append(
+                    Change(
+                        str(verification.pk),
+                        verification.submitted_at,
+                        recorded,
+                        baseline,
+                        outcome.outcome,
+                        [r["code"] for r in outcome.reasons],
+                    )
+                )
     return result

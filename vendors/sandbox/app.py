@@ -1,4 +1,5 @@
 """The sandbox WSGI application (served by Werkzeug's threaded server)."""
+
 from __future__ import annotations
 
 import base64
@@ -18,7 +19,7 @@ import uuid
 
 import numpy as np
 import requests
-from werkzeug.exceptions import HTTPException, NotFound
+from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
@@ -27,8 +28,6 @@ from vendors.tencent import tc3_authorization
 from . import container, scoring
 
 logger = logging.getLogger("vendors.sandbox")
-
-FAULTS = ("5xx", "timeout", "ratelimit", "malformed")
 
 
 @dataclasses.dataclass
@@ -46,9 +45,16 @@ class Credentials:
     def from_settings(cls):
         from django.conf import settings
 
-        return cls(settings.ACEDATA_TOKEN, settings.BAIDU_API_KEY, settings.BAIDU_SECRET_KEY,
-                   settings.LINKFACE_API_ID, settings.LINKFACE_API_SECRET, settings.TENCENT_APPID,
-                   settings.TENCENT_SECRET_ID, settings.TENCENT_SECRET_KEY)
+        return cls(
+            settings.ACEDATA_TOKEN,
+            settings.BAIDU_API_KEY,
+            settings.BAIDU_SECRET_KEY,
+            settings.LINKFACE_API_ID,
+            settings.LINKFACE_API_SECRET,
+            settings.TENCENT_APPID,
+            settings.TENCENT_SECRET_ID,
+            settings.TENCENT_SECRET_KEY,
+        )
 
 
 class State:
@@ -84,15 +90,23 @@ class State:
     def snapshot(self):
         with self.lock:
             now = time.time()
-            return {"calls": dict(self.calls), "successes": dict(self.successes),
-                    "abandoned": dict(self.abandoned),
-                    "inflight": [{"vendor": c["vendor"], "answers_in_ms": (
-                                     None if c["answer_at"] is None else int((c["answer_at"] - now) * 1000))}
-                                 for c in self.inflight.values()],
-                    "work": {f"{v}:{k}": n for (v, k), n in self.work.items()},
-                    "duplicated_work": {f"{v}:{k}": n for (v, k), n in self.work.items() if n > 1},
-                    "latency_ms": dict(self.latency_ms), "sticky": dict(self.sticky),
-                    "queued": {v: list(q) for v, q in self.queued.items() if q}}
+            return {
+                "calls": dict(self.calls),
+                "successes": dict(self.successes),
+                "abandoned": dict(self.abandoned),
+                "inflight": [
+                    {
+                        "vendor": c["vendor"],
+                        "answers_in_ms": (None if c["answer_at"] is None else int((c["answer_at"] - now) * 1000)),
+                    }
+                    for c in self.inflight.values()
+                ],
+                "work": {f"{v}:{k}": n for (v, k), n in self.work.items()},
+                "duplicated_work": {f"{v}:{k}": n for (v, k), n in self.work.items() if n > 1},
+                "latency_ms": dict(self.latency_ms),
+                "sticky": dict(self.sticky),
+                "queued": {v: list(q) for v, q in self.queued.items() if q},
+            }
 
 
 def json_response(payload, status=200, content_type="application/json"):
@@ -143,19 +157,21 @@ class SandboxApp:
     def __init__(self, credentials: Credentials, state: State | None = None):
         self.creds = credentials
         self.state = state or State()
-        self.url_map = Map([
-            Rule("/face/detect-live", endpoint="acedata", methods=["POST"]),
-            Rule("/oauth/2.0/token", endpoint="baidu_token", methods=["GET", "POST"]),
-            Rule("/rest/2.0/face/v4/mingjing/match", endpoint="baidu_match_v4", methods=["POST"]),
-            Rule("/rest/2.0/face/v3/match", endpoint="baidu_match_v3", methods=["POST"]),
-            Rule("/identity/liveness_selfie_verification", endpoint="linkface", methods=["POST"]),
-            Rule("/face/livedetectpicture", endpoint="tencent_legacy", methods=["POST"]),
-            Rule("/", endpoint="tencent_cloud", methods=["POST"]),
-            Rule("/_sandbox/health", endpoint="health", methods=["GET"]),
-            Rule("/_sandbox/calls", endpoint="calls", methods=["GET"]),
-            Rule("/_sandbox/faults", endpoint="faults", methods=["POST"]),
-            Rule("/_sandbox/reset", endpoint="reset", methods=["POST"]),
-        ])
+        self.url_map = Map(
+            [
+                Rule("/face/detect-live", endpoint="acedata", methods=["POST"]),
+                Rule("/oauth/2.0/token", endpoint="baidu_token", methods=["GET", "POST"]),
+                Rule("/rest/2.0/face/v4/mingjing/match", endpoint="baidu_match_v4", methods=["POST"]),
+                Rule("/rest/2.0/face/v3/match", endpoint="baidu_match_v3", methods=["POST"]),
+                Rule("/identity/liveness_selfie_verification", endpoint="linkface", methods=["POST"]),
+                Rule("/face/livedetectpicture", endpoint="tencent_legacy", methods=["POST"]),
+                Rule("/", endpoint="tencent_cloud", methods=["POST"]),
+                Rule("/_sandbox/health", endpoint="health", methods=["GET"]),
+                Rule("/_sandbox/calls", endpoint="calls", methods=["GET"]),
+                Rule("/_sandbox/faults", endpoint="faults", methods=["POST"]),
+                Rule("/_sandbox/reset", endpoint="reset", methods=["POST"]),
+            ]
+        )
 
     # WSGI ------------------------------------------------------------------------
     def __call__(self, environ, start_response):
@@ -181,16 +197,19 @@ class SandboxApp:
             self.state.calls[vendor] += 1
             self.state.inflight[call_id] = {"vendor": vendor, "answer_at": None}  # None: still working
         request.get_data(cache=True)  # the whole body first, so a hang-up shows as end of stream
-        _current.call = {"id": call_id, "sock": request.environ.get("werkzeug.socket"), "delay": delay,
-                         "answered": False}
+        _current.call = {
+            "id": call_id,
+            "sock": request.environ.get("werkzeug.socket"),
+            "delay": delay,
+            "answered": False,
+        }
         try:
             fault = self.state.take_fault(vendor, request.headers.get("X-Sandbox-Fault", ""))
             if fault == "timeout":
                 time.sleep(self.state.timeout_seconds)
                 fault = "5xx"
             if fault == "malformed":
-                response = Response("<html><body>502 Bad Gateway</body></html>", status=200,
-                                    content_type="text/html")
+                response = Response("<html><body>502 Bad Gateway</body></html>", status=200, content_type="text/html")
             elif fault in faults:
                 response = faults[fault]()
             else:
@@ -268,8 +287,9 @@ class SandboxApp:
     # AceData -----------------------------------------------------------------------
     def on_acedata(self, request):
         def error(status, code, message):
-            return json_response({"success": False, "error": {"code": code, "message": message},
-                                  "trace_id": str(uuid.uuid4())}, status)
+            return json_response(
+                {"success": False, "error": {"code": code, "message": message}, "trace_id": str(uuid.uuid4())}, status
+            )
 
         auth = request.headers.get("Authorization", "")
         if not self.creds.acedata_token or not hmac.compare_digest(auth, f"Bearer {self.creds.acedata_token}"):
@@ -292,10 +312,17 @@ class SandboxApp:
             self.succeeded("acedata", work_key(fetched.content))
             return json_response({"score": score, "face_model_version": body.get("face_model_version", "3.0")})
 
-        return self.vendor_call("acedata", request, handle, {
-            "5xx": lambda: error(500, "api_error", "Internal server error"),
-            "ratelimit": lambda: error(429, "too_many_requests", "Too many requests, you have exceeded the rate limit."),
-        })
+        return self.vendor_call(
+            "acedata",
+            request,
+            handle,
+            {
+                "5xx": lambda: error(500, "api_error", "Internal server error"),
+                "ratelimit": lambda: error(
+                    429, "too_many_requests", "Too many requests, you have exceeded the rate limit."
+                ),
+            },
+        )
 
     # Baidu -------------------------------------------------------------------------
     def on_baidu_token(self, request):
@@ -304,23 +331,32 @@ class SandboxApp:
         time.sleep(self.state.latency("baidu_token"))
         args = request.values  # query string or form body, as the vendor accepts both
         if args.get("grant_type") != "client_credentials":
-            return json_response({"error": "unsupported_grant_type",
-                                  "error_description": "The authorization grant type is not supported"}, 400)
+            return json_response(
+                {
+                    "error": "unsupported_grant_type",
+                    "error_description": "The authorization grant type is not supported",
+                },
+                400,
+            )
         if not self.creds.baidu_api_key or args.get("client_id") != self.creds.baidu_api_key:
             return json_response({"error": "invalid_client", "error_description": "unknown client id"}, 401)
         if not hmac.compare_digest(args.get("client_secret", ""), self.creds.baidu_secret_key):
-            return json_response({"error": "invalid_client",
-                                  "error_description": "Client authentication failed"}, 401)
+            return json_response({"error": "invalid_client", "error_description": "Client authentication failed"}, 401)
         now, ttl = int(time.time()), self.state.baidu_token_ttl
         token = f"24.{secrets.token_hex(16)}.{ttl}.{now + ttl}.282335-{abs(hash(self.creds.baidu_api_key)) % 10**8}"
         with self.state.lock:
             self.state.baidu_tokens[token] = now + ttl
-        return json_response({
-            "refresh_token": f"25.{secrets.token_hex(16)}.315360000.{now + 315360000}.282335-1",
-            "expires_in": ttl, "session_key": secrets.token_hex(20), "access_token": token,
-            # brain_all_scope: without it the official baidu-aip client switches to BCE signing.
-            "scope": "public brain_all_scope vis-faceverify_faceverify_match_v3 wise_adapt",
-            "session_secret": secrets.token_hex(16)})
+        return json_response(
+            {
+                "refresh_token": f"25.{secrets.token_hex(16)}.315360000.{now + 315360000}.282335-1",
+                "expires_in": ttl,
+                "session_key": secrets.token_hex(20),
+                "access_token": token,
+                # brain_all_scope: without it the official baidu-aip client switches to BCE signing.
+                "scope": "public brain_all_scope vis-faceverify_faceverify_match_v3 wise_adapt",
+                "session_secret": secrets.token_hex(16),
+            }
+        )
 
     def _baidu_token_error(self, request):
         token = request.args.get("access_token", "")
@@ -334,8 +370,14 @@ class SandboxApp:
 
     @staticmethod
     def _baidu(payload, **extra):
-        body = {"error_code": 0, "error_msg": "SUCCESS", "log_id": int(time.time() * 1000) * 1000 + secrets.randbelow(1000),
-                "timestamp": int(time.time()), "cached": 0, "result": None}
+        body = {
+            "error_code": 0,
+            "error_msg": "SUCCESS",
+            "log_id": int(time.time() * 1000) * 1000 + secrets.randbelow(1000),
+            "timestamp": int(time.time()),
+            "cached": 0,
+            "result": None,
+        }
         body.update(payload)
         body.update(extra)
         return json_response(body)
@@ -408,26 +450,58 @@ class SandboxApp:
                     if not isinstance(body, dict):
                         raise _BaiduError(216100, "invalid param")
                     g = body.get
-                    specs = [(g("image"), g("image_type"), g("quality_control"), g("liveness_control"),
-                              g("spoofing_control"), g("get_liveness_score"), g("get_spoofing_score")),
-                             (g("register_image"), g("register_image_type"), g("register_quality_control"),
-                              g("register_liveness_control"), g("register_spoofing_control"),
-                              g("register_get_liveness_score"), g("register_get_spoofing_score"))]
+                    specs = [
+                        (
+                            g("image"),
+                            g("image_type"),
+                            g("quality_control"),
+                            g("liveness_control"),
+                            g("spoofing_control"),
+                            g("get_liveness_score"),
+                            g("get_spoofing_score"),
+                        ),
+                        (
+                            g("register_image"),
+                            g("register_image_type"),
+                            g("register_quality_control"),
+                            g("register_liveness_control"),
+                            g("register_spoofing_control"),
+                            g("register_get_liveness_score"),
+                            g("register_get_spoofing_score"),
+                        ),
+                    ]
                     extra = {"risk_level": "4", "risk_tag": []} if body.get("x_device_id") else {}
                 else:
                     if not isinstance(body, list) or len(body) != 2:
                         raise _BaiduError(216100, "invalid param")
-                    specs = [(b.get("image"), b.get("image_type"), b.get("quality_control"),
-                              b.get("liveness_control"), b.get("spoofing_control"), "1", "1") for b in body]
+                    specs = [
+                        (
+                            b.get("image"),
+                            b.get("image_type"),
+                            b.get("quality_control"),
+                            b.get("liveness_control"),
+                            b.get("spoofing_control"),
+                            "1",
+                            "1",
+                        )
+                        for b in body
+                    ]
                     extra = {}
                 return self._baidu(self._baidu_match(request, specs), **extra)
             except _BaiduError as exc:
                 return self._baidu({"error_code": exc.code, "error_msg": exc.message})
 
-        return self.vendor_call("baidu", request, handle, {
-            "5xx": lambda: Response("<html><body>502 Bad Gateway</body></html>", status=502, content_type="text/html"),
-            "ratelimit": lambda: self._baidu({"error_code": 18, "error_msg": "Open api qps request limit reached"}),
-        })
+        return self.vendor_call(
+            "baidu",
+            request,
+            handle,
+            {
+                "5xx": lambda: Response(
+                    "<html><body>502 Bad Gateway</body></html>", status=502, content_type="text/html"
+                ),
+                "ratelimit": lambda: self._baidu({"error_code": 18, "error_msg": "Open api qps request limit reached"}),
+            },
+        )
 
     # LinkFace ----------------------------------------------------------------------
     def on_linkface(self, request):
@@ -437,16 +511,22 @@ class SandboxApp:
             return json_response({"status": code, "request_id": request_id, **extra}, status)
 
         creds = request.values
-        if (not self.creds.linkface_api_id or creds.get("api_id") != self.creds.linkface_api_id
-                or not hmac.compare_digest(creds.get("api_secret", ""), self.creds.linkface_api_secret)):
+        if (
+            not self.creds.linkface_api_id
+            or creds.get("api_id") != self.creds.linkface_api_id
+            or not hmac.compare_digest(creds.get("api_secret", ""), self.creds.linkface_api_secret)
+        ):
             return error(401, "UNAUTHORIZED")
 
         def handle():
             selfie = request.files.get("selfie_file")
             data = request.files.get("liveness_data_file")
             if selfie is None or data is None:
-                return error(400, "INVALID_ARGUMENT", reason="selfie_file and liveness_data_file are required "
-                                                             "(the sandbox does not fetch URLs or ids)")
+                return error(
+                    400,
+                    "INVALID_ARGUMENT",
+                    reason="selfie_file and liveness_data_file are required (the sandbox does not fetch URLs or ids)",
+                )
             selfie_bytes = selfie.read()
             if len(selfie_bytes) > 5 * 1024 * 1024:
                 return error(400, "IMAGE_FILE_SIZE_TOO_BIG", image="selfie_file")
@@ -470,14 +550,26 @@ class SandboxApp:
             verify = scoring.compare_score(scoring.distance(first, photo), top=1.0, threshold=0.7)
             self.succeeded("linkface", work_key(selfie_bytes, raw_container))
             # The document's example carries the scores as strings.
-            return json_response({"request_id": request_id, "status": "OK", "hack_score": f"{hack}",
-                                  "verify_score": f"{verify}", "liveness_data_id": uuid.uuid4().hex,
-                                  "image_id": uuid.uuid4().hex})
+            return json_response(
+                {
+                    "request_id": request_id,
+                    "status": "OK",
+                    "hack_score": f"{hack}",
+                    "verify_score": f"{verify}",
+                    "liveness_data_id": uuid.uuid4().hex,
+                    "image_id": uuid.uuid4().hex,
+                }
+            )
 
-        return self.vendor_call("linkface", request, handle, {
-            "5xx": lambda: error(500, "INTERNAL_ERROR"),
-            "ratelimit": lambda: error(403, "RATE_LIMIT_EXCEEDED"),
-        })
+        return self.vendor_call(
+            "linkface",
+            request,
+            handle,
+            {
+                "5xx": lambda: error(500, "INTERNAL_ERROR"),
+                "ratelimit": lambda: error(403, "RATE_LIMIT_EXCEEDED"),
+            },
+        )
 
     # Tencent legacy ----------------------------------------------------------------
     def _tencent_legacy_auth(self, header, body_appid):
@@ -540,10 +632,15 @@ class SandboxApp:
             self.succeeded("tencent", work_key(image))
             return reply(0, "OK", {"score": score})
 
-        return self.vendor_call("tencent", request, handle, {
-            "5xx": lambda: reply(213, "internal error"),
-            "ratelimit": lambda: reply(15, "operation too frequent"),
-        })
+        return self.vendor_call(
+            "tencent",
+            request,
+            handle,
+            {
+                "5xx": lambda: reply(213, "internal error"),
+                "ratelimit": lambda: reply(15, "operation too frequent"),
+            },
+        )
 
     # Tencent Cloud API 3.0 -----------------------------------------------------------
     def on_tencent_cloud(self, request):
@@ -585,20 +682,31 @@ class SandboxApp:
             if analysis.face is None:
                 return error("FailedOperation.ImageFacedetectFailed", "face detection failed")
             self.succeeded("tencent", digest_key(digest))
-            return json_response({"Response": {"Score": round(100 * analysis.quality, 2),
-                                               "FaceModelVersion": body.get("FaceModelVersion", "3.0"),
-                                               "RequestId": request_id}})
+            return json_response(
+                {
+                    "Response": {
+                        "Score": round(100 * analysis.quality, 2),
+                        "FaceModelVersion": body.get("FaceModelVersion", "3.0"),
+                        "RequestId": request_id,
+                    }
+                }
+            )
 
-        return self.vendor_call("tencent", request, handle, {
-            "5xx": lambda: error("InternalError", "an internal error occurred"),
-            "ratelimit": lambda: error("RequestLimitExceeded", "request frequency limit exceeded"),
-        })
+        return self.vendor_call(
+            "tencent",
+            request,
+            handle,
+            {
+                "5xx": lambda: error("InternalError", "an internal error occurred"),
+                "ratelimit": lambda: error("RequestLimitExceeded", "request frequency limit exceeded"),
+            },
+        )
 
     def _tc3_check(self, request, auth):
         if not auth.startswith("TC3-HMAC-SHA256 "):
             return "AuthFailure.SignatureFailure", "Authorization must use TC3-HMAC-SHA256"
         try:
-            parts = dict(p.strip().split("=", 1) for p in auth[len("TC3-HMAC-SHA256 "):].split(","))
+            parts = dict(p.strip().split("=", 1) for p in auth[len("TC3-HMAC-SHA256 ") :].split(","))
             secret_id, date, service, _ = parts["Credential"].split("/")
             timestamp = int(request.headers.get("X-TC-Timestamp", ""))
         except (ValueError, KeyError):
@@ -607,9 +715,15 @@ class SandboxApp:
             return "AuthFailure.SecretIdNotFound", "the SecretId is not found"
         if abs(time.time() - timestamp) > 300:
             return "AuthFailure.SignatureExpire", "signature expired: the timestamp is more than 5 minutes off"
-        expected = tc3_authorization(secret_id, self.creds.tencent_secret_key, service=service,
-                                     host=request.headers.get("Host", ""), payload=request.get_data(),
-                                     timestamp=timestamp, content_type=request.headers.get("Content-Type", ""))
+        expected = tc3_authorization(
+            secret_id,
+            self.creds.tencent_secret_key,
+            service=service,
+            host=request.headers.get("Host", ""),
+            payload=request.get_data(),
+            timestamp=timestamp,
+            content_type=request.headers.get("Content-Type", ""),
+        )
         if not hmac.compare_digest(expected.rsplit("Signature=", 1)[1], parts.get("Signature", "")):
             return "AuthFailure.SignatureFailure", "the signature does not match"
         return None

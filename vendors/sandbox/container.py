@@ -7,6 +7,7 @@ The sandbox scores it: hack_score 0.03 when there are at least two frames that d
 (a moving face), 0.97 when they are one still image repeated or there is only one;
 verify_score from the first frame's face against the submitted photo.
 """
+
 import io
 import json
 import zipfile

@@ -8,6 +8,7 @@ These are sandbox rules, not estimates of any vendor's model:
   the vendor's threshold at d = 0.5, zero at d >= 1. Same person (d 0.35-0.45 on the test photos)
   lands above every vendor's threshold, different people (d >= 0.74) well below.
 """
+
 import base64
 import collections
 import hashlib
@@ -50,7 +51,7 @@ def _analyze(data) -> Analysis:
     if not faces:
         return Analysis([], None, w, h, fmt, None, None)
     f = faces[0]
-    crop = to_gray(rgb)[f.top:f.bottom, f.left:f.right]
+    crop = to_gray(rgb)[f.top : f.bottom, f.left : f.right]
     sharp = sharpness(crop)
     quality = min(1.0, min(f.width, f.height) / 200) * min(1.0, sharp / 30)
     return Analysis(faces, round(quality, 4), w, h, fmt, float(crop.mean()), sharp)

@@ -1,4 +1,5 @@
 """Create (or refresh) the demo admin account for `make run` and print how to get in."""
+
 import secrets
 
 from django.conf import settings
@@ -16,7 +17,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         if not settings.DEBUG:
-            self.stderr.write("kyc_demo_setup is for local runs (DJANGO_DEBUG=true); create staff with createsuperuser.")
+            self.stderr.write(
+                "kyc_demo_setup is for local runs (DJANGO_DEBUG=true); create staff with createsuperuser."
+            )
             return
         path = settings.VAR_DIR / "demo-admin-password"
         if path.exists():
@@ -31,11 +34,13 @@ class Command(BaseCommand):
         user.save()
         base = options["base_url"].rstrip("/")
         line = "=" * 64
-        self.stdout.write(f"\n{line}\n kyc is starting on the embedded default (SQLite, local engine)\n\n"
-                          f"   Applicant flow : {base}/\n"
-                          f"   Review (admin) : {base}/admin/\n"
-                          f"   Admin login    : {DEMO_USERNAME} / {password}\n"
-                          f"   Vendor sandbox : {settings.BAIDU_BASE_URL} (liveness: "
-                          f"{', '.join(settings.KYC_CHECK_VENDORS['liveness'])}; compare: "
-                          f"{', '.join(settings.KYC_CHECK_VENDORS['compare'])})\n"
-                          f"{line}\n")
+        self.stdout.write(
+            f"\n{line}\n kyc is starting on the embedded default (SQLite, local engine)\n\n"
+            f"   Applicant flow : {base}/\n"
+            f"   Review (admin) : {base}/admin/\n"
+            f"   Admin login    : {DEMO_USERNAME} / {password}\n"
+            f"   Vendor sandbox : {settings.BAIDU_BASE_URL} (liveness: "
+            f"{', '.join(settings.KYC_CHECK_VENDORS['liveness'])}; compare: "
+            f"{', '.join(settings.KYC_CHECK_VENDORS['compare'])})\n"
+            f"{line}\n"
+        )

@@ -1,4 +1,5 @@
 """Print a new random key for KYC_ENCRYPTION_KEYS (base64 of 32 bytes)."""
+
 from django.core.management.base import BaseCommand
 
 from onboarding.encryption import new_key

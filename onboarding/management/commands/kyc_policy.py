@@ -3,6 +3,7 @@
 `kyc_policy publish policy.json` is idempotent (nothing is written when the file's content is
 already in force), so a deployment can run it on every release and keep the policy in its repository.
 """
+
 import json
 from pathlib import Path
 
@@ -42,10 +43,16 @@ class Command(BaseCommand):
         except (OSError, json.JSONDecodeError) as exc:
             raise CommandError(f"{file}: {exc}") from None
         except policy_config.PolicyError as exc:
-            raise CommandError("\n".join([f"{file}: not a valid policy:"] + [f"  - {p}" for p in exc.problems])) from None
+            raise CommandError(
+                "\n".join([f"{file}: not a valid policy:"] + [f"  - {p}" for p in exc.problems])
+            ) from None
         if check:
             self.stdout.write(f"{file}: valid")
             return
-        row, created = policy_config.publish(config, actor=audit.Actor.system("kyc_policy"),
-                                             comment=comment or f"published from {Path(file).name}", version=version)
+        row, created = policy_config.publish(
+            config,
+            actor=audit.Actor.system("kyc_policy"),
+            comment=comment or f"published from {Path(file).name}",
+            version=version,
+        )
         self.stdout.write(f"published {row.version}" if created else f"already in force: {row.version}")

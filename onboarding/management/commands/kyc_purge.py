@@ -1,4 +1,5 @@
 """Run retention now (beat runs it every KYC_RETENTION_INTERVAL_SECONDS), or show what is due."""
+
 from django.core.management.base import BaseCommand
 
 from onboarding.services import retention

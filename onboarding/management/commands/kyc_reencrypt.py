@@ -1,4 +1,7 @@
-"""Re-encrypt every stored applicant file and face template with the newest key (after adding one to KYC_ENCRYPTION_KEYS)."""
+"""Re-encrypt every stored applicant file and face template with the newest key.
+
+Run after adding a key at the front of KYC_ENCRYPTION_KEYS."""
+
 import collections
 
 from django.core.management.base import BaseCommand

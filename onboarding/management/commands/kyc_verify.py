@@ -2,6 +2,7 @@
 
 Exit 0 when a decision was reached, 2 when an input was rejected (reason on stderr).
 """
+
 import json
 import logging
 import sys
@@ -53,12 +54,18 @@ class Command(BaseCommand):
         celery_app.conf.task_always_eager = True
         celery_app.conf.task_eager_propagates = True
         actor = audit.Actor.system("kyc_verify")
-        applicant = create_applicant(consent_version="operator:kyc_verify", external_ref=options["external_ref"],
-                                     actor=actor)
+        applicant = create_applicant(
+            consent_version="operator:kyc_verify", external_ref=options["external_ref"], actor=actor
+        )
         photos = {kind: add_photo(applicant, kind, image, actor=actor) for kind, image in images.items()}
-        verification = submit_verification(applicant, selfie=photos[Photo.Kind.SELFIE],
-                                           id_card=photos[Photo.Kind.ID_CARD], channel=Verification.Channel.CLI,
-                                           actor=actor, vendors=vendors)
+        verification = submit_verification(
+            applicant,
+            selfie=photos[Photo.Kind.SELFIE],
+            id_card=photos[Photo.Kind.ID_CARD],
+            channel=Verification.Channel.CLI,
+            actor=actor,
+            vendors=vendors,
+        )
         verification = selectors.verification_with_details(verification.pk)
         summary = selectors.verification_summary(verification, for_client=False)
         if options["json"]:
@@ -77,7 +84,9 @@ class Command(BaseCommand):
         for c in s["checks"]:
             score = "-" if c["score"] is None else f"{c['score']:.2f}"
             threshold = "-" if c["threshold"] is None else f"{c['threshold']:.2f}"
-            w(f"  {c['kind']:9} {c['subject']:8} {c['vendor']:8} {c['status']:15} {score:>7} {threshold:>9} "
-              f"{c['passed']}")
+            w(
+                f"  {c['kind']:9} {c['subject']:8} {c['vendor']:8} {c['status']:15} {score:>7} {threshold:>9} "
+                f"{c['passed']}"
+            )
             for r in c["reasons"]:
                 w(f"      {r['code']}: {r['message']}")

@@ -1,4 +1,5 @@
 """Prove the audit trail intact, or name the first event that was altered, removed or reordered."""
+
 from django.core.management.base import BaseCommand, CommandError
 
 from onboarding.services import audit_chain, policy_config
@@ -16,16 +17,22 @@ class Command(BaseCommand):
         report = audit_chain.verify()
         if not report.ok:
             where = f" at event #{report.event_id}" if report.event_id is not None else ""
-            raise CommandError(f"audit trail BROKEN{where}: {report.problem} "
-                               f"({report.events} links verified before it)", returncode=1)
+            raise CommandError(
+                f"audit trail BROKEN{where}: {report.problem} ({report.events} links verified before it)", returncode=1
+            )
         altered = policy_config.altered_versions()
         if altered:
-            raise CommandError(f"decision policy version(s) {', '.join(altered)} changed after publication: "
-                               "the content no longer matches the digest in the audit trail", returncode=1)
+            raise CommandError(
+                f"decision policy version(s) {', '.join(altered)} changed after publication: "
+                "the content no longer matches the digest in the audit trail",
+                returncode=1,
+            )
         self.stdout.write(f"audit trail intact: {report.events} events chained, head {report.head_hash}")
         if report.checkpoint is not None:
             c = report.checkpoint
-            self.stdout.write(f"the chain starts after checkpoint {c.seq}: retention removed the events written "
-                              f"through {c.removed_through:%Y-%m-%d %H:%M:%S} ({c.hash[:12]}…)")
+            self.stdout.write(
+                f"the chain starts after checkpoint {c.seq}: retention removed the events written "
+                f"through {c.removed_through:%Y-%m-%d %H:%M:%S} ({c.hash[:12]}…)"
+            )
         if report.unsealed:
             self.stdout.write(f"{report.unsealed} recent events not sealed yet (sealed within a minute by beat)")

@@ -1,4 +1,5 @@
 """Measure the local engine's face compare on labelled photos (one subfolder per person)."""
+
 import json
 from pathlib import Path
 
@@ -17,8 +18,11 @@ class Command(BaseCommand):
         parser.add_argument("--threshold", type=float, help="default: the configured local compare threshold")
         parser.add_argument("--far", type=float, default=1e-3, help="target false-accept rate (default 1e-3)")
         parser.add_argument("--out", type=Path, default=Path("."), help="folder for roc.png and evaluation.json")
-        parser.add_argument("--by-prefix", action="store_true",
-                            help="a flat folder of person_N.jpg files instead of one subfolder per person")
+        parser.add_argument(
+            "--by-prefix",
+            action="store_true",
+            help="a flat folder of person_N.jpg files instead of one subfolder per person",
+        )
 
     def handle(self, *args, **options):
         directory = options["directory"]
@@ -38,14 +42,21 @@ class Command(BaseCommand):
         plot_roc(result, out / "roc.png")
         t_far = figures["threshold_for_far_target"]
         w = self.stdout.write
-        w(f"identities            {figures['identities']} ({figures['photos']} photos; skipped: "
-          f"{', '.join(figures['skipped']) or 'none'})")
+        w(
+            f"identities            {figures['identities']} ({figures['photos']} photos; skipped: "
+            f"{', '.join(figures['skipped']) or 'none'})"
+        )
         w(f"pairs tried           {figures['genuine_pairs']} same person, {figures['impostor_pairs']} different")
         w(f"threshold             {threshold:g}")
         w(f"true-accept rate      {figures['true_accept_rate']:.4f}")
         w(f"false-accept rate     {figures['false_accept_rate']:.4f}")
-        note = "" if figures["far_target_resolvable"] else (
-            f"  (not resolvable: {figures['impostor_pairs']} impostor pairs cannot measure {options['far']:g}; "
-            f"this is only above every impostor score seen)")
+        note = (
+            ""
+            if figures["far_target_resolvable"]
+            else (
+                f"  (not resolvable: {figures['impostor_pairs']} impostor pairs cannot measure {options['far']:g}; "
+                f"this is only above every impostor score seen)"
+            )
+        )
         w(f"threshold for FAR {options['far']:g}  {t_far}{note}")
         w(f"wrote {out / 'roc.png'} and {out / 'evaluation.json'}")
