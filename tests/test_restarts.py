@@ -165,7 +165,7 @@ def web(services, settings):
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        wait_for(lambda: _answers(url + "/healthz"), 30, "gunicorn")
+        wait_for(lambda: _answers(url + "/healthz"), 90, "gunicorn")
         yield url
     finally:
         proc.terminate()
@@ -175,9 +175,9 @@ def web(services, settings):
 
 
 def _answers(url) -> bool:
-    try:
-        return requests.get(url, timeout=2).status_code == 200
-    except requests.ConnectionError:
+    try:  # a worker's first request loads the app: slow on a busy machine
+        return requests.get(url, timeout=5).status_code == 200
+    except requests.RequestException:
         return False
 
 
