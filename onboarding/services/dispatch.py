@@ -55,3 +55,16 @@ def run_checks(check_ids):
 def run_checks_after_commit(check_ids):
     ids = [str(pk) for pk in check_ids]
     transaction.on_commit(lambda: run_checks(ids))
+
+
+def deliver_webhooks_after_commit(delivery_ids):
+    """One task per webhook delivery, once the rows that describe them are committed."""
+    ids = list(delivery_ids)
+
+    def send():
+        from onboarding import tasks
+
+        for pk in ids:
+            tasks.deliver_webhook.delay(pk)
+
+    transaction.on_commit(send)

@@ -31,7 +31,7 @@ from django.utils import timezone
 
 from onboarding.models import Verification, WebhookDelivery, WebhookEndpoint, WebhookEvent
 
-from . import webhook_targets
+from . import dispatch, webhook_targets
 
 logger = logging.getLogger(__name__)
 
@@ -102,15 +102,8 @@ def emit(verification, event_type, data) -> WebhookEvent | None:
     )
     ids = [d.pk for d in deliveries]
     if ids:
-        transaction.on_commit(lambda: _enqueue(ids))
+        dispatch.deliver_webhooks_after_commit(ids)
     return event
-
-
-def _enqueue(ids):
-    from onboarding import tasks
-
-    for pk in ids:
-        tasks.deliver_webhook.delay(pk)
 
 
 def envelope(event) -> bytes:
@@ -233,4 +226,4 @@ def redeliver(delivery, *, actor) -> None:
             event=str(delivery.event_id),
             endpoint=delivery.endpoint.url,
         )
-        transaction.on_commit(lambda: _enqueue([delivery.pk]))
+        dispatch.deliver_webhooks_after_commit([delivery.pk])
