@@ -121,6 +121,8 @@ class VendorBackend:
     # The work is done here, on the CPU, holding the GIL (the local engine): such a check runs in
     # its own task, since on a thread beside network calls it would stall their answers' storing.
     computes_locally: bool = False
+    # The vendor's documented score-to-false-accept-rate tables (vendors.calibration.Calibration).
+    calibrations: tuple = ()
 
     def supports(self, kind: CheckKind) -> bool:
         return CheckKind(kind) in self.kinds

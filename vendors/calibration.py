@@ -106,25 +106,11 @@ class Calibration:
         return None
 
 
-DOCUMENTED = (
-    Calibration(
-        "linkface",
-        CheckKind.COMPARE.value,
-        "documented",
-        "LinkFace liveness_selfie_verification document: verify_score threshold 0.4/0.5/0.6/0.7/0.8/0.9 "
-        "⇔ error rate 1e-1 … 1e-6",
-        points=((0.4, 1e-1), (0.5, 1e-2), (0.6, 1e-3), (0.7, 1e-4), (0.8, 1e-5), (0.9, 1e-6)),
-    ),
-    # Not in the Face Match V4 document itself: the figure Baidu's threshold of 80 is usually quoted
-    # with (../shared/vendors.md). One point: scores give a bound on either side of it.
-    Calibration(
-        "baidu",
-        CheckKind.COMPARE.value,
-        "documented",
-        "Baidu face match: threshold 80 as usually quoted for FAR 1e-4 (not in the V4 document)",
-        points=((80.0, 1e-4),),
-    ),
-)
+def documented() -> list[Calibration]:
+    """The vendors' documented tables, each declared by its vendor's module (VendorBackend.calibrations)."""
+    from .registry import BACKENDS, get_backend
+
+    return [c for name in BACKENDS for c in get_backend(name).calibrations]
 
 
 def measured_from_file(path: Path, vendor="local") -> Calibration:
@@ -151,7 +137,7 @@ def _local(path: str) -> Calibration:
 def calibration(vendor: str, kind: str) -> Calibration | None:
     if (vendor, kind) == ("local", CheckKind.COMPARE.value):
         return _local(str(settings.KYC_CALIBRATION_LOCAL_COMPARE or LOCAL_MEASUREMENT))
-    return next((c for c in DOCUMENTED if (c.vendor, c.kind) == (vendor, kind)), None)
+    return next((c for c in documented() if (c.vendor, c.kind) == (vendor, kind)), None)
 
 
 def estimate(vendor: str, kind: str, score: float | None) -> FarEstimate | None:
@@ -160,4 +146,4 @@ def estimate(vendor: str, kind: str, score: float | None) -> FarEstimate | None:
 
 
 def all_calibrations() -> list[Calibration]:
-    return [calibration("local", CheckKind.COMPARE.value), *DOCUMENTED]
+    return [calibration("local", CheckKind.COMPARE.value), *documented()]

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from .base import CheckKind, CheckResult, Reason, ResultStatus, Threshold
+from .calibration import Calibration
 from .exceptions import BadInputError, ConfigurationError, PermanentVendorError, RetryableVendorError
 from .http import HttpVendorBackend
 from .images import prepare_jpeg
@@ -59,6 +60,17 @@ class LinkFaceBackend(HttpVendorBackend):
         CheckKind.LIVENESS: Threshold(0.5, "kyc default (LinkFace documents no hack_score threshold)"),
         CheckKind.COMPARE: VERIFY_THRESHOLD,
     }
+    # verify_score thresholds and the error rates the document gives for them.
+    calibrations = (
+        Calibration(
+            "linkface",
+            CheckKind.COMPARE.value,
+            "documented",
+            "LinkFace liveness_selfie_verification document: verify_score threshold 0.4/0.5/0.6/0.7/0.8/0.9 "
+            "⇔ error rate 1e-1 … 1e-6",
+            points=((0.4, 1e-1), (0.5, 1e-2), (0.6, 1e-3), (0.7, 1e-4), (0.8, 1e-5), (0.9, 1e-6)),
+        ),
+    )
 
     def score_passes(self, kind, score, threshold, details):
         # Liveness is hack_score, lower is better; it also fails on a person mismatch (kept as is).
