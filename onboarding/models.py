@@ -243,6 +243,15 @@ class Check(models.Model):
         return self.status in self.FINAL_STATUSES
 
     @property
+    def client_error(self) -> tuple[str, str]:
+        """(code, message) of the error as an API client may read them, in the check and in the
+        decision's and the risk's reasons: a vendor's configuration (credentials, quota,
+        permissions) is the operator's business, shown whole to staff and the operator's tools."""
+        if self.error_category == "configuration":
+            return "vendor_unavailable", "The vendor could not be used. The operator has been told."
+        return self.error_code, self.error_message
+
+    @property
     def far_estimate(self):
         """The score as an estimated false-accept rate (vendors.calibration), or None."""
         from vendors.calibration import FarEstimate

@@ -36,17 +36,11 @@ def pending_photos(applicant):
 
 
 def _error(check: Check, for_client: bool) -> dict | None:
-    """A check's error. An API client's view leaves out a vendor's configuration (credentials,
-    quota, permissions): the operator's business, shown to staff and the operator's own tools."""
+    """A check's error: whole for staff and the operator's tools, Check.client_error for clients."""
     if not check.error_category:
         return None
-    if for_client and check.error_category == "configuration":
-        return {
-            "category": "configuration",
-            "code": "vendor_unavailable",
-            "message": "The vendor could not be used. The operator has been told.",
-        }
-    return {"category": check.error_category, "code": check.error_code, "message": check.error_message}
+    code, message = check.client_error if for_client else (check.error_code, check.error_message)
+    return {"category": check.error_category, "code": code, "message": message}
 
 
 def check_summary(check: Check, *, for_client: bool = True) -> dict:

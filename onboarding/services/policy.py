@@ -121,8 +121,7 @@ def evaluate(checks, *, policy=None, risk=None, margin: float | None = None) -> 
                 message = (check.reasons[0]["message"] if check.reasons else "") or check.error_message
                 reject.append(_reason(check.error_code or "bad_image", check, fixable=True, message=message))
             elif policy.required(check.kind):
-                # A configuration error's code (no_token, quota...) is the operator's: clients read this.
-                detail = "" if check.error_category == "configuration" else check.error_code
+                detail, _message = check.client_error  # clients read decision reasons
                 review.append(
                     _reason(
                         "check_error",

@@ -88,8 +88,7 @@ def _check_reasons(check, policy, margin) -> list[dict]:
     if check.status == Check.Status.FAILED:
         if check.error_category == "bad_input":
             return reasons + [_entry("bad_input", check=check, error=check.error_code or None)]
-        # A configuration error's code (credentials, quota) is the operator's: clients read risk reasons.
-        error = None if check.error_category == "configuration" else check.error_code or None
+        error = check.client_error[0] or None  # clients read risk reasons
         return reasons + ([_entry("check_not_done", check=check, error=error)] if policy.required(check.kind) else [])
     if check.status != Check.Status.COMPLETED:
         return reasons + ([_entry("check_not_done", check=check)] if policy.required(check.kind) else [])
