@@ -6,7 +6,9 @@ to disk. The reverse proxy should refuse such bodies first (docs/deploy.md).
 """
 
 from django.conf import settings
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse
+
+from onboarding.errors import is_api, problem_json
 
 
 class RequestSizeLimitMiddleware:
@@ -20,17 +22,7 @@ class RequestSizeLimitMiddleware:
             length = 0  # Django reads no body it cannot size
         if length > settings.KYC_MAX_REQUEST_BYTES:
             detail = f"The request body is over {settings.KYC_MAX_REQUEST_BYTES // (1024 * 1024)} MB."
-            if request.path.startswith("/api/"):
-                return JsonResponse(
-                    {
-                        "type": "urn:kyc:problem:payload_too_large",
-                        "title": "Payload too large",
-                        "status": 413,
-                        "detail": detail,
-                        "code": "payload_too_large",
-                    },
-                    status=413,
-                    content_type="application/problem+json",
-                )
+            if is_api(request):
+                return problem_json(413, "payload_too_large", detail)
             return HttpResponse(detail, status=413, content_type="text/plain; charset=utf-8")
         return self.get_response(request)

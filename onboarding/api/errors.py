@@ -20,6 +20,8 @@ TITLES = {
     413: "Payload too large",
     415: "Unsupported media type",
     429: "Too many requests",
+    500: "Server error",
+    503: "Service unavailable",
 }
 
 
@@ -33,7 +35,8 @@ class ApiProblem(exceptions.APIException):
         super().__init__(detail, code)
 
 
-def problem(status_code, code, detail, errors=None):
+def problem_body(status_code, code, detail, errors=None) -> dict:
+    """The problem details document; DRF's handler and Django's error pages both answer with it."""
     body = {
         "type": f"urn:kyc:problem:{code}",
         "title": TITLES.get(status_code, "Error"),
@@ -43,6 +46,11 @@ def problem(status_code, code, detail, errors=None):
     }
     if errors:
         body["errors"] = errors
+    return body
+
+
+def problem(status_code, code, detail, errors=None):
+    body = problem_body(status_code, code, detail, errors)
     return Response(body, status=status_code, content_type="application/problem+json")
 
 
