@@ -103,22 +103,20 @@ def claim(code: str) -> Handoff:
 
 def confirm(handoff: Handoff):
     """The phone's holder says they started this case themselves."""
-    with transaction.atomic():
-        if Handoff.objects.filter(pk=handoff.pk, confirmed_at__isnull=True).update(confirmed_at=timezone.now()):
-            audit.record(
-                "handoff_confirmed",
-                actor=audit.Actor.applicant(handoff.applicant),
-                applicant_id=handoff.applicant_id,
-                handoff=str(handoff.pk),
-            )
+    _answer(handoff, "confirmed_at", "handoff_confirmed")
 
 
 def decline(handoff: Handoff):
     """The phone's holder did not start this case: the phone leaves it, and the desktop is told."""
+    _answer(handoff, "declined_at", "handoff_declined")
+
+
+def _answer(handoff: Handoff, field: str, action: str):
+    """Record the phone's answer once (a second submit of the same form records nothing)."""
     with transaction.atomic():
-        if Handoff.objects.filter(pk=handoff.pk, declined_at__isnull=True).update(declined_at=timezone.now()):
+        if Handoff.objects.filter(pk=handoff.pk, **{f"{field}__isnull": True}).update(**{field: timezone.now()}):
             audit.record(
-                "handoff_declined",
+                action,
                 actor=audit.Actor.applicant(handoff.applicant),
                 applicant_id=handoff.applicant_id,
                 handoff=str(handoff.pk),
