@@ -1,8 +1,5 @@
 """Webhooks cannot be pointed at kyc's own network: https to public addresses, no redirects."""
 
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
 import pytest
 from django.core.exceptions import ValidationError
 
@@ -81,28 +78,9 @@ def test_the_connected_address_is_checked_too(receiver, endpoint, settings, monk
     assert delivery.status == WebhookDelivery.Status.PENDING and delivery.last_error
 
 
-class Redirector:
-    """A client's server answering 307 to another (internal) address."""
-
-    def __init__(self, target):
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                self.rfile.read(int(self.headers["Content-Length"]))
-                self.send_response(307)
-                self.send_header("Location", target)
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.server.server_port}/hooks"
-
-
 def test_redirects_are_not_followed(receiver):
     internal = Receiver()  # stands for an internal service the redirect points at
-    redirector = Redirector(internal.url)
+    redirector = Receiver(redirect_to=internal.url)  # a client's server bouncing the POST inward
     try:
         client = ApiClient.objects.create(name="acme", scopes=["verifications:read"])
         endpoint = WebhookEndpoint.objects.create(client=client, url=redirector.url, secret=webhooks.new_secret())

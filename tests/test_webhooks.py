@@ -18,9 +18,10 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 class Receiver:
-    """A webhook receiver: records what arrives; can be told to fail the next N requests."""
+    """A webhook receiver: records what arrives; can be told to fail the next N requests, or to
+    answer every request with a redirect to `redirect_to`."""
 
-    def __init__(self):
+    def __init__(self, redirect_to=None):
         self.received, self.fail_next = [], 0
         receiver = self
 
@@ -30,7 +31,9 @@ class Receiver:
                 receiver.received.append(({k.lower(): v for k, v in self.headers.items()}, body))
                 failing = receiver.fail_next > 0
                 receiver.fail_next -= failing
-                self.send_response(500 if failing else 204)
+                self.send_response(307 if redirect_to else 500 if failing else 204)
+                if redirect_to:
+                    self.send_header("Location", redirect_to)
                 self.end_headers()
 
             def log_message(self, *args):
