@@ -173,3 +173,4 @@ def test_failed_api_authentications(counter, settings):
     )
     assert sorted(r.status_code for r in results) == [401] * LIMIT + [429] * (N - LIMIT)
     assert all(r["Content-Type"] == "application/problem+json" for r in results)
+    assert all("wrong API key" in r.json()["detail"] for r in results if r.status_code == 429)

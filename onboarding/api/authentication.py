@@ -46,7 +46,9 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         try:
             token = limits.attempt(rule, *who)
         except limits.RateLimited as exc:
-            raise exceptions.Throttled(exc.retry_after, detail=exc.message) from None
+            throttled = exceptions.Throttled(detail=exc.message, code="wrong_api_keys")
+            throttled.wait = exc.retry_after  # set apart: DRF would append its own wording to the detail
+            raise throttled from None
         key = api_keys.authenticate(raw.strip())
         if key is None:
             raise exceptions.AuthenticationFailed("The API key is invalid or revoked.", code="invalid_api_key")

@@ -73,9 +73,13 @@ def handler(exc, context):
         return problem(exc.status_code, exc.problem_code, exc.detail, exc.errors)
     if isinstance(exc, exceptions.Throttled):
         wait = int(exc.wait or 1)
-        result = problem(
-            429, "rate_limited", f"Too many requests for this client: retry after {wait} seconds (KYC_API_RATE_LIMIT)."
+        # DRF's own Throttled is the per-client rate limit; ours (wrong API keys) carries its message.
+        detail = (
+            f"Too many requests for this client: retry after {wait} seconds (KYC_API_RATE_LIMIT)."
+            if exc.get_codes() == "throttled"
+            else exc.detail
         )
+        result = problem(429, "rate_limited", detail)
         result["Retry-After"] = str(wait)
         return result
     if isinstance(exc, Http404):
