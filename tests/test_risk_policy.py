@@ -5,7 +5,6 @@ API and the command line.
 """
 
 import io
-import itertools
 import json
 from collections import Counter
 from datetime import timedelta
@@ -22,23 +21,8 @@ from onboarding.services import audit, policy, policy_config, risk
 from onboarding.services.decisions import finalize_if_complete
 from onboarding.services.verifications import vendor_plan
 from tests.factories import ApplicantFactory, submitted_verification
+from tests.test_policy import check
 from tests.test_review import user_in
-
-T0 = timezone.now()
-_made = itertools.count(1)  # each check a moment later than the one before
-
-
-def check(kind, subject="selfie", status=Check.Status.COMPLETED, passed=True, **kw):
-    n = next(_made)
-    return Check(
-        kind=kind,
-        subject=subject,
-        vendor=kw.pop("vendor", "local"),
-        status=status,
-        passed=passed,
-        created_at=T0 + timedelta(seconds=n),
-        **kw,
-    )
 
 
 def good(compare_score=70, **compare):
