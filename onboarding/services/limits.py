@@ -182,9 +182,8 @@ class DatabaseCounter:
         return 0
 
     def refund(self, rule, subject, token):
-        key = _key(rule, subject)
-        AttemptSlot.objects.filter(key=key, token=token, index__gte=0).update(at=0, token="")
-        AttemptSlot.objects.filter(key=key, token=token, index=COOLDOWN_SLOT).update(at=0, token="")
+        # The attempt's slot, and the cool-down row if this attempt started the cool-down.
+        AttemptSlot.objects.filter(key=_key(rule, subject), token=token).update(at=0, token="")
 
     def peek(self, rule, subject, now):
         key = _key(rule, subject)
