@@ -219,3 +219,17 @@ def test_the_sealer_thread_tries_again_after_a_failure(settings, caplog):
         wait_until(lambda: AuditSeal.objects.filter(event=event).exists())  # nobody committed again
     assert len(calls) >= 2
     assert "audit sealing failed, trying again: RuntimeError" in caplog.text
+
+
+@pytest.mark.django_db
+def test_an_audit_event_and_its_queue_entry_are_written_together():
+    from django.utils import timezone
+
+    from onboarding.models import AuditPendingSeal
+    from onboarding.services.audit import Actor, record
+
+    event = record("tested", actor=Actor.system("test"), applicant_id=None, note="ü", n=[1, 2])
+    stored = AuditEvent.objects.get(pk=event.pk)
+    assert (stored.action, stored.actor, stored.data) == ("tested", "test", {"note": "ü", "n": [1, 2]})
+    assert abs((stored.created_at - timezone.now()).total_seconds()) < 60
+    assert AuditPendingSeal.objects.filter(event_id=event.pk).exists()

@@ -27,7 +27,6 @@ from django.conf import settings
 from django.db import DatabaseError, IntegrityError, close_old_connections, connection, transaction
 from django.db.models import Q
 
-from onboarding import sql
 from onboarding.models import AuditChainHead, AuditCheckpoint, AuditEvent, AuditPendingSeal, AuditSeal
 
 logger = logging.getLogger(__name__)
@@ -85,26 +84,18 @@ def _seal(*, wait) -> int:
     """seal_pending without its error handling: the sealer thread retries what fails."""
     sealed = 0
     skip = not wait and connection.features.has_select_for_update_skip_locked
-    queue, event_id = sql.table(AuditPendingSeal), sql.column(AuditPendingSeal, "event_id")
     while True:
         with transaction.atomic():
-            # Every process seals several times a second: the rounds' fixed statements are
-            # prebuilt (onboarding/sql.py), and nothing is ordered in SQL but the queue.
-            found = sql.fetch(AuditChainHead, "id", 1, for_update=True, skip_locked=skip)
-            top = found[0] if found else None
+            top = AuditChainHead.objects.select_for_update(skip_locked=skip).filter(pk=1).first()
             if top is None and skip and AuditChainHead.objects.filter(pk=1).exists():
                 return sealed  # another sealer holds the head
             if top is None:  # the first seal ever (or after a test database flush)
                 top = AuditChainHead.objects.create(pk=1, seq=0, hash=GENESIS)
             # The queue, not the trail: finding unsealed events in the trail is a scan of all of it.
-            with connection.cursor() as cursor:
-                cursor.execute(f"SELECT {event_id} FROM {queue} ORDER BY {event_id} LIMIT %s", [BATCH])
-                queued = [row[0] for row in cursor.fetchall()]
+            queued = list(AuditPendingSeal.objects.order_by("event_id").values_list("event_id", flat=True)[:BATCH])
             if not queued:
                 return sealed
-            events = sorted(
-                AuditEvent.objects.filter(pk__in=queued, seal__isnull=True).order_by(), key=lambda event: event.pk
-            )
+            events = AuditEvent.objects.filter(pk__in=queued, seal__isnull=True).order_by("pk")
             seq, prev = top.seq, top.hash
             links = []
             for event in events:
@@ -113,13 +104,11 @@ def _seal(*, wait) -> int:
                 current = link_hash(seq, prev, digest)
                 links.append(AuditSeal(seq=seq, event=event, event_hash=digest, prev_hash=prev, hash=current))
                 prev = current
-            if links:
-                sql.insert_many(links)
+            AuditSeal.objects.bulk_create(links)
             # Also drops entries whose event is gone or was sealed already (nothing left to seal).
-            with connection.cursor() as cursor:
-                cursor.execute(f"DELETE FROM {queue} WHERE {event_id} IN ({', '.join(['%s'] * len(queued))})", queued)
+            AuditPendingSeal.objects.filter(event_id__in=queued).delete()
             top.seq, top.hash = seq, prev
-            sql.update(top, ["seq", "hash", "updated_at"])
+            top.save(update_fields=["seq", "hash", "updated_at"])
             sealed += len(links)
         if len(queued) < BATCH:
             # Drained as far as this sealer could see. Looking again cost every commit a second

@@ -17,7 +17,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
-from onboarding import sql, storage
+from onboarding import storage
 from onboarding.models import LivenessChallenge, Photo
 from vendors import liveness
 
@@ -141,10 +141,13 @@ def submit_burst(challenge_id, applicant, frames, selfie, *, uploaded_via=None) 
 
 def challenge_for_selfie(applicant, selfie) -> LivenessChallenge | None:
     """The passed, unattached challenge whose burst ended with this selfie."""
-    # Every submission asks: a prebuilt read by the selfie (onboarding/sql.py), filtered and sorted here.
-    found = [
-        c
-        for c in sql.fetch(LivenessChallenge, "selfie", selfie.pk)
-        if c.applicant_id == applicant.pk and c.verification_id is None and c.status == LivenessChallenge.Status.PASSED
-    ]
-    return max(found, key=lambda challenge: challenge.created_at, default=None)
+    return (
+        LivenessChallenge.objects.filter(
+            applicant=applicant,
+            selfie=selfie,
+            verification__isnull=True,
+            status=LivenessChallenge.Status.PASSED,
+        )
+        .order_by("-created_at")
+        .first()
+    )

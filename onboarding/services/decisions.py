@@ -5,8 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
-from onboarding import sql
-from onboarding.models import Check, Decision, OverturnRequest, ReviewReason, Verification
+from onboarding.models import Decision, OverturnRequest, ReviewReason, Verification
 
 from . import audit, policy, policy_config, review, risk, state, webhooks
 
@@ -29,16 +28,12 @@ def finalize_if_complete(verification_id, in_force=None, *, applicant=None) -> D
     applicant: the case's applicant, when the caller has read it (webhooks go to its API client).
     """
     with transaction.atomic():
-        # Every case is decided here once: its statements are prebuilt (onboarding/sql.py).
-        found = sql.fetch(Verification, "id", verification_id, for_update=True)
-        if not found:
-            raise Verification.DoesNotExist(verification_id)
-        verification = found[0]
+        verification = Verification.objects.select_for_update().get(pk=verification_id)
         if applicant is not None and applicant.pk == verification.applicant_id:
             verification.applicant = applicant
         if verification.status != Verification.Status.PROCESSING:
             return None
-        checks = sorted(sql.fetch(Check, "verification", verification.pk), key=lambda c: c.created_at)
+        checks = list(verification.checks.order_by("created_at"))
         if any(not c.is_final for c in checks if c.role == c.Role.DECIDE) or verification.duplicates_pending:
             return None
         in_force = in_force or policy_config.active()
@@ -52,7 +47,7 @@ def finalize_if_complete(verification_id, in_force=None, *, applicant=None) -> D
             reasons=evaluation.reasons,
             policy_version=in_force.version,
         )
-        sql.insert(decision)
+        decision.save(force_insert=True)
         state.transition(
             verification,
             STATUS_FOR_OUTCOME[evaluation.outcome],

@@ -2,7 +2,6 @@
 
 from django.utils import timezone
 
-from onboarding import sql
 from onboarding.models import Verification
 
 from . import audit
@@ -45,8 +44,8 @@ def transition(verification, target, *, actor, action="status_changed", save_als
     if target in DECIDED:
         verification.decided_at = now
         fields.append("decided_at")
-    if not sql.update(verification, fields):  # every case's decision passes here (onboarding/sql.py)
-        raise Verification.DoesNotExist(verification.pk)
+    # save(update_fields=...) raises DatabaseError when the row is gone.
+    verification.save(update_fields=fields)
     audit.record(action, actor=actor, verification=verification, from_status=current, to_status=target, **data)
     return verification
 
@@ -58,8 +57,10 @@ def mark_processing(verification, *, actor) -> bool:
     the first claim's update matches (the others wait for it to commit, then match nothing).
     """
     now = timezone.now()
-    update = Verification(pk=verification.pk, status=S.PROCESSING, processing_started_at=now, updated_at=now)
-    if not sql.update(update, ("status", "processing_started_at", "updated_at"), when=("status", [S.SUBMITTED])):
+    claimed = Verification.objects.filter(pk=verification.pk, status=S.SUBMITTED).update(
+        status=S.PROCESSING, processing_started_at=now, updated_at=now
+    )
+    if not claimed:
         return False
     verification.status, verification.processing_started_at, verification.updated_at = S.PROCESSING, now, now
     audit.record(

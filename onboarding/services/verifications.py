@@ -10,7 +10,6 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from onboarding import sql
 from onboarding.models import Applicant, Check, LivenessChallenge, LivenessDataFile, Photo, Verification
 from vendors.base import CheckKind, Subject
 from vendors.registry import get_backend
@@ -77,13 +76,12 @@ def submit_verification(
     actor = actor or audit.Actor.applicant(applicant)
     with transaction.atomic():
         # The applicant's row lock orders this against an erasure or a purge of the same files.
-        # Every case is submitted here once: its writes are prebuilt statements (onboarding/sql.py).
-        sql.fetch(Applicant, "id", applicant.pk, for_update=True)
-        items = [p for p in (selfie, id_card, id_card_back) if p is not None]
+        Applicant.objects.select_for_update().filter(pk=applicant.pk).values_list("pk").get()
+        items = [p.pk for p in (selfie, id_card, id_card_back) if p is not None]
         if (
-            any(p.purged_at for p in sql.fetch(Photo, "id", [p.pk for p in items]))
+            Photo.objects.filter(pk__in=items, purged_at__isnull=False).exists()
             or liveness_data is not None
-            and any(f.purged_at for f in sql.fetch(LivenessDataFile, "id", liveness_data.pk))
+            and LivenessDataFile.objects.filter(pk=liveness_data.pk, purged_at__isnull=False).exists()
         ):
             raise SubmissionError("a file of this submission was erased; upload it again")
         verification = Verification(
@@ -95,7 +93,7 @@ def submit_verification(
             channel=channel,
             duplicates_pending=settings.KYC_DUPLICATE_SCAN,
         )
-        sql.insert(verification)
+        verification.save(force_insert=True)
         challenge = challenge_for_selfie(applicant, selfie)
         if challenge is not None:  # single use: one verification per challenge
             LivenessChallenge.objects.filter(pk=challenge.pk).update(verification=verification)
@@ -123,7 +121,7 @@ def submit_verification(
                         )
                     )
         if planned or shadows:
-            sql.insert_many(planned + shadows)
+            Check.objects.bulk_create(planned + shadows)
         audit.record(
             "verification_submitted",
             actor=actor,
