@@ -45,10 +45,11 @@ run: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-# What CI checks besides the tests (pre-commit runs the same on each commit).
+# What CI checks besides the tests: lint, format, the import layering, migrations in step.
 check: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	DJANGO_DEBUG=true $(PY) manage.py makemigrations --check --dry-run
 
 # Benchmarks print a table and write JSON to bench/results/ (DATABASE_URL picks the database).

@@ -65,7 +65,7 @@ def main():
 
     call_command("migrate", verbosity=0)
     from onboarding.models import AuditEvent
-    from onboarding.services import audit, audit_chain
+    from onboarding.services.compliance import audit, audit_chain
 
     rows, total = [], 0
     for size in (10_000, 100_000, args.events):

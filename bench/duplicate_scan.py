@@ -24,7 +24,7 @@ def main():
     from django.db import connection
 
     from onboarding.models import Applicant, FaceTemplate, Photo
-    from onboarding.services import duplicates
+    from onboarding.services.pipeline import duplicates
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="10000,50000,100000")

@@ -41,7 +41,7 @@ def child_peak(path) -> None:
     setup_django(database=False)
     from django.conf import settings
 
-    from onboarding.services.images import normalize_image
+    from onboarding.services.applicant.images import normalize_image
 
     data = Path(path).read_bytes()
     settings.KYC_MAX_UPLOAD_BYTES = max(settings.KYC_MAX_UPLOAD_BYTES, len(data))
@@ -69,7 +69,7 @@ def main():
     setup_django(database=False)
     from django.conf import settings
 
-    from onboarding.services.images import normalize_image
+    from onboarding.services.applicant.images import normalize_image
 
     data = phone_jpeg()
     settings.KYC_MAX_UPLOAD_BYTES = max(settings.KYC_MAX_UPLOAD_BYTES, len(data))

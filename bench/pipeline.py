@@ -196,7 +196,7 @@ class Cases:
     """New cases from one set of uploaded photos."""
 
     def __init__(self):
-        from onboarding.services.applicants import add_photo, create_applicant
+        from onboarding.services.applicant.applicants import add_photo, create_applicant
         from tests.conftest import face_bytes, id_card_bytes
 
         applicant = create_applicant(consent_version="bench", language="en")
@@ -224,7 +224,7 @@ class Cases:
 
 
 def submit(cases):
-    from onboarding.services.verifications import submit_verification
+    from onboarding.services.pipeline.verifications import submit_verification
 
     applicant, selfie, card = cases.new()
     started = time.time()

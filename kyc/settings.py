@@ -53,7 +53,7 @@ CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "onboarding.apps.KycAdminConfig",  # django.contrib.admin with the reviewers' site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -435,31 +435,17 @@ KYC_RETENTION_DAYS = {
 KYC_AUDIT_SEAL_DELAY_MS = env.int("KYC_AUDIT_SEAL_DELAY_MS", default=200)
 KYC_TRUSTED_PROXIES = env.int("KYC_TRUSTED_PROXIES", default=0)
 
-# Vendors: credentials and base URLs (the real hosts by default; the sandbox for demos and tests).
+# Vendors: how they are called (the real hosts by default; the sandbox for demos and tests).
 KYC_VENDOR_CONNECT_TIMEOUT = env.float("KYC_VENDOR_CONNECT_TIMEOUT", default=3.05)
 # Kept-alive connections per vendor host and worker process: at least the worker's threads.
 KYC_VENDOR_HTTP_POOL_SIZE = env.int("KYC_VENDOR_HTTP_POOL_SIZE", default=64)
 KYC_VENDOR_READ_TIMEOUT = env.float("KYC_VENDOR_READ_TIMEOUT", default=20.0)
 # How long the signed URL handed to vendors that fetch images themselves (AceData) stays valid.
 KYC_VENDOR_IMAGE_URL_TTL = env.int("KYC_VENDOR_IMAGE_URL_TTL", default=300)
-ACEDATA_TOKEN = env("ACEDATA_TOKEN", default="")
-ACEDATA_BASE_URL = env("ACEDATA_BASE_URL", default="https://api.acedata.cloud")
-BAIDU_API_KEY = env("BAIDU_API_KEY", default="")
-BAIDU_SECRET_KEY = env("BAIDU_SECRET_KEY", default="")
-BAIDU_BASE_URL = env("BAIDU_BASE_URL", default="https://aip.baidubce.com")
-BAIDU_QUALITY_CONTROL = env("BAIDU_QUALITY_CONTROL", default="LOW")
-BAIDU_LIVENESS_CONTROL = env("BAIDU_LIVENESS_CONTROL", default="NORMAL")
-BAIDU_SPOOFING_CONTROL = env("BAIDU_SPOOFING_CONTROL", default="NORMAL")
-LINKFACE_API_ID = env("LINKFACE_API_ID", default="")
-LINKFACE_API_SECRET = env("LINKFACE_API_SECRET", default="")
-LINKFACE_BASE_URL = env("LINKFACE_BASE_URL", default="https://cloudapi.linkface.cn")
-TENCENT_APPID = env("TENCENT_APPID", default="")
-TENCENT_SECRET_ID = env("TENCENT_SECRET_ID", default="")
-TENCENT_SECRET_KEY = env("TENCENT_SECRET_KEY", default="")
-TENCENT_REGION = env("TENCENT_REGION", default="ap-guangzhou")
-TENCENT_MODE = env("TENCENT_MODE", default="cloud")  # "cloud" (DetectLiveFaceAccurate) or "legacy"
-TENCENT_LEGACY_BASE_URL = env("TENCENT_LEGACY_BASE_URL", default="https://recognition.image.myqcloud.com")
-TENCENT_API_ENDPOINT = env("TENCENT_API_ENDPOINT", default="https://iai.tencentcloudapi.com")
+# Each vendor's own settings (credentials, base URLs, options) are read by its backend through
+# vendors.base.vendor_setting: from here, {"baidu": {"API_KEY": ...}}, else from the environment as
+# <VENDOR>_<NAME> (BAIDU_API_KEY), else the default in the vendor's module (docs/configuration.md).
+KYC_VENDORS = {}
 
 LOGGING = {
     "version": 1,

@@ -23,12 +23,12 @@ STATIC_ROOT = VAR_DIR / "static"  # noqa: F405
 STATIC_ROOT.mkdir(exist_ok=True)
 # Live-server threads must not keep connections open past the test (the test database is dropped after).
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
-# The duplicate scan is a dlib pass per photo on every submission; tests/test_review.py turns it on.
+# The duplicate scan is a dlib pass per photo on every submission; tests/admin/test_review.py turns it on.
 KYC_DUPLICATE_SCAN = False
 # Each commit seals its own events at once, so a test sees the chain complete after each action;
-# the sealer thread has its own tests (tests/test_audit_chain.py).
+# the sealer thread has its own tests (tests/compliance/test_audit_chain.py).
 KYC_AUDIT_SEAL_DELAY_MS = 0
 # The webhook tests' receivers listen on loopback over plain http: allowed here only
-# (tests/test_webhook_targets.py checks the production rules).
+# (tests/integrations/test_webhook_targets.py checks the production rules).
 KYC_WEBHOOK_ALLOW_HTTP = True
 KYC_WEBHOOK_ALLOWED_NETWORKS = ["127.0.0.0/8", "::1/128"]

@@ -3,13 +3,7 @@ from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from onboarding.forms import StaffLoginForm
 from onboarding.views import healthz
-
-admin.site.site_header = "KYC review"
-admin.site.site_title = "KYC review"
-admin.site.index_title = "Cases and audit trail"
-admin.site.login_form = StaffLoginForm
 
 urlpatterns = [
     path("admin/", admin.site.urls),

@@ -130,3 +130,9 @@ if S3Storage is not None:
         def replace_raw(self, name, blob: bytes):
             # A PUT replaces the object in one step.
             self.bucket.Object(self._normalize_name(clean_name(name))).put(Body=blob)
+
+
+def read_file(item) -> bytes:
+    """The stored bytes of a Photo or a LivenessDataFile."""
+    with item.file.open("rb") as f:
+        return f.read()

@@ -1,14 +1,14 @@
-"""Celery tasks: thin wrappers around services. Every task is safe to run twice."""
+"""Celery tasks: thin wrappers around services, which decide; a task carries out what they return.
+Every task is safe to run twice. Enqueueing goes through services.dispatch."""
 
 import logging
-import random
 
 from celery import shared_task
-from django.conf import settings
 
-from onboarding.services import audit_chain, checks, dispatch, duplicates, retention, verifications, webhooks
-from onboarding.services.retry import backoff_seconds
-from vendors.circuit import CircuitOpenError
+from onboarding.services import dispatch
+from onboarding.services.compliance import audit_chain, retention
+from onboarding.services.integrations import webhooks
+from onboarding.services.pipeline import checks, duplicates, verifications
 from vendors.exceptions import RetryableVendorError
 
 logger = logging.getLogger(__name__)
@@ -25,15 +25,14 @@ def run_check(self, check_id):
     try:
         checks.execute_check(check_id)
     except (checks.CheckHeld, RetryableVendorError) as exc:
-        return _not_run(
-            check_id,
-            exc,
-            retries=self.request.retries,
-            eager=self.request.is_eager,
-            # throw=False: a returned Retry is re-applied in eager mode (kyc_verify)
-            # instead of propagating as an error; on a worker the retry message is already sent.
-            retry=lambda countdown, exc=exc: self.retry(countdown=countdown, exc=exc, throw=False),
-        )
+        retries = self.request.retries
+        step = checks.next_step(check_id, exc, retries=retries, in_process=self.request.is_eager)
+        if step.action == step.RETRY:
+            # throw=False: a returned Retry is re-applied in eager mode (kyc_verify) instead of
+            # propagating as an error; on a worker the retry message is already sent.
+            return self.retry(countdown=step.countdown, exc=exc, throw=False)
+        if step.action == step.LOOK_AGAIN:
+            dispatch.run_check(check_id, countdown=step.countdown, retries=retries)  # waiting keeps the count
 
 
 @shared_task(bind=True, acks_late=True)
@@ -41,39 +40,11 @@ def run_case_checks(self, check_ids):
     """A case's deciding checks in one task, their vendor calls in parallel: one message, one claim
     and one transaction for all. A check that has to wait or retry goes on alone, as run_check."""
     for check_id, exc in checks.execute_checks(check_ids).items():
-        _not_run(
-            check_id,
-            exc,
-            retries=0,
-            eager=self.request.is_eager,
-            retry=lambda countdown, pk=check_id: run_check.apply_async((pk,), countdown=countdown, retries=1),
-        )
-
-
-def _not_run(check_id, exc, *, retries, eager, retry):
-    """A check whose vendor was not called or failed retryably: look again, fall back, retry or give up."""
-    if isinstance(exc, checks.CheckHeld):
-        # A duplicate delivery, or the holder died: look again when its lease ends.
-        return _look_again(check_id, exc.retry_after, retries, eager)
-    if isinstance(exc, CircuitOpenError):
-        # Not called, so not one of the vendor's retries: the next vendor now, or wait for the probe.
-        if eager:  # kyc_verify: nobody waits in-process
-            checks.fail_check(check_id, exc)
-        elif not checks.fall_back_now(check_id, exc):
-            _look_again(check_id, exc.retry_after, retries, eager)
-        return None
-    if retries >= settings.KYC_VENDOR_MAX_RETRIES:
-        logger.warning("check %s: giving up after %s retries: %s", check_id, retries, exc)
-        checks.fail_check(check_id, exc)
-        return None
-    return retry(backoff_seconds(retries))
-
-
-def _look_again(check_id, after, retries, eager):
-    if eager:
-        return  # in-process (kyc_verify, tests) the holder is this process; it finishes the check
-    # Keeps the retry count: waiting is not a vendor failure.
-    run_check.apply_async((check_id,), countdown=after + random.uniform(0, 2), retries=retries)
+        step = checks.next_step(check_id, exc, retries=0, in_process=self.request.is_eager)
+        if step.action == step.RETRY:
+            dispatch.run_check(check_id, countdown=step.countdown, retries=1)
+        elif step.action == step.LOOK_AGAIN:
+            dispatch.run_check(check_id, countdown=step.countdown)
 
 
 @shared_task(acks_late=True)
@@ -98,8 +69,7 @@ def scan_duplicates(verification_id):
 def dispatch_due_webhooks():
     """Retries are scheduled in the database, not as Celery ETAs (Redis would re-deliver long ETAs)."""
     due = list(webhooks.due())
-    for pk in due:
-        deliver_webhook.delay(pk)
+    dispatch.deliver_webhooks(due)
     return len(due)
 
 
@@ -111,5 +81,5 @@ def seal_audit_trail():
 
 @shared_task(acks_late=True)
 def purge_expired_data():
-    """Retention: delete what is past its period (see services.retention). Safe to run twice."""
+    """Retention: delete what is past its period (see services.compliance.retention). Safe to run twice."""
     return dict(retention.purge())

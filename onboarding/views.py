@@ -11,16 +11,19 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from onboarding import access, selectors
+from onboarding import access
 from onboarding.forms import ConsentForm, PhotoForm
 from onboarding.models import Applicant, Handoff, LivenessChallenge, Photo, Verification
-from onboarding.services import branding, capture, limits
-from onboarding.services import challenges as challenge_service
-from onboarding.services import handoff as handoff_service
-from onboarding.services.applicants import add_photo, create_applicant, read_file
-from onboarding.services.images import ImageRejected
-from onboarding.services.vendor_access import fetch_photo
-from onboarding.services.verifications import SubmissionError, submit_verification
+from onboarding.selectors import applicant as selectors
+from onboarding.services import limits
+from onboarding.services.applicant import branding, capture
+from onboarding.services.applicant import challenges as challenge_service
+from onboarding.services.applicant import handoff as handoff_service
+from onboarding.services.applicant.applicants import add_photo, create_applicant
+from onboarding.services.applicant.images import ImageRejected
+from onboarding.services.integrations.vendor_access import fetch_photo
+from onboarding.services.pipeline.verifications import SubmissionError, submit_verification
+from onboarding.storage import read_file
 from vendors.liveness import MAX_FRAMES, MIN_FRAMES
 from vendors.local import BRIGHT_ABOVE, DARK_BELOW
 from vendors.messages import applicant_message
@@ -33,7 +36,7 @@ STEPS = {
         "precheck": "selfie",
     },
     Photo.Kind.ID_CARD: {
-        "next": "onboarding:review",
+        "next": "onboarding:confirm",
         "template": "onboarding/id_card.html",
         "step": 3,
         "precheck": "id-card",
@@ -175,7 +178,7 @@ def id_card(request):
 
 @never_cache
 @require_http_methods(["GET", "POST"])
-def review(request):
+def confirm(request):
     applicant, elsewhere = _page_applicant(request)
     if elsewhere is not None:
         return elsewhere
@@ -199,7 +202,7 @@ def review(request):
             return redirect("onboarding:status", verification_id=verification.pk)
     return render(
         request,
-        "onboarding/review.html",
+        "onboarding/confirm.html",
         {"step": 4, "selfie": photos[Photo.Kind.SELFIE], "id_card": photos[Photo.Kind.ID_CARD], "error": error},
         status=status,
     )
@@ -372,7 +375,7 @@ def _next_step(applicant):
     photos = selectors.pending_photos(applicant)
     if Photo.Kind.SELFIE not in photos:
         return "onboarding:selfie"
-    return "onboarding:id_card" if Photo.Kind.ID_CARD not in photos else "onboarding:review"
+    return "onboarding:id_card" if Photo.Kind.ID_CARD not in photos else "onboarding:confirm"
 
 
 @never_cache

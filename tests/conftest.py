@@ -75,23 +75,7 @@ SANDBOX_CREDENTIALS = dict(
 def sandbox_server():
     from vendors.sandbox.app import Credentials, SandboxApp, serve
 
-    app = SandboxApp(
-        Credentials(
-            *[
-                SANDBOX_CREDENTIALS[k]
-                for k in (
-                    "ACEDATA_TOKEN",
-                    "BAIDU_API_KEY",
-                    "BAIDU_SECRET_KEY",
-                    "LINKFACE_API_ID",
-                    "LINKFACE_API_SECRET",
-                    "TENCENT_APPID",
-                    "TENCENT_SECRET_ID",
-                    "TENCENT_SECRET_KEY",
-                )
-            ]
-        )
-    )
+    app = SandboxApp(Credentials.from_environment_names(SANDBOX_CREDENTIALS))
     server, url = serve(app)
     yield app, url
     server.shutdown()
@@ -126,16 +110,13 @@ def sandbox(sandbox_server, settings):
     app.state.baidu_tokens.clear()
     app.state.timeout_seconds = 30.0
     cache.clear()
+    # The vendors' settings as an operator's KYC_VENDORS would give them (a fresh dict: tests change it).
+    vendors = {name: {"BASE_URL": url} for name in ("acedata", "baidu", "linkface")}
+    vendors["tencent"] = {"LEGACY_BASE_URL": url, "API_ENDPOINT": url}
     for name, value in SANDBOX_CREDENTIALS.items():
-        setattr(settings, name, value)
-    for name in (
-        "ACEDATA_BASE_URL",
-        "BAIDU_BASE_URL",
-        "LINKFACE_BASE_URL",
-        "TENCENT_LEGACY_BASE_URL",
-        "TENCENT_API_ENDPOINT",
-    ):
-        setattr(settings, name, url)
+        vendor, _, key = name.partition("_")
+        vendors[vendor.lower()][key] = value
+    settings.KYC_VENDORS = vendors
     return Sandbox(app, url)
 
 
@@ -171,10 +152,10 @@ def fresh_cache():
     """Circuit breakers, attempt limits and tokens live in the cache: no state from one test to the next."""
     from django.core.cache import cache
 
-    from onboarding.services import policy_config
+    from onboarding.services.policy import versions
     from vendors import baidu
 
     cache.clear()
     baidu._tokens_read.clear()  # the token as this process last read it from the cache
-    policy_config.forget()  # the policy in force as this process last read it (the database is new)
+    versions.forget()  # the policy in force as this process last read it (the database is new)
     yield

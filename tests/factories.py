@@ -4,8 +4,8 @@ import factory
 from django.conf import settings
 
 from onboarding.models import Applicant, Photo
-from onboarding.services.applicants import add_photo, create_applicant
-from onboarding.services.verifications import submit_verification
+from onboarding.services.applicant.applicants import add_photo, create_applicant
+from onboarding.services.pipeline.verifications import submit_verification
 from tests.conftest import face_bytes, id_card_bytes
 
 

@@ -4,11 +4,9 @@ The vendor downloads the image itself, so the request carries a short-lived,
 signed URL that this app serves (onboarding.views.vendor_image) instead of bytes.
 """
 
-from django.conf import settings
-
 from .base import CheckKind, CheckResult, Threshold
 from .exceptions import ConfigurationError, PermanentVendorError, RetryableVendorError
-from .http import HttpVendorBackend
+from .http import HttpRequest, HttpVendorBackend, json_body
 
 # The document lists 400 token_mismatched / api_not_implemented, 401 invalid_token,
 # 429 too_many_requests, 500 api_error; the vendor's client library also knows these.
@@ -37,35 +35,32 @@ def error_class_for_status(status):
 class AceDataBackend(HttpVendorBackend):
     name = "acedata"
     label = "AceData face/detect-live"
-    base_url_setting = "ACEDATA_BASE_URL"
+    settings_defaults = {"TOKEN": "", "BASE_URL": "https://api.acedata.cloud"}
+    required_settings = ("TOKEN",)
     kinds = frozenset({CheckKind.LIVENESS})
     score_scales = {CheckKind.LIVENESS: "0-100 liveness (anti-recapture), higher is live"}
     default_thresholds = {
         CheckKind.LIVENESS: Threshold(40.0, "AceData detect-live document: thresholds 5/10/40/70/90, recommended 40")
     }
 
-    def check_liveness(self, request):
+    def build_request(self, request):
         image = request.selfie
         if image.url_factory is None:
             raise PermanentVendorError("acedata needs a URL it can fetch; none was provided", code="no_image_url")
-        if not settings.ACEDATA_TOKEN:
-            raise ConfigurationError("ACEDATA_TOKEN is not set", code="no_token")
-        response = self.send(
+        return HttpRequest(
             "POST",
-            f"{self.base_url}/face/detect-live",
-            json={
-                "image_url": image.url_factory(),
-                "face_model_version": "3.0",
-            },
+            "/face/detect-live",
+            kind=request.kind,
+            data=json_body({"image_url": image.url_factory(), "face_model_version": "3.0"}),
             headers={
                 "accept": "application/json",
-                "authorization": f"Bearer {settings.ACEDATA_TOKEN}",
+                "authorization": f"Bearer {self.setting('TOKEN')}",
                 "content-type": "application/json",
             },
         )
-        return self.parse(
-            response.status, self.require_json(response), latency_ms=response.latency_ms, raw=response.redacted()
-        )
+
+    def parse_body(self, body, *, kind, status, latency_ms, raw, outgoing):
+        return self.parse(status, body, latency_ms=latency_ms, raw=raw)
 
     def parse(self, status, body, *, latency_ms=None, raw=None):
         raw = raw if raw is not None else body

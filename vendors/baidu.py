@@ -6,6 +6,7 @@ a cache lock, refreshed a day before expiry, and once more on errors 110/111; ea
 process keeps what it read for a minute.
 """
 
+import dataclasses
 import hashlib
 import logging
 import time
@@ -17,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from .base import CheckKind, CheckResult, Reason, Threshold
 from .calibration import Calibration
 from .exceptions import BadInputError, ConfigurationError, PermanentVendorError, RetryableVendorError
-from .http import HttpVendorBackend, json_body
+from .http import HttpRequest, HttpVendorBackend, json_body
 from .images import b64, prepare_jpeg
 from .messages import applicant_message
 
@@ -54,7 +55,16 @@ LIVENESS_FAILED = 223120  # the selfie failed liveness control: a verdict, not a
 class BaiduBackend(HttpVendorBackend):
     name = "baidu"
     label = "Baidu Face Match V4"
-    base_url_setting = "BAIDU_BASE_URL"
+    settings_defaults = {
+        "API_KEY": "",
+        "SECRET_KEY": "",
+        "BASE_URL": "https://aip.baidubce.com",
+        # The match's controls (NONE, LOW, NORMAL, HIGH), as the document names them.
+        "QUALITY_CONTROL": "LOW",
+        "LIVENESS_CONTROL": "NORMAL",
+        "SPOOFING_CONTROL": "NORMAL",
+    }
+    required_settings = ("API_KEY", "SECRET_KEY")
     kinds = frozenset({CheckKind.COMPARE})
     score_scales = {CheckKind.COMPARE: "0-100 similarity"}
     default_thresholds = {
@@ -74,7 +84,7 @@ class BaiduBackend(HttpVendorBackend):
 
     # Token -----------------------------------------------------------------
     def _cache_key(self):
-        fingerprint = hashlib.sha256(f"{self.base_url}|{settings.BAIDU_API_KEY}".encode()).hexdigest()[:16]
+        fingerprint = hashlib.sha256(f"{self.base_url}|{self.setting('API_KEY')}".encode()).hexdigest()[:16]
         return f"vendors:baidu:token:{fingerprint}"
 
     def access_token(self, *, stale=None) -> str:
@@ -113,16 +123,15 @@ class BaiduBackend(HttpVendorBackend):
                 cache.delete(lock)
 
     def _fetch_token(self, key) -> str:
-        if not (settings.BAIDU_API_KEY and settings.BAIDU_SECRET_KEY):
-            raise ConfigurationError("BAIDU_API_KEY / BAIDU_SECRET_KEY are not set", code="no_credentials")
+        self.check_configured(None)
         # POST with the credentials in the form body (the document allows it) keeps them out of URLs.
         response = self.send(
             "POST",
             f"{self.base_url}/oauth/2.0/token",
             data={
                 "grant_type": "client_credentials",
-                "client_id": settings.BAIDU_API_KEY,
-                "client_secret": settings.BAIDU_SECRET_KEY,
+                "client_id": self.setting("API_KEY"),
+                "client_secret": self.setting("SECRET_KEY"),
             },
         )
         body = self.require_json(response)
@@ -149,42 +158,45 @@ class BaiduBackend(HttpVendorBackend):
             "image": b64(selfie),
             "image_type": "BASE64",
             "face_type": "LIVE",
-            "quality_control": settings.BAIDU_QUALITY_CONTROL,
-            "liveness_control": settings.BAIDU_LIVENESS_CONTROL,
-            "spoofing_control": settings.BAIDU_SPOOFING_CONTROL,
+            "quality_control": self.setting("QUALITY_CONTROL"),
+            "liveness_control": self.setting("LIVENESS_CONTROL"),
+            "spoofing_control": self.setting("SPOOFING_CONTROL"),
             "register_image": b64(card),
             "register_image_type": "BASE64",
             # CERT: a photographed identity document (the document's own definition).
             "register_face_type": "CERT",
             "register_quality_control": "NONE",
         }
-        if settings.BAIDU_LIVENESS_CONTROL != "NONE":
+        if self.setting("LIVENESS_CONTROL") != "NONE":
             body["get_liveness_score"] = "1"
-        if settings.BAIDU_SPOOFING_CONTROL != "NONE":
+        if self.setting("SPOOFING_CONTROL") != "NONE":
             body["get_spoofing_score"] = "1"
         return body, notes
 
-    def check_compare(self, request):
+    def build_request(self, request):
         body, notes = self.payload(request)
-        token = self.access_token()
-        response = self._match(token, body)
-        data = self.require_json(response)
-        if isinstance(data, dict) and data.get("error_code") in TOKEN_ERRORS:
-            # Refresh once and retry once; a second failure is a configuration problem.
-            token = self.access_token(stale=token)
-            response = self._match(token, body)
-            data = self.require_json(response)
-        return self.parse(data, latency_ms=response.latency_ms, raw=response.redacted(), notes=notes)
-
-    def _match(self, token, body):
-        return self.send(
+        return HttpRequest(
             "POST",
-            f"{self.base_url}/rest/2.0/face/v4/mingjing/match",
-            params={"access_token": token},
+            "/rest/2.0/face/v4/mingjing/match",
+            kind=request.kind,
             data=json_body(body),
             headers={"Content-Type": "application/json"},
             log_path="/rest/2.0/face/v4/mingjing/match",
+            notes=notes,
         )
+
+    def send_request(self, outgoing):
+        """With the shared access token in the query; refreshed and sent once more when refused."""
+        token = self.access_token()
+        response = super().send_request(dataclasses.replace(outgoing, params={"access_token": token}))
+        if isinstance(response.json, dict) and response.json.get("error_code") in TOKEN_ERRORS:
+            # A second refusal is a configuration problem (parse_body says so).
+            token = self.access_token(stale=token)
+            response = super().send_request(dataclasses.replace(outgoing, params={"access_token": token}))
+        return response
+
+    def parse_body(self, body, *, kind, status, latency_ms, raw, outgoing):
+        return self.parse(body, latency_ms=latency_ms, raw=raw, notes=outgoing.notes)
 
     def parse(self, data, *, latency_ms=None, raw=None, notes=None):
         raw = raw if raw is not None else data
@@ -210,7 +222,7 @@ class BaiduBackend(HttpVendorBackend):
             return CheckResult(
                 **common,
                 passed=False,
-                details={"liveness_control": settings.BAIDU_LIVENESS_CONTROL},
+                details={"liveness_control": self.setting("LIVENESS_CONTROL")},
                 reasons=[Reason("liveness_failed", _("The selfie did not pass the liveness check."))],
             )
         if code in TOKEN_ERRORS:

@@ -1,13 +1,26 @@
-"""The one interface every vendor implements, and the normalized result it returns."""
+"""The one interface every vendor implements, the one sequence that runs it, and the normalized
+result it returns (like django-anymail's backends: one base class, one small module per vendor)."""
 
 from __future__ import annotations
 
 import dataclasses
 import enum
+import os
 from collections.abc import Callable
 
 from django.conf import settings
 from django.views.decorators.debug import sensitive_variables
+
+from .exceptions import ConfigurationError
+
+
+def vendor_setting(vendor: str, key: str, default=""):
+    """A vendor's own setting: settings.KYC_VENDORS[vendor][key] when the operator's settings give
+    it, else the environment's <VENDOR>_<KEY> (BAIDU_API_KEY), else the vendor module's default."""
+    configured = settings.KYC_VENDORS.get(vendor) or {}
+    if key in configured:
+        return configured[key]
+    return os.environ.get(f"{vendor.upper()}_{key}", default)
 
 
 class CheckKind(str, enum.Enum):
@@ -26,7 +39,7 @@ class Subject(str, enum.Enum):
 
 @dataclasses.dataclass(frozen=True)
 class ImageInput:
-    """A validated, normalized image (see onboarding.services.images)."""
+    """A validated, normalized image (see onboarding.services.applicant.images)."""
 
     data: bytes = dataclasses.field(repr=False)
     content_type: str
@@ -104,8 +117,12 @@ class Threshold:
 class VendorBackend:
     """Base class: one subclass per vendor, registered in vendors.registry.
 
-    Subclasses set `name`, `kinds`, `score_scales` and `default_thresholds`, and
-    implement check_<kind>() for each kind they support.
+    run() is the one sequence every vendor goes through: skip what the vendor cannot judge
+    (not_applicable), check its settings, build the request, send it, parse the answer into a
+    CheckResult (a vendor's error codes mapped onto vendors.exceptions on the way). Subclasses set
+    `name`, `kinds`, `score_scales`, `default_thresholds` and `settings_defaults`, and fill in the
+    hooks. The defaults suit a vendor that computes in this process (the local engine, test
+    doubles): the request is the CheckRequest and "sending" it runs check_<kind>().
     """
 
     name: str = ""
@@ -114,6 +131,10 @@ class VendorBackend:
     score_scales: dict[CheckKind, str] = {}
     # kind -> Threshold(value, where the value comes from in the vendor's documents)
     default_thresholds: dict[CheckKind, Threshold] = {}
+    # The vendor's settings and their defaults, read through setting() (docs/configuration.md);
+    # those in required_settings must be set before a call.
+    settings_defaults: dict[str, str] = {}
+    required_settings: tuple[str, ...] = ()
     # What a check sends besides the photos. Only these are decrypted for the vendor: biometric
     # data it will not look at stays sealed, and costs no work.
     reads_challenge: bool = False  # the active-liveness burst (liveness checks)
@@ -123,6 +144,47 @@ class VendorBackend:
     computes_locally: bool = False
     # The vendor's documented score-to-false-accept-rate tables (vendors.calibration.Calibration).
     calibrations: tuple = ()
+
+    def setting(self, key: str):
+        return vendor_setting(self.name, key, self.settings_defaults.get(key, ""))
+
+    def setting_name(self, key: str) -> str:
+        """The environment variable that sets `key`."""
+        return f"{self.name.upper()}_{key}"
+
+    # Error reports (mail to ADMINS) blank every variable of this frame and of all frames below it:
+    # adapters hold tokens, signatures and image bytes, requests holds the headers and bodies.
+    @sensitive_variables()
+    def run(self, request: CheckRequest) -> CheckResult:
+        if not self.supports(request.kind):
+            raise ValueError(f"{self.name} does not do {request.kind.value} checks")
+        skipped = self.not_applicable(request)
+        if skipped is not None:
+            return skipped
+        self.check_configured(request)
+        outgoing = self.build_request(request)
+        answer = self.send_request(outgoing)
+        return self.parse_response(answer, outgoing, request)
+
+    # The hooks, in the order run() calls them ---------------------------------------------
+
+    def not_applicable(self, request: CheckRequest) -> CheckResult | None:
+        """A NOT_APPLICABLE result when this vendor cannot judge this case (nothing is sent)."""
+        return None
+
+    def check_configured(self, request: CheckRequest) -> None:
+        missing = [self.setting_name(key) for key in self.required_settings if not self.setting(key)]
+        if missing:
+            raise ConfigurationError(f"{', '.join(missing)} not set", code="no_credentials")
+
+    def build_request(self, request: CheckRequest):
+        return request
+
+    def send_request(self, outgoing):
+        return getattr(self, f"check_{outgoing.kind.value}")(outgoing)
+
+    def parse_response(self, answer, outgoing, request: CheckRequest) -> CheckResult:
+        return answer
 
     def supports(self, kind: CheckKind) -> bool:
         return CheckKind(kind) in self.kinds
@@ -142,14 +204,6 @@ class VendorBackend:
         threshold on".
         """
         return score >= threshold
-
-    # Error reports (mail to ADMINS) blank every variable of this frame and of all frames below it:
-    # adapters hold tokens, signatures and image bytes, requests holds the headers and bodies.
-    @sensitive_variables()
-    def run(self, request: CheckRequest) -> CheckResult:
-        if not self.supports(request.kind):
-            raise ValueError(f"{self.name} does not do {request.kind.value} checks")
-        return getattr(self, f"check_{request.kind.value}")(request)
 
     def judge(
         self,

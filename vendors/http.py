@@ -1,13 +1,14 @@
 """The shared HTTP base for vendor adapters (like anymail's AnymailRequestsBackend).
 
 One requests session per backend, connect and read timeouts on every call,
-transport failures and 5xx turned into retryable errors, and raw bodies
-redacted before anything keeps them. Subclasses build the request and read
-the vendor's own envelope.
+transport failures and 5xx turned into retryable errors, a body that is not JSON
+refused, and raw bodies redacted before anything keeps them. Subclasses build an
+HttpRequest and read the vendor's own envelope (parse_body).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import time
@@ -17,7 +18,7 @@ import requests
 from django.conf import settings
 from requests.adapters import HTTPAdapter
 
-from .base import VendorBackend
+from .base import CheckKind, CheckResult, VendorBackend
 from .exceptions import PermanentVendorError, RetryableVendorError
 from .images import Base64
 from .redaction import redact
@@ -62,8 +63,24 @@ class Session(requests.Session):
         return {**merged, "proxies": dict(merged["proxies"])}  # requests may add to it
 
 
+@dataclasses.dataclass
+class HttpRequest:
+    """What build_request() makes: one HTTP exchange, sent by send_request()."""
+
+    method: str
+    path: str  # under the vendor's BASE_URL, or a whole URL
+    kind: CheckKind
+    params: dict | None = None
+    data: dict | bytes | None = None
+    files: dict | None = None
+    headers: dict = dataclasses.field(default_factory=dict)
+    log_path: str = ""  # what the log shows instead of the URL (some vendors put secrets in it)
+    notes: dict = dataclasses.field(default_factory=dict)  # how the photos were prepared (details["sent"])
+    mode: str = ""  # which of a vendor's protocols (Tencent's two)
+
+
 class HttpVendorBackend(VendorBackend):
-    base_url_setting = ""  # name of the setting holding the base URL
+    settings_defaults = {"BASE_URL": ""}
 
     def __init__(self):
         self.session = Session()
@@ -76,7 +93,33 @@ class HttpVendorBackend(VendorBackend):
 
     @property
     def base_url(self) -> str:
-        return getattr(settings, self.base_url_setting).rstrip("/")
+        return self.setting("BASE_URL").rstrip("/")
+
+    def send_request(self, outgoing: HttpRequest) -> VendorResponse:
+        url = outgoing.path if "://" in outgoing.path else f"{self.base_url}{outgoing.path}"
+        return self.send(
+            outgoing.method,
+            url,
+            log_path=outgoing.log_path,
+            params=outgoing.params,
+            data=outgoing.data,
+            files=outgoing.files,
+            headers=outgoing.headers,
+        )
+
+    def parse_response(self, response: VendorResponse, outgoing: HttpRequest, request) -> CheckResult:
+        return self.parse_body(
+            self.require_json(response),
+            kind=outgoing.kind,
+            status=response.status,
+            latency_ms=response.latency_ms,
+            raw=response.redacted(),
+            outgoing=outgoing,
+        )
+
+    def parse_body(self, body, *, kind, status, latency_ms, raw, outgoing) -> CheckResult:
+        """The vendor's envelope: a CheckResult, or its error code raised as a vendors.exceptions error."""
+        raise NotImplementedError
 
     @property
     def timeout(self):

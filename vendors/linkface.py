@@ -5,13 +5,12 @@ A browser cannot produce that file, so without it both checks are "not applicabl
 never faked. api_secret travels as a form field here, never in the URL.
 """
 
-from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from .base import CheckKind, CheckResult, Reason, ResultStatus, Threshold
 from .calibration import Calibration
 from .exceptions import BadInputError, ConfigurationError, PermanentVendorError, RetryableVendorError
-from .http import HttpVendorBackend
+from .http import HttpRequest, HttpVendorBackend
 from .images import prepare_jpeg
 from .messages import applicant_message
 
@@ -48,7 +47,8 @@ def score(value):
 class LinkFaceBackend(HttpVendorBackend):
     name = "linkface"
     label = "LinkFace liveness_selfie_verification"
-    base_url_setting = "LINKFACE_BASE_URL"
+    settings_defaults = {"API_ID": "", "API_SECRET": "", "BASE_URL": "https://cloudapi.linkface.cn"}
+    required_settings = ("API_ID", "API_SECRET")
     kinds = frozenset({CheckKind.LIVENESS, CheckKind.COMPARE})
     reads_liveness_data = True  # both checks are one liveness_selfie_verification call
     score_scales = {
@@ -76,46 +76,40 @@ class LinkFaceBackend(HttpVendorBackend):
         # Liveness is hack_score, lower is better; it also fails on a person mismatch (kept as is).
         return score <= threshold if CheckKind(kind) == CheckKind.LIVENESS else score >= threshold
 
-    def check_liveness(self, request):
-        return self._verify(request, CheckKind.LIVENESS, request.selfie.data)
+    def not_applicable(self, request):
+        if request.liveness_data:
+            return None
+        return CheckResult(
+            vendor=self.name,
+            kind=request.kind,
+            status=ResultStatus.NOT_APPLICABLE,
+            latency_ms=0,
+            reasons=[
+                Reason(
+                    "linkface_sdk_data_missing",
+                    _("LinkFace needs the liveness file from its mobile SDK; this case has none."),
+                )
+            ],
+        )
 
-    def check_compare(self, request):
-        return self._verify(request, CheckKind.COMPARE, request.id_card.data)
-
-    def _verify(self, request, kind, photo):
-        if not request.liveness_data:
-            return CheckResult(
-                vendor=self.name,
-                kind=kind,
-                status=ResultStatus.NOT_APPLICABLE,
-                latency_ms=0,
-                reasons=[
-                    Reason(
-                        "linkface_sdk_data_missing",
-                        _("LinkFace needs the liveness file from its mobile SDK; this case has none."),
-                    )
-                ],
-            )
-        if not (settings.LINKFACE_API_ID and settings.LINKFACE_API_SECRET):
-            raise ConfigurationError("LINKFACE_API_ID / LINKFACE_API_SECRET are not set", code="no_credentials")
+    def build_request(self, request):
+        # Liveness looks at the selfie, compare at the ID card: each against the SDK's recording.
+        photo = request.selfie.data if request.kind == CheckKind.LIVENESS else request.id_card.data
         jpeg, notes = prepare_jpeg(photo, max_size=(4000, 4000), max_bytes=5 * 1024 * 1024)
-        response = self.send(
+        return HttpRequest(
             "POST",
-            f"{self.base_url}/identity/liveness_selfie_verification",
-            data={"api_id": settings.LINKFACE_API_ID, "api_secret": settings.LINKFACE_API_SECRET},
+            "/identity/liveness_selfie_verification",
+            kind=request.kind,
+            data={"api_id": self.setting("API_ID"), "api_secret": self.setting("API_SECRET")},
             files={
                 "selfie_file": ("selfie.jpg", jpeg, "image/jpeg"),
                 "liveness_data_file": ("liveness.protobuf", request.liveness_data, "application/octet-stream"),
             },
-        )
-        return self.parse(
-            kind,
-            response.status,
-            self.require_json(response),
-            latency_ms=response.latency_ms,
-            raw=response.redacted(),
             notes=notes,
         )
+
+    def parse_body(self, body, *, kind, status, latency_ms, raw, outgoing):
+        return self.parse(kind, status, body, latency_ms=latency_ms, raw=raw, notes=outgoing.notes)
 
     def parse(self, kind, status, body, *, latency_ms=None, raw=None, notes=None):
         raw = raw if raw is not None else body

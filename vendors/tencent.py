@@ -14,12 +14,11 @@ import time
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
-from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from .base import CheckKind, CheckResult, Reason, Threshold
 from .exceptions import BadInputError, ConfigurationError, PermanentVendorError, RetryableVendorError
-from .http import HttpVendorBackend, json_body
+from .http import HttpRequest, HttpVendorBackend, json_body
 from .images import b64, prepare_jpeg
 from .messages import applicant_message
 
@@ -124,9 +123,24 @@ class TencentBackend(HttpVendorBackend):
         "cloud": Threshold(40.0, "Tencent DetectLiveFaceAccurate: thresholds 5/10/40/70/90, recommended 40"),
     }
 
+    settings_defaults = {
+        "APPID": "",
+        "SECRET_ID": "",
+        "SECRET_KEY": "",
+        "MODE": "cloud",  # "cloud" (DetectLiveFaceAccurate) or "legacy"
+        "REGION": "ap-guangzhou",
+        "API_ENDPOINT": "https://iai.tencentcloudapi.com",
+        "LEGACY_BASE_URL": "https://recognition.image.myqcloud.com",
+    }
+    required_by_mode = {"legacy": ("APPID", "SECRET_ID", "SECRET_KEY"), "cloud": ("SECRET_ID", "SECRET_KEY")}
+
     @property
     def mode(self):
-        return settings.TENCENT_MODE
+        return self.setting("MODE")
+
+    @property
+    def required_settings(self):
+        return self.required_by_mode[self.mode]
 
     @property
     def default_thresholds(self):
@@ -138,40 +152,32 @@ class TencentBackend(HttpVendorBackend):
             return self.threshold(CheckKind.LIVENESS)
         return self.thresholds_by_mode[mode]
 
-    def _credentials(self, *names):
-        missing = [n for n in names if not getattr(settings, n)]
-        if missing:
-            raise ConfigurationError(f"{', '.join(missing)} not set", code="no_credentials")
-
     def score_passes(self, kind, score, threshold, details):
         # The legacy document says "greater than 87": the threshold itself does not pass.
         return score > threshold if (details or {}).get("mode") == "legacy" else score >= threshold
 
-    def check_liveness(self, request):
-        if self.mode == "legacy":
-            return self._legacy(request)
-        return self._cloud(request)
+    def build_request(self, request):
+        return self._legacy(request) if self.mode == "legacy" else self._cloud(request)
+
+    def parse_body(self, body, *, kind, status, latency_ms, raw, outgoing):
+        parse = self.parse_legacy if outgoing.mode == "legacy" else self.parse_cloud
+        return parse(body, latency_ms=latency_ms, raw=raw, notes=outgoing.notes, http_status=status)
 
     # Legacy ------------------------------------------------------------------
     def _legacy(self, request):
-        self._credentials("TENCENT_APPID", "TENCENT_SECRET_ID", "TENCENT_SECRET_KEY")
         # Scores are only meaningful near 3:4; < 1280x720 recommended; <= 6 MB.
         jpeg, notes = prepare_jpeg(request.selfie.data, max_size=(960, 720), max_bytes=6 * 1024 * 1024, aspect=3 / 4)
-        auth = legacy_signature(settings.TENCENT_APPID, settings.TENCENT_SECRET_ID, settings.TENCENT_SECRET_KEY)
-        base = settings.TENCENT_LEGACY_BASE_URL.rstrip("/")
-        response = self.send(
+        appid = self.setting("APPID")
+        auth = legacy_signature(appid, self.setting("SECRET_ID"), self.setting("SECRET_KEY"))
+        return HttpRequest(
             "POST",
-            f"{base}/face/livedetectpicture",
+            self.setting("LEGACY_BASE_URL").rstrip("/") + "/face/livedetectpicture",
+            kind=request.kind,
             headers={"Authorization": auth},
-            data={"appid": settings.TENCENT_APPID},
+            data={"appid": appid},
             files={"image": ("face.jpg", jpeg, "image/jpeg")},
-        )
-        return self.parse_legacy(
-            self.require_json(response),
-            latency_ms=response.latency_ms,
-            raw=response.redacted(),
             notes=notes,
-            http_status=response.status,
+            mode="legacy",
         )
 
     def parse_legacy(self, body, *, latency_ms=None, raw=None, notes=None, http_status=200):
@@ -205,11 +211,10 @@ class TencentBackend(HttpVendorBackend):
 
     # API 3.0 -------------------------------------------------------------------
     def _cloud(self, request):
-        self._credentials("TENCENT_SECRET_ID", "TENCENT_SECRET_KEY")
         # The base64 body must stay under 5 MB: 3.5 MB of JPEG is 4.7 MB encoded.
         jpeg, notes = prepare_jpeg(request.selfie.data, max_size=(1920, 1080), max_bytes=int(3.5 * 1024 * 1024))
         payload = json_body({"Image": b64(jpeg), "FaceModelVersion": "3.0"})
-        endpoint = settings.TENCENT_API_ENDPOINT
+        endpoint = self.setting("API_ENDPOINT")
         url = endpoint if "://" in endpoint else f"https://{endpoint}"
         host = urlsplit(url).netloc
         timestamp = int(time.time())
@@ -219,23 +224,18 @@ class TencentBackend(HttpVendorBackend):
             "X-TC-Action": "DetectLiveFaceAccurate",
             "X-TC-Version": "2020-03-03",
             "X-TC-Timestamp": str(timestamp),
-            "X-TC-Region": settings.TENCENT_REGION,
+            "X-TC-Region": self.setting("REGION"),
             "Authorization": tc3_authorization(
-                settings.TENCENT_SECRET_ID,
-                settings.TENCENT_SECRET_KEY,
+                self.setting("SECRET_ID"),
+                self.setting("SECRET_KEY"),
                 service="iai",
                 host=host,
                 payload=payload,
                 timestamp=timestamp,
             ),
         }
-        response = self.send("POST", url.rstrip("/") + "/", data=payload, headers=headers)
-        return self.parse_cloud(
-            self.require_json(response),
-            latency_ms=response.latency_ms,
-            raw=response.redacted(),
-            notes=notes,
-            http_status=response.status,
+        return HttpRequest(
+            "POST", url.rstrip("/") + "/", kind=request.kind, data=payload, headers=headers, notes=notes, mode="cloud"
         )
 
     def parse_cloud(self, body, *, latency_ms=None, raw=None, notes=None, http_status=200):

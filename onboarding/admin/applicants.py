@@ -14,8 +14,8 @@ from django.utils.translation import gettext_lazy as _
 
 from onboarding.forms import RetentionActionForm
 from onboarding.models import Applicant, ErasureReceipt, LegalHold, Verification
-from onboarding.services import audit, retention
-from onboarding.services.erasure import ErasureRefused, erase_applicant, receipt_document
+from onboarding.services.compliance import audit, retention
+from onboarding.services.compliance.erasure import ErasureRefused, erase_applicant, receipt_document
 from onboarding.validators import visible
 
 from .common import ReadOnlyMixin

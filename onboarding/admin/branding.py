@@ -8,7 +8,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from onboarding.models import Branding
-from onboarding.services import branding
+from onboarding.services.applicant import branding
 
 
 class BrandingForm(forms.ModelForm):

@@ -19,12 +19,11 @@ from django.utils.translation import gettext_lazy as _
 from onboarding.forms import ReviewDecisionForm
 from onboarding.models import Check, Decision, OverturnRequest, ReviewCase, ReviewReason, Verification
 from onboarding.selectors import review as selectors
-from onboarding.services import review
-from onboarding.services.decisions import DecisionError, confirm_overturn, record_human_decision
-from onboarding.services.evidence import evidence_pack
+from onboarding.services.compliance.evidence import evidence_pack
+from onboarding.services.review import assignment
+from onboarding.services.review.decisions import DecisionError, confirm_overturn, record_human_decision
 
 from .common import EstimatedCountPaginator, LatestOutcomeFilter, ReadOnlyMixin, VendorFilter, vendor_choices
-from .dashboard import DashboardViews
 
 
 def case_url(verification_id):
@@ -124,7 +123,7 @@ class CaseColumns:
 
 
 @admin.register(Verification)
-class VerificationAdmin(CaseColumns, DashboardViews, admin.ModelAdmin):
+class VerificationAdmin(CaseColumns, admin.ModelAdmin):
     list_display = [
         "short_id",
         "applicant",
@@ -167,21 +166,17 @@ class VerificationAdmin(CaseColumns, DashboardViews, admin.ModelAdmin):
 
     def get_urls(self):
         view = self.admin_site.admin_view
-        return (
-            [
-                path("<uuid:object_id>/decide/", view(self.decide_view), name="onboarding_verification_decide"),
-                path("<uuid:object_id>/evidence/", view(self.evidence_view), name="onboarding_verification_evidence"),
-                path("<uuid:object_id>/assign/", view(self.assign_view), name="onboarding_verification_assign"),
-                path("<uuid:object_id>/release/", view(self.release_view), name="onboarding_verification_release"),
-                path(
-                    "<uuid:object_id>/overturn/<uuid:request_id>/",
-                    view(self.overturn_view),
-                    name="onboarding_verification_overturn",
-                ),
-            ]
-            + self.dashboard_urls()
-            + super().get_urls()
-        )
+        return [
+            path("<uuid:object_id>/decide/", view(self.decide_view), name="onboarding_verification_decide"),
+            path("<uuid:object_id>/evidence/", view(self.evidence_view), name="onboarding_verification_evidence"),
+            path("<uuid:object_id>/assign/", view(self.assign_view), name="onboarding_verification_assign"),
+            path("<uuid:object_id>/release/", view(self.release_view), name="onboarding_verification_release"),
+            path(
+                "<uuid:object_id>/overturn/<uuid:request_id>/",
+                view(self.overturn_view),
+                name="onboarding_verification_overturn",
+            ),
+        ] + super().get_urls()
 
     # The case page ----------------------------------------------------------------------------
     def change_view(self, request, object_id, form_url="", extra_context=None):
@@ -335,7 +330,7 @@ class VerificationAdmin(CaseColumns, DashboardViews, admin.ModelAdmin):
         get_object_or_404(Verification, pk=object_id)
         try:
             run()
-        except review.AssignmentError as exc:
+        except assignment.AssignmentError as exc:
             self.message_user(request, str(exc), messages.ERROR)
         else:
             self.message_user(request, done, messages.SUCCESS)
@@ -343,19 +338,19 @@ class VerificationAdmin(CaseColumns, DashboardViews, admin.ModelAdmin):
 
     def assign_view(self, request, object_id):
         return self._assignment(
-            request, object_id, lambda: review.assign(object_id, user=request.user), _("The case is yours.")
+            request, object_id, lambda: assignment.assign(object_id, user=request.user), _("The case is yours.")
         )
 
     def release_view(self, request, object_id):
         return self._assignment(
             request,
             object_id,
-            lambda: review.release(object_id, user=request.user),
+            lambda: assignment.release(object_id, user=request.user),
             _("The case is back in the queue."),
         )
 
     def _take_next(self, request):
-        verification = review.take_next(request.user)
+        verification = assignment.take_next(request.user)
         if verification is None:
             self.message_user(request, _("The queue is empty: no case is waiting for a reviewer."), messages.INFO)
             return HttpResponseRedirect(reverse("admin:onboarding_reviewcase_changelist"))
@@ -464,12 +459,12 @@ class ReviewQueueAdmin(CaseColumns, ReadOnlyMixin, admin.ModelAdmin):
 
     @admin.display(description=_("waiting"), ordering="decided_at")
     def waiting(self, obj):
-        clock = review.sla(obj)
+        clock = selectors.sla(obj)
         return _hours(clock.waiting.total_seconds()) if clock else "-"
 
     @admin.display(description=_("deadline"))
     def deadline(self, obj):
-        clock = review.sla(obj)
+        clock = selectors.sla(obj)
         if clock is None:
             return "-"
         seconds = (clock.due_at - timezone.now()).total_seconds()
@@ -479,7 +474,7 @@ class ReviewQueueAdmin(CaseColumns, ReadOnlyMixin, admin.ModelAdmin):
 
     @admin.display(description=_("assigned to"))
     def assigned(self, obj):
-        holder = review.holder(obj)
+        holder = selectors.holder(obj)
         return holder.get_username() if holder else "-"
 
     @admin.display(description=_("reasons"))

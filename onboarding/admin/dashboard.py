@@ -1,14 +1,15 @@
-"""The operator's dashboard and the policy what-if, as admin pages (mixed into the case admin)."""
+"""The operator's dashboard and the policy what-if: admin pages of their own (onboarding.admin_site)."""
 
 from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
-from django.urls import path
 from django.utils.translation import gettext_lazy as _
+from django.views import View
 
 from onboarding import charts
 from onboarding.forms import PeriodForm, WhatIfForm
+from onboarding.models import Verification
 from onboarding.selectors import dashboard as figures
-from onboarding.services import whatif
+from onboarding.services.policy import whatif
 
 FUNNEL_LABELS = {
     "started": _("Started (applicant created)"),
@@ -32,26 +33,33 @@ def _duration(seconds):
     return f"{seconds / 3600:.1f} h"
 
 
-class DashboardViews:
-    """URLs: <admin>/onboarding/verification/dashboard/ and …/whatif/."""
+class AdminPage(View):
+    """A page of the admin site that is not a model's: the site's context, a permission, a template."""
 
-    def dashboard_urls(self):
-        view = self.admin_site.admin_view
-        return [
-            path("dashboard/", view(self.dashboard_view), name="onboarding_dashboard"),
-            path("whatif/", view(self.whatif_view), name="onboarding_whatif"),
-        ]
+    site = None
+    permission = ""
+    template = ""
+    title = ""
 
-    def _page(self, request, template, title, **context):
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.has_perm(self.permission):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def render(self, request, **context):
         return TemplateResponse(
             request,
-            template,
-            {**self.admin_site.each_context(request), "opts": self.model._meta, "title": title, **context},
+            self.template,
+            {**self.site.each_context(request), "opts": Verification._meta, "title": self.title, **context},
         )
 
-    def dashboard_view(self, request):
-        if not request.user.has_perm("onboarding.view_dashboard"):
-            raise PermissionDenied
+
+class DashboardView(AdminPage):
+    permission = "onboarding.view_dashboard"
+    template = "admin/onboarding/dashboard.html"
+    title = _("Dashboard")
+
+    def get(self, request):
         form = PeriodForm(request.GET or None)
         period = form.period()
         per_day = figures.cases_per_day(period)
@@ -62,10 +70,8 @@ class DashboardViews:
         for row in timing.values():
             for key in ("p50", "p95", "p99"):
                 row[key] = _duration(row[key])
-        return self._page(
+        return self.render(
             request,
-            "admin/onboarding/dashboard.html",
-            _("Dashboard"),
             form=form,
             period=period,
             per_day_chart=charts.stacked_days(per_day["days"], per_day["series"]),
@@ -89,9 +95,13 @@ class DashboardViews:
             shadows=figures.shadow_agreement(period),
         )
 
-    def whatif_view(self, request):
-        if not request.user.has_perm("onboarding.run_policy_whatif"):
-            raise PermissionDenied
+
+class WhatIfView(AdminPage):
+    permission = "onboarding.run_policy_whatif"
+    template = "admin/onboarding/whatif.html"
+    title = _("Policy what-if")
+
+    def get(self, request):
         period = PeriodForm(request.GET or None).period()
         rows = whatif.stored_thresholds(period.start, period.end)
         form = WhatIfForm(
@@ -104,10 +114,8 @@ class DashboardViews:
             )
         outcomes = ["approve", "review", "reject"]
         matrix = [(old, [result.matrix.get((old, new), 0) for new in outcomes]) for old in outcomes] if result else []
-        return self._page(
+        return self.render(
             request,
-            "admin/onboarding/whatif.html",
-            _("Policy what-if"),
             form=form,
             period=period,
             rows=[(row, form[row["field"]]) for row in form.rows],

@@ -5,7 +5,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from onboarding.models import ApiClient, ApiKey, WebhookDelivery, WebhookEndpoint, WebhookEvent
-from onboarding.services import api_keys, audit, webhooks
+from onboarding.services.compliance import audit
+from onboarding.services.integrations import api_keys, webhooks
 
 from .common import ReadOnlyMixin
 

@@ -15,7 +15,8 @@ from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
 from onboarding.models import PolicyVersion
-from onboarding.services import audit, policy_config
+from onboarding.services.compliance import audit
+from onboarding.services.policy import versions
 from vendors import calibration
 
 
@@ -41,8 +42,8 @@ class PolicyForm(forms.Form):
         except json.JSONDecodeError as exc:
             raise forms.ValidationError(_("Not JSON: %(error)s") % {"error": exc}) from None
         try:
-            policy_config.validate(config)
-        except policy_config.PolicyError as exc:
+            versions.validate(config)
+        except versions.PolicyError as exc:
             raise forms.ValidationError(exc.problems) from None
         return config
 
@@ -77,7 +78,7 @@ class PolicyVersionAdmin(admin.ModelAdmin):
         return {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
-            "in_force": policy_config.active(),
+            "in_force": versions.active(),
             "calibrations": [(c, c.resolution) for c in calibration.all_calibrations()],
             **extra,
         }
@@ -85,7 +86,7 @@ class PolicyVersionAdmin(admin.ModelAdmin):
     def add_view(self, request, form_url="", extra_context=None):
         if not self.has_add_permission(request):
             raise PermissionDenied
-        current = policy_config.active()
+        current = versions.active()
         form = PolicyForm(request.POST or None, initial={"config": pretty(current.config)})
         if request.method == "POST" and form.is_valid():
             return self._publish(
@@ -104,10 +105,10 @@ class PolicyVersionAdmin(admin.ModelAdmin):
 
     def _publish(self, request, config, comment, version, form=None):
         try:
-            row, created = policy_config.publish(
+            row, created = versions.publish(
                 config, actor=audit.Actor.staff(request.user), comment=comment, version=version
             )
-        except policy_config.PolicyError as exc:
+        except versions.PolicyError as exc:
             if form is None:
                 raise
             form.add_error(None, exc.problems)

@@ -3,7 +3,8 @@
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions, permissions
 
-from onboarding.services import api_keys, limits
+from onboarding.services import limits
+from onboarding.services.integrations import api_keys
 
 
 class ClientPrincipal:

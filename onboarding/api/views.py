@@ -14,13 +14,21 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from onboarding import selectors, storage
+from onboarding import storage
 from onboarding.models import Applicant, ErasureReceipt, LivenessDataFile, Photo, Verification
-from onboarding.services import audit, idempotency
-from onboarding.services.applicants import LivenessDataRejected, add_liveness_data, add_photo, create_applicant
-from onboarding.services.erasure import ErasureRefused, erase_applicant, receipt_document
-from onboarding.services.images import ImageRejected, PixelBudget, normalize_image, read_upload
-from onboarding.services.verifications import SubmissionError, submit_verification
+from onboarding.selectors import api as selectors
+from onboarding.selectors.cases import verification_with_details
+from onboarding.services.applicant.applicants import (
+    LivenessDataRejected,
+    add_liveness_data,
+    add_photo,
+    create_applicant,
+)
+from onboarding.services.applicant.images import ImageRejected, PixelBudget, normalize_image, read_upload
+from onboarding.services.compliance import audit
+from onboarding.services.compliance.erasure import ErasureRefused, erase_applicant, receipt_document
+from onboarding.services.integrations import idempotency
+from onboarding.services.pipeline.verifications import SubmissionError, submit_verification
 
 from .authentication import ApiKeyAuthentication, HasScope
 from .errors import ApiProblem
@@ -263,7 +271,7 @@ class ApplicantVerifications(ApiView):
                 raise ApiProblem(400, "invalid_reference", str(exc)) from None
 
         verification, created = _idempotent_submit(request, digest, create)
-        body = selectors.api_verification(selectors.verification_with_details(verification.pk))
+        body = selectors.api_verification(verification_with_details(verification.pk))
         return Response(body, status=http.HTTP_201_CREATED)
 
 
@@ -396,4 +404,4 @@ class VerificationDetail(ApiView):
     @extend_schema(responses={200: VerificationSerializer, 404: PROBLEM}, summary="Read a verification")
     def get(self, request, verification_id):
         verification = get_object_or_404(Verification, pk=verification_id, applicant__client=self.client)
-        return Response(selectors.api_verification(selectors.verification_with_details(verification.pk)))
+        return Response(selectors.api_verification(verification_with_details(verification.pk)))

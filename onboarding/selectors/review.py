@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import dataclasses
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db.models import Exists, F, OuterRef, Q, Subquery
@@ -19,10 +20,9 @@ from onboarding.models import (
     OverturnRequest,
     Verification,
 )
-from onboarding.services import review
-from onboarding.services.policy import REASON_MESSAGES, REVIEW_REASONS
+from onboarding.reasons import REASON_MESSAGES, REVIEW_REASONS
 
-from . import latest_decision
+from .cases import latest_decision
 
 # Compare score as a share of its threshold: the same bands on every vendor's scale.
 SCORE_BANDS = {
@@ -91,11 +91,11 @@ def with_score_band(qs, band):
 
 def with_assignment(qs, which, user, now=None):
     now = now or timezone.now()
-    live = Q(assigned_to__isnull=False, assigned_at__gte=review.lapse_cutoff(now))
+    live = Q(assigned_to__isnull=False, assigned_at__gte=lapse_cutoff(now))
     if which == "mine":
         return qs.filter(live, assigned_to=user)
     if which == "free":
-        return qs.filter(review.free(now))
+        return qs.filter(free(now))
     if which == "others":
         return qs.filter(live).exclude(assigned_to=user)
     return qs
@@ -174,6 +174,48 @@ def case_page(verification_id) -> dict:
         "pending_overturns": list(
             verification.overturn_requests.filter(status=OverturnRequest.Status.PENDING).select_related("requested_by")
         ),
-        "holder": review.holder(verification),
-        "sla": review.sla(verification),
+        "holder": holder(verification),
+        "sla": sla(verification),
     }
+
+
+# Who holds a case in review, and its clock.
+
+IN_REVIEW = Verification.Status.NEEDS_REVIEW
+
+
+def lapse_cutoff(now: datetime) -> datetime:
+    return now - timedelta(minutes=settings.KYC_REVIEW_ASSIGNMENT_MINUTES)
+
+
+def free(now: datetime) -> Q:
+    """Cases nobody holds: never assigned, released, or the assignment lapsed."""
+    return Q(assigned_to__isnull=True) | Q(assigned_at__lt=lapse_cutoff(now))
+
+
+def holder(verification, now=None):
+    """The reviewer holding the case now, or None."""
+    now = now or timezone.now()
+    if verification.assigned_to_id and verification.assigned_at and verification.assigned_at >= lapse_cutoff(now):
+        return verification.assigned_to
+    return None
+
+
+@dataclasses.dataclass
+class Sla:
+    waiting: timedelta
+    due_at: datetime
+    overdue: bool
+
+    @property
+    def remaining(self) -> timedelta:
+        return self.due_at - timezone.now()
+
+
+def sla(verification, now=None) -> Sla | None:
+    """The clock of a case in review: it starts when the case entered review."""
+    if verification.status != IN_REVIEW or verification.decided_at is None:
+        return None
+    now = now or timezone.now()
+    due_at = verification.decided_at + timedelta(hours=settings.KYC_REVIEW_SLA_HOURS)
+    return Sla(waiting=now - verification.decided_at, due_at=due_at, overdue=now > due_at)

@@ -6,6 +6,8 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
+from vendors.registry import get_backend
+
 DEMO_USERNAME = "demo-admin"
 
 
@@ -39,7 +41,7 @@ class Command(BaseCommand):
             f"   Applicant flow : {base}/\n"
             f"   Review (admin) : {base}/admin/\n"
             f"   Admin login    : {DEMO_USERNAME} / {password}\n"
-            f"   Vendor sandbox : {settings.BAIDU_BASE_URL} (liveness: "
+            f"   Vendor sandbox : {get_backend('baidu').base_url} (liveness: "
             f"{', '.join(settings.KYC_CHECK_VENDORS['liveness'])}; compare: "
             f"{', '.join(settings.KYC_CHECK_VENDORS['compare'])})\n"
             f"{line}\n"

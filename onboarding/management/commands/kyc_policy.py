@@ -10,7 +10,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from onboarding.models import PolicyVersion
-from onboarding.services import audit, policy_config
+from onboarding.services.compliance import audit
+from onboarding.services.policy import versions
 
 
 class Command(BaseCommand):
@@ -28,7 +29,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, action, **options):
         if action == "show":
-            current = policy_config.active()
+            current = versions.active()
             self.stdout.write(json.dumps({"version": current.version, **current.config}, indent=2, ensure_ascii=False))
         elif action == "versions":
             for row in PolicyVersion.objects.order_by("-id"):
@@ -39,17 +40,17 @@ class Command(BaseCommand):
     def _publish(self, file, comment, version, check, **_options):
         try:
             config = json.loads(Path(file).read_text())
-            policy_config.validate(config)
+            versions.validate(config)
         except (OSError, json.JSONDecodeError) as exc:
             raise CommandError(f"{file}: {exc}") from None
-        except policy_config.PolicyError as exc:
+        except versions.PolicyError as exc:
             raise CommandError(
                 "\n".join([f"{file}: not a valid policy:"] + [f"  - {p}" for p in exc.problems])
             ) from None
         if check:
             self.stdout.write(f"{file}: valid")
             return
-        row, created = policy_config.publish(
+        row, created = versions.publish(
             config,
             actor=audit.Actor.system("kyc_policy"),
             comment=comment or f"published from {Path(file).name}",

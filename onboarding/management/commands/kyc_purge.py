@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from onboarding.services import retention
+from onboarding.services.compliance import retention
 
 
 class Command(BaseCommand):

@@ -7,7 +7,8 @@ import collections
 from django.core.management.base import BaseCommand
 
 from onboarding.models import LivenessChallenge, LivenessDataFile, Photo
-from onboarding.services import audit, duplicates
+from onboarding.services.compliance import audit
+from onboarding.services.pipeline import duplicates
 
 
 class Command(BaseCommand):

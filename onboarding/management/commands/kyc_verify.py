@@ -11,12 +11,12 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from kyc.celery import app as celery_app
-from onboarding import selectors
 from onboarding.models import Photo, Verification
-from onboarding.services import audit
-from onboarding.services.applicants import add_photo, create_applicant
-from onboarding.services.images import ImageRejected, normalize_image
-from onboarding.services.verifications import submit_verification
+from onboarding.selectors import cases as selectors
+from onboarding.services.applicant.applicants import add_photo, create_applicant
+from onboarding.services.applicant.images import ImageRejected, normalize_image
+from onboarding.services.compliance import audit
+from onboarding.services.pipeline.verifications import submit_verification
 from vendors.registry import BACKENDS
 
 

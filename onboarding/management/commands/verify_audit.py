@@ -2,7 +2,8 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from onboarding.services import audit_chain, policy_config
+from onboarding.services.compliance import audit_chain
+from onboarding.services.policy import versions
 
 
 class Command(BaseCommand):
@@ -20,7 +21,7 @@ class Command(BaseCommand):
             raise CommandError(
                 f"audit trail BROKEN{where}: {report.problem} ({report.events} links verified before it)", returncode=1
             )
-        altered = policy_config.altered_versions()
+        altered = versions.altered_versions()
         if altered:
             raise CommandError(
                 f"decision policy version(s) {', '.join(altered)} changed after publication: "

@@ -5,7 +5,7 @@ import threading
 
 from django.core.management.base import BaseCommand
 
-from vendors.sandbox.app import Credentials, SandboxApp, State, serve
+from vendors.sandbox.app import SandboxApp, State, credentials_from_settings, serve
 
 
 class Command(BaseCommand):
@@ -35,7 +35,7 @@ class Command(BaseCommand):
         for spec in options["fault"]:
             vendor, _, fault = spec.partition("=")
             state.sticky[vendor or "*"] = fault
-        creds = Credentials.from_settings()
+        creds = credentials_from_settings()
         missing = [f for f, v in vars(creds).items() if not v]
         server, url = serve(
             SandboxApp(creds, state), options["host"], options["port"], access_log=not options["no_access_log"]

@@ -1,0 +1,57 @@
+"""The app's models, one module per domain; the app label stays "onboarding"."""
+
+from .applicant_flow import AttemptSlot, Branding, Handoff, LivenessChallenge, challenge_path
+from .audit import AuditChainHead, AuditCheckpoint, AuditEvent, AuditPendingSeal, AuditSeal
+from .base import AppendOnlyModel, AppendOnlyQuerySet, photo_path, private_storage
+from .cases import RISK_LEVELS, Applicant, Check, DuplicateSignal, FaceTemplate, LivenessDataFile, Photo, Verification
+from .integrations import (
+    ApiClient,
+    ApiKey,
+    IdempotencyRecord,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEvent,
+    validate_webhook_url,
+)
+from .policy import PolicyVersion
+from .retention import ErasureReceipt, LegalHold
+from .review import Decision, OverturnRequest, ReviewCase, ReviewReason
+
+__all__ = [
+    "private_storage",
+    "photo_path",
+    "AppendOnlyQuerySet",
+    "AppendOnlyModel",
+    "RISK_LEVELS",
+    "Applicant",
+    "Photo",
+    "Verification",
+    "Check",
+    "LivenessDataFile",
+    "FaceTemplate",
+    "DuplicateSignal",
+    "ReviewCase",
+    "Decision",
+    "OverturnRequest",
+    "ReviewReason",
+    "AuditEvent",
+    "AuditPendingSeal",
+    "AuditChainHead",
+    "AuditSeal",
+    "AuditCheckpoint",
+    "PolicyVersion",
+    "LegalHold",
+    "ErasureReceipt",
+    "validate_webhook_url",
+    "ApiClient",
+    "ApiKey",
+    "IdempotencyRecord",
+    "WebhookEndpoint",
+    "WebhookEvent",
+    "WebhookDelivery",
+    "challenge_path",
+    "LivenessChallenge",
+    "Handoff",
+    "AttemptSlot",
+    "Branding",
+]

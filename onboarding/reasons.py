@@ -1,0 +1,52 @@
+"""The reason codes a decision gives, and their texts: one catalogue for the policy, the pages and the API."""
+
+from django.utils.translation import gettext_lazy as _
+
+from onboarding.models import ReviewReason
+from vendors.messages import APPLICANT_MESSAGES
+
+# The reasons that send a case to a person (the review queue filters on them).
+REVIEW_REASONS = (
+    "compare_borderline",
+    "liveness_not_checked",
+    "compare_not_checked",
+    "quality_not_checked",
+    "check_error",
+    "presentation_attack_suspected",
+    "no_verdict",
+    "far_not_shown",
+    "duplicate_face",
+    "duplicate_photo",
+    "duplicates_not_checked",
+    "velocity",
+    "high_risk",
+)
+
+REASON_MESSAGES = {
+    "all_checks_passed": _("All checks passed."),
+    "face_mismatch": _("The selfie does not match the ID card portrait."),
+    "compare_borderline": _("The face match score is just below the threshold."),
+    "liveness_failed": _("The selfie did not pass the liveness check."),
+    "liveness_not_checked": _("Liveness could not be checked automatically."),
+    "liveness_person_mismatch": _("The liveness recording shows a different person from the selfie."),
+    "compare_not_checked": _("The face match could not be checked automatically."),
+    "quality_not_checked": _("Photo quality could not be checked automatically."),
+    "check_error": _("A check could not be completed."),
+    "presentation_attack_suspected": _("Heuristics suggest a photo of a screen or a print."),
+    "no_verdict": _("A check returned no verdict."),
+    "far_not_shown": _("The face match's false-accept rate cannot be shown to meet the policy's target."),
+    "duplicate_face": _("The same face appears under another applicant."),
+    "duplicate_photo": _("The same photo appears under another applicant."),
+    "duplicates_not_checked": _("The search for duplicate faces and photos could not be done."),
+    "velocity": _("The applicant submitted many times in a short period."),
+    "high_risk": _("The case's risk level calls for a person to look at it."),
+}
+
+
+def reason_text(code, default=""):
+    return (
+        REASON_MESSAGES.get(code)
+        or APPLICANT_MESSAGES.get(code)
+        or ReviewReason.BUILT_IN.get(code, ("", ""))[1]
+        or default
+    )

@@ -1,0 +1,235 @@
+"""Validate and normalise every uploaded photo before anything is stored or sent.
+
+The type is decided by decoding, never by name or declared type. Size, pixel count and the
+memory the decoder will need are checked from the header before decoding (decompression bombs,
+16-bit and many-channel images). JPEGs are decoded at a reduced DCT scale; every other format is
+shrunk in its own mode before any conversion, so arithmetic on full-size pixels never happens.
+EXIF orientation is applied, then the image is re-encoded as a JPEG without any metadata segment
+(no EXIF, ICC profile or comment): what we store and send to vendors is always that.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import io
+import logging
+import math
+import warnings
+
+import numpy as np
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+from PIL import Image, UnidentifiedImageError
+from pillow_heif import register_heif_opener
+
+from onboarding.services.errors import Refused
+
+logger = logging.getLogger(__name__)
+
+# iPhones save HEIC by default; pillow-heif teaches Pillow to read it.
+register_heif_opener()
+# MPO is what many phones write: a JPEG with extra preview frames.
+ALLOWED_FORMATS = {"JPEG", "MPO", "PNG", "WEBP", "HEIF"}
+# Formats Pillow can decode at 1/2, 1/4 or 1/8 scale (draft); the others are decoded whole.
+REDUCED_DECODE_FORMATS = {"JPEG", "MPO"}
+JPEG_QUALITY = 90
+# Bytes per pixel of Pillow's in-memory modes (RGB and every 3- or 4-channel mode take 4).
+_MODE_BYTES = {"1": 1, "L": 1, "P": 1, "I;16": 2, "I;16B": 2, "I;16L": 2, "I;16N": 2}
+# EXIF orientation -> the transposition that shows the photo upright.
+_ORIENTATION = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+
+
+class ImageRejected(Refused):
+    """An upload that is not a photo we can use."""
+
+
+@dataclasses.dataclass(frozen=True)
+class NormalizedImage:
+    data: bytes = dataclasses.field(repr=False)
+    width: int
+    height: int
+    sha256: str
+    source_sha256: str
+    source_format: str
+    source_size: int
+    content_type: str = "image/jpeg"
+
+
+class PixelBudget:
+    """The pixels one request may make us decode, whatever the number of files it carries."""
+
+    def __init__(self, total: int | None = None):
+        self.left = settings.KYC_MAX_REQUEST_PIXELS if total is None else total
+
+    def charge(self, pixels: int):
+        if pixels > self.left:
+            raise ImageRejected(
+                "too_many_pixels", _("These images are too large in pixels together. Send normal camera photos.")
+            )
+        self.left -= pixels
+
+
+def _mb(n):
+    return f"{n / (1024 * 1024):.0f}"
+
+
+def read_upload(uploaded) -> bytes:
+    """Read at most the size limit from an uploaded file (or bytes); refuse empty or larger files."""
+    limit = settings.KYC_MAX_UPLOAD_BYTES
+    if isinstance(uploaded, (bytes, bytearray)):
+        data = bytes(uploaded)
+    else:
+        declared = getattr(uploaded, "size", None)
+        if declared is not None and declared > limit:
+            raise ImageRejected(
+                "file_too_large",
+                _("The file is larger than %(limit)s MB. Send a smaller photo.") % {"limit": _mb(limit)},
+            )
+        uploaded.seek(0)
+        data = uploaded.read(limit + 1)
+    if not data:
+        raise ImageRejected("empty_file", _("The file is empty. Choose the photo again."))
+    if len(data) > limit:
+        raise ImageRejected(
+            "file_too_large", _("The file is larger than %(limit)s MB. Send a smaller photo.") % {"limit": _mb(limit)}
+        )
+    return data
+
+
+def _too_many_pixels():
+    return ImageRejected("too_many_pixels", _("The image is too large in pixels. Send a normal camera photo."))
+
+
+def _check_header(im, budget: PixelBudget | None):
+    """Refuse, from the header alone, what would cost more to decode than a normal photo."""
+    width, height = im.size
+    pixels = width * height
+    if max(width, height) > settings.KYC_MAX_IMAGE_SIDE:
+        raise _too_many_pixels()
+    if pixels > settings.KYC_MAX_IMAGE_PIXELS:
+        raise _too_many_pixels()
+    if im.format in REDUCED_DECODE_FORMATS and not im.info.get("progressive"):
+        decoded = 0  # decoded at a reduced scale, bounded by the stored size
+    else:
+        # Pillow's WebP decoder holds its own RGBA buffer beside the image: twice the memory.
+        decoded = pixels * _MODE_BYTES.get(im.mode, 4) * (2 if im.format == "WEBP" else 1)
+    if decoded > settings.KYC_MAX_FULL_DECODE_PIXELS * 4:
+        # Decoded whole (a progressive JPEG keeps every coefficient): the cap is on memory, so
+        # 8-bit grey and palette images may have more pixels.
+        raise _too_many_pixels()
+    if min(width, height) < settings.KYC_MIN_IMAGE_SIDE:
+        raise ImageRejected(
+            "too_small",
+            _(
+                "The image is too small (at least %(px)s pixels on each side). "
+                "Take the photo with a better camera or from closer."
+            )
+            % {"px": settings.KYC_MIN_IMAGE_SIDE},
+        )
+    if budget is not None:
+        budget.charge(pixels)
+
+
+def normalize_image(uploaded, budget: PixelBudget | None = None) -> NormalizedImage:
+    """The upload as a stored JPEG. `budget` counts the pixels of every file of one request."""
+    data = read_upload(uploaded)
+    side = settings.KYC_STORED_IMAGE_MAX_SIDE
+    try:
+        with warnings.catch_warnings():
+            # Pillow only warns between MAX_IMAGE_PIXELS and twice that: make it an error.
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            im = Image.open(io.BytesIO(data))
+            fmt = im.format
+            if fmt not in ALLOWED_FORMATS:
+                raise ImageRejected(
+                    "unsupported_type", _("This file type is not supported. Send a JPEG, PNG, WebP or HEIC photo.")
+                )
+            _check_header(im, budget)
+            if fmt in REDUCED_DECODE_FORMATS:
+                # Decode at a reduced DCT scale when the photo is at least twice the stored size.
+                target = side / max(im.size)
+                im.draft("RGB", (int(im.width * target), int(im.height * target)))
+            im.load()
+            orientation = _orientation(im)
+            im = _shrink(im, side)
+    except ImageRejected:
+        raise
+    except UnidentifiedImageError:
+        raise ImageRejected(
+            "not_an_image", _("This file is not a photo we can read. Send a JPEG, PNG, WebP or HEIC photo.")
+        ) from None
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise _too_many_pixels() from None
+    except (OSError, SyntaxError, ValueError, EOFError, IndexError, TypeError, MemoryError) as exc:
+        logger.info("upload rejected as corrupt: %s", type(exc).__name__)
+        raise ImageRejected(
+            "corrupt_image", _("The photo is damaged or incomplete. Take or choose it again.")
+        ) from None
+    im = _to_rgb(im)
+    if orientation in _ORIENTATION:
+        im = im.transpose(_ORIENTATION[orientation])
+    im.info.clear()  # Pillow writes a source's comment (COM) and other metadata back unless told not to
+    out = io.BytesIO()
+    im.save(out, "JPEG", quality=JPEG_QUALITY)
+    stored = out.getvalue()
+    return NormalizedImage(
+        data=stored,
+        width=im.width,
+        height=im.height,
+        sha256=hashlib.sha256(stored).hexdigest(),
+        source_sha256=hashlib.sha256(data).hexdigest(),
+        source_format=fmt,
+        source_size=len(data),
+    )
+
+
+def _orientation(im) -> int:
+    try:
+        return int(im.getexif().get(0x0112) or 1)
+    except Exception as exc:  # broken EXIF must not cost the applicant their photo
+        logger.info("ignoring unreadable EXIF orientation: %s", type(exc).__name__)
+        return 1
+
+
+def _shrink(im, side: int):
+    """Down to the stored size in the decoded mode, before any conversion: no wider pixels and no
+    copy at full size (a 16-bit or palette image converted whole costs several times its pixels)."""
+    if max(im.size) <= side:
+        return im
+    scale = side / max(im.size)
+    size = (max(1, round(im.width * scale)), max(1, round(im.height * scale)))
+    if im.mode in ("1", "P"):
+        return im.resize(size, Image.NEAREST)  # palette indices cannot be averaged
+    if im.mode.startswith("I;16"):
+        return im.resize(size, Image.BOX)
+    if im.mode in ("RGBA", "LA"):
+        # Resampling with alpha premultiplies into a full-size copy; a box reduction does not.
+        return im.reduce(math.ceil(max(im.size) / side))
+    factor = max(im.size) // side
+    if factor >= 2:
+        im = im.reduce(factor)
+    return im.resize(size, Image.LANCZOS) if max(im.size) > side else im
+
+
+def _to_rgb(im):
+    if im.mode.startswith("I;16") or im.mode == "I":
+        # 16-bit (or 32-bit) grey to 8 bits, on the already reduced image.
+        arr = np.asarray(im)
+        if im.mode.startswith("I;16") or int(arr.max(initial=0)) > 255:
+            arr = (arr.astype(np.uint32) >> 8) if im.mode.startswith("I;16") else arr.clip(0, 65535) >> 8
+        return Image.fromarray(arr.clip(0, 255).astype(np.uint8), "L").convert("RGB")
+    if im.mode in ("RGBA", "LA", "PA") or (im.mode == "P" and "transparency" in im.info):
+        rgba = im.convert("RGBA")
+        background = Image.new("RGB", rgba.size, (255, 255, 255))
+        background.paste(rgba, mask=rgba.getchannel("A"))
+        return background
+    return im.convert("RGB") if im.mode != "RGB" else im

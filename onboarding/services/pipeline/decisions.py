@@ -1,0 +1,66 @@
+"""The automatic decision, once every deciding check of a case is final."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from onboarding.models import Decision, Verification
+from onboarding.selectors.api import api_verification
+from onboarding.services.compliance import audit
+from onboarding.services.integrations import webhooks
+from onboarding.services.pipeline import state
+from onboarding.services.policy import risk, rules, versions
+
+STATUS_FOR_OUTCOME = {
+    Decision.Outcome.APPROVE: Verification.Status.APPROVED,
+    Decision.Outcome.REJECT: Verification.Status.REJECTED,
+    Decision.Outcome.REVIEW: Verification.Status.NEEDS_REVIEW,
+}
+
+
+def finalize_if_complete(verification_id, in_force=None, *, applicant=None) -> Decision | None:
+    """Decide once every deciding check is final and the duplicate scan is done (shadow checks are
+    not waited for). Safe to call any number of times, from any worker.
+
+    in_force: the policy, when the caller has just read it (it scored the last check);
+    applicant: the case's applicant, when the caller has read it (webhooks go to its API client).
+    """
+    with transaction.atomic():
+        verification = Verification.objects.select_for_update().get(pk=verification_id)
+        if applicant is not None and applicant.pk == verification.applicant_id:
+            verification.applicant = applicant
+        if verification.status != Verification.Status.PROCESSING:
+            return None
+        checks = list(verification.checks.order_by("created_at"))
+        if any(not c.is_final for c in checks if c.role == c.Role.DECIDE) or verification.duplicates_pending:
+            return None
+        in_force = in_force or versions.active()
+        assessment = risk.assess_case(verification, checks, policy=in_force)
+        evaluation = rules.evaluate(checks, policy=in_force, risk=assessment)
+        verification.risk_level, verification.risk_reasons = assessment.level, assessment.reasons
+        decision = Decision(
+            verification=verification,
+            outcome=evaluation.outcome,
+            source=Decision.Source.AUTO,
+            reasons=evaluation.reasons,
+            policy_version=in_force.version,
+        )
+        decision.save(force_insert=True)
+        state.transition(
+            verification,
+            STATUS_FOR_OUTCOME[evaluation.outcome],
+            actor=audit.Actor.system("policy"),
+            action="auto_decision",
+            decision_id=decision.pk,
+            outcome=evaluation.outcome,
+            reasons=[r["code"] for r in evaluation.reasons],
+            policy_version=decision.policy_version,
+            risk_level=assessment.level,
+            save_also=["risk_level", "risk_reasons"],
+        )
+        emit_decision(verification, "decision.made")
+    return decision
+
+
+def emit_decision(verification, event_type):
+    webhooks.emit(verification, event_type, lambda: api_verification(verification))

@@ -1,0 +1,216 @@
+"""Duplicate and fraud signals: the same face or the same photo under different applicants.
+
+Run once per case, after submission, by a task of its own beside the vendor checks; the automatic
+decision waits for it (Verification.duplicates_pending), so the signals can send a case to review:
+- same_photo: an upload (or our stored re-encoding) byte-identical to another applicant's, found
+  by the SHA-256 kept on every photo, even after the other photo's file was purged;
+- same_face: the largest face of the selfie and of the ID card, as the local engine's 128-d dlib
+  embedding, within KYC_DUPLICATE_FACE_DISTANCE of a face of another applicant.
+
+Tenancy: the search covers every applicant, so staff see matches across API clients, but a
+signal whose other applicant belongs to another client (or to the web flow) is marked
+across_clients and does not count in the case's decision and risk, which its client is told
+(KYC_DUPLICATES_ACROSS_CLIENTS counts them, for a deployment whose clients are one business).
+
+Embeddings are biometric templates: stored encrypted like the photos, deleted with them.
+Matching is a linear scan over every template in chunks (numpy): about 1 s per 100,000 stored
+faces. Past a few million faces an index (pgvector) would be the next step.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+
+from onboarding import encryption
+from onboarding.models import Applicant, DuplicateSignal, FaceTemplate, Photo, Verification
+from onboarding.services.compliance import audit
+
+logger = logging.getLogger(__name__)
+CHUNK = 5000
+DIMENSIONS = 128
+
+
+def _template_name(photo_id) -> str:
+    # Authenticated data: a template copied onto another photo's row does not decrypt.
+    return f"face-template/{photo_id}"
+
+
+def encode(photo_id, vector: np.ndarray) -> bytes:
+    return encryption.encrypt(np.asarray(vector, dtype="<f4").tobytes(), name=_template_name(photo_id))
+
+
+def decode(template: FaceTemplate) -> np.ndarray:
+    return _vector(template.photo_id, template.embedding)
+
+
+def reencrypt_templates() -> int:
+    """Key rotation (kyc_reencrypt): templates under an older key get the newest one."""
+    done = 0
+    for template in (
+        FaceTemplate.objects.filter(face_found=True).only("id", "photo_id", "embedding").iterator(chunk_size=CHUNK)
+    ):
+        blob = bytes(template.embedding)
+        if encryption.needs_reencryption(blob):
+            FaceTemplate.objects.filter(pk=template.pk).update(embedding=encode(template.photo_id, decode(template)))
+            done += 1
+    return done
+
+
+def face_template(photo: Photo) -> FaceTemplate:
+    """The photo's template, computed once (a second run finds it)."""
+    found = FaceTemplate.objects.filter(photo=photo).first()
+    if found is not None:
+        return found
+    from vendors.engine import decode_rgb, get_engine
+
+    with photo.file.open("rb") as fh:
+        faces = get_engine().faces(decode_rgb(fh.read()))
+    vector = faces[0].embedding if faces else None
+    template = FaceTemplate(
+        photo=photo,
+        applicant_id=photo.applicant_id,
+        face_found=vector is not None,
+        embedding=encode(photo.pk, vector) if vector is not None else b"",
+    )
+    try:
+        with transaction.atomic():
+            template.save()
+    except IntegrityError:  # another run stored it first
+        template = FaceTemplate.objects.get(photo=photo)
+    return template
+
+
+def _vector(photo_id, blob) -> np.ndarray:
+    return np.frombuffer(encryption.decrypt(bytes(blob), name=_template_name(photo_id)), dtype="<f4")
+
+
+def nearest_faces(vector: np.ndarray, *, exclude_applicant, limit: int = 10, max_distance: float):
+    """(distance, photo_id, applicant_id) of other applicants' faces within max_distance, nearest first."""
+    found = []
+    rows = (
+        FaceTemplate.objects.filter(face_found=True)
+        .exclude(applicant_id=exclude_applicant)
+        .order_by("id")
+        .values_list("id", "photo_id", "applicant_id", "embedding")
+    )
+    last = 0
+    while True:
+        chunk = list(rows.filter(id__gt=last)[:CHUNK])  # plain tuples: no model per row
+        if not chunk:
+            break
+        last = chunk[-1][0]
+        matrix = np.stack([_vector(photo_id, blob) for _id, photo_id, _applicant, blob in chunk])
+        distances = np.linalg.norm(matrix - vector, axis=1)
+        for index in np.flatnonzero(distances <= max_distance):
+            found.append((float(distances[index]), chunk[index][1], chunk[index][2]))
+    found.sort(key=lambda match: match[0])
+    return found[:limit]
+
+
+def _case_of(photo_id):
+    return (
+        Verification.objects.filter(Q(selfie_id=photo_id) | Q(id_card_id=photo_id) | Q(id_card_back_id=photo_id))
+        .order_by("-submitted_at")
+        .values_list("pk", flat=True)
+        .first()
+    )
+
+
+def _same_photo(photo: Photo):
+    others = (
+        Photo.objects.exclude(applicant_id=photo.applicant_id)
+        .filter(Q(source_sha256=photo.source_sha256) | Q(sha256=photo.sha256))
+        .order_by("created_at")
+    )
+    return [(None, other.pk, other.applicant_id) for other in others[:10]]
+
+
+def _same_face(photo: Photo):
+    if photo.purged_at is not None:
+        return []
+    template = face_template(photo)
+    if not template.face_found:
+        return []
+    return nearest_faces(
+        decode(template), exclude_applicant=photo.applicant_id, max_distance=settings.KYC_DUPLICATE_FACE_DISTANCE
+    )
+
+
+def scan(verification_id) -> list[DuplicateSignal]:
+    """Find and store the case's signals. Idempotent: a second run adds only what is new."""
+    verification = (
+        Verification.objects.select_related("selfie", "id_card", "applicant").filter(pk=verification_id).first()
+    )
+    if verification is None:
+        return []
+    new = []
+    client_of = {}
+    for photo in (verification.selfie, verification.id_card):
+        for kind, finder in (
+            (DuplicateSignal.Kind.SAME_PHOTO, _same_photo),
+            (DuplicateSignal.Kind.SAME_FACE, _same_face),
+        ):
+            found = finder(photo)
+            missing = {applicant_id for _d, _p, applicant_id in found} - client_of.keys()
+            client_of.update(Applicant.objects.filter(pk__in=missing).values_list("pk", "client_id"))
+            for distance, other_photo_id, other_applicant_id in found:
+                signal, created = DuplicateSignal.objects.get_or_create(
+                    verification=verification,
+                    kind=kind,
+                    photo=photo,
+                    other_photo_id=other_photo_id,
+                    defaults={
+                        "other_applicant_id": other_applicant_id,
+                        "distance": distance,
+                        "other_verification_id": _case_of(other_photo_id),
+                        "across_clients": client_of.get(other_applicant_id) != verification.applicant.client_id,
+                    },
+                )
+                if created:
+                    new.append(signal)
+    if new:
+        audit.record(
+            "duplicate_flagged",
+            actor=audit.Actor.system("duplicates"),
+            verification=verification,
+            signals=[
+                {
+                    "kind": s.kind,
+                    "subject": s.photo.kind,
+                    "other_applicant_id": str(s.other_applicant_id),
+                    "across_clients": s.across_clients,
+                    "other_verification_id": str(s.other_verification_id or ""),
+                    "distance": s.distance,
+                }
+                for s in new
+            ],
+        )
+        logger.info("verification %s: %d duplicate signal(s)", verification_id, len(new))
+    mark_scanned(verification_id)
+    return new
+
+
+def mark_scanned(verification_id, error: str = ""):
+    """The scan is done (or could not be done: `error`); the decision no longer waits for it."""
+    Verification.objects.filter(pk=verification_id, duplicates_pending=True).update(
+        duplicates_pending=False, duplicates_error=error[:200]
+    )
+
+
+def scan_and_decide(verification_id) -> int:
+    """The scan task: a scan that crashes is recorded as not done, so the case is still decided."""
+    from onboarding.services.pipeline.decisions import finalize_if_complete
+
+    try:
+        found = len(scan(verification_id))
+    except Exception as exc:  # the case must not wait forever on a broken scan
+        logger.exception("duplicate scan of %s failed", verification_id)
+        mark_scanned(verification_id, f"scan failed: {type(exc).__name__}")
+        found = 0
+    finalize_if_complete(verification_id)
+    return found

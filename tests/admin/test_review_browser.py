@@ -1,0 +1,108 @@
+"""The reviewer's common path in real headless Chromium: queue, take next, zoom, decide by keyboard."""
+
+import pytest
+from django.db import connections
+
+from onboarding.models import Verification
+from tests.admin.test_review import cases_in_review, no_vendors, roles, user_in  # noqa: F401  (fixtures)
+from tests.applicant.test_browser import chromium, pw  # noqa: F401  (fixtures)
+from tests.browser import shot
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+PASSWORD = "a-long-test-password"
+
+
+def signed_in(chromium, live_server, user, next_url):
+    """A desktop page signed in through the staff login form; CSP violations the console reports are collected."""
+    user.set_password(PASSWORD)
+    user.save()
+    context = chromium.new_context(locale="en-US", viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    csp_violations = []
+    page.on("console", lambda m: "Content Security Policy" in m.text and csp_violations.append(m.text))
+    page.goto(f"{live_server.url}/admin/login/?next={next_url}")
+    page.fill("#id_username", user.username)
+    page.fill("#id_password", PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"**{next_url}")
+    return context, page, csp_violations
+
+
+def test_a_reviewer_takes_the_next_case_zooms_and_rejects_it_by_keyboard(
+    chromium,
+    live_server,
+    no_vendors,  # noqa: F811
+    roles,
+    django_user_model,
+):  # noqa: F811
+    oldest, newer = cases_in_review(2)
+    context, page, csp_violations = signed_in(
+        chromium, live_server, user_in(django_user_model, "Reviewer", "ann"), "/admin/onboarding/reviewcase/"
+    )
+    shot(page, "review-1-queue")
+
+    page.get_by_role("button", name="Take next case").click()
+    page.wait_for_url(f"**/admin/onboarding/verification/{oldest.pk}/change/")
+    shot(page, "review-2-case")
+    page.locator("img.kyc-zoomable").first.click()
+    assert page.locator(".kyc-zoom").is_visible()
+    page.keyboard.press("Escape")
+    assert not page.locator(".kyc-zoom").is_visible()
+
+    page.keyboard.press("r")
+    assert page.locator("input[name=outcome][value=reject]").is_checked()
+    assert page.locator("select[name=reason] optgroup[label=Approve]").get_attribute("hidden") is not None
+    page.keyboard.press("2")  # the second reject reason
+    assert page.locator("select[name=reason]").input_value() == "spoof_suspected"
+    page.keyboard.press("c")
+    page.keyboard.type("Moiré pattern on the selfie.")
+    page.keyboard.press("Control+Enter")
+    page.get_by_text("Decision recorded.").wait_for()
+    shot(page, "review-3-decided")
+    try:
+        oldest.refresh_from_db()
+        decision = oldest.decisions.order_by("-created_at").first()
+        assert oldest.status == Verification.Status.REJECTED and oldest.assigned_to is None
+        assert decision.reasons[0]["code"] == "spoof_suspected" and decision.comment == "Moiré pattern on the selfie."
+    finally:
+        connections.close_all()
+
+    page.keyboard.press("n")  # on to the next case in the queue
+    page.wait_for_url(f"**/admin/onboarding/verification/{newer.pk}/change/")
+    context.close()
+    assert csp_violations == []
+
+
+def test_dashboard_and_what_if_render_within_the_content_policy(
+    chromium,
+    live_server,
+    roles,  # noqa: F811
+    django_user_model,
+    settings,
+):
+    from onboarding.models import Check
+    from tests.admin.test_review import scored_case
+
+    settings.KYC_REVIEW_MARGIN = 0.05
+    for score in (30, 45, 52, 58, 70, 90, 64, 81):
+        scored_case(score)
+    for i, check in enumerate(Check.objects.exclude(kind="quality")):
+        Check.objects.filter(pk=check.pk).update(latency_ms=(180 if check.vendor == "acedata" else 40) + 7 * i)
+    context, page, csp_violations = signed_in(
+        chromium, live_server, user_in(django_user_model, "Senior reviewer", "sue"), "/admin/"
+    )
+    page.get_by_role("link", name="Dashboard").click()
+    page.wait_for_url("**/dashboard/")
+    charts = page.locator("img[src^='data:image/svg+xml']")
+    assert charts.count() >= 4
+    assert all(charts.nth(i).evaluate("img => img.naturalWidth") > 0 for i in range(charts.count()))
+    shot(page, "dashboard")
+    page.get_by_role("link", name="Policy what-if…").click()
+    page.fill("input[name=t_local_compare]", "60")
+    page.get_by_role("button", name="Replay").click()
+    page.get_by_text("decisions would change").wait_for()
+    assert "3 of 8 decisions would change" in page.inner_text("#content")
+    shot(page, "whatif")
+    connections.close_all()
+    context.close()
+    assert csp_violations == []

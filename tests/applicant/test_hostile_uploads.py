@@ -1,0 +1,181 @@
+"""Hostile and odd files, built here, through the validator, the browser form and the API.
+
+Each gets a clear 4xx with a message (or is accepted and normalised where it is a real photo):
+never a 500, never a half-stored file.
+"""
+
+import io
+import struct
+import zlib
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
+from PIL import Image
+
+from onboarding.models import ApiClient, Photo
+from onboarding.services.applicant.images import ImageRejected, NormalizedImage, normalize_image
+from onboarding.services.integrations.api_keys import create_key
+from tests.conftest import face_bytes, jpeg_bytes
+
+
+def png_claiming(width, height):
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(b"\x00" * 64))
+        + chunk(b"IEND", b"")
+    )
+
+
+def saved(image, fmt, **kwargs):
+    out = io.BytesIO()
+    image.save(out, fmt, **kwargs)
+    return out.getvalue()
+
+
+def corpus():
+    photo = face_bytes("obama_1")
+    exif = Image.Exif()
+    exif[0x0112] = 65535
+    return {
+        # name: (bytes, upload name, expected code or None when accepted)
+        "zero_byte": (b"", "a.jpg", "empty_file"),
+        "truncated_jpeg": (photo[: len(photo) // 2], "a.jpg", "corrupt_image"),
+        "jpeg_named_png": (photo, "selfie.png", None),
+        "png_bomb_header": (png_claiming(40000, 40000), "a.png", "too_many_pixels"),
+        "huge_dimensions_small_file": (saved(Image.new("1", (12000, 12000)), "PNG"), "a.png", "too_many_pixels"),
+        "gif": (saved(Image.new("RGB", (400, 400)), "GIF"), "a.gif", "unsupported_type"),
+        "svg_with_script": (
+            b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>',
+            "a.svg",
+            "not_an_image",
+        ),
+        "html_renamed_jpg": (b"<!doctype html><html><script>alert(1)</script></html>", "a.jpg", "not_an_image"),
+        "jpeg_zip_polyglot": (photo + b"PK\x03\x04" + b"\x00" * 26 + b"evil.js", "a.jpg", None),
+        "exif_huge_orientation": (jpeg_bytes(Image.new("RGB", (400, 300)), exif=exif), "a.jpg", None),
+        "exif_broken": (
+            jpeg_bytes(Image.new("RGB", (400, 300)), exif=b"Exif\x00\x00" + bytes(range(256)) * 3),
+            "a.jpg",
+            None,
+        ),
+        "cmyk_jpeg": (saved(Image.new("CMYK", (400, 400), (0, 50, 100, 0)), "JPEG"), "a.jpg", None),
+        "sixteen_bit_png": (saved(Image.new("I;16", (400, 400), 30000), "PNG"), "a.png", None),
+        "heic_from_a_phone": (saved(Image.open(io.BytesIO(photo)), "HEIF", quality=80), "IMG_0001.HEIC", None),
+        "photo_4000x4000": (jpeg_bytes(Image.new("RGB", (4000, 4000), (120, 90, 60))), "a.jpg", None),
+        "too_small": (jpeg_bytes(Image.new("RGB", (120, 90))), "a.jpg", "too_small"),
+    }
+
+
+CORPUS = corpus()
+
+
+def stored_files():
+    return sorted(str(p) for p in Path(settings.KYC_PRIVATE_MEDIA_ROOT).rglob("*") if p.is_file())
+
+
+@pytest.mark.parametrize("name", CORPUS)
+def test_validator(name):
+    data, _, expected = CORPUS[name]
+    if expected is None:
+        image = normalize_image(data)
+        out = Image.open(io.BytesIO(image.data))
+        assert out.format == "JPEG" and out.mode == "RGB" and max(out.size) <= 2000
+        assert b"PK\x03\x04" not in image.data and b"<script" not in image.data
+    else:
+        with pytest.raises(ImageRejected) as info:
+            normalize_image(data)
+        assert info.value.code == expected and str(info.value.message)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("name", CORPUS)
+def test_browser_form_and_api(name, client):
+    data, filename, expected = CORPUS[name]
+    before = stored_files()
+    client.post(reverse("onboarding:start"), {"agree": "on"})
+    r = client.post(reverse("onboarding:selfie"), {"photo": SimpleUploadedFile(filename, data)})
+    if expected is None:
+        assert r.status_code == 302
+    else:
+        assert r.status_code == 400 and 'role="alert"' in r.content.decode()
+        assert stored_files() == before and not Photo.objects.exists()
+
+    api_client = ApiClient.objects.create(name="hostile", scopes=["verifications:write"])
+    _, key = create_key(api_client)
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
+    applicant = api.post("/api/v1/applicants/", {}, format="json").json()["id"]
+    r = api.post(
+        f"/api/v1/applicants/{applicant}/photos/",
+        {"kind": "selfie", "file": SimpleUploadedFile(filename, data)},
+        format="multipart",
+    )
+    if expected is None:
+        assert r.status_code == 201, r.json()
+    else:
+        body = r.json()
+        assert r.status_code == 400 and body["errors"][0]["field"] == "file", body
+        assert body["errors"][0]["code"] in (expected, "empty")  # DRF refuses empty files before us
+
+
+@pytest.mark.django_db(transaction=True)
+def test_files_over_the_limit(client, settings):
+    settings.KYC_MAX_UPLOAD_BYTES = 50_000
+    client.post(reverse("onboarding:start"), {"agree": "on"})
+    r = client.post(reverse("onboarding:selfie"), {"photo": SimpleUploadedFile("a.jpg", face_bytes("obama_1"))})
+    assert r.status_code == 400 and "larger than" in r.content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_many_files_at_once_are_refused_cleanly(client):
+    client.post(reverse("onboarding:start"), {"agree": "on"})
+    files = {f"photo{i}": SimpleUploadedFile(f"{i}.jpg", b"x") for i in range(150)}
+    r = client.post(reverse("onboarding:selfie"), files)
+    assert 400 <= r.status_code < 500
+    api_client = ApiClient.objects.create(name="many", scopes=["verifications:write"])
+    _, key = create_key(api_client)
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
+    r = api.post("/api/v1/verifications/", files, format="multipart")
+    assert 400 <= r.status_code < 500
+
+
+VALID = jpeg_bytes(Image.new("RGB", (320, 320), (10, 200, 90)))
+
+
+@hsettings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.binary(max_size=2048))
+def test_fuzz_random_bytes(data):
+    try:
+        assert isinstance(normalize_image(data), NormalizedImage)
+    except ImageRejected as exc:
+        assert exc.code and str(exc.message)
+
+
+@hsettings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(st.tuples(st.integers(0, len(VALID) - 1), st.integers(0, 255)), min_size=1, max_size=12),
+    st.integers(0, len(VALID)),
+)
+def test_fuzz_mutated_jpeg(flips, cut):
+    data = bytearray(VALID[: max(cut, 1)])
+    for position, value in flips:
+        if position < len(data):
+            data[position] = value
+    try:
+        normalize_image(bytes(data))
+    except ImageRejected as exc:
+        assert exc.code and str(exc.message)

@@ -1,0 +1,201 @@
+"""Active liveness: bursts from real photos, challenge expiry, reuse and replay, and the decision."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from onboarding.models import AuditEvent, LivenessChallenge, Verification
+from onboarding.services.applicant import challenges
+from tests.bursts import burst, frame, frontal, turned_left, turned_right
+from tests.conftest import face_bytes
+from tests.factories import ApplicantFactory, PhotoFactory
+from vendors.liveness import random_moves, verify_burst
+
+SELFIE = frame("obama_1")
+
+
+@pytest.mark.parametrize(
+    "moves", [["turn_left", "turn_right"], ["turn_right", "turn_left"], ["turn_left", "turn_right", "turn_left"]]
+)
+def test_turns_in_the_asked_order_pass(moves):
+    verdict = verify_burst(moves, burst(moves), SELFIE)
+    assert verdict.passed, verdict
+    assert verdict.metrics["moves_seen"] == len(moves)
+
+
+def test_turns_in_the_wrong_order_fail():
+    verdict = verify_burst(
+        ["turn_left", "turn_right"], frontal(3) + turned_right() + frontal(1) + turned_left(), SELFIE
+    )
+    assert verdict.reasons == ["challenge_moves_not_seen"]
+
+
+def test_a_still_photo_shown_to_the_camera_fails():
+    still = frame("obama_1")
+    verdict = verify_burst(["turn_left", "turn_right"], [still] * 10, SELFIE)
+    assert "challenge_still_image" in verdict.reasons and "challenge_moves_not_seen" in verdict.reasons
+
+
+def test_a_photo_moved_around_without_turning_fails():
+    verdict = verify_burst(["turn_left", "turn_right"], [frame("obama_1", shift=4 * i) for i in range(10)], SELFIE)
+    assert verdict.reasons == ["challenge_moves_not_seen"]
+
+
+def test_another_face_spliced_in_fails():
+    frames = burst(["turn_right", "turn_left"])
+    frames[4] = frame("biden_1")
+    verdict = verify_burst(["turn_right", "turn_left"], frames, SELFIE)
+    assert "challenge_different_face" in verdict.reasons
+
+
+def test_selfie_of_someone_else_fails():
+    verdict = verify_burst(["turn_right", "turn_left"], burst(["turn_right", "turn_left"]), frame("leslie_1"))
+    assert verdict.reasons == ["challenge_selfie_mismatch"]
+
+
+def test_too_few_frames_fail():
+    assert verify_burst(["turn_left"], frontal(3), SELFIE).reasons == ["challenge_frame_count"]
+
+
+def test_challenges_are_random_alternating_turns():
+    import random
+
+    seen = {tuple(random_moves(random.Random(seed))) for seed in range(50)}
+    assert seen == {
+        ("turn_left", "turn_right"),
+        ("turn_right", "turn_left"),
+        ("turn_left", "turn_right", "turn_left"),
+        ("turn_right", "turn_left", "turn_right"),
+    }
+
+
+# Service: single use, expiry, replay ---------------------------------------------------------
+@pytest.fixture
+def applicant(db):
+    return ApplicantFactory()
+
+
+def answer(applicant, challenge=None, frames=None):
+    challenge = challenge or challenges.issue_challenge(applicant)
+    return challenges.submit_burst(challenge.pk, applicant, frames or burst(challenge.moves), SELFIE)
+
+
+def test_passed_challenge_is_stored_with_frames_and_audited(applicant):
+    challenge = answer(applicant)
+    assert challenge.status == LivenessChallenge.Status.PASSED and challenge.reasons == []
+    assert challenge.frame_count == len(challenges.read_frames(challenge)) >= 8
+    assert challenge.selfie.kind == "selfie"
+    assert AuditEvent.objects.filter(action="liveness_challenge_passed", applicant_id=applicant.pk).exists()
+
+
+def test_a_challenge_cannot_be_used_twice(applicant):
+    challenge = answer(applicant)
+    with pytest.raises(challenges.ChallengeError) as info:
+        answer(applicant, challenge)
+    assert info.value.code == "challenge_reused" and info.value.status == 409
+
+
+def test_an_expired_challenge_fails(applicant):
+    challenge = challenges.issue_challenge(applicant)
+    LivenessChallenge.objects.filter(pk=challenge.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+    result = answer(applicant, challenge)
+    assert result.status == LivenessChallenge.Status.FAILED and result.reasons == ["challenge_expired"]
+
+
+def test_a_replayed_burst_fails(applicant):
+    first = answer(applicant)
+    second = challenges.issue_challenge(applicant)
+    LivenessChallenge.objects.filter(pk=second.pk).update(moves=first.moves)
+    second.refresh_from_db()
+    replay = answer(applicant, second, frames=challenges.read_frames(first))
+    assert replay.status == LivenessChallenge.Status.FAILED and "challenge_replayed" in replay.reasons
+
+
+def test_another_applicants_challenge_is_not_found(applicant):
+    challenge = challenges.issue_challenge(ApplicantFactory())
+    with pytest.raises(challenges.ChallengeError) as info:
+        answer(applicant, challenge)
+    assert info.value.status == 404
+
+
+# The decision on the embedded default ------------------------------------------------------------
+@pytest.mark.django_db(transaction=True)
+def test_active_liveness_and_compare_approve_without_a_human():
+    from onboarding.services.pipeline.verifications import submit_verification
+    from tests.conftest import id_card_bytes
+
+    applicant = ApplicantFactory()
+    challenge = answer(applicant)
+    card = PhotoFactory(applicant=applicant, kind="id_card", source=id_card_bytes("obama_2"))
+    v = submit_verification(applicant, selfie=challenge.selfie, id_card=card)
+    v.refresh_from_db()
+    assert v.status == Verification.Status.APPROVED, v.decisions.first().reasons
+    live = v.checks.get(kind="liveness")
+    assert live.vendor == "local" and live.passed and live.score == 100 and live.details["moves_seen"] >= 2
+    challenge.refresh_from_db()
+    assert challenge.verification == v
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    staff = get_user_model().objects.create_superuser("root", password="x")
+    browser = Client()
+    browser.force_login(staff)
+    page = browser.get(reverse("admin:onboarding_verification_change", args=[v.pk])).content.decode()
+    assert "active liveness challenge" in page.lower()
+    assert reverse("onboarding:challenge_frame", args=[challenge.pk, 0]) in page
+    assert browser.get(reverse("onboarding:challenge_frame", args=[challenge.pk, 0])).status_code == 200
+    # Single use: a second verification with the same selfie gets no challenge.
+    again = submit_verification(applicant, selfie=challenge.selfie, id_card=card)
+    again.refresh_from_db()
+    assert again.status == Verification.Status.NEEDS_REVIEW
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_vendor_that_does_not_look_at_the_burst_gets_it_not_decrypted(sandbox, settings, monkeypatch):
+    """Tencent's static liveness takes the selfie only: the stored frames stay sealed."""
+    from onboarding.services.pipeline import checks
+    from onboarding.services.pipeline.verifications import submit_verification
+    from tests.conftest import id_card_bytes
+
+    opened, read_frames = [], checks.read_frames
+    monkeypatch.setattr(checks, "read_frames", lambda challenge: opened.append(challenge.pk) or read_frames(challenge))
+
+    def case(liveness_vendor):
+        settings.KYC_CHECK_VENDORS = {"quality": [], "liveness": [liveness_vendor], "compare": ["baidu"]}
+        applicant = ApplicantFactory()
+        LivenessChallenge.objects.filter(verification__isnull=False).delete()  # else the same burst is a replay
+        challenge = answer(applicant)
+        card = PhotoFactory(applicant=applicant, kind="id_card", source=id_card_bytes("obama_2"))
+        v = submit_verification(applicant, selfie=challenge.selfie, id_card=card)
+        assert LivenessChallenge.objects.get(verification=v) == challenge
+        return challenge, v.checks.get(kind="liveness")
+
+    challenge, live = case("local")  # the local engine verifies the burst
+    assert opened == [challenge.pk] and live.passed
+    challenge, live = case("tencent")
+    assert live.status == "completed" and len(opened) == 1  # still only the local engine's
+
+
+# Through the views ------------------------------------------------------------------------------------
+@pytest.mark.django_db(transaction=True)
+def test_challenge_endpoints(client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.post(reverse("onboarding:start"), {"agree": "on"})
+    issued = client.post(reverse("onboarding:challenge_start")).json()
+    assert issued["moves"] and len(issued["instructions"]) == len(issued["moves"])
+    files = [SimpleUploadedFile(f"f{i}.jpg", data, "image/jpeg") for i, data in enumerate(burst(issued["moves"]))]
+    r = client.post(issued["submit_url"], {"frame": files, "selfie": SimpleUploadedFile("s.jpg", SELFIE, "image/jpeg")})
+    assert r.status_code == 200 and r.json() == {"passed": True, "reasons": [], "next": reverse("onboarding:id_card")}
+    challenge = LivenessChallenge.objects.get()
+    assert client.get(reverse("onboarding:challenge_frame", args=[challenge.pk, 0]))["Content-Type"] == "image/jpeg"
+    from django.test import Client
+
+    assert Client().get(reverse("onboarding:challenge_frame", args=[challenge.pk, 0])).status_code == 404
+    still = [SimpleUploadedFile(f"f{i}.jpg", face_bytes("obama_1"), "image/jpeg") for i in range(8)]
+    issued = client.post(reverse("onboarding:challenge_start")).json()
+    r = client.post(issued["submit_url"], {"frame": still, "selfie": SimpleUploadedFile("s.jpg", SELFIE, "image/jpeg")})
+    body = r.json()
+    assert body["passed"] is False and any("did not change" in reason for reason in body["reasons"])

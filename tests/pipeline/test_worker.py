@@ -1,0 +1,133 @@
+"""A real Celery worker process on a real broker and a real database.
+
+The broker is CELERY_BROKER_URL when set (CI: Redis), else the filesystem broker
+of the embedded default. The worker runs kyc.settings, not the eager test settings.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from kyc.celery import app as celery_app
+from onboarding.models import Verification
+from tests.factories import submitted_verification
+
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def database_url():
+    db = connection.settings_dict
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{db['NAME']}"
+    user = db.get("USER") or "postgres"
+    host = db.get("HOST") or "127.0.0.1"
+    port = db.get("PORT") or 5432
+    auth = f"{user}:{db['PASSWORD']}@" if db.get("PASSWORD") else f"{user}@"
+    return f"postgres://{auth}{host}:{port}/{db['NAME']}"
+
+
+@pytest.fixture
+def worker():
+    queue = f"kyc-test-{uuid.uuid4().hex[:8]}"  # no stale messages from other runs on a shared broker
+    env = dict(
+        os.environ,
+        DJANGO_SETTINGS_MODULE="kyc.settings",
+        DJANGO_DEBUG="true",
+        DATABASE_URL=database_url(),
+        KYC_VAR_DIR=str(settings.VAR_DIR),
+        KYC_PRIVATE_MEDIA_ROOT=str(settings.KYC_PRIVATE_MEDIA_ROOT),
+        CELERY_BROKER_URL=settings.CELERY_BROKER_URL,
+        CELERY_QUEUE=queue,
+    )
+    log = open(Path(settings.VAR_DIR) / f"{queue}.log", "w+")
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "kyc",
+            "worker",
+            "--concurrency",
+            "2",
+            "--loglevel",
+            "INFO",
+            "--hostname",
+            f"{queue}@%h",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    eager, queue_before = celery_app.conf.task_always_eager, celery_app.conf.task_default_queue
+    celery_app.conf.task_always_eager = False
+    celery_app.conf.task_default_queue = queue
+    try:
+        yield proc, log
+    finally:
+        celery_app.conf.task_always_eager, celery_app.conf.task_default_queue = eager, queue_before
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.seek(0)
+        print(log.read()[-4000:])  # shown by pytest when the test fails
+
+
+def wait_decided(pk, timeout=90):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        v = Verification.objects.get(pk=pk)
+        if v.is_decided:
+            return v
+        time.sleep(0.25)
+    raise AssertionError(f"verification still {v.status} after {timeout}s")
+
+
+def test_worker_process_decides_submitted_verifications(worker):
+    proc, log = worker
+    same = submitted_verification("obama_1", "obama_2")
+    other = submitted_verification("leslie_1", "biden_2")
+    same, other = wait_decided(same.pk), wait_decided(other.pk)
+    assert proc.poll() is None, "worker died"
+    log.seek(0)
+    worker_log = log.read()
+    # The work was done by the worker process, not in this one.
+    assert worker_log.count("onboarding.tasks.run_check[") >= 8 and "process_verification[" not in worker_log
+    assert same.status == Verification.Status.NEEDS_REVIEW
+    assert other.status == Verification.Status.REJECTED
+    for v in (same, other):
+        assert v.checks.count() == 4 and all(c.attempt_count == 1 for c in v.checks.all())
+        assert v.decisions.count() == 1
+
+
+def other_backends():
+    """PostgreSQL backends connected to the test database, other than this process's own."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        return {row[0] for row in cursor.fetchall()}
+
+
+@pytest.mark.skipif(not os.environ.get("DATABASE_URL", "").startswith("postgres"), reason="PostgreSQL's backends")
+def test_worker_keeps_its_database_connections_between_tasks(worker):
+    # Celery closes Django's connections around every task: a new PostgreSQL backend per task.
+    first = wait_decided(submitted_verification("obama_1", "obama_2").pk)
+    after_first = other_backends()
+    assert after_first, "the worker closed its connections after its tasks"
+    second = wait_decided(submitted_verification("leslie_1", "biden_2").pk)
+    assert first.is_decided and second.is_decided
+    # The second case's tasks ran on connections that were already open.
+    assert after_first & other_backends()

@@ -1,0 +1,97 @@
+"""The local engine on real photos: dlib detection, landmarks, embeddings."""
+
+import io
+
+import pytest
+from PIL import Image, ImageEnhance, ImageFilter
+
+from onboarding.services.applicant.images import normalize_image
+from tests.conftest import face_bytes, id_card_bytes, jpeg_bytes
+from vendors.base import CheckKind, CheckRequest, ImageInput, ResultStatus, Subject
+from vendors.exceptions import BadInputError
+from vendors.registry import get_backend
+
+
+def image(data):
+    n = normalize_image(data)
+    return ImageInput(data=n.data, content_type=n.content_type, width=n.width, height=n.height, sha256=n.sha256)
+
+
+def request(kind, subject=Subject.SELFIE, selfie=None, id_card=None):
+    return CheckRequest(kind=kind, subject=subject, request_id="test", selfie=selfie, id_card=id_card)
+
+
+@pytest.fixture(scope="module")
+def local():
+    return get_backend("local")
+
+
+@pytest.mark.parametrize("selfie,card", [("obama_1", "obama_2"), ("biden_1", "biden_2"), ("leslie_1", "leslie_2")])
+def test_same_person_against_id_card_passes(local, selfie, card):
+    result = local.run(request(CheckKind.COMPARE, Subject.PAIR, image(face_bytes(selfie)), image(id_card_bytes(card))))
+    assert result.passed is True
+    assert result.score > result.threshold == 50.0
+    assert "0.6" in result.threshold_source
+    assert result.details["distance"] < 0.5
+
+
+@pytest.mark.parametrize("selfie,card", [("obama_1", "biden_2"), ("leslie_1", "obama_2"), ("biden_1", "leslie_2")])
+def test_different_people_fail(local, selfie, card):
+    result = local.run(request(CheckKind.COMPARE, Subject.PAIR, image(face_bytes(selfie)), image(id_card_bytes(card))))
+    assert result.passed is False
+    assert result.score < 40
+    assert [r.code for r in result.reasons] == ["face_mismatch"]
+
+
+def test_threshold_override_from_settings_is_recorded(local, settings):
+    settings.KYC_THRESHOLDS = {"local_compare": 80.0}
+    result = local.run(
+        request(CheckKind.COMPARE, Subject.PAIR, image(face_bytes("obama_1")), image(id_card_bytes("obama_2")))
+    )
+    assert result.threshold == 80.0 and result.passed is False
+    assert result.threshold_source == "setting KYC_THRESHOLD_LOCAL_COMPARE"
+
+
+def test_compare_without_a_face_is_bad_input(local):
+    blank = image(jpeg_bytes(Image.new("RGB", (640, 480), (120, 160, 200))))
+    with pytest.raises(BadInputError) as info:
+        local.run(request(CheckKind.COMPARE, Subject.PAIR, blank, image(id_card_bytes("obama_2"))))
+    assert info.value.code == "no_face" and info.value.applicant_message
+
+
+def test_quality_good_selfie_and_card(local):
+    assert local.run(request(CheckKind.QUALITY, Subject.SELFIE, selfie=image(face_bytes("obama_1")))).passed
+    card = local.run(request(CheckKind.QUALITY, Subject.ID_CARD, id_card=image(id_card_bytes("obama_2"))))
+    assert card.passed, card.reasons
+
+
+def test_quality_two_faces(local):
+    result = local.run(request(CheckKind.QUALITY, Subject.SELFIE, selfie=image(face_bytes("two_people"))))
+    assert not result.passed and "multiple_faces" in [r.code for r in result.reasons]
+
+
+def test_quality_blurry_selfie(local):
+    blurred = Image.open(io.BytesIO(face_bytes("obama_1"))).filter(ImageFilter.GaussianBlur(8))
+    result = local.run(request(CheckKind.QUALITY, Subject.SELFIE, selfie=image(jpeg_bytes(blurred))))
+    assert not result.passed
+    assert {r.code for r in result.reasons} & {"blurry", "no_face"}
+
+
+def test_quality_dark_selfie(local):
+    dark = ImageEnhance.Brightness(Image.open(io.BytesIO(face_bytes("obama_1")))).enhance(0.25)
+    result = local.run(request(CheckKind.QUALITY, Subject.SELFIE, selfie=image(jpeg_bytes(dark))))
+    assert "too_dark" in [r.code for r in result.reasons] or "no_face" in [r.code for r in result.reasons]
+    assert not result.passed
+
+
+def test_card_without_portrait(local):
+    card = image(jpeg_bytes(Image.new("RGB", (856, 540), (214, 229, 240))))
+    result = local.run(request(CheckKind.QUALITY, Subject.ID_CARD, id_card=card))
+    assert "no_face_on_id" in [r.code for r in result.reasons]
+
+
+def test_liveness_is_honestly_not_applicable(local):
+    result = local.run(request(CheckKind.LIVENESS, selfie=image(face_bytes("obama_1"))))
+    assert result.status == ResultStatus.NOT_APPLICABLE
+    assert result.score is None and result.passed is None
+    assert result.reasons[0].code == "liveness_unavailable"
