@@ -2,10 +2,9 @@
 
 kombu's Redis channel builds a new redis.Redis for every acknowledgement, every delivery's
 "unacked" bookkeeping and every publish; redis-py fills a table of some 200 response callbacks
-in each client's constructor: half of the client's CPU per message (bench/broker.py), though
-only a percent or two of a case's. A client is thread-safe and only borrows connections from the
-channel's pool, so the channel keeps one, rebuilt when kombu replaces the pool after a
-connection error. Selected by kyc.settings for redis:// and rediss:// broker URLs.
+in each client's constructor (bench/broker.py measures it). A client is thread-safe and only
+borrows connections from the channel's pool, so the channel keeps one, rebuilt when kombu
+replaces the pool after a connection error. Selected by kyc.settings for redis:// and rediss:// broker URLs.
 """
 
 from kombu.transport import redis

@@ -1,8 +1,8 @@
 """Django's Redis cache, minus a Redis client built for every operation.
 
 Django's RedisCacheClient builds a new redis.Redis for every get, set and delete, and redis-py
-fills a table of some 200 response callbacks in each client's constructor: about 250 µs of CPU
-of a 380 µs cache.get here, and a case makes several (the vendors' circuit breakers). A client
+fills a table of some 200 response callbacks in each client's constructor, most of the work of a
+cache.get, and a case makes several (the vendors' circuit breakers). A client
 only borrows connections from its pool and is thread-safe, so one per pool serves every
 caller. Selected by kyc.settings for Redis cache URLs, as kyc.broker is for the broker.
 """

@@ -44,9 +44,8 @@ class VendorResponse:
 class Session(requests.Session):
     """requests.Session, reading the environment's proxy and CA bundle settings once per host.
 
-    requests reads them for every request, walking all of os.environ for *_proxy variables: about
-    3 % of a worker's CPU under load (bench/pipeline.py throughput profile). A worker's
-    environment does not change while it runs.
+    requests reads them for every request, walking all of os.environ for *_proxy variables; a
+    worker's environment does not change while it runs.
     """
 
     def __init__(self):
@@ -164,8 +163,8 @@ def dumps(payload) -> str:
 def json_body(payload: dict) -> bytes:
     """A JSON object as UTF-8 bytes, its base64 images (images.Base64) spliced in as they are.
 
-    Base64's alphabet needs no escaping in JSON; sending a 0.5 MB image through the encoder (which
-    scans and copies it) and encoding the result again cost a worker about 8 % of its CPU.
+    Base64's alphabet needs no escaping in JSON, so a 0.5 MB image need not go through the
+    encoder (which scans and copies it) nor be encoded again.
     """
     members = []
     for key, value in payload.items():

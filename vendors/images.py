@@ -23,8 +23,8 @@ def prepare_jpeg(
             and im.height <= box[1]
             and (not aspect or abs(im.width / im.height - aspect) / aspect <= 0.05)
         ):
-            # Our stored photos are already metadata-free JPEGs: send them as they are. Decoding and
-            # re-encoding here was a fifth of a worker's CPU (bench/pipeline.py throughput profile).
+            # Our stored photos are already metadata-free JPEGs: send them as they are, not decoded
+            # and encoded again.
             notes["sent_size"] = list(im.size)
             return data, notes
         im = im.convert("RGB")

@@ -233,3 +233,22 @@ def test_an_audit_event_and_its_queue_entry_are_written_together():
     assert (stored.action, stored.actor, stored.data) == ("tested", "test", {"note": "ü", "n": [1, 2]})
     assert abs((stored.created_at - timezone.now()).total_seconds()) < 60
     assert AuditPendingSeal.objects.filter(event_id=event.pk).exists()
+
+
+@pytest.mark.django_db
+def test_a_batch_of_events_is_written_with_its_queue_entries_in_order():
+    from django.test.utils import CaptureQueriesContext
+
+    from onboarding.models import AuditPendingSeal
+    from onboarding.services.compliance import audit
+
+    events = [audit.event(f"batch-{i}", actor=audit.Actor.system("test"), n=i) for i in range(3)]
+    with CaptureQueriesContext(connection) as queries:
+        audit.record_all(events)
+    inserts = [q["sql"] for q in queries if "INSERT" in q["sql"]]
+    # One statement on PostgreSQL (onboarding/statements.py), one per table elsewhere.
+    assert len(inserts) == (1 if connection.vendor == "postgresql" else 2), inserts
+    assert [e.pk for e in events] == sorted(e.pk for e in events) and all(not e._state.adding for e in events)
+    stored = list(AuditEvent.objects.filter(pk__in=[e.pk for e in events]).order_by("pk"))
+    assert [(e.action, e.data) for e in stored] == [(f"batch-{i}", {"n": i}) for i in range(3)]
+    assert set(AuditPendingSeal.objects.values_list("event_id", flat=True)) >= {e.pk for e in events}

@@ -266,7 +266,7 @@ class SandboxCore:
 def serve(app, host="127.0.0.1", port=0, access_log=True):
     """Start the sandbox on a background thread; returns (server, base_url).
 
-    access_log=False: no line per call (under a benchmark's load, a tenth of the sandbox's CPU).
+    access_log=False: no line per call (a benchmark's load would spend the sandbox's CPU on it).
     """
     from werkzeug.serving import WSGIRequestHandler, make_server
 

@@ -91,7 +91,7 @@ def analyze(data: bytes, digest: str | None = None) -> Analysis:
         if lock is None:
             lock = _locks[digest] = threading.Lock()
     # One analysis per image: calls that bring the same photo together wait for the first one's
-    # instead of each running dlib (a load's first calls cost the sandbox some 13 s of CPU that way).
+    # instead of each running dlib on it.
     with lock:
         if (known := _analyses.get(digest)) is None:
             known = _analyze(data)  # Undecodable is not remembered: such calls are rare and cheap
@@ -120,8 +120,8 @@ _decoded = _Recent(1024)  # (length, hash) of a base64 text -> (size, digest) of
 def decode_base64(text: str) -> Decoded:
     """The image in a base64 text; binascii.Error or ValueError when it is not base64.
 
-    The same photo comes again and again in tests and benchmarks, and decoding it was a sixth of
-    the sandbox's CPU: a text seen before is not decoded again. Keyed by Python's hash of the
+    The same photo comes again and again in tests and benchmarks: a text seen before is not
+    decoded again. Keyed by Python's hash of the
     text (SipHash, per process) with its length: a collision is out of reach for real photos.
     """
     key = (len(text), hash(text))

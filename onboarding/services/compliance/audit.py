@@ -2,7 +2,9 @@
 
 from django.db import transaction
 
+from onboarding import statements
 from onboarding.models import AuditEvent, AuditPendingSeal
+from onboarding.services.compliance.audit_chain import seal_after_commit
 
 
 class Actor:
@@ -30,26 +32,14 @@ class Actor:
         return cls(AuditEvent.ActorType.STAFF, user=user)
 
 
-def record(
+def event(
     action, *, actor, applicant_id=None, verification=None, verification_id=None, from_status="", to_status="", **data
-):
-    """verification_id instead of verification: for a case whose row is already gone."""
+) -> AuditEvent:
+    """An event to record. verification_id instead of verification: for a case whose row is already gone."""
     if verification is not None:
         applicant_id = applicant_id or verification.applicant_id
         verification_id = verification.pk
-    if transaction.get_connection().in_atomic_block:
-        event = _write(action, actor, applicant_id, verification_id, from_status, to_status, data)
-    else:
-        with transaction.atomic():  # the event and its place in the sealing queue, together
-            event = _write(action, actor, applicant_id, verification_id, from_status, to_status, data)
-    from onboarding.services.compliance.audit_chain import seal_after_commit
-
-    seal_after_commit()
-    return event
-
-
-def _write(action, actor, applicant_id, verification_id, from_status, to_status, data):
-    event = AuditEvent(
+    return AuditEvent(
         actor_type=actor.type,
         actor=actor.label,
         action=action,
@@ -59,6 +49,27 @@ def _write(action, actor, applicant_id, verification_id, from_status, to_status,
         to_status=to_status,
         data=data,
     )
-    event.save(force_insert=True)
-    AuditPendingSeal.objects.create(event_id=event.pk)  # the sealer's queue, in the event's transaction
-    return event
+
+
+def record(action, **kwargs) -> AuditEvent:
+    return record_all([event(action, **kwargs)])[0]
+
+
+def record_all(events: list[AuditEvent]) -> list[AuditEvent]:
+    """Write the events and their places in the sealer's queue, in the caller's transaction (or one
+    of their own): two INSERTs however many events. Sealed after commit."""
+    if transaction.get_connection().in_atomic_block:
+        _write(events)
+    else:
+        with transaction.atomic():
+            _write(events)
+    seal_after_commit()
+    return events
+
+
+def _write(events):
+    if statements.insert_audit_events(events):
+        return
+    # Insert only: AppendOnlyModel refuses updates, and bulk_create never makes one.
+    AuditEvent.objects.bulk_create(events)
+    AuditPendingSeal.objects.bulk_create([AuditPendingSeal(event_id=e.pk) for e in events])

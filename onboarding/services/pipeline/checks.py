@@ -410,12 +410,27 @@ def _store_durably(answered, later=frozenset()):
             delay = min(delay * 2, 4.0) * random.uniform(0.75, 1.25)
 
 
+def _check_event(action, check, **data):
+    """An audit event about a check, by its vendor."""
+    return audit.event(
+        action,
+        actor=audit.Actor.system(f"vendor:{check.vendor}"),
+        verification=check.verification,
+        check_id=str(check.pk),
+        kind=check.kind,
+        subject=check.subject,
+        vendor=check.vendor,
+        role=check.role,
+        **data,
+    )
+
+
 def _store_results(answered, later=frozenset()):
     """Store the vendors' answers, [(check, result)] with the checks as claimed, and decide their
     cases (but those in later), in one transaction."""
     with transaction.atomic():
         in_force = versions.active()
-        stored = []
+        stored, events = [], []
         for check, result in sorted(answered, key=lambda answer: answer[0].pk):  # the claim's lock order
             check.status = (
                 Check.Status.NOT_APPLICABLE if result.status == ResultStatus.NOT_APPLICABLE else Check.Status.COMPLETED
@@ -444,25 +459,23 @@ def _store_results(answered, later=frozenset()):
             )
             if not stored_now:
                 continue
-            audit.record(
-                "check_completed",
-                actor=audit.Actor.system(f"vendor:{check.vendor}"),
-                verification=check.verification,
-                check_id=str(check.pk),
-                kind=check.kind,
-                subject=check.subject,
-                vendor=check.vendor,
-                role=check.role,
-                status=check.status,
-                score=result.score,
-                threshold=check.threshold,
-                passed=check.passed,
-                far=check.far,
-                attempt=check.attempt_count,
+            events.append(
+                _check_event(
+                    "check_completed",
+                    check,
+                    status=check.status,
+                    score=result.score,
+                    threshold=check.threshold,
+                    passed=check.passed,
+                    far=check.far,
+                    attempt=check.attempt_count,
+                )
             )
             if check.role == Check.Role.DECIDE:  # integrators see what decides, not the shadow's trial
-                webhooks.emit(check.verification, "check.completed", check_summary(check))
+                webhooks.emit(check.verification, "check.completed", lambda check=check: check_summary(check))
             stored.append(check)
+        if events:
+            audit.record_all(events)
         # NOT_APPLICABLE: this vendor cannot judge this case (no challenge, no SDK file); the next one may.
         _fall_back_or_decide(
             stored, fall_back=lambda c: c.status == Check.Status.NOT_APPLICABLE, in_force=in_force, later=later
@@ -525,18 +538,7 @@ def fail_check(check_id, exc: VendorError, *, fall_back=True):
         check.status = Check.Status.FAILED
         check.completed_at = timezone.now()
         check.save()
-        audit.record(
-            "check_failed",
-            actor=audit.Actor.system(f"vendor:{check.vendor}"),
-            verification=check.verification,
-            check_id=str(check.pk),
-            kind=check.kind,
-            subject=check.subject,
-            vendor=check.vendor,
-            role=check.role,
-            category=exc.category,
-            code=exc.code,
-        )
+        audit.record_all([_check_event("check_failed", check, category=exc.category, code=exc.code)])
         if check.role == Check.Role.DECIDE:
             webhooks.emit(check.verification, "check.completed", check_summary(check))
         # Another vendor cannot fix the applicant's photo; it can stand in for a vendor that is down.

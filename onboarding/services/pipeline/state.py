@@ -35,7 +35,7 @@ def transition(verification, target, *, actor, action="status_changed", save_als
     if not can_transition(current, target):
         raise InvalidTransition(f"{current} -> {target} is not allowed")
     now = timezone.now()
-    verification.status = target
+    verification.status, verification.updated_at = target, now
     fields = ["status", "updated_at", *save_also]
     if target == S.PROCESSING:
         verification.processing_started_at = now
@@ -43,8 +43,10 @@ def transition(verification, target, *, actor, action="status_changed", save_als
     if target in DECIDED:
         verification.decided_at = now
         fields.append("decided_at")
-    # save(update_fields=...) raises DatabaseError when the row is gone.
-    verification.save(update_fields=fields)
+    if not Verification.objects.filter(pk=verification.pk).update(
+        **{name: getattr(verification, name) for name in fields}
+    ):
+        raise Verification.DoesNotExist(verification.pk)
     audit.record(action, actor=actor, verification=verification, from_status=current, to_status=target, **data)
     return verification
 

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from onboarding.models import Applicant, Check, LivenessChallenge, LivenessDataFile, Photo, Verification
+from onboarding.models import Check, LivenessChallenge, LivenessDataFile, Photo, Verification
 from onboarding.services import dispatch
 from onboarding.services.applicant.challenges import challenge_for_selfie
 from onboarding.services.compliance import audit
@@ -78,11 +78,17 @@ def submit_verification(
         raise SubmissionError("the liveness data file belongs to another applicant")
     actor = actor or audit.Actor.applicant(applicant)
     with transaction.atomic():
-        # The applicant's row lock orders this against an erasure or a purge of the same files.
-        Applicant.objects.select_for_update().filter(pk=applicant.pk).values_list("pk").get()
+        # The applicant's row lock orders this against an erasure or a purge of the same files; the
+        # photos' state comes with it, in one query.
         items = [p.pk for p in (selfie, id_card, id_card_back) if p is not None]
+        photos = list(
+            Photo.objects.filter(pk__in=items)
+            .select_related("applicant")
+            .select_for_update(of=("applicant",))
+            .order_by()
+        )
         if (
-            Photo.objects.filter(pk__in=items, purged_at__isnull=False).exists()
+            any(p.purged_at for p in photos)
             or liveness_data is not None
             and LivenessDataFile.objects.filter(pk=liveness_data.pk, purged_at__isnull=False).exists()
         ):

@@ -20,6 +20,7 @@ import dataclasses
 from datetime import timedelta
 
 from django.conf import settings
+from django.db.models import FilteredRelation, Q
 
 from onboarding.models import Check, DuplicateSignal, Verification
 from onboarding.reasons import reason_text
@@ -158,14 +159,25 @@ def assess_case(verification: Verification, checks=None, *, policy=None) -> Asse
 
 
 def _attempts_and_duplicates(verification, window) -> tuple[int, set]:
-    """The applicant's submissions within the window up to this one, and the case's duplicate kinds."""
-    attempts = Verification.objects.filter(
-        applicant_id=verification.applicant_id,
-        submitted_at__gt=verification.submitted_at - window,
-        submitted_at__lte=verification.submitted_at,
-    ).count()
-    signals = DuplicateSignal.objects.filter(verification_id=verification.pk)
+    """The applicant's submissions within the window up to this one, and this case's duplicate
+    kinds, in one query: every decision asks."""
+    signals = Q()
     if not settings.KYC_DUPLICATES_ACROSS_CLIENTS:
         # What a client is told comes from its own applicants only (staff still see every signal).
-        signals = signals.filter(across_clients=False)
-    return attempts, set(signals.values_list("kind", flat=True))
+        signals = Q(duplicate_signals__across_clients=False)
+    rows = (
+        Verification.objects.filter(
+            applicant_id=verification.applicant_id,
+            submitted_at__gt=verification.submitted_at - window,
+            submitted_at__lte=verification.submitted_at,
+        )
+        .annotate(signal=FilteredRelation("duplicate_signals", condition=signals))
+        .values_list("pk", "signal__kind")
+        .order_by()
+    )
+    attempts, kinds = set(), set()
+    for pk, kind in rows:
+        attempts.add(pk)
+        if pk == verification.pk and kind is not None:
+            kinds.add(kind)
+    return len(attempts), kinds

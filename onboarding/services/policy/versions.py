@@ -155,8 +155,8 @@ def built_in() -> Policy:
     return Policy(settings.KYC_POLICY_VERSION, complete({}), built_in=True)
 
 
-# Every stored answer asks which policy is in force, and a query each time was 3 % of a worker's
-# CPU: a process remembers the answer for MEMO_SECONDS. Publishing forgets it at once in its own
+# Every stored answer asks which policy is in force, so a process remembers the answer for
+# MEMO_SECONDS instead of asking the database each time. Publishing forgets it at once in its own
 # process; other processes take a new policy up within that time (a case then is decided under the
 # policy its decision records). The built-in policy follows settings, so changing one forgets too.
 MEMO_SECONDS = 1.0
