@@ -25,7 +25,7 @@ PROBE = """
 import json, os, sys
 import django
 django.setup()
-import onboarding.views  # what a web worker has loaded
+import kyc.urls  # what a web worker has loaded: every page, the admin and the API
 from onboarding.services.applicant.images import ImageRejected, PixelBudget, normalize_image
 budget, results = PixelBudget(), []
 for path in sys.argv[1:]:
