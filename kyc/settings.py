@@ -341,6 +341,9 @@ KYC_CALIBRATION_LOCAL_COMPARE = env("KYC_CALIBRATION_LOCAL_COMPARE", default="")
 # a reviewer's assignment lapses after this many minutes without a decision.
 KYC_REVIEW_SLA_HOURS = env.float("KYC_REVIEW_SLA_HOURS", default=24.0)
 KYC_REVIEW_ASSIGNMENT_MINUTES = env.int("KYC_REVIEW_ASSIGNMENT_MINUTES", default=60)
+# The local engine's landmarks: dlib's 5-point model (free to use) unless this opts in to the
+# 68-point one, whose licence excludes commercial use (system check kyc.W004; docs/licences.md).
+KYC_ENGINE_68_POINT_LANDMARKS = env.bool("KYC_ENGINE_68_POINT_LANDMARKS", default=False)
 # Duplicate signals: each case's faces against every other applicant's (local engine embeddings).
 KYC_DUPLICATE_SCAN = env.bool("KYC_DUPLICATE_SCAN", default=True)
 # dlib's same-person tolerance is 0.6; stricter here, since a flag sends a person to look.

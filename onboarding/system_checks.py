@@ -95,3 +95,19 @@ def retention_settings(app_configs=None, **kwargs):
             )
         )
     return problems
+
+
+@register("kyc")
+def model_licences(app_configs=None, **kwargs):
+    """The engine's models must allow commercial use unless the operator opts out knowingly."""
+    if not settings.KYC_ENGINE_68_POINT_LANDMARKS:
+        return []
+    return [
+        Warning(
+            "KYC_ENGINE_68_POINT_LANDMARKS is on: dlib's 68-point landmark model is trained on iBUG 300-W, "
+            "whose licence excludes commercial use; its author says it cannot be used in a commercial product.",
+            hint="Turn it off (the default: the 5-point model, free to use) unless your use is not commercial. "
+            "docs/licences.md lists every model's terms.",
+            id="kyc.W004",
+        )
+    ]

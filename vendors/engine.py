@@ -1,9 +1,11 @@
 """dlib face models from PyPI wheels (dlib-bin, face-recognition-models).
 
-Detection (HOG), 68-point landmarks and the 128-d ResNet embedding that dlib
-reports at 99.38% on LFW. The model files ship inside the face_recognition_models
-package; nothing is downloaded at run time. Used by the local engine vendor and
-by the vendor sandbox to compute scores from real photos.
+Detection (HOG, built into dlib), 5-point landmarks (eye corners and the base of the nose: what
+the embedding aligns faces with) and the 128-d ResNet embedding that dlib reports at 99.38% on
+LFW. The model files ship inside the face_recognition_models package; nothing is downloaded at
+run time. Which files a business may run, and why the 68-point model is only an opt-in
+(KYC_ENGINE_68_POINT_LANDMARKS): docs/licences.md. Used by the local engine vendor and by the
+vendor sandbox to compute scores from real photos.
 """
 
 from __future__ import annotations
@@ -24,6 +26,12 @@ DLIB_SAME_PERSON_DISTANCE = 0.6
 DETECT_MAX_SIDE = 800
 
 
+# The model files the engine may load, by role; docs/licences.md lists each one's licence.
+LANDMARKS_5 = "shape_predictor_5_face_landmarks.dat"  # annotated by dlib's author, public domain
+LANDMARKS_68 = "shape_predictor_68_face_landmarks.dat"  # trained on iBUG 300-W: no commercial use
+EMBEDDING = "dlib_face_recognition_resnet_model_v1.dat"
+
+
 def models_dir() -> str:
     # find_spec does not import the package: its __init__ needs pkg_resources,
     # which new setuptools no longer ship.
@@ -39,7 +47,7 @@ class Face:
     top: int
     right: int
     bottom: int
-    landmarks: np.ndarray = dataclasses.field(repr=False)  # (68, 2) x, y
+    landmarks: np.ndarray = dataclasses.field(repr=False)  # (5, 2) x, y; (68, 2) with the opt-in model
     embedding: np.ndarray | None = dataclasses.field(default=None, repr=False)
 
     @property
@@ -81,16 +89,15 @@ def to_gray(rgb: np.ndarray) -> np.ndarray:
 
 
 class FaceEngine:
-    def __init__(self, directory: str | None = None):
+    def __init__(self, directory: str | None = None, *, landmarks_68: bool = False):
         import dlib  # imported here so that importing this module stays cheap
 
         directory = directory or models_dir()
+        self.model_files = (LANDMARKS_68 if landmarks_68 else LANDMARKS_5, EMBEDDING)
         self._dlib = dlib
         self._detector = dlib.get_frontal_face_detector()
-        self._predictor = dlib.shape_predictor(os.path.join(directory, "shape_predictor_68_face_landmarks.dat"))
-        self._encoder = dlib.face_recognition_model_v1(
-            os.path.join(directory, "dlib_face_recognition_resnet_model_v1.dat")
-        )
+        self._predictor = dlib.shape_predictor(os.path.join(directory, self.model_files[0]))
+        self._encoder = dlib.face_recognition_model_v1(os.path.join(directory, self.model_files[1]))
         # dlib objects are not documented as thread-safe; the web process may run
         # several requests' checks at once (eager mode, kyc_verify).
         self._lock = threading.Lock()
@@ -140,10 +147,12 @@ _engine_lock = threading.Lock()
 
 
 def get_engine() -> FaceEngine:
-    """One engine per process, loaded on first use (about 100 MB of models)."""
+    """One engine per process, loaded on first use (about 30 MB of models)."""
     global _engine
     if _engine is None:
         with _engine_lock:
             if _engine is None:
-                _engine = FaceEngine()
+                from django.conf import settings
+
+                _engine = FaceEngine(landmarks_68=getattr(settings, "KYC_ENGINE_68_POINT_LANDMARKS", False))
     return _engine

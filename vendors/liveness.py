@@ -1,13 +1,11 @@
 """Active liveness for the local engine: did the head turn as the challenge asked?
 
 A challenge is a random order of head turns. The browser sends a short burst of
-frames while the applicant follows it. From dlib's 68 landmarks we read the head's
-yaw in each frame; from its embeddings, whether every frame shows the same person
-and whether that person is the one in the selfie.
-
-Yaw: (|nose - jaw point 2| - |nose - jaw point 14|) / their sum, about 0 facing the
-camera and up to +-0.6 in profile. Turning to the applicant's own left moves the nose
-towards the right of the (unmirrored) camera image, which makes yaw grow.
+frames while the applicant follows it. From dlib's five landmarks (eye corners, base of
+the nose) we read the head's yaw in each frame (yaw() below); from its embeddings,
+whether every frame shows the same person and whether that person is the one in the
+selfie. Turning to the applicant's own left moves the nose towards the right of the
+(unmirrored) camera image, which makes yaw grow.
 
 Known limit: a printed photo turned in front of the camera foreshortens like a head
 does. Geometry alone cannot tell them apart; the passive checks and vendors exist for that.
@@ -22,7 +20,7 @@ import numpy as np
 from .engine import decode_rgb, get_engine
 
 MOVES = {"turn_left": 1.0, "turn_right": -1.0}
-YAW_DELTA = 0.15  # a turn counts when yaw moves this far from where the burst started
+YAW_DELTA = 0.10  # a turn counts when yaw moves this far from where the burst started (a clear turn: ~0.2)
 SAME_FACE_DISTANCE = 0.55  # between frames of one burst (dlib tolerance 0.6, a little stricter)
 SELFIE_DISTANCE = 0.55
 STILL_PIXEL_DIFF = 1.0  # mean absolute difference (0-255) below which two frames are the same picture
@@ -37,10 +35,23 @@ class BurstVerdict:
     metrics: dict
 
 
+# The outer eye corners and the base of the nose, by landmark model: dlib's 5-point model gives the
+# corners of one eye (outer, inner), of the other (outer, inner), then the nose; the 68-point
+# model's outer corners are 36 and 45, the base of the nose 33.
+FIVE_POINTS = {5: (0, 2, 4), 68: (36, 45, 33)}
+
+
 def yaw(face) -> float:
+    """Where the base of the nose sits between the outer eye corners, along the line through them:
+    -1 at the image-left corner, 0 midway (frontal), +1 at the image-right one. A head turned
+    towards the right of the image carries the nose that way. Roll cancels out (the projection
+    follows the eye line); a clear turn reads about ±0.3."""
     lm = face.landmarks
-    left, right = np.linalg.norm(lm[30] - lm[2]), np.linalg.norm(lm[30] - lm[14])
-    return float((left - right) / (left + right))
+    one, other, nose = (lm[i] for i in FIVE_POINTS[len(lm)])
+    left, right = (one, other) if one[0] <= other[0] else (other, one)
+    axis = right - left
+    t = float(np.dot(nose - left, axis) / max(float(np.dot(axis, axis)), 1e-6))
+    return 2 * t - 1
 
 
 def random_moves(rng) -> list[str]:
