@@ -71,11 +71,20 @@ SANDBOX_CREDENTIALS = dict(
 )
 
 
+def sandbox_credentials_by_vendor() -> dict[str, dict[str, str]]:
+    """SANDBOX_CREDENTIALS as KYC_VENDORS takes them: {"baidu": {"API_KEY": ...}} (a fresh dict)."""
+    grouped = {}
+    for name, value in SANDBOX_CREDENTIALS.items():
+        vendor, _, key = name.partition("_")
+        grouped.setdefault(vendor.lower(), {})[key] = value
+    return grouped
+
+
 @pytest.fixture(scope="session")
 def sandbox_server():
     from vendors.sandbox.app import Credentials, SandboxApp, serve
 
-    app = SandboxApp(Credentials.from_environment_names(SANDBOX_CREDENTIALS))
+    app = SandboxApp(Credentials(sandbox_credentials_by_vendor()))
     server, url = serve(app)
     yield app, url
     server.shutdown()
@@ -111,11 +120,10 @@ def sandbox(sandbox_server, settings):
     app.state.timeout_seconds = 30.0
     cache.clear()
     # The vendors' settings as an operator's KYC_VENDORS would give them (a fresh dict: tests change it).
-    vendors = {name: {"BASE_URL": url} for name in ("acedata", "baidu", "linkface")}
-    vendors["tencent"] = {"LEGACY_BASE_URL": url, "API_ENDPOINT": url}
-    for name, value in SANDBOX_CREDENTIALS.items():
-        vendor, _, key = name.partition("_")
-        vendors[vendor.lower()][key] = value
+    vendors = sandbox_credentials_by_vendor()
+    for name in ("acedata", "baidu", "linkface"):
+        vendors[name]["BASE_URL"] = url
+    vendors["tencent"].update(LEGACY_BASE_URL=url, API_ENDPOINT=url)
     settings.KYC_VENDORS = vendors
     return Sandbox(app, url)
 

@@ -45,7 +45,7 @@ def yaw(face) -> float:
     """Where the base of the nose sits between the outer eye corners, along the line through them:
     -1 at the image-left corner, 0 midway (frontal), +1 at the image-right one. A head turned
     towards the right of the image carries the nose that way. Roll cancels out (the projection
-    follows the eye line); a clear turn reads about ±0.3."""
+    follows the eye line); a clear turn reads about ±0.2."""
     lm = face.landmarks
     one, other, nose = (lm[i] for i in FIVE_POINTS[len(lm)])
     left, right = (one, other) if one[0] <= other[0] else (other, one)

@@ -29,15 +29,6 @@ class Credentials:
         vendor, _, key = name.partition("_")
         return self._values.get(vendor, {}).get(key.upper(), "")
 
-    @classmethod
-    def from_environment_names(cls, values: dict[str, str]):
-        """From {"BAIDU_API_KEY": ...}: the names the settings are given under."""
-        grouped = {}
-        for name, value in values.items():
-            vendor, _, key = name.partition("_")
-            grouped.setdefault(vendor.lower(), {})[key] = value
-        return cls(grouped)
-
 
 class State:
     """Faults to inject and calls counted, shared by all request threads."""

@@ -57,7 +57,8 @@ def record(action, **kwargs) -> AuditEvent:
 
 def record_all(events: list[AuditEvent]) -> list[AuditEvent]:
     """Write the events and their places in the sealer's queue, in the caller's transaction (or one
-    of their own): two INSERTs however many events. Sealed after commit."""
+    of their own): one statement on PostgreSQL, two INSERTs elsewhere, however many events. Sealed
+    after commit."""
     if transaction.get_connection().in_atomic_block:
         _write(events)
     else:
