@@ -4,7 +4,9 @@ a printed table and a JSON file in bench/results/."""
 import json
 import os
 import platform
+import signal
 import statistics
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -24,6 +26,42 @@ def setup_django(database=True):
     import django
 
     django.setup()
+
+
+class Processes:
+    """The benchmark's child processes (sandbox, workers, web server), stopped together; their
+    output goes to bench/results/<log_name>. `env` is added to this process's environment."""
+
+    def __init__(self, env: dict, log_name: str):
+        self.env = env
+        self.running = []
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        self.log = open(RESULTS / log_name, "a")
+
+    def start(self, *command, cpus=None):
+        # cpus: run the process (and every thread it starts) on these CPUs only.
+        pin = (lambda: os.sched_setaffinity(0, cpus)) if cpus else None
+        process = subprocess.Popen(
+            [sys.executable, *command],
+            cwd=ROOT,
+            env={**os.environ, **self.env},
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            preexec_fn=pin,
+        )
+        self.running.append(process)
+        return process
+
+    def stop(self):
+        for process in self.running:
+            os.killpg(process.pid, signal.SIGTERM)
+        for process in self.running:
+            try:
+                process.wait(20)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+        self.running = []
 
 
 def create_database(url: str, *, fresh=False):

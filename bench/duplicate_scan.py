@@ -23,7 +23,8 @@ def main():
     from django.core.management import call_command
     from django.db import connection
 
-    from onboarding.models import Applicant, FaceTemplate, Photo
+    from onboarding.models import Applicant, Photo, PhotoAnalysis
+    from onboarding.services.applicant.analysis import encode_embedding
     from onboarding.services.pipeline import duplicates
 
     parser = argparse.ArgumentParser()
@@ -55,16 +56,18 @@ def main():
                     for a in applicants
                 ]
             )
-            vectors = rng.normal(size=(batch, duplicates.DIMENSIONS))
+            vectors = rng.normal(size=(batch, 128))
             vectors /= np.linalg.norm(vectors, axis=1, keepdims=True) / 0.6  # dlib embeddings have norm ~0.6
-            FaceTemplate.objects.bulk_create(
+            PhotoAnalysis.objects.bulk_create(
                 [
-                    FaceTemplate(photo=p, applicant=p.applicant, face_found=True, embedding=duplicates.encode(p.pk, v))
+                    PhotoAnalysis(
+                        photo=p, applicant=p.applicant, has_embedding=True, embedding=encode_embedding(p.pk, v)
+                    )
                     for p, v in zip(photos, vectors)
                 ]
             )
             stored += batch
-        probe = rng.normal(size=duplicates.DIMENSIONS)
+        probe = rng.normal(size=128)
         probe /= np.linalg.norm(probe) / 0.6
         timings = []
         for _ in range(3):

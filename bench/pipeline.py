@@ -7,8 +7,9 @@ network, so threads, not processes, fill the wait). Liveness goes to Tencent (AP
 to Baidu, both through the sandbox, so each case makes two vendor calls, in parallel. The policy
 needs a quality check: `--quality local` (the default) runs the local engine's on both photos, CPU
 work in the workers; `--quality none` leaves it out (cases then go to review for it) to measure
-the pipeline's own cost alone. The duplicate scan is off: it is dlib work after the decision,
-measured by bench/duplicate_scan.py and bench/local_engine.py.
+the pipeline's own cost alone. The duplicate scan is off. `--quality all-local` is the embedded
+default instead: no vendor at all, the local engine's quality, compare and liveness (an API case
+has no challenge: not applicable) and the duplicate scan, every photo analysed by the workers.
 
 Photos are uploaded once through the real validation and encryption, then each case gets its own
 applicant and photo rows pointing at those files, so every case decrypts and sends real images.
@@ -25,16 +26,14 @@ import argparse
 import base64
 import os
 import secrets
-import signal
 import socket
-import subprocess
 import sys
 import threading
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import ROOT, create_database, percentile, report  # noqa: E402
+from common import ROOT, Processes, create_database, percentile, report  # noqa: E402
 
 SANDBOX_PORT = 8011
 ENV = {
@@ -77,39 +76,6 @@ def wait_port(port, timeout=30):
                 return
         time.sleep(0.2)
     raise RuntimeError(f"nothing listening on {port}")
-
-
-class Processes:
-    """The sandbox and the workers, stopped together."""
-
-    def __init__(self):
-        self.running = []
-        self.log = open(ROOT / "bench" / "results" / "pipeline-processes.log", "a")
-
-    def start(self, *command, cpus=None):
-        # cpus: run the process (and every thread it starts) on these CPUs only (--pin-workers).
-        pin = (lambda: os.sched_setaffinity(0, cpus)) if cpus else None
-        process = subprocess.Popen(
-            [sys.executable, *command],
-            cwd=ROOT,
-            env={**os.environ, **ENV},
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-            preexec_fn=pin,
-        )
-        self.running.append(process)
-        return process
-
-    def stop(self):
-        for process in self.running:
-            os.killpg(process.pid, signal.SIGTERM)
-        for process in self.running:
-            try:
-                process.wait(20)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-        self.running = []
 
 
 def cpu_seconds(pids) -> float:
@@ -193,15 +159,24 @@ def start_workers(processes, workers, concurrency, cpus=None):
 
 
 class Cases:
-    """New cases from one set of uploaded photos."""
+    """New cases from one set of uploaded photos.
 
-    def __init__(self):
+    analysed: each case's photos come with their analysis made, as the web flow's do (the capture
+    page's pre-check has a worker analyse each photo when it is taken); otherwise the checks make
+    it, as for an API case."""
+
+    def __init__(self, analysed=False):
         from onboarding.services.applicant.applicants import add_photo, create_applicant
         from tests.conftest import face_bytes, id_card_bytes
 
         applicant = create_applicant(consent_version="bench", language="en")
         self.selfie = add_photo(applicant, "selfie", face_bytes("obama_1"))
         self.card = add_photo(applicant, "id_card", id_card_bytes("obama_2"))
+        self.analyses = None
+        if analysed:
+            from onboarding.services.applicant.analysis import analysis_of
+
+            self.analyses = {self.selfie.pk: analysis_of(self.selfie), self.card.pk: analysis_of(self.card)}
 
     def new(self):
         """An applicant with its photo rows; the files are the uploaded ones."""
@@ -220,6 +195,12 @@ class Cases:
                     applicant=applicant,
                 )
             )
+            if self.analyses:
+                from onboarding.models import PhotoAnalysis
+                from onboarding.services.applicant.analysis import store
+
+                PhotoAnalysis.objects.create(photo=photos[-1], applicant=applicant)
+                store(photos[-1], self.analyses[photo.pk])
         return applicant, photos[0], photos[1]
 
 
@@ -279,7 +260,7 @@ def run_latency(args, processes):
 def run_throughput(args, processes):
     from django.db import connection
 
-    cases = Cases()
+    cases = Cases(analysed=args.analysed_at_upload)
     rows = []
     worker_cpus = others = None
     if args.pin_workers is not None:
@@ -384,8 +365,9 @@ def run_throughput(args, processes):
         print(rows[-1], flush=True)
     pinned = f"_pinned{args.pin_workers}" if args.pin_workers is not None else ""
     return report(
-        f"pipeline_throughput_{args.latency_ms}_{args.quality}{pinned}",
+        f"pipeline_throughput_{args.latency_ms}_{args.quality}{'_analysed' if args.analysed_at_upload else ''}{pinned}",
         f"sustained throughput, sandbox latency {args.latency_ms} ms, quality {args.quality}, "
+        f"{'photos analysed at upload, ' if args.analysed_at_upload else ''}"
         f"{args.workers} workers (thread pool){f' on CPU {args.pin_workers} alone' if pinned else ''}, "
         f"{args.producers} producers, PostgreSQL + Redis",
         [
@@ -420,7 +402,12 @@ def main():
     parser.add_argument("--producers", type=int, default=4)
     parser.add_argument("--seconds", type=int, default=30)
     parser.add_argument("--warmup", type=int, default=5)
-    parser.add_argument("--quality", choices=["local", "none"], default="local")
+    parser.add_argument("--quality", choices=["local", "none", "all-local"], default="local")
+    parser.add_argument(
+        "--analysed-at-upload",
+        action="store_true",
+        help="throughput mode: photos come analysed, as the web flow's do (the pre-check's analysis)",
+    )
     parser.add_argument(
         "--pin-workers",
         type=int,
@@ -429,7 +416,9 @@ def main():
         help="throughput mode: run the workers on this CPU alone, everything else on the others",
     )
     args = parser.parse_args()
-    ENV["KYC_QUALITY_VENDORS"] = "local" if args.quality == "local" else ""
+    ENV["KYC_QUALITY_VENDORS"] = "" if args.quality == "none" else "local"
+    if args.quality == "all-local":
+        ENV.update(KYC_LIVENESS_VENDORS="local", KYC_COMPARE_VENDORS="local", KYC_DUPLICATE_SCAN="true")
     (ROOT / "bench" / "results").mkdir(parents=True, exist_ok=True)
     os.environ.update(ENV)
     create_database(ENV["DATABASE_URL"], fresh=True)
@@ -440,7 +429,7 @@ def main():
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
-    processes = Processes()
+    processes = Processes(ENV, "pipeline-processes.log")
     try:
         processes.start(
             "manage.py",

@@ -7,11 +7,15 @@ import dataclasses
 import enum
 import os
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.views.decorators.debug import sensitive_variables
 
 from .exceptions import ConfigurationError
+
+if TYPE_CHECKING:
+    from .analysis import Analysis
 
 
 def vendor_setting(vendor: str, key: str, default=""):
@@ -48,6 +52,8 @@ class ImageInput:
     sha256: str
     # Vendors that fetch images themselves (AceData) get a short-lived signed URL from this.
     url_factory: Callable[[], str] | None = dataclasses.field(default=None, repr=False, compare=False)
+    # The photo's stored analysis (vendors.analysis), for a vendor that reads_analysis.
+    analysis: Analysis | None = dataclasses.field(default=None, repr=False, compare=False)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -139,6 +145,7 @@ class VendorBackend:
     # data it will not look at stays sealed, and costs no work.
     reads_challenge: bool = False  # the active-liveness burst (liveness checks)
     reads_liveness_data: bool = False  # a mobile SDK's liveness file
+    reads_analysis: bool = False  # the photo's stored analysis (vendors.analysis): the local engine
     # The work is done here, on the CPU, holding the GIL (the local engine): such a check runs in
     # its own task, since on a thread beside network calls it would stall their answers' storing.
     computes_locally: bool = False

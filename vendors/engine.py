@@ -21,9 +21,10 @@ from PIL import Image, ImageOps
 
 # dlib's documented tolerance for its ResNet model: same person below 0.6.
 DLIB_SAME_PERSON_DISTANCE = 0.6
-# Detection runs on a copy no larger than this (HOG cost grows with pixels);
-# landmarks and embeddings use the full-resolution image.
-DETECT_MAX_SIDE = 800
+# Detection runs on a grey copy no larger than this (HOG cost grows with pixels): it finds every
+# face of 80 px and more in the copy, an eighth of its side. Landmarks and embeddings use the
+# full-resolution image.
+DETECT_MAX_SIDE = 640
 
 
 # The model files the engine may load, by role; docs/licences.md lists each one's licence.
@@ -39,6 +40,15 @@ def models_dir() -> str:
     if spec is None or not spec.submodule_search_locations:
         raise RuntimeError("face_recognition_models is not installed")
     return os.path.join(list(spec.submodule_search_locations)[0], "models")
+
+
+def engine_version(landmarks_68: bool | None = None) -> str:
+    """What an analysis is made with (without loading the models): a stored one made otherwise is made again."""
+    if landmarks_68 is None:
+        from django.conf import settings
+
+        landmarks_68 = getattr(settings, "KYC_ENGINE_68_POINT_LANDMARKS", False)
+    return f"hog{DETECT_MAX_SIDE}/{LANDMARKS_68 if landmarks_68 else LANDMARKS_5}/{EMBEDDING}"
 
 
 @dataclasses.dataclass
@@ -63,6 +73,21 @@ class Face:
         return [self.left, self.top, self.right, self.bottom]
 
 
+def detection_copy(gray: Image.Image) -> Image.Image:
+    """The grey copy faces are detected on: no larger than DETECT_MAX_SIDE (grey: HOG's gradients
+    on three channels cost a third more, for the same faces)."""
+    scale = DETECT_MAX_SIDE / max(gray.size)
+    if scale >= 1.0:
+        return gray
+    return gray.resize((max(1, int(gray.width * scale)), max(1, int(gray.height * scale))), Image.BILINEAR)
+
+
+def decode_image(data: bytes) -> Image.Image:
+    """The photo upright (EXIF orientation applied), in RGB."""
+    with Image.open(io.BytesIO(data)) as im:
+        return ImageOps.exif_transpose(im).convert("RGB")
+
+
 def decode_rgb(data: bytes) -> np.ndarray:
     with Image.open(io.BytesIO(data)) as im:
         im = ImageOps.exif_transpose(im)
@@ -74,11 +99,13 @@ def similarity_from_distance(distance: float) -> float:
     return round(max(0.0, min(100.0, 100.0 * (1.0 - distance / (2 * DLIB_SAME_PERSON_DISTANCE)))), 2)
 
 
-def sharpness(gray: np.ndarray) -> float:
+def sharpness(gray: np.ndarray | Image.Image) -> float:
     """Variance of the Laplacian on a 256-px-wide copy: low means blurry."""
-    if gray.shape[1] != 256:
-        h = max(8, int(gray.shape[0] * 256 / gray.shape[1]))
-        gray = np.asarray(Image.fromarray(gray.astype(np.uint8)).resize((256, h), Image.BILINEAR))
+    if not isinstance(gray, Image.Image):
+        gray = Image.fromarray(gray.astype(np.uint8))
+    if gray.width != 256:
+        gray = gray.resize((256, max(8, int(gray.height * 256 / gray.width))), Image.BILINEAR)
+    gray = np.asarray(gray)
     g = gray.astype(np.float32)
     lap = g[1:-1, 2:] + g[1:-1, :-2] + g[2:, 1:-1] + g[:-2, 1:-1] - 4 * g[1:-1, 1:-1]
     return float(lap.var())
@@ -102,20 +129,23 @@ class FaceEngine:
         # several requests' checks at once (eager mode, kyc_verify).
         self._lock = threading.Lock()
 
-    def faces(self, rgb: np.ndarray, *, embeddings: bool = True) -> list[Face]:
-        """All faces, largest first."""
+    @property
+    def version(self) -> str:
+        return engine_version(self.model_files[0] == LANDMARKS_68)
+
+    def detect(self, rgb: np.ndarray, small: Image.Image | None = None) -> list[Face]:
+        """All faces with their landmarks, largest first; no embeddings (embed() adds one).
+
+        `small`: the grey detection copy (detection_copy()) when the caller has made it already."""
         h, w = rgb.shape[:2]
-        scale = min(1.0, DETECT_MAX_SIDE / max(h, w))
-        small = rgb
-        if scale < 1.0:
-            small = np.asarray(
-                Image.fromarray(rgb).resize((max(1, int(w * scale)), max(1, int(h * scale))), Image.BILINEAR)
-            )
+        small = detection_copy(Image.fromarray(rgb).convert("L")) if small is None else small
+        scale = small.width / w
+        small = np.asarray(small)
         found = []
         with self._lock:
-            # dlib's HOG window is 80 px: without upsampling it finds every face of 80 px and more,
-            # the smallest the quality check accepts, at a quarter of the cost. Upsample only when
-            # that finds nothing (a card photographed from afar, a small face).
+            # dlib's HOG window is 80 px: without upsampling it finds every face of 80 px and more
+            # in the copy, at a quarter of the cost. Upsample only when that finds nothing (a card
+            # photographed from afar, a small face).
             rects = self._detector(small, 0) or self._detector(small, 1)
             for r in rects:
                 rect = self._dlib.rectangle(
@@ -123,18 +153,25 @@ class FaceEngine:
                 )
                 shape = self._predictor(rgb, rect)
                 landmarks = np.array([[p.x, p.y] for p in shape.parts()], dtype=np.float32)
-                emb = np.array(self._encoder.compute_face_descriptor(rgb, shape, 1)) if embeddings else None
-                found.append(
-                    Face(
-                        max(0, rect.left()),
-                        max(0, rect.top()),
-                        min(w, rect.right()),
-                        min(h, rect.bottom()),
-                        landmarks,
-                        emb,
-                    )
-                )
+                box = (max(0, rect.left()), max(0, rect.top()), min(w, rect.right()), min(h, rect.bottom()))
+                found.append(Face(*box, landmarks))
         found.sort(key=lambda f: f.width * f.height, reverse=True)
+        return found
+
+    def embed(self, rgb: np.ndarray, face: Face) -> np.ndarray:
+        """The 128-d embedding of one detected face, aligned on its landmarks."""
+        dlib = self._dlib
+        rect = dlib.rectangle(face.left, face.top, face.right, face.bottom)
+        shape = dlib.full_object_detection(rect, [dlib.point(int(x), int(y)) for x, y in face.landmarks])
+        with self._lock:
+            return np.array(self._encoder.compute_face_descriptor(rgb, shape, 1))
+
+    def faces(self, rgb: np.ndarray, *, embeddings: bool = True) -> list[Face]:
+        """All faces, largest first, each with its embedding unless embeddings=False."""
+        found = self.detect(rgb)
+        if embeddings:
+            for face in found:
+                face.embedding = self.embed(rgb, face)
         return found
 
     @staticmethod

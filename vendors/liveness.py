@@ -17,6 +17,7 @@ import dataclasses
 
 import numpy as np
 
+from .analysis import Analysis, analyse
 from .engine import decode_rgb, get_engine
 
 MOVES = {"turn_left": 1.0, "turn_right": -1.0}
@@ -77,7 +78,8 @@ def _moves_seen(yaws: list[float | None], moves: list[str]) -> tuple[int, list[i
     return seen, at
 
 
-def verify_burst(moves: list[str], frames: list[bytes], selfie: bytes | None = None) -> BurstVerdict:
+def verify_burst(moves: list[str], frames: list[bytes], selfie: Analysis | bytes | None = None) -> BurstVerdict:
+    """The burst's verdict; `selfie` (its analysis, or the photo) must show the burst's person."""
     reasons, metrics = [], {"moves": moves, "frames": len(frames)}
     if not MIN_FRAMES <= len(frames) <= MAX_FRAMES:
         return BurstVerdict(False, ["challenge_frame_count"], metrics)
@@ -122,11 +124,14 @@ def verify_burst(moves: list[str], frames: list[bytes], selfie: bytes | None = N
         reasons.append("challenge_moves_not_seen")
 
     if selfie is not None:
-        selfie_faces = engine.faces(decode_rgb(selfie))
-        if not selfie_faces:
+        if isinstance(selfie, bytes):
+            selfie = analyse(selfie, selfie=True)
+        if not selfie.complete:
+            raise ValueError("the selfie's analysis has no embedding")
+        if selfie.embedding is None:
             reasons.append("challenge_selfie_mismatch")
         else:
-            d = float(np.linalg.norm(selfie_faces[0].embedding - centre))
+            d = float(np.linalg.norm(selfie.embedding - centre))
             metrics["selfie_distance"] = round(d, 3)
             if d > SELFIE_DISTANCE:
                 reasons.append("challenge_selfie_mismatch")

@@ -11,12 +11,22 @@ import time
 
 from django.utils.translation import gettext_lazy as _
 
-from .base import CheckKind, CheckRequest, CheckResult, Reason, ResultStatus, Subject, Threshold, VendorBackend
-from .engine import DLIB_SAME_PERSON_DISTANCE, decode_rgb, get_engine, sharpness, similarity_from_distance, to_gray
+from .analysis import Analysis, add_embedding, analyse
+from .base import (
+    CheckKind,
+    CheckRequest,
+    CheckResult,
+    ImageInput,
+    Reason,
+    ResultStatus,
+    Subject,
+    Threshold,
+    VendorBackend,
+)
+from .engine import DLIB_SAME_PERSON_DISTANCE, FaceEngine, similarity_from_distance
 from .exceptions import BadInputError
 from .liveness import verify_burst
 from .messages import APPLICANT_MESSAGES as MESSAGES
-from .pad import heuristics
 
 # Quality limits, measured on the fixture photos (tests/fixtures/faces): sharp faces
 # score 24-415, the same faces under a 6-px Gaussian blur 1-3.
@@ -36,9 +46,9 @@ def light_problems(brightness: float) -> list[str]:
     return ["too_dark"] if brightness < DARK_BELOW else ["too_bright"] if brightness > BRIGHT_ABOVE else []
 
 
-def assess_quality(rgb, faces, subject) -> tuple[dict, list[str]]:
-    """Measures and fixable problems of one photo: the quality check, and the capture page's pre-check."""
-    gray = to_gray(rgb)
+def assess_quality(analysis: Analysis, subject) -> tuple[dict, list[str]]:
+    """Measures and fixable problems of one analysed photo: the quality check, and the capture page's pre-check."""
+    faces, measures = analysis.faces, analysis.measures
     codes = []
     details = {"faces": len(faces)}
     if subject == Subject.SELFIE:
@@ -50,12 +60,11 @@ def assess_quality(rgb, faces, subject) -> tuple[dict, list[str]]:
         codes.append("no_face_on_id")
     if faces:
         face = faces[0]
-        crop = gray[face.top : face.bottom, face.left : face.right]
         details.update(
             face_box=face.box,
             face_side=min(face.width, face.height),
-            face_sharpness=round(sharpness(crop), 1),
-            face_brightness=round(float(crop.mean()), 1),
+            face_sharpness=measures["face_sharpness"],
+            face_brightness=measures["face_brightness"],
         )
         if subject == Subject.SELFIE:
             if details["face_side"] < MIN_FACE_SIDE:
@@ -64,7 +73,7 @@ def assess_quality(rgb, faces, subject) -> tuple[dict, list[str]]:
                 codes.append("blurry")
         codes += light_problems(details["face_brightness"])
     if subject == Subject.ID_CARD:
-        details["card_sharpness"] = round(sharpness(gray), 1)
+        details["card_sharpness"] = measures["card_sharpness"]
         if details["card_sharpness"] < MIN_CARD_SHARPNESS:
             codes.append("blurry")
     details["limits"] = {
@@ -76,11 +85,20 @@ def assess_quality(rgb, faces, subject) -> tuple[dict, list[str]]:
     return details, codes
 
 
+def analysis_of(image: ImageInput, subject: Subject, *, embedding: bool) -> Analysis:
+    """The photo's stored analysis when the pipeline gives one, else one made here (and not kept)."""
+    found = image.analysis
+    if found is None:
+        return analyse(image.data, selfie=subject == Subject.SELFIE, embedding=embedding)
+    return add_embedding(found, image.data) if embedding else found
+
+
 class LocalEngineBackend(VendorBackend):
     name = "local"
     label = "Local engine (dlib)"
     kinds = frozenset({CheckKind.QUALITY, CheckKind.LIVENESS, CheckKind.COMPARE})
     reads_challenge = True
+    reads_analysis = True
     computes_locally = True
     score_scales = {
         CheckKind.COMPARE: "0-100 similarity = 100 x (1 - distance / 1.2)",
@@ -101,14 +119,13 @@ class LocalEngineBackend(VendorBackend):
     def check_quality(self, request: CheckRequest) -> CheckResult:
         started = time.monotonic()
         image = request.subject_image
-        rgb = decode_rgb(image.data)
-        faces = get_engine().faces(rgb, embeddings=False)
-        details, codes = assess_quality(rgb, faces, request.subject)
+        analysis = analysis_of(image, request.subject, embedding=False)
+        details, codes = assess_quality(analysis, request.subject)
         details["image_size"] = [image.width, image.height]
         reasons = [reason(code) for code in codes]
         notes = []
         if request.subject == Subject.SELFIE:
-            pad = heuristics(rgb, faces[0] if faces else None)
+            pad = analysis.pad
             details["presentation_attack_heuristics"] = pad
             if pad["flags"]:
                 details["heuristic_flags"] = ", ".join(pad["flags"])
@@ -151,7 +168,8 @@ class LocalEngineBackend(VendorBackend):
             )
         started = time.monotonic()
         challenge = request.challenge
-        verdict = verify_burst(challenge.moves, challenge.frames, request.selfie.data)
+        selfie = analysis_of(request.selfie, Subject.SELFIE, embedding=True)
+        verdict = verify_burst(challenge.moves, challenge.frames, selfie)
         codes = list(challenge.prior_reasons) + verdict.reasons
         moves = max(1, len(challenge.moves))
         result = CheckResult(
@@ -171,9 +189,9 @@ class LocalEngineBackend(VendorBackend):
 
     def check_compare(self, request: CheckRequest) -> CheckResult:
         started = time.monotonic()
-        engine = get_engine()
-        selfie_faces = engine.faces(decode_rgb(request.selfie.data))
-        card_faces = engine.faces(decode_rgb(request.id_card.data))
+        selfie = analysis_of(request.selfie, Subject.SELFIE, embedding=True)
+        card = analysis_of(request.id_card, Subject.ID_CARD, embedding=True)
+        selfie_faces, card_faces = selfie.faces, card.faces
         if not selfie_faces:
             raise BadInputError("no face on the selfie", code="no_face", applicant_message=MESSAGES["no_face"])
         if not card_faces:
@@ -181,7 +199,7 @@ class LocalEngineBackend(VendorBackend):
                 "no face on the ID card", code="no_face_on_id", applicant_message=MESSAGES["no_face_on_id"]
             )
         # The largest face on each: a card may carry a second, small ghost portrait.
-        distance = engine.distance(selfie_faces[0], card_faces[0])
+        distance = FaceEngine.distance(selfie_faces[0], card_faces[0])
         result = CheckResult(
             vendor=self.name,
             kind=CheckKind.COMPARE,

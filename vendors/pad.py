@@ -34,10 +34,14 @@ def spectral_peak(gray: np.ndarray) -> float:
 
 def heuristics(rgb: np.ndarray, face) -> dict:
     """Measurements and flags for one photo; `face` is the largest vendors.engine.Face (or None)."""
-    gray = rgb.astype(np.float32).mean(axis=2)
-    h, w = gray.shape
+
+    def gray(region):  # the mean of the channels, on the regions looked at only
+        return region.astype(np.float32).mean(axis=2)
+
+    h, w = rgb.shape[:2]
     b = max(4, min(h, w) // 25)
-    border = np.concatenate([gray[:b].ravel(), gray[-b:].ravel(), gray[:, :b].ravel(), gray[:, -b:].ravel()])
+    strips = (rgb[:b], rgb[-b:], rgb[:, :b], rgb[:, -b:])
+    border = np.concatenate([gray(strip).ravel() for strip in strips])
     out = {"border_dark_share": round(float((border < 40).mean()), 3), "border_std": round(float(border.std()), 1)}
     flags = []
     if out["border_dark_share"] >= BEZEL_DARK_SHARE and out["border_std"] <= BEZEL_MAX_STD:
@@ -45,7 +49,7 @@ def heuristics(rgb: np.ndarray, face) -> dict:
     if face is not None:
         cx, cy, s = (face.left + face.right) / 2, (face.top + face.bottom) / 2, max(face.width, face.height) * 0.6
         top, left = max(0, int(cy - s)), max(0, int(cx - s))
-        crop = gray[top : int(cy + s), left : int(cx + s)]
+        crop = gray(rgb[top : int(cy + s), left : int(cx + s)])
         if min(crop.shape) >= 32:
             out["face_spectral_peak"] = round(spectral_peak(crop), 1)
             if out["face_spectral_peak"] >= PERIODIC_PEAK:

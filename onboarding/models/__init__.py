@@ -3,7 +3,7 @@
 from .applicant_flow import AttemptSlot, Branding, Handoff, LivenessChallenge, challenge_path
 from .audit import AuditChainHead, AuditCheckpoint, AuditEvent, AuditPendingSeal, AuditSeal
 from .base import AppendOnlyModel, AppendOnlyQuerySet, photo_path, private_storage
-from .cases import RISK_LEVELS, Applicant, Check, DuplicateSignal, FaceTemplate, LivenessDataFile, Photo, Verification
+from .cases import RISK_LEVELS, Applicant, Check, DuplicateSignal, LivenessDataFile, Photo, PhotoAnalysis, Verification
 from .integrations import (
     ApiClient,
     ApiKey,
@@ -25,10 +25,10 @@ __all__ = [
     "RISK_LEVELS",
     "Applicant",
     "Photo",
+    "PhotoAnalysis",
     "Verification",
     "Check",
     "LivenessDataFile",
-    "FaceTemplate",
     "DuplicateSignal",
     "ReviewCase",
     "Decision",

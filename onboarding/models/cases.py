@@ -243,14 +243,29 @@ class Check(models.Model):
         return None if self.far is None else FarEstimate(self.far, self.far_relation or "=", self.far_source)
 
 
-class FaceTemplate(models.Model):
-    """The local engine's embedding of a photo's largest face, encrypted; deleted with the photo's file."""
+class PhotoAnalysis(models.Model):
+    """What the local engine saw in a photo, made once and reused by every check and the duplicate
+    scan (services.applicant.analysis): encrypted, and deleted with the photo's file.
 
-    photo = models.OneToOneField(Photo, on_delete=models.CASCADE, related_name="face_template")
+    Valid only for the stored image it was made from (sha256) and the engine that made it.
+    """
+
+    photo = models.OneToOneField(Photo, on_delete=models.CASCADE, related_name="analysis")
     applicant = models.ForeignKey(Applicant, on_delete=models.CASCADE, related_name="+")
-    face_found = models.BooleanField()
+    sha256 = models.CharField(_("SHA-256 of the analysed image"), max_length=64, blank=True)
+    engine = models.CharField(max_length=200, blank=True)
+    # The largest face's embedding (a biometric template) is stored on its own: the duplicate scan
+    # reads only it. Faces, landmarks and measures are in `data`.
+    has_embedding = models.BooleanField(default=False)
     embedding = models.BinaryField(blank=True)
+    data = models.BinaryField(blank=True, default=b"")
+    # A process is making it since then; others wait for it rather than make it again.
+    claimed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("photo analysis")
+        verbose_name_plural = _("photo analyses")
 
 
 class DuplicateSignal(models.Model):

@@ -19,17 +19,20 @@ def _task(name):
 def start_after_commit(verification_id, checks, shadows=()):
     """A new case's checks go straight to the workers (the first one claimed moves the case to
     processing): its deciding checks that call a vendor over the network in one task, their calls
-    in parallel; each check computed here (the local engine) and each shadow check in its own task
-    (the decision does not wait for shadows). A case without checks goes to process_verification,
-    which decides it at once."""
-    together = [str(c.pk) for c in checks if not get_backend(c.vendor).computes_locally]
-    if together:
-        transaction.on_commit(lambda: run_case_checks(together))
+    in parallel; those computed here (the local engine) in another (CPU work beside the network
+    calls would hold back the storing of their answers), and each shadow check in its own task (the
+    decision does not wait for shadows). A case without checks goes to process_verification, which
+    decides it at once."""
+    remote = [str(c.pk) for c in checks if not get_backend(c.vendor).computes_locally]
+    if remote:
+        transaction.on_commit(lambda: run_case_checks(remote))
+    local = [str(c.pk) for c in checks if get_backend(c.vendor).computes_locally]
+    if local:
+        transaction.on_commit(lambda: run_case_checks(local))
     if not checks:
         transaction.on_commit(lambda: _task("process_verification").delay(str(verification_id)))
-    alone = [c.pk for c in checks if get_backend(c.vendor).computes_locally] + [c.pk for c in shadows]
-    if alone:
-        run_checks_after_commit(alone)
+    if shadows:
+        run_checks_after_commit([c.pk for c in shadows])
     if settings.KYC_DUPLICATE_SCAN:
         transaction.on_commit(lambda: scan_duplicates(verification_id))
 

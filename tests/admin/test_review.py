@@ -16,12 +16,13 @@ from onboarding.models import (
     Check,
     Decision,
     DuplicateSignal,
-    FaceTemplate,
     Photo,
+    PhotoAnalysis,
     ReviewReason,
     Verification,
 )
 from onboarding.roles import ensure_roles
+from onboarding.services.applicant.analysis import decode_embedding
 from onboarding.services.compliance import retention
 from onboarding.services.pipeline import duplicates
 from onboarding.services.pipeline.decisions import finalize_if_complete
@@ -314,14 +315,14 @@ def test_the_same_face_or_photo_under_another_applicant_is_flagged_with_links(
 def test_face_templates_are_encrypted_and_go_with_the_photo(no_vendors, settings):
     v = submitted_verification("obama_1", "obama_2")
     duplicates.scan(v.pk)
-    template = FaceTemplate.objects.get(photo=v.selfie)
+    template = PhotoAnalysis.objects.get(photo=v.selfie)
     blob = bytes(template.embedding)
-    assert blob.startswith(b"KYC1") and len(duplicates.decode(template)) == duplicates.DIMENSIONS
+    assert blob.startswith(b"KYC1") and len(decode_embedding(v.selfie_id, blob)) == 128
     long_ago = timezone.now() - timedelta(days=400)
     Verification.objects.filter(pk=v.pk).update(status=Verification.Status.REJECTED, decided_at=long_ago)
     Photo.objects.filter(applicant=v.applicant_id).update(created_at=long_ago)
     assert retention.purge()["photos"] == 2
-    assert not FaceTemplate.objects.filter(photo__applicant=v.applicant_id).exists()
+    assert not PhotoAnalysis.objects.filter(photo__applicant=v.applicant_id).exists()
 
 
 def test_submission_schedules_the_scan_after_commit(no_vendors, settings):

@@ -223,25 +223,25 @@ def test_processing_starts_once(django_capture_on_commit_callbacks):
 
 
 @pytest.mark.django_db  # on_commit is captured only inside a test transaction
-@pytest.mark.parametrize("local_is_remote", [True, False])
 def test_a_new_cases_checks_go_to_the_workers_at_submission_and_the_first_claim_starts_it(
-    monkeypatch, django_capture_on_commit_callbacks, local_is_remote
+    monkeypatch, django_capture_on_commit_callbacks, settings
 ):
     from onboarding import tasks
     from onboarding.services import dispatch
 
-    monkeypatch.setattr(registry.get_backend("local"), "computes_locally", not local_is_remote)
+    settings.KYC_CHECK_VENDORS = {**settings.KYC_CHECK_VENDORS, "compare": ["baidu"]}
     sent = []
     monkeypatch.setattr(tasks.run_case_checks, "delay", lambda ids: sent.append(sorted(ids)))
+    monkeypatch.setattr(tasks.run_check, "apply_async", lambda args, **kwargs: sent.append(list(args)))
     monkeypatch.setattr(dispatch, "run_checks", lambda ids: sent.append(("one task each", sorted(map(str, ids)))))
     monkeypatch.setattr(tasks.process_verification, "delay", lambda *a: sent.append("process_verification"))
     with django_capture_on_commit_callbacks(execute=True):
         v = submitted_verification()
-    ids = sorted(str(c.pk) for c in v.checks.all())
-    if local_is_remote:  # all four in one message: no task per check, no process_verification
-        assert sent == [ids]
-    else:  # the engine's CPU work would stall a case task's threads: a task for each
-        assert sent == [("one task each", ids)]
+    remote = sorted(str(c.pk) for c in v.checks.filter(vendor="baidu"))
+    local = sorted(str(c.pk) for c in v.checks.exclude(vendor="baidu"))
+    # One message for the network calls, one for the engine's CPU work (beside network calls it
+    # would stall their answers' storing); no task per check, no process_verification.
+    assert len(remote) == 1 and len(local) == 3 and sent == [remote, local]
     assert Verification.objects.get(pk=v.pk).status == Verification.Status.SUBMITTED  # no worker yet
     first, second = v.checks.all()[:2]
     check_service.claim(first.pk)

@@ -104,7 +104,8 @@ def test_worker_process_decides_submitted_verifications(worker):
     log.seek(0)
     worker_log = log.read()
     # The work was done by the worker process, not in this one.
-    assert worker_log.count("onboarding.tasks.run_check[") >= 8 and "process_verification[" not in worker_log
+    # Each case's local checks (the four of them) in one task.
+    assert worker_log.count("onboarding.tasks.run_case_checks[") >= 2 and "process_verification[" not in worker_log
     assert same.status == Verification.Status.NEEDS_REVIEW
     assert other.status == Verification.Status.REJECTED
     for v in (same, other):
@@ -131,3 +132,4 @@ def test_worker_keeps_its_database_connections_between_tasks(worker):
     assert first.is_decided and second.is_decided
     # The second case's tasks ran on connections that were already open.
     assert after_first & other_backends()
+

@@ -7,8 +7,8 @@ import collections
 from django.core.management.base import BaseCommand
 
 from onboarding.models import LivenessChallenge, LivenessDataFile, Photo
+from onboarding.services.applicant import analysis
 from onboarding.services.compliance import audit
-from onboarding.services.pipeline import duplicates
 
 
 class Command(BaseCommand):
@@ -23,6 +23,6 @@ class Command(BaseCommand):
                     counts["missing"] += 1
                     continue
                 counts[stored.storage.reencrypt(stored.name)] += 1
-        counts["face templates re-encrypted"] = duplicates.reencrypt_templates()
+        counts["photo analyses re-encrypted"] = analysis.reencrypt()
         audit.record("files_reencrypted", actor=audit.Actor.system("kyc_reencrypt"), **dict(counts))
         self.stdout.write(", ".join(f"{n} {what}" for what, n in sorted(counts.items())) or "no files")

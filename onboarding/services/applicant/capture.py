@@ -11,8 +11,8 @@ from django.utils.translation import gettext_lazy as _
 
 from onboarding.models import Photo
 from onboarding.services.applicant.images import normalize_image
+from vendors.analysis import analyse
 from vendors.base import Subject
-from vendors.engine import decode_rgb, get_engine, to_gray
 from vendors.local import assess_quality, light_problems
 from vendors.messages import applicant_message
 
@@ -42,13 +42,13 @@ FRAMING_MESSAGES = {
 }
 
 
-def extra_problems(kind, rgb, faces) -> list[str]:
+def extra_problems(kind, analysis) -> list[str]:
     """What only the capture page asks: the card's framing, and the light when no face was found."""
-    if not faces:
-        return light_problems(float(to_gray(rgb).mean()))
+    if not analysis.faces:
+        return light_problems(analysis.measures["brightness"])
     if kind != Photo.Kind.ID_CARD:
         return []
-    share = faces[0].width / rgb.shape[1]
+    share = analysis.face.width / analysis.width
     if share < CARD_FACE_SHARE[0]:
         return ["card_too_far"]
     if share > CARD_FACE_SHARE[1]:
@@ -59,11 +59,10 @@ def extra_problems(kind, rgb, faces) -> list[str]:
 def precheck(kind: str, uploaded) -> dict:
     """A checklist for the page: every item with ok and, when not ok, what to do. Raises ImageRejected."""
     image = normalize_image(uploaded)  # the same validation as a real upload
-    rgb = decode_rgb(image.data)
-    faces = get_engine().faces(rgb, embeddings=False)
+    analysis = analyse(image.data, selfie=kind == Photo.Kind.SELFIE, embedding=False)
     subject = Subject.SELFIE if kind == Photo.Kind.SELFIE else Subject.ID_CARD
-    _details, problems = assess_quality(rgb, faces, subject)
-    problems = problems + extra_problems(kind, rgb, faces)
+    _details, problems = assess_quality(analysis, subject)
+    problems = problems + extra_problems(kind, analysis)
     items = []
     for code, label, covers in ITEMS[kind]:
         found = [p for p in problems if p in covers]

@@ -19,10 +19,10 @@ from django.utils import timezone
 
 from onboarding import storage
 from onboarding.models import LivenessChallenge, Photo
+from onboarding.services.applicant.analysis import analysis_of
 from onboarding.services.applicant.applicants import add_photo
 from onboarding.services.applicant.images import PixelBudget, normalize_image
 from onboarding.services.compliance import audit
-from onboarding.storage import read_file
 from vendors import liveness
 
 _rng = random.SystemRandom()
@@ -118,7 +118,8 @@ def submit_burst(challenge_id, applicant, frames, selfie, *, uploaded_via=None) 
     recent = LivenessChallenge.objects.filter(created_at__gte=now - REPLAY_WINDOW).exclude(pk=challenge.pk)
     if any(is_replay(hashes, earlier) for earlier in recent.values_list("frame_hashes", flat=True).iterator()):
         prior.append("challenge_replayed")
-    verdict = liveness.verify_burst(challenge.moves, normalized, read_file(selfie_photo))
+    # The selfie's analysis is made here once; its checks reuse it later.
+    verdict = liveness.verify_burst(challenge.moves, normalized, analysis_of(selfie_photo))
     reasons = prior + verdict.reasons
     with storage.atomic():
         challenge.frames.save("frames.zip", ContentFile(pack_frames(normalized)), save=False)

@@ -37,11 +37,11 @@ from onboarding.models import (
     AuditEvent,
     AuditSeal,
     Check,
-    FaceTemplate,
     LegalHold,
     LivenessChallenge,
     LivenessDataFile,
     Photo,
+    PhotoAnalysis,
     Verification,
     WebhookEvent,
     private_storage,
@@ -262,8 +262,8 @@ def wipe_files(queryset, now) -> list[str]:
         wipe(getattr(item, file_field))
         ids.append(item.pk)
     queryset.model.objects.filter(pk__in=ids).update(**{file_field: "", marker: now})
-    if queryset.model is Photo:  # the face templates are biometrics of the same photos
-        FaceTemplate.objects.filter(photo_id__in=ids).delete()
+    if queryset.model is Photo:  # their analyses hold biometrics of the same photos
+        PhotoAnalysis.objects.filter(photo_id__in=ids).delete()
     return [str(pk) for pk in ids]
 
 

@@ -31,6 +31,7 @@ from django.utils import timezone
 from onboarding.models import Check, LivenessChallenge, Verification
 from onboarding.selectors.cases import check_summary
 from onboarding.services import dispatch
+from onboarding.services.applicant.analysis import analysis_of, embedding_needed
 from onboarding.services.applicant.challenges import PRIOR_REASONS, read_frames
 from onboarding.services.compliance import audit
 from onboarding.services.integrations import webhooks
@@ -51,7 +52,7 @@ logger = logging.getLogger(__name__)
 CALL_THREADS = 256
 
 
-def image_input(photo, vendor) -> ImageInput:
+def image_input(photo, vendor, *, analysis=None) -> ImageInput:
     return ImageInput(
         data=read_file(photo),
         content_type=photo.content_type,
@@ -59,7 +60,16 @@ def image_input(photo, vendor) -> ImageInput:
         height=photo.height,
         sha256=photo.sha256,
         url_factory=lambda: signed_photo_url(photo, vendor),
+        analysis=analysis,
     )
+
+
+def _analysis(photo, check, backend):
+    """The photo's one analysis, for a vendor that reads it (the local engine). A quality check
+    needs no embedding: it is made at once only when a compare or the duplicate scan will ask."""
+    if not backend.reads_analysis:
+        return None
+    return analysis_of(photo, embedding=check.kind != CheckKind.QUALITY or embedding_needed())
 
 
 def build_request(check, backend) -> CheckRequest:
@@ -69,9 +79,15 @@ def build_request(check, backend) -> CheckRequest:
         kind=CheckKind(check.kind),
         subject=subject,
         request_id=str(check.request_id),
-        selfie=image_input(verification.selfie, check.vendor) if subject in (Subject.SELFIE, Subject.PAIR) else None,
+        selfie=(
+            image_input(verification.selfie, check.vendor, analysis=_analysis(verification.selfie, check, backend))
+            if subject in (Subject.SELFIE, Subject.PAIR)
+            else None
+        ),
         id_card=(
-            image_input(verification.id_card, check.vendor) if subject in (Subject.ID_CARD, Subject.PAIR) else None
+            image_input(verification.id_card, check.vendor, analysis=_analysis(verification.id_card, check, backend))
+            if subject in (Subject.ID_CARD, Subject.PAIR)
+            else None
         ),
         challenge=(
             challenge_input(verification) if check.kind == CheckKind.LIVENESS and backend.reads_challenge else None

@@ -5,7 +5,8 @@ decision waits for it (Verification.duplicates_pending), so the signals can send
 - same_photo: an upload (or our stored re-encoding) byte-identical to another applicant's, found
   by the SHA-256 kept on every photo, even after the other photo's file was purged;
 - same_face: the largest face of the selfie and of the ID card, as the local engine's 128-d dlib
-  embedding, within KYC_DUPLICATE_FACE_DISTANCE of a face of another applicant.
+  embedding (from the photo's one analysis, services.applicant.analysis), within
+  KYC_DUPLICATE_FACE_DISTANCE of a face of another applicant.
 
 Tenancy: the search covers every applicant, so staff see matches across API clients, but a
 signal whose other applicant belongs to another client (or to the web flow) is marked
@@ -23,77 +24,21 @@ import logging
 
 import numpy as np
 from django.conf import settings
-from django.db import IntegrityError, transaction
 from django.db.models import Q
 
-from onboarding import encryption
-from onboarding.models import Applicant, DuplicateSignal, FaceTemplate, Photo, Verification
+from onboarding.models import Applicant, DuplicateSignal, Photo, PhotoAnalysis, Verification
+from onboarding.services.applicant.analysis import analysis_of, decode_embedding
 from onboarding.services.compliance import audit
 
 logger = logging.getLogger(__name__)
 CHUNK = 5000
-DIMENSIONS = 128
-
-
-def _template_name(photo_id) -> str:
-    # Authenticated data: a template copied onto another photo's row does not decrypt.
-    return f"face-template/{photo_id}"
-
-
-def encode(photo_id, vector: np.ndarray) -> bytes:
-    return encryption.encrypt(np.asarray(vector, dtype="<f4").tobytes(), name=_template_name(photo_id))
-
-
-def decode(template: FaceTemplate) -> np.ndarray:
-    return _vector(template.photo_id, template.embedding)
-
-
-def reencrypt_templates() -> int:
-    """Key rotation (kyc_reencrypt): templates under an older key get the newest one."""
-    done = 0
-    for template in (
-        FaceTemplate.objects.filter(face_found=True).only("id", "photo_id", "embedding").iterator(chunk_size=CHUNK)
-    ):
-        blob = bytes(template.embedding)
-        if encryption.needs_reencryption(blob):
-            FaceTemplate.objects.filter(pk=template.pk).update(embedding=encode(template.photo_id, decode(template)))
-            done += 1
-    return done
-
-
-def face_template(photo: Photo) -> FaceTemplate:
-    """The photo's template, computed once (a second run finds it)."""
-    found = FaceTemplate.objects.filter(photo=photo).first()
-    if found is not None:
-        return found
-    from vendors.engine import decode_rgb, get_engine
-
-    with photo.file.open("rb") as fh:
-        faces = get_engine().faces(decode_rgb(fh.read()))
-    vector = faces[0].embedding if faces else None
-    template = FaceTemplate(
-        photo=photo,
-        applicant_id=photo.applicant_id,
-        face_found=vector is not None,
-        embedding=encode(photo.pk, vector) if vector is not None else b"",
-    )
-    try:
-        with transaction.atomic():
-            template.save()
-    except IntegrityError:  # another run stored it first
-        template = FaceTemplate.objects.get(photo=photo)
-    return template
-
-
-def _vector(photo_id, blob) -> np.ndarray:
-    return np.frombuffer(encryption.decrypt(bytes(blob), name=_template_name(photo_id)), dtype="<f4")
 
 
 def nearest_faces(vector: np.ndarray, *, exclude_applicant, limit: int = 10, max_distance: float):
     """(distance, photo_id, applicant_id) of other applicants' faces within max_distance, nearest first."""
     found = []
     rows = (
-        FaceTemplate.objects.filter(face_found=True)
+        PhotoAnalysis.objects.filter(has_embedding=True)
         .exclude(applicant_id=exclude_applicant)
         .order_by("id")
         .values_list("id", "photo_id", "applicant_id", "embedding")
@@ -104,7 +49,7 @@ def nearest_faces(vector: np.ndarray, *, exclude_applicant, limit: int = 10, max
         if not chunk:
             break
         last = chunk[-1][0]
-        matrix = np.stack([_vector(photo_id, blob) for _id, photo_id, _applicant, blob in chunk])
+        matrix = np.stack([decode_embedding(photo_id, blob) for _id, photo_id, _applicant, blob in chunk])
         distances = np.linalg.norm(matrix - vector, axis=1)
         for index in np.flatnonzero(distances <= max_distance):
             found.append((float(distances[index]), chunk[index][1], chunk[index][2]))
@@ -112,13 +57,19 @@ def nearest_faces(vector: np.ndarray, *, exclude_applicant, limit: int = 10, max
     return found[:limit]
 
 
-def _case_of(photo_id):
-    return (
-        Verification.objects.filter(Q(selfie_id=photo_id) | Q(id_card_id=photo_id) | Q(id_card_back_id=photo_id))
-        .order_by("-submitted_at")
-        .values_list("pk", flat=True)
-        .first()
+def _cases_of(photo_ids) -> dict:
+    """The latest case of each of these photos, by photo id."""
+    found = {}
+    rows = (
+        Verification.objects.filter(
+            Q(selfie_id__in=photo_ids) | Q(id_card_id__in=photo_ids) | Q(id_card_back_id__in=photo_ids)
+        )
+        .order_by("submitted_at")
+        .values_list("pk", "selfie_id", "id_card_id", "id_card_back_id")
     )
+    for pk, *photos in rows:  # oldest first: the latest one stays
+        found.update((photo, pk) for photo in photos if photo in photo_ids)
+    return found
 
 
 def _same_photo(photo: Photo):
@@ -133,11 +84,11 @@ def _same_photo(photo: Photo):
 def _same_face(photo: Photo):
     if photo.purged_at is not None:
         return []
-    template = face_template(photo)
-    if not template.face_found:
+    vector = analysis_of(photo).embedding  # the checks' analysis: usually made already
+    if vector is None:
         return []
     return nearest_faces(
-        decode(template), exclude_applicant=photo.applicant_id, max_distance=settings.KYC_DUPLICATE_FACE_DISTANCE
+        vector, exclude_applicant=photo.applicant_id, max_distance=settings.KYC_DUPLICATE_FACE_DISTANCE
     )
 
 
@@ -148,31 +99,36 @@ def scan(verification_id) -> list[DuplicateSignal]:
     )
     if verification is None:
         return []
-    new = []
-    client_of = {}
+    found = []  # (kind, photo, distance, other photo id, other applicant id)
     for photo in (verification.selfie, verification.id_card):
         for kind, finder in (
             (DuplicateSignal.Kind.SAME_PHOTO, _same_photo),
             (DuplicateSignal.Kind.SAME_FACE, _same_face),
         ):
-            found = finder(photo)
-            missing = {applicant_id for _d, _p, applicant_id in found} - client_of.keys()
-            client_of.update(Applicant.objects.filter(pk__in=missing).values_list("pk", "client_id"))
-            for distance, other_photo_id, other_applicant_id in found:
-                signal, created = DuplicateSignal.objects.get_or_create(
-                    verification=verification,
-                    kind=kind,
-                    photo=photo,
-                    other_photo_id=other_photo_id,
-                    defaults={
-                        "other_applicant_id": other_applicant_id,
-                        "distance": distance,
-                        "other_verification_id": _case_of(other_photo_id),
-                        "across_clients": client_of.get(other_applicant_id) != verification.applicant.client_id,
-                    },
-                )
-                if created:
-                    new.append(signal)
+            found += [(kind, photo, *match) for match in finder(photo)]
+    new = []
+    if found:
+        known = set(
+            DuplicateSignal.objects.filter(verification=verification).values_list("kind", "photo_id", "other_photo_id")
+        )
+        client_of = dict(Applicant.objects.filter(pk__in={f[4] for f in found}).values_list("pk", "client_id"))
+        case_of = _cases_of({f[3] for f in found})
+        new = [
+            DuplicateSignal(
+                verification=verification,
+                kind=kind,
+                photo=photo,
+                other_photo_id=other_photo_id,
+                other_applicant_id=other_applicant_id,
+                distance=distance,
+                other_verification_id=case_of.get(other_photo_id),
+                across_clients=client_of.get(other_applicant_id) != verification.applicant.client_id,
+            )
+            for kind, photo, distance, other_photo_id, other_applicant_id in found
+            if (kind, photo.pk, other_photo_id) not in known
+        ]
+        # One statement; a re-delivered scan running at the same time adds nothing twice.
+        DuplicateSignal.objects.bulk_create(new, ignore_conflicts=True)
     if new:
         audit.record(
             "duplicate_flagged",

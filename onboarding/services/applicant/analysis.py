@@ -1,0 +1,147 @@
+"""Each stored photo analysed once (vendors.analysis), kept with it, reused by every check.
+
+The quality, compare and liveness checks of the local engine and the duplicate scan all read the
+photo's one analysis; the first that needs it makes it, the others wait for it. It is valid for
+the stored image it was made from (its SHA-256, computed here from what we stored: nothing a client
+sends) and the engine that made it. The largest face's embedding is a biometric template: it and
+the rest are encrypted like the photo, bound to the photo's id, and deleted with its file
+(retention, erasure).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+import numpy as np
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from onboarding import encryption
+from onboarding.models import Photo, PhotoAnalysis
+from onboarding.services.policy import versions
+from onboarding.storage import read_file
+from vendors.analysis import Analysis, add_embedding, analyse
+from vendors.base import CheckKind
+from vendors.engine import engine_version
+from vendors.registry import BACKENDS, get_backend
+
+# An analysis takes well under a second: a claim older than this was a dead process's.
+CLAIM_SECONDS = 30
+WAIT_STEP = 0.05  # between looks at a claimed analysis: each is a query
+
+
+def _embedding_name(photo_id) -> str:
+    # Authenticated data: a blob copied onto another photo's row does not decrypt.
+    return f"face-template/{photo_id}"
+
+
+def _data_name(photo_id) -> str:
+    return f"photo-analysis/{photo_id}"
+
+
+def encode_embedding(photo_id, vector) -> bytes:
+    return encryption.encrypt(np.asarray(vector, dtype="<f4").tobytes(), name=_embedding_name(photo_id))
+
+
+def decode_embedding(photo_id, blob) -> np.ndarray:
+    return np.frombuffer(encryption.decrypt(bytes(blob), name=_embedding_name(photo_id)), dtype="<f4")
+
+
+def _decode(row: PhotoAnalysis, photo: Photo) -> Analysis | None:
+    """The row's analysis if it is one of this image by this engine."""
+    if not row.data or row.sha256 != photo.sha256 or row.engine != engine_version():
+        return None
+    data = json.loads(encryption.decrypt(bytes(row.data), name=_data_name(photo.pk)))
+    embedding = decode_embedding(photo.pk, row.embedding) if row.has_embedding else None
+    return Analysis.from_dict(data, embedding)
+
+
+def stored_analysis(photo: Photo) -> Analysis | None:
+    """The photo's analysis if it was made already (nothing is computed)."""
+    row = PhotoAnalysis.objects.filter(photo=photo).first()
+    return None if row is None else _decode(row, photo)
+
+
+def analysis_of(photo: Photo, *, embedding: bool = True) -> Analysis:
+    """The photo's analysis (with the largest face's embedding unless embedding=False): the stored
+    one, else the one another process is making (waited for), else made here and stored."""
+    deadline = time.monotonic() + CLAIM_SECONDS
+    while True:
+        row = PhotoAnalysis.objects.filter(photo=photo).first()
+        if row is None:
+            row = PhotoAnalysis(photo=photo, applicant_id=photo.applicant_id, claimed_at=timezone.now())
+            try:
+                with transaction.atomic():
+                    row.save()
+            except IntegrityError:  # another process claimed it first
+                continue
+            return _make(photo, row, None, embedding)
+        found = _decode(row, photo)
+        if found is not None and (found.complete or not embedding):
+            return found
+        claimed = row.claimed_at
+        if claimed and (timezone.now() - claimed).total_seconds() < CLAIM_SECONDS and time.monotonic() < deadline:
+            time.sleep(WAIT_STEP)  # being made
+            continue
+        # Not made, out of date, or its maker died: take the claim over (one process wins).
+        if PhotoAnalysis.objects.filter(pk=row.pk, claimed_at=claimed).update(claimed_at=timezone.now()):
+            return _make(photo, row, found, embedding)
+
+
+def _make(photo: Photo, row: PhotoAnalysis, found: Analysis | None, embedding: bool) -> Analysis:
+    try:
+        image = read_file(photo)
+        if found is not None:
+            analysis = add_embedding(found, image)
+        else:
+            analysis = analyse(image, selfie=photo.kind == Photo.Kind.SELFIE, embedding=embedding)
+    except BaseException:
+        PhotoAnalysis.objects.filter(pk=row.pk).update(claimed_at=None)  # the next one tries again
+        raise
+    store(photo, analysis)
+    return analysis
+
+
+def store(photo: Photo, analysis: Analysis) -> None:
+    """Keep the analysis with the photo (its row exists: analysis_of claimed it), encrypted."""
+    vector = analysis.embedding
+    PhotoAnalysis.objects.filter(photo=photo).update(
+        sha256=photo.sha256,
+        engine=analysis.engine,
+        has_embedding=vector is not None,
+        embedding=encode_embedding(photo.pk, vector) if vector is not None else b"",
+        data=encryption.encrypt(json.dumps(analysis.as_dict()).encode(), name=_data_name(photo.pk)),
+        claimed_at=None,
+    )
+
+
+def embedding_needed() -> bool:
+    """Whether the duplicate scan or a local compare or liveness check will ask for embeddings."""
+    if settings.KYC_DUPLICATE_SCAN:
+        return True
+    policy = versions.active()
+    for kind in (CheckKind.COMPARE, CheckKind.LIVENESS):
+        route = policy.route(kind)
+        names = [name for name, _weight in route.vendors] + ([route.shadow] if route.shadow else [])
+        if any(name in BACKENDS and get_backend(name).reads_analysis for name in names):
+            return True
+    return False
+
+
+def reencrypt() -> int:
+    """Key rotation (kyc_reencrypt): analyses under an older key get the newest one."""
+    done = 0
+    rows = PhotoAnalysis.objects.exclude(data=b"", has_embedding=False).only("id", "photo_id", "embedding", "data")
+    for row in rows.iterator(chunk_size=2000):
+        changes = {}
+        if row.has_embedding and encryption.needs_reencryption(bytes(row.embedding)):
+            changes["embedding"] = encode_embedding(row.photo_id, decode_embedding(row.photo_id, row.embedding))
+        if row.data and encryption.needs_reencryption(bytes(row.data)):
+            name = _data_name(row.photo_id)
+            changes["data"] = encryption.encrypt(encryption.decrypt(bytes(row.data), name=name), name=name)
+        if changes:
+            PhotoAnalysis.objects.filter(pk=row.pk).update(**changes)
+            done += 1
+    return done

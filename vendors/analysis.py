@@ -1,0 +1,87 @@
+"""One analysis per photo: what the local engine sees in it, made once and reused by every check.
+
+The faces (box and landmarks, largest first), the largest face's embedding (made when a check first
+needs it: a quality check does not), and the measures the quality check and the capture page judge
+(light, sharpness, the presentation-attack heuristics of a selfie). The pipeline keeps it with the
+photo, encrypted (onboarding.services.applicant.analysis); here it is computed and (de)serialized.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from .engine import Face, decode_image, decode_rgb, detection_copy, get_engine, sharpness
+from .pad import heuristics
+
+
+@dataclasses.dataclass
+class Analysis:
+    engine: str  # FaceEngine.version: an analysis made by another engine is made again
+    width: int
+    height: int
+    faces: list[Face]
+    measures: dict  # brightness, card_sharpness; face_sharpness, face_brightness with a face
+    pad: dict | None = None  # vendors.pad.heuristics, for a selfie
+
+    @property
+    def face(self) -> Face | None:
+        """The largest face: a card may carry a second, small ghost portrait."""
+        return self.faces[0] if self.faces else None
+
+    @property
+    def embedding(self) -> np.ndarray | None:
+        return self.faces[0].embedding if self.faces else None
+
+    @property
+    def complete(self) -> bool:
+        """Has everything any check may ask for (the largest face's embedding, when there is a face)."""
+        return not self.faces or self.faces[0].embedding is not None
+
+    def as_dict(self) -> dict:
+        """Everything but the embedding, which is stored on its own (the duplicate scan reads only it)."""
+        return {
+            "engine": self.engine,
+            "size": [self.width, self.height],
+            "faces": [{"box": f.box, "landmarks": f.landmarks.astype(int).tolist()} for f in self.faces],
+            "measures": self.measures,
+            "pad": self.pad,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict, embedding: np.ndarray | None = None) -> Analysis:
+        faces = [Face(*f["box"], np.array(f["landmarks"], dtype=np.float32)) for f in data["faces"]]
+        if faces and embedding is not None:
+            faces[0].embedding = embedding
+        return cls(data["engine"], *data["size"], faces, data["measures"], data.get("pad"))
+
+
+def analyse(data: bytes, *, selfie: bool, embedding: bool = True) -> Analysis:
+    """Decode once, detect on a small grey copy, measure, and embed the largest face if asked."""
+    engine = get_engine()
+    image = decode_image(data)
+    rgb = np.asarray(image)
+    gray = image.convert("L")
+    small = detection_copy(gray)
+    faces = engine.detect(rgb, small)
+    measures = {
+        "brightness": round(float(np.asarray(small).mean()), 1),
+        "card_sharpness": round(sharpness(gray), 1),
+    }
+    if faces:
+        face = faces[0]
+        crop = np.asarray(gray.crop(tuple(face.box)), dtype=np.float32)
+        measures.update(face_sharpness=round(sharpness(crop), 1), face_brightness=round(float(crop.mean()), 1))
+        if embedding:
+            face.embedding = engine.embed(rgb, face)
+    h, w = rgb.shape[:2]
+    pad = heuristics(rgb, faces[0] if faces else None) if selfie else None
+    return Analysis(engine.version, w, h, faces, measures, pad)
+
+
+def add_embedding(analysis: Analysis, data: bytes) -> Analysis:
+    """The largest face's embedding, for an analysis made without it, from its stored landmarks."""
+    if not analysis.complete:
+        analysis.faces[0].embedding = get_engine().embed(decode_rgb(data), analysis.faces[0])
+    return analysis
