@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml requirements-dev.lock | sha256sum | cut -c1-12)
 
-.PHONY: run test check lock install messages clean bench bench-audit bench-duplicates bench-normalize bench-engine bench-admin bench-latency bench-throughput bench-broker
+.PHONY: run test check lock install messages clean bench bench-audit bench-duplicates bench-normalize bench-engine bench-admin bench-latency bench-throughput bench-broker bench-web
 
 # Exactly the locked versions, checked against their hashes; then the project itself.
 $(STAMP): pyproject.toml requirements-dev.lock
@@ -70,7 +70,9 @@ bench-throughput: $(STAMP)
 	$(PY) bench/pipeline.py throughput --latency-ms $${L:-200}
 bench-broker: $(STAMP)
 	$(PY) bench/broker.py
-bench: bench-normalize bench-engine bench-duplicates bench-admin bench-audit bench-latency bench-throughput bench-broker
+bench-web: $(STAMP)
+	$(PY) bench/web.py
+bench: bench-normalize bench-engine bench-duplicates bench-admin bench-audit bench-latency bench-throughput bench-broker bench-web
 
 messages: $(STAMP)
 	$(PY) manage.py makemessages -l zh_Hans --ignore=.venv --ignore=tests --ignore=bench --ignore=staticfiles

@@ -405,7 +405,6 @@ KYC_CHALLENGE_TTL_SECONDS = env.int("KYC_CHALLENGE_TTL_SECONDS", default=120)
 KYC_LIMITS = {
     "liveness_failures": env("KYC_LIMIT_LIVENESS_FAILURES", default="5/180"),
     "uploads": env("KYC_LIMIT_UPLOADS", default="30/600"),
-    "prechecks": env("KYC_LIMIT_PRECHECKS", default="60/600"),
     # Failed attempts to open a phone link (wrong or used codes), per IP address.
     "handoff_failures": env("KYC_LIMIT_HANDOFF_FAILURES", default="10/600"),
     "submissions": env("KYC_LIMIT_SUBMISSIONS", default="5/3600"),

@@ -6,6 +6,7 @@ import logging
 from celery import shared_task
 
 from onboarding.services import dispatch
+from onboarding.services.applicant import analysis
 from onboarding.services.compliance import audit_chain, retention
 from onboarding.services.integrations import webhooks
 from onboarding.services.pipeline import checks, duplicates, verifications
@@ -63,6 +64,12 @@ def deliver_webhook(delivery_id):
 def scan_duplicates(verification_id):
     """Duplicate face and photo signals, beside the vendor checks; the decision waits for it."""
     return duplicates.scan_and_decide(verification_id)
+
+
+@shared_task(acks_late=True)
+def analyse_photo(photo_id):
+    """A photo taken on the capture page: its one analysis, for the page's checklist and its checks."""
+    analysis.analyse_upload(photo_id)
 
 
 @shared_task(acks_late=True)

@@ -33,13 +33,11 @@ STEPS = {
         "next": "onboarding:id_card",
         "template": "onboarding/selfie.html",
         "step": 2,
-        "precheck": "selfie",
     },
     Photo.Kind.ID_CARD: {
         "next": "onboarding:confirm",
         "template": "onboarding/id_card.html",
         "step": 3,
-        "precheck": "id-card",
     },
 }
 
@@ -133,7 +131,10 @@ def _capture(request, kind):
     if request.method == "POST" and form.is_valid():
         try:
             limits.attempt(limits.rule("uploads"), *limits.subjects(request, applicant))
-            add_photo(applicant, kind, form.cleaned_data["photo"], uploaded_via=access.session_handoff_id(request))
+            photo = add_photo(
+                applicant, kind, form.cleaned_data["photo"], uploaded_via=access.session_handoff_id(request)
+            )
+            capture.photo_stored(photo)
         except limits.RateLimited as exc:
             form.add_error("photo", exc.message)
             status = 429
@@ -141,7 +142,10 @@ def _capture(request, kind):
             form.add_error("photo", exc.message)
         else:
             if _wants_json(request):
-                return JsonResponse({"next": reverse(step["next"])})
+                answer = {"next": reverse(step["next"])}
+                if settings.KYC_CAPTURE_PRECHECK:
+                    answer["check_url"] = reverse("onboarding:precheck", args=[photo.pk])
+                return JsonResponse(answer)
             return redirect(step["next"])
     if request.method == "POST" and _wants_json(request):
         errors = [str(e) for e in form.errors.get("photo", [])] or [str(e) for e in form.non_field_errors()]
@@ -155,7 +159,6 @@ def _capture(request, kind):
             "step": step["step"],
             "current": current,
             "precheck": settings.KYC_CAPTURE_PRECHECK,
-            "precheck_kind": step["precheck"],
             # The page's live light hint uses the quality check's own limits.
             "dark_below": DARK_BELOW,
             "bright_above": BRIGHT_ABOVE,
@@ -352,23 +355,21 @@ def vendor_image(request, token):
 
 
 @never_cache
-@require_POST
-@with_applicant
-def precheck(request, applicant, kind):
-    """Check a reduced copy of a shot before it is sent: a checklist in plain words; nothing is stored."""
-    kinds = {step["precheck"]: photo_kind for photo_kind, step in STEPS.items()}
-    if kind not in kinds:
+@require_GET
+def precheck(request, photo_id):
+    """The checklist of a photo just taken (see services.applicant.capture): 202 while its analysis
+    is being made, then the checklist in plain words. Only for the browser that sent the photo."""
+    photo = Photo.objects.filter(pk=photo_id, purged_at__isnull=True).first()
+    if (
+        not settings.KYC_CAPTURE_PRECHECK
+        or photo is None
+        or not access.can_view_upload(request, photo.applicant_id, photo.uploaded_via)
+    ):
         raise Http404
-    photo = request.FILES.get("photo")
-    if photo is None:
-        return JsonResponse({"error": _("Choose or take a photo first.")}, status=400)
-    try:
-        limits.attempt(limits.rule("prechecks"), *limits.subjects(request, applicant))
-        return JsonResponse(capture.precheck(kinds[kind], photo))
-    except limits.RateLimited as exc:
-        return _too_many(exc, {"error": exc.message})
-    except ImageRejected as exc:
-        return JsonResponse({"error": str(exc.message)}, status=400)
+    found = capture.checklist(photo)
+    if found is None:
+        return JsonResponse({"ready": False}, status=202)
+    return JsonResponse(found)
 
 
 def _next_step(applicant):

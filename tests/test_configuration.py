@@ -1,5 +1,5 @@
-"""docs/configuration.md lists the environment variables kyc/settings.py and the vendors read, and
-no others."""
+"""docs/configuration.md lists the environment variables kyc/settings.py, the web server's settings
+(kyc/gunicorn.py) and the vendors read, and no others."""
 
 import re
 from pathlib import Path
@@ -13,6 +13,7 @@ def read_by_settings() -> set[str]:
     names |= set(re.findall(r'_local_secret\(\s*"([A-Z][A-Z0-9_]+)"', text))
     if "KYC_THRESHOLD_" in text:  # read by prefix: KYC_THRESHOLD_<VENDOR>_<KIND>
         names.add("KYC_THRESHOLD_<VENDOR>_<KIND>")
+    names |= set(re.findall(r'os\.environ\.get\(\s*"([A-Z][A-Z0-9_]+)"', (ROOT / "kyc" / "gunicorn.py").read_text()))
     return names
 
 

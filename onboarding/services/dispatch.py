@@ -65,6 +65,11 @@ def run_checks_after_commit(check_ids):
     transaction.on_commit(lambda: run_checks(ids))
 
 
+def analyse_photo_after_commit(photo_id):
+    """The photo's analysis, on a worker, once its row is committed (the capture page's checklist)."""
+    transaction.on_commit(lambda: _task("analyse_photo").delay(str(photo_id)))
+
+
 def deliver_webhooks(delivery_ids):
     """One task per webhook delivery."""
     for pk in delivery_ids:

@@ -69,7 +69,6 @@ class RateLimited(Exception):
 LEAD = {
     "liveness_failures": gettext_lazy("Too many failed liveness attempts."),
     "uploads": gettext_lazy("Too many photos uploaded in a short time."),
-    "prechecks": gettext_lazy("Too many photo checks in a short time."),
     "handoff_failures": gettext_lazy("Too many wrong or used links."),
     "submissions": gettext_lazy("Too many submissions in a short time."),
     "new_applicants": gettext_lazy("Too many new applications from your network."),

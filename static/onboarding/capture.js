@@ -1,6 +1,8 @@
 // Guided capture: the camera with a framing guide and a live light hint, a pre-check of every
 // shot with plain advice, retake, and an upload with progress that keeps the photo when the
-// connection drops. Without JavaScript, or when anything here is missing, the plain form posts
+// connection drops. With the pre-check on, a shot is sent as soon as it is taken: the server
+// analyses the stored photo once (the checklist and, later, the case's checks read that analysis)
+// and Continue only moves on. Without JavaScript, or when anything here is missing, the plain form posts
 // the file input: that fallback always works. Words come from the JavaScript catalog (gettext).
 (function () {
   "use strict";
@@ -35,6 +37,15 @@
   let chosen = null; // the photo to send: the camera shot or the chosen file
   let sending = false;
   let precheckRun = 0;
+  let sent = null; // { photo, next }: the chosen photo, already stored
+  let continueWhenSent = false;
+  let inflight = null; // the upload on its way, if any
+
+  function cancelUpload() {
+    continueWhenSent = false;
+    if (inflight) inflight.abort();
+  }
+  const PRECHECK_POLLS = 30; // about 12 s: then the server checks the photo itself, later
 
   const PROBLEMS = {
     unsupported: gettext("This browser cannot open the camera on this page. Upload a photo below, or continue on your phone."),
@@ -106,20 +117,6 @@
     form.querySelector(".field").classList.toggle("invalid", Boolean(text));
   }
 
-  // A reduced copy for the pre-check: the real photo is sent only when the applicant continues.
-  async function reduced(source) {
-    let image = source;
-    if (source instanceof Blob) image = await createImageBitmap(source, { imageOrientation: "from-image" });
-    const width = image.width || image.videoWidth;
-    const height = image.height || image.videoHeight;
-    const scale = Math.min(1, 800 / Math.max(width, height));
-    const canvas = document.createElement("canvas");
-    canvas.width = Math.round(width * scale);
-    canvas.height = Math.round(height * scale);
-    canvas.getContext("2d").drawImage(image, 0, 0, canvas.width, canvas.height);
-    return new Promise((resolve) => canvas.toBlob(resolve, "image/jpeg", 0.9));
-  }
-
   function renderChecklist(result) {
     checklistItems.replaceChildren();
     result.items.forEach(function (item) {
@@ -147,32 +144,40 @@
       : gettext("This photo may not pass. Follow the advice and retake it, or continue anyway.");
   }
 
-  async function precheck(source) {
-    if (!form.dataset.precheckUrl) return;
+  // The checklist of the stored shot, once a worker has analysed it.
+  async function showChecklist(url, run) {
+    for (let i = 0; i < PRECHECK_POLLS; i++) {
+      let response, result;
+      try {
+        response = await fetch(url, { headers: { Accept: "application/json" } });
+        result = response.status === 200 ? await response.json() : null;
+      } catch (e) {
+        break;
+      }
+      if (run !== precheckRun) return; // a newer shot replaced this one
+      if (response.status === 200) {
+        renderChecklist(result);
+        return;
+      }
+      if (response.status !== 202) break;
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      if (run !== precheckRun) return;
+    }
+    if (run === precheckRun) checklist.hidden = true; // the case's own checks will judge it
+  }
+
+  function precheck() {
     const run = ++precheckRun;
     checklist.hidden = false;
     checklistItems.replaceChildren();
     checklistStatus.textContent = gettext("Checking the photo…");
-    try {
-      const body = new FormData();
-      body.append("photo", await reduced(source), "precheck.jpg");
-      const response = await fetch(form.dataset.precheckUrl, {
-        method: "POST", body, headers: { "X-CSRFToken": csrf, Accept: "application/json" } });
-      const result = await response.json();
-      if (run !== precheckRun) return; // a newer shot replaced this one
-      if (!response.ok) {
-        checklistStatus.textContent = result.error || gettext("The photo could not be checked.");
-        return;
-      }
-      renderChecklist(result);
-    } catch (e) {
-      // HEIC the browser cannot decode, or no network: the server checks the upload itself.
-      if (run === precheckRun) checklist.hidden = true;
-    }
+    upload(run);
   }
 
-  function choose(blob, source) {
+  function choose(blob) {
+    cancelUpload();
     chosen = blob;
+    sent = null;
     showUploadError("");
     if (preview.src) URL.revokeObjectURL(preview.src);
     preview.src = URL.createObjectURL(blob);
@@ -181,7 +186,7 @@
     shoot.hidden = true;
     retake.hidden = false;
     if (stream) panel.hidden = false;
-    precheck(source || blob);
+    if (form.dataset.precheck !== undefined && window.fetch) precheck();
   }
 
   preview.addEventListener("error", function () { preview.hidden = true; }); // e.g. HEIC in Chrome
@@ -193,13 +198,15 @@
     canvas.height = video.videoHeight;
     canvas.getContext("2d").drawImage(video, 0, 0);
     canvas.toBlob(function (blob) {
-      choose(new File([blob], "camera.jpg", { type: "image/jpeg" }), canvas);
+      choose(new File([blob], "camera.jpg", { type: "image/jpeg" }));
       retake.focus();
     }, "image/jpeg", 0.92);
   });
 
   retake.addEventListener("click", function () {
+    cancelUpload();
     chosen = null;
+    sent = null;
     precheckRun++;
     input.value = "";
     preview.hidden = true;
@@ -216,9 +223,17 @@
 
   cameraRetry.addEventListener("click", startCamera);
 
-  function upload() {
+  function moveOn(next) {
+    stopCamera();
+    window.location.assign(next);
+  }
+
+  // Sends the chosen photo. With `run` (the pre-check's), the page stays and shows the checklist;
+  // without, or when Continue was pressed meanwhile, it moves on to the next step.
+  function upload(run) {
+    const photo = chosen;
     sending = true;
-    submit.disabled = true;
+    submit.disabled = run === undefined; // while the pre-check's upload runs, Continue waits for it
     showUploadError("");
     progressBox.hidden = false;
     slowNote.hidden = true;
@@ -227,6 +242,7 @@
     const body = new FormData();
     body.append("photo", chosen, chosen.name || "photo.jpg");
     const xhr = new XMLHttpRequest();
+    inflight = xhr;
     xhr.open("POST", window.location.href);
     xhr.setRequestHeader("Accept", "application/json");
     xhr.setRequestHeader("X-CSRFToken", csrf);
@@ -243,6 +259,7 @@
     });
     function done() {
       clearInterval(slowTimer);
+      if (inflight === xhr) inflight = null;
       sending = false;
       submit.disabled = false;
       progressBox.hidden = true;
@@ -251,11 +268,19 @@
       let data = null;
       try { data = JSON.parse(xhr.responseText); } catch (e) { /* an HTML page: the session ended */ }
       if (xhr.status === 200 && data && data.next) {
-        stopCamera();
-        window.location.assign(data.next);
+        if (run === undefined || continueWhenSent) {
+          moveOn(data.next);
+          return;
+        }
+        done();
+        if (photo === chosen) sent = { photo, next: data.next };
+        if (data.check_url) showChecklist(data.check_url, run);
+        else checklist.hidden = true;
         return;
       }
       done();
+      continueWhenSent = false;
+      if (run !== undefined) checklist.hidden = true;
       if (!data && xhr.responseURL && xhr.responseURL !== window.location.href) {
         window.location.assign(xhr.responseURL);
         return;
@@ -265,11 +290,14 @@
     });
     function lost() {
       done();
+      continueWhenSent = false;
+      if (run !== undefined) checklist.hidden = true;
       showUploadError(navigator.onLine
         ? gettext("The connection was lost while sending. Your photo is still here: press Continue to send it again.")
         : gettext("You are offline. Your photo is still here: press Continue when you are back online."));
       uploadError.focus();
     }
+    xhr.addEventListener("abort", done); // a newer shot replaced this one
     xhr.addEventListener("error", lost);
     xhr.addEventListener("timeout", lost);
     xhr.send(body);
@@ -279,10 +307,17 @@
     uploadError.tabIndex = -1;
     form.addEventListener("submit", function (e) {
       e.preventDefault();
-      if (sending) return;
       if (!chosen) {
         showUploadError(gettext("Take a photo or choose a file first."));
         input.focus();
+        return;
+      }
+      if (sent && sent.photo === chosen) {
+        moveOn(sent.next); // stored when it was taken
+        return;
+      }
+      if (sending) {
+        continueWhenSent = true; // the pre-check's upload is on its way
         return;
       }
       upload();

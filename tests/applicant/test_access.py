@@ -26,7 +26,6 @@ OWN_FLOW = {
     "verify/id-card/",
     "verify/confirm/",
     "verify/challenge/",
-    "verify/precheck/<str:kind>/",
     "verify/handoff/",
     "verify/handoff/confirm/",
 }
@@ -39,6 +38,7 @@ APPLICANT_DATA = {
     "verify/status/<uuid:verification_id>/": "GET",
     "verify/status/<uuid:verification_id>/json": "GET",
     "verify/photos/<uuid:photo_id>/": "GET",
+    "verify/precheck/<uuid:photo_id>/": "GET",  # the photo's checklist
     "verify/challenge/<uuid:challenge_id>/frames/<int:index>": "GET",
     "verify/challenge/<uuid:challenge_id>/": "POST",
 }

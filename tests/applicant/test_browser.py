@@ -161,7 +161,7 @@ def test_camera_shot_is_prechecked_and_can_be_retaken(chromium, live_server):
     page.wait_for_selector("[data-checklist-items] li", timeout=20000)
     page.get_by_role("button", name="Continue").click()
     page.wait_for_url("**/verify/id-card/")
-    # A card photographed from too far: the checklist says so before anything is sent.
+    # A card photographed from too far: the checklist says so before the applicant continues.
     import io
 
     from PIL import Image

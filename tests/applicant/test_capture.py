@@ -3,41 +3,59 @@ outcome pages, branding, and every string translated."""
 
 import io
 import re
+import uuid
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from PIL import Image, ImageFilter
 
-from onboarding.models import AuditEvent, Branding, Handoff, Photo, ReviewReason, Verification
+from onboarding.models import AuditEvent, Branding, Handoff, Photo, PhotoAnalysis, ReviewReason, Verification
 from onboarding.services.applicant import branding, handoff
 from onboarding.services.review.decisions import record_human_decision
 from tests.applicant.test_views import consent, upload
 from tests.conftest import face, face_bytes, id_card_bytes, jpeg_bytes
 from tests.factories import submitted_verification
+from vendors.engine import FaceEngine
 
 pytestmark = pytest.mark.django_db(transaction=True)
 LOCALE = Path(__file__).resolve().parents[2] / "locale"
 
 
+STEP_URLS = {"selfie": "onboarding:selfie", "id-card": "onboarding:id_card"}
+
+
 def precheck(client, kind, data):
-    return client.post(reverse("onboarding:precheck", args=[kind]), {"photo": upload(data)})
+    """What the page does with a shot: send it as the step's photo, then read its checklist."""
+    sent = client.post(reverse(STEP_URLS[kind]), {"photo": upload(data)}, HTTP_ACCEPT="application/json")
+    if sent.status_code != 200:
+        return sent
+    return client.get(sent.json()["check_url"], HTTP_ACCEPT="application/json")
 
 
 def items(response):
     return {i["code"]: i for i in response.json()["items"]}
 
 
-def test_precheck_passes_good_shots_and_stores_nothing(client):
-    consent(client)
+def test_precheck_passes_good_shots_and_its_analysis_is_the_cases(client, monkeypatch):
+    applicant = consent(client)
     selfie = precheck(client, "selfie", face_bytes("obama_1"))
     assert selfie.status_code == 200 and selfie.json()["ok"], selfie.json()
     card = precheck(client, "id-card", id_card_bytes("obama_2"))
     assert card.json()["ok"], card.json()
-    assert not Photo.objects.exists()
+    # The shots are the step's photos, analysed once on a worker (here: eagerly, after the upload).
+    assert PhotoAnalysis.objects.filter(photo__applicant=applicant, has_embedding=True).count() == 2
+    detections = []
+    real = FaceEngine.detect
+    monkeypatch.setattr(FaceEngine, "detect", lambda self, *a, **k: detections.append(1) or real(self, *a, **k))
+    client.post(reverse("onboarding:confirm"))
+    verification = Verification.objects.get(applicant=applicant)
+    assert verification.checks.filter(vendor="local", kind__in=["quality", "compare"], passed=True).count() == 3
+    assert detections == []  # the checks and the duplicate scan reused the pre-check's analyses
 
 
 def test_precheck_explains_what_to_fix(client):
@@ -58,26 +76,54 @@ def test_precheck_explains_what_to_fix(client):
     assert items(card)["face"]["ok"] is True
 
 
-def test_precheck_validates_like_an_upload_and_needs_a_session(client):
-    assert precheck(client, "selfie", face_bytes("obama_1")).status_code == 403
+def test_precheck_validates_like_an_upload_and_shows_only_the_senders_photos(client):
+    assert precheck(client, "selfie", face_bytes("obama_1")).url == reverse("onboarding:start")  # no session
     consent(client)
     bad = precheck(client, "selfie", b"not an image")
-    assert bad.status_code == 400 and "not a photo we can read" in bad.json()["error"]
-    assert client.post(reverse("onboarding:precheck", args=["passport"])).status_code == 404
+    assert bad.status_code == 400 and "not a photo we can read" in bad.json()["errors"][0]
+    assert client.get(reverse("onboarding:precheck", args=[uuid.uuid4()])).status_code == 404
+    stranger = Client()
+    consent(stranger)
+    sent = stranger.post(
+        reverse("onboarding:selfie"), {"photo": upload(face_bytes("biden_1"))}, HTTP_ACCEPT="application/json"
+    )
+    assert client.get(sent.json()["check_url"]).status_code == 404
+    assert stranger.get(sent.json()["check_url"]).status_code == 200
 
 
-def test_precheck_is_rate_limited(client, settings):
-    settings.KYC_LIMITS = {**settings.KYC_LIMITS, "prechecks": "2/600"}
+@pytest.mark.django_db  # on_commit is captured only inside a test transaction
+def test_precheck_waits_for_the_analysis(client, django_capture_on_commit_callbacks):
     consent(client)
-    data = jpeg_bytes(Image.new("RGB", (640, 480)))
-    assert [precheck(client, "selfie", data).status_code for _ in range(3)] == [200, 200, 429]
+    with django_capture_on_commit_callbacks(execute=False):  # no worker has run it yet
+        sent = client.post(
+            reverse("onboarding:selfie"), {"photo": upload(face_bytes("obama_1"))}, HTTP_ACCEPT="application/json"
+        )
+    waiting = client.get(sent.json()["check_url"])
+    assert waiting.status_code == 202 and waiting.json() == {"ready": False}
+
+
+def test_precheck_switched_off_analyses_nothing_and_answers_nothing(client, settings):
+    settings.KYC_CAPTURE_PRECHECK = False
+    consent(client)
+    assert "data-precheck" not in client.get(reverse("onboarding:selfie")).content.decode()
+    sent = client.post(
+        reverse("onboarding:selfie"), {"photo": upload(face_bytes("obama_1"))}, HTTP_ACCEPT="application/json"
+    )
+    assert sent.json() == {"next": reverse("onboarding:id_card")}
+    photo = Photo.objects.get()
+    assert client.get(reverse("onboarding:precheck", args=[photo.pk])).status_code == 404
+    assert not PhotoAnalysis.objects.exists()
 
 
 def test_uploads_answer_json_to_the_capture_script(client):
     consent(client)
     json_headers = {"HTTP_ACCEPT": "application/json"}
     ok = client.post(reverse("onboarding:selfie"), {"photo": upload(face_bytes("obama_1"))}, **json_headers)
-    assert ok.status_code == 200 and ok.json() == {"next": reverse("onboarding:id_card")}
+    photo = Photo.objects.get()
+    assert ok.status_code == 200 and ok.json() == {
+        "next": reverse("onboarding:id_card"),
+        "check_url": reverse("onboarding:precheck", args=[photo.pk]),
+    }
     bad = client.post(
         reverse("onboarding:id_card"),
         {"photo": upload(b"GIF89a....")},

@@ -133,3 +133,30 @@ def test_worker_keeps_its_database_connections_between_tasks(worker):
     # The second case's tasks ran on connections that were already open.
     assert after_first & other_backends()
 
+
+def test_a_shot_is_analysed_by_the_worker_and_its_checklist_read_by_the_page(worker, client):
+    """The capture page's pre-check with a real worker: the web answers at once, the worker
+    analyses the stored photo, the page's poll then gets the checklist; the case reuses it."""
+    from django.urls import reverse
+
+    from onboarding.models import PhotoAnalysis
+    from tests.applicant.test_views import consent, upload
+    from tests.conftest import face_bytes
+
+    applicant = consent(client)
+    sent = client.post(
+        reverse("onboarding:selfie"), {"photo": upload(face_bytes("obama_1"))}, HTTP_ACCEPT="application/json"
+    )
+    check_url = sent.json()["check_url"]
+    deadline = time.monotonic() + 60
+    while (answer := client.get(check_url)).status_code == 202:
+        assert time.monotonic() < deadline, "no checklist from the worker"
+        time.sleep(0.2)
+    assert answer.status_code == 200 and answer.json()["ok"], answer.json()
+    # Then the embedding, which the case's compare and duplicate scan will read.
+    while not PhotoAnalysis.objects.filter(photo__applicant=applicant, has_embedding=True).exists():
+        assert time.monotonic() < deadline, "no embedding from the worker"
+        time.sleep(0.2)
+    log = worker[1]
+    log.seek(0)
+    assert "onboarding.tasks.analyse_photo[" in log.read()

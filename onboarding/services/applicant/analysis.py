@@ -130,6 +130,17 @@ def embedding_needed() -> bool:
     return False
 
 
+def analyse_upload(photo_id) -> None:
+    """A photo taken on the capture page, analysed on a worker as soon as it is stored: the page's
+    checklist reads the analysis, and the case's checks reuse it. Safe to run twice."""
+    photo = Photo.objects.filter(pk=photo_id, purged_at__isnull=True).first()
+    if photo is None:
+        return
+    analysis_of(photo, embedding=False)  # what the checklist needs, first
+    if embedding_needed():
+        analysis_of(photo, embedding=True)
+
+
 def reencrypt() -> int:
     """Key rotation (kyc_reencrypt): analyses under an older key get the newest one."""
     done = 0

@@ -1,17 +1,21 @@
-"""The capture page's pre-check: is this shot good enough, before the applicant sends it?
+"""The capture page's pre-check: is this shot good enough, before the applicant continues?
 
-The page sends a reduced copy (about 640 px) of the photo just taken or chosen; we answer with a
-checklist in plain words. Nothing is stored. The measures are the local engine's quality check
-(the same code and limits that judge the real upload), plus framing advice for the ID card.
+The page sends the photo as soon as it is taken or chosen; it is stored like any upload, and a
+worker analyses it (services.applicant.analysis: the one analysis its checks will reuse, so the
+work is never done twice). The page then reads a checklist in plain words, made from that analysis
+by the local engine's quality rules (the same code and limits that judge the case), plus framing
+advice for the ID card. The web tier does not run the face models for it. KYC_CAPTURE_PRECHECK=false turns
+all of it off: no analysis at upload, no checklist.
 """
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from onboarding.models import Photo
-from onboarding.services.applicant.images import normalize_image
-from vendors.analysis import analyse
+from onboarding.services import dispatch
+from onboarding.services.applicant.analysis import stored_analysis
 from vendors.base import Subject
 from vendors.local import assess_quality, light_problems
 from vendors.messages import applicant_message
@@ -56,10 +60,19 @@ def extra_problems(kind, analysis) -> list[str]:
     return []
 
 
-def precheck(kind: str, uploaded) -> dict:
-    """A checklist for the page: every item with ok and, when not ok, what to do. Raises ImageRejected."""
-    image = normalize_image(uploaded)  # the same validation as a real upload
-    analysis = analyse(image.data, selfie=kind == Photo.Kind.SELFIE, embedding=False)
+def photo_stored(photo: Photo) -> None:
+    """A photo from the capture page: its analysis starts on a worker (when the pre-check is on)."""
+    if settings.KYC_CAPTURE_PRECHECK:
+        dispatch.analyse_photo_after_commit(photo.pk)
+
+
+def checklist(photo: Photo) -> dict | None:
+    """The page's checklist: every item with ok and, when not ok, what to do; None while the
+    photo's analysis is being made."""
+    analysis = stored_analysis(photo)
+    if analysis is None:
+        return None
+    kind = photo.kind
     subject = Subject.SELFIE if kind == Photo.Kind.SELFIE else Subject.ID_CARD
     _details, problems = assess_quality(analysis, subject)
     problems = problems + extra_problems(kind, analysis)
