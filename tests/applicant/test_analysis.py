@@ -156,3 +156,18 @@ def test_erasure_and_retention_delete_the_analyses(settings):
     Verification.objects.filter(pk=v.pk).update(status=Verification.Status.REJECTED)  # decided: erasable
     erase_applicant(v.applicant_id, actor=audit.Actor.system("test"), reference="request 1")
     assert not PhotoAnalysis.objects.filter(photo__applicant=v.applicant_id).exists()
+
+
+def test_with_the_database_unreachable_the_analysis_is_made_and_not_kept(monkeypatch):
+    from django.db import OperationalError
+
+    photo = PhotoFactory(kind=Photo.Kind.SELFIE, source=face_bytes("obama_1"))
+
+    def unreachable(*args, **kwargs):
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(PhotoAnalysis.objects, "filter", unreachable)
+    made = analysis_of(photo)  # a check goes on; its answer waits for the database
+    assert made.embedding is not None and len(made.faces) == 1
+    monkeypatch.undo()
+    assert not PhotoAnalysis.objects.filter(photo=photo).exists()

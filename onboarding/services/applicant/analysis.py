@@ -11,11 +11,12 @@ the rest are encrypted like the photo, bound to the photo's id, and deleted with
 from __future__ import annotations
 
 import json
+import logging
 import time
 
 import numpy as np
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
 from onboarding import encryption
@@ -27,6 +28,7 @@ from vendors.base import CheckKind
 from vendors.engine import engine_version
 from vendors.registry import BACKENDS, get_backend
 
+logger = logging.getLogger(__name__)
 # An analysis takes well under a second: a claim older than this was a dead process's.
 CLAIM_SECONDS = 30
 WAIT_STEP = 0.05  # between looks at a claimed analysis: each is a query
@@ -66,7 +68,18 @@ def stored_analysis(photo: Photo) -> Analysis | None:
 
 def analysis_of(photo: Photo, *, embedding: bool = True) -> Analysis:
     """The photo's analysis (with the largest face's embedding unless embedding=False): the stored
-    one, else the one another process is making (waited for), else made here and stored."""
+    one, else the one another process is making (waited for), else made here and stored.
+
+    While the database cannot be reached (a restart, a failover) it is made here and not kept: the
+    check goes on, and its answer waits for the database (pipeline.checks), rather than fail."""
+    try:
+        return _kept_analysis(photo, embedding)
+    except (OperationalError, InterfaceError) as exc:
+        logger.warning("photo %s: analysed without keeping it, database unreachable (%s)", photo.pk, type(exc).__name__)
+        return analyse(read_file(photo), selfie=photo.kind == Photo.Kind.SELFIE, embedding=embedding)
+
+
+def _kept_analysis(photo: Photo, embedding: bool) -> Analysis:
     deadline = time.monotonic() + CLAIM_SECONDS
     while True:
         row = PhotoAnalysis.objects.filter(photo=photo).first()
@@ -100,7 +113,10 @@ def _make(photo: Photo, row: PhotoAnalysis, found: Analysis | None, embedding: b
     except BaseException:
         PhotoAnalysis.objects.filter(pk=row.pk).update(claimed_at=None)  # the next one tries again
         raise
-    store(photo, analysis)
+    try:
+        store(photo, analysis)
+    except (OperationalError, InterfaceError) as exc:  # made: use it; the next check makes it again
+        logger.warning("photo %s: analysis not kept, database unreachable (%s)", photo.pk, type(exc).__name__)
     return analysis
 
 
