@@ -3,8 +3,8 @@
 Threaded workers (gthread): a request that waits (an upload still arriving, the database, the
 cache) holds one thread, not a whole process, so /healthz and page loads are answered while
 uploads are validated; with sync workers they queued behind them (docs/performance.md,
-bench/web.py). Photos are analysed by the Celery workers; a web worker loads the face models only
-to verify an active-liveness burst it receives.
+bench/web.py). The web tier runs no face model: photos and liveness bursts are analysed by the
+Celery workers.
 """
 
 import os

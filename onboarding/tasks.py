@@ -4,9 +4,10 @@ Every task is safe to run twice. Enqueueing goes through services.dispatch."""
 import logging
 
 from celery import shared_task
+from django.db import InterfaceError, OperationalError
 
 from onboarding.services import dispatch
-from onboarding.services.applicant import analysis
+from onboarding.services.applicant import analysis, challenges
 from onboarding.services.compliance import audit_chain, retention
 from onboarding.services.integrations import webhooks
 from onboarding.services.pipeline import checks, duplicates, verifications
@@ -66,10 +67,20 @@ def scan_duplicates(verification_id):
     return duplicates.scan_and_decide(verification_id)
 
 
-@shared_task(acks_late=True)
+# While the database cannot be reached, these wait and try again (backoff with jitter) rather than fail.
+DATABASE_DOWN = {"autoretry_for": (OperationalError, InterfaceError), "retry_backoff": True, "max_retries": 6}
+
+
+@shared_task(acks_late=True, **DATABASE_DOWN)
 def analyse_photo(photo_id):
     """A photo taken on the capture page: its one analysis, for the page's checklist and its checks."""
     analysis.analyse_upload(photo_id)
+
+
+@shared_task(acks_late=True, **DATABASE_DOWN)
+def verify_burst(challenge_id, refund=None):
+    """An active-liveness burst received by the web: its verdict (the face models run here)."""
+    challenges.verify_burst(challenge_id, refund)
 
 
 @shared_task(acks_late=True)

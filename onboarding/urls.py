@@ -11,6 +11,7 @@ urlpatterns = [
     path("verify/confirm/", views.confirm, name="confirm"),
     path("verify/challenge/", views.challenge_start, name="challenge_start"),
     path("verify/challenge/<uuid:challenge_id>/", views.challenge_submit, name="challenge_submit"),
+    path("verify/challenge/<uuid:challenge_id>/verdict", views.challenge_verdict, name="challenge_verdict"),
     path("verify/challenge/<uuid:challenge_id>/frames/<int:index>", views.challenge_frame, name="challenge_frame"),
     path("verify/status/<uuid:verification_id>/", views.status, name="status"),
     path("verify/status/<uuid:verification_id>/json", views.status_json, name="status_json"),

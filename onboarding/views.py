@@ -289,7 +289,8 @@ def challenge_start(request, applicant):
 @require_POST
 @with_applicant
 def challenge_submit(request, applicant, challenge_id):
-    """Receive the burst and the selfie; answer at once whether the challenge passed and why not."""
+    """Receive the burst and the selfie; a worker verifies them. The verdict (challenge_verdict's
+    answer) when it is already there, else 202 and the URL to ask."""
     selfie = request.FILES.get("selfie")
     if selfie is None:
         return JsonResponse({"passed": False, "reasons": [_("Choose or take a photo first.")]}, status=400)
@@ -305,6 +306,7 @@ def challenge_submit(request, applicant, challenge_id):
             request.FILES.getlist("frame"),
             selfie,
             uploaded_via=access.session_handoff_id(request),
+            refund=(rule.name, token, who),
         )
     except challenge_service.ChallengeError as exc:
         return JsonResponse(
@@ -312,9 +314,23 @@ def challenge_submit(request, applicant, challenge_id):
         )
     except ImageRejected as exc:
         return JsonResponse({"passed": False, "reasons": [str(exc.message)]}, status=400)
+    return _verdict(challenge)
+
+
+@never_cache
+@require_GET
+@with_applicant
+def challenge_verdict(request, applicant, challenge_id):
+    challenge = LivenessChallenge.objects.filter(pk=challenge_id, applicant=applicant).first()
+    if challenge is None or challenge.status == LivenessChallenge.Status.ISSUED:
+        raise Http404
+    return _verdict(challenge)
+
+
+def _verdict(challenge):
+    if challenge.status == LivenessChallenge.Status.VERIFYING:
+        return JsonResponse({"state_url": reverse("onboarding:challenge_verdict", args=[challenge.pk])}, status=202)
     passed = challenge.status == LivenessChallenge.Status.PASSED
-    if passed:
-        limits.refund(rule, token, *who)
     return JsonResponse(
         {
             "passed": passed,

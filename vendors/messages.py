@@ -32,6 +32,7 @@ APPLICANT_MESSAGES = {
     "challenge_reused": _("This check was already used. Start a new one."),
     "challenge_replayed": _("These pictures were sent before. Start a new check."),
     "challenge_unknown": _("This check does not exist. Start a new one."),
+    "challenge_not_verified": _("The check could not be completed on our side. Please try again."),
 }
 
 

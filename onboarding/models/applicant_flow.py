@@ -18,6 +18,7 @@ class LivenessChallenge(models.Model):
 
     class Status(models.TextChoices):
         ISSUED = "issued", _("Issued")
+        VERIFYING = "verifying", _("Being verified")
         PASSED = "passed", _("Passed")
         FAILED = "failed", _("Failed")
 

@@ -70,6 +70,11 @@ def analyse_photo_after_commit(photo_id):
     transaction.on_commit(lambda: _task("analyse_photo").delay(str(photo_id)))
 
 
+def verify_burst_after_commit(challenge_id, refund=None):
+    """An active-liveness burst's verdict, on a worker, once the burst is committed."""
+    transaction.on_commit(lambda: _task("verify_burst").delay(str(challenge_id), refund))
+
+
 def deliver_webhooks(delivery_ids):
     """One task per webhook delivery."""
     for pk in delivery_ids:

@@ -1,5 +1,6 @@
 // Active liveness: ask for a random order of head turns, send a short burst of frames
-// while the applicant follows it, and show at once whether it passed and why not.
+// while the applicant follows it, and show whether it passed and why not (a worker verifies
+// the burst; the page asks for the verdict until it is there).
 (function () {
   "use strict";
   const box = document.querySelector("[data-challenge]");
@@ -11,6 +12,7 @@
   const result = box.querySelector("[data-challenge-result]");
   const csrf = document.querySelector("[name=csrfmiddlewaretoken]").value;
   const FRAMES = 12;
+  const VERDICT_POLLS = 75; // about 30 s: a worker verifies a burst in about a second
 
   // Show the panel once the camera is running (capture.js starts it). capture.js runs first and
   // may have the video playing before this script arrives (a slow network): look, then listen.
@@ -68,8 +70,15 @@
     frames.forEach((blob, i) => body.append("frame", blob, `frame${i}.jpg`));
     body.append("selfie", selfie || frames[0], "selfie.jpg");
     try {
-      const r = await fetch(challenge.submit_url, { method: "POST", body, headers: { "X-CSRFToken": csrf } });
-      const verdict = await r.json();
+      let r = await fetch(challenge.submit_url, { method: "POST", body, headers: { "X-CSRFToken": csrf } });
+      let verdict = await r.json();
+      // 202: a worker is verifying the burst; ask for its verdict until it is there.
+      for (let i = 0; r.status === 202 && i < VERDICT_POLLS; i++) {
+        await sleep(400);
+        r = await fetch(verdict.state_url, { headers: { Accept: "application/json" } });
+        verdict = r.status === 202 ? verdict : await r.json();
+      }
+      if (r.status === 202) throw new Error("no verdict");
       instruction.textContent = "";
       if (verdict.passed) {
         result.textContent = box.dataset.passed;

@@ -30,7 +30,7 @@ OWN_FLOW = {
     "verify/handoff/confirm/",
 }
 # By id, but for the applicant's own browser session only (staff have nothing to do there).
-OWN_SESSION = {"verify/handoff/<uuid:handoff_id>/"}
+OWN_SESSION = {"verify/handoff/<uuid:handoff_id>/", "verify/challenge/<uuid:challenge_id>/verdict"}
 # Whoever holds the phone link's single-use code (tests/applicant/test_capture.py).
 CODE = {"h/<str:code>"}
 # An applicant's data by id: their own session, or staff with the permission.

@@ -78,8 +78,13 @@ def applicant(db):
 
 
 def answer(applicant, challenge=None, frames=None):
+    """The web's part (store the burst), then the worker's (verify it), which a test transaction
+    holds back (on commit, the eager task has done it already: a second run changes nothing)."""
     challenge = challenge or challenges.issue_challenge(applicant)
-    return challenges.submit_burst(challenge.pk, applicant, frames or burst(challenge.moves), SELFIE)
+    received = challenges.submit_burst(challenge.pk, applicant, frames or burst(challenge.moves), SELFIE)
+    challenges.verify_burst(received.pk)
+    received.refresh_from_db()
+    return received
 
 
 def test_passed_challenge_is_stored_with_frames_and_audited(applicant):
@@ -199,3 +204,46 @@ def test_challenge_endpoints(client):
     r = client.post(issued["submit_url"], {"frame": still, "selfie": SimpleUploadedFile("s.jpg", SELFIE, "image/jpeg")})
     body = r.json()
     assert body["passed"] is False and any("did not change" in reason for reason in body["reasons"])
+
+
+@pytest.mark.django_db  # on_commit is captured only inside a test transaction
+def test_the_web_stores_the_burst_and_a_worker_verifies_it(client, monkeypatch, django_capture_on_commit_callbacks):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from vendors.engine import FaceEngine
+
+    detections = []
+    real = FaceEngine.detect
+    monkeypatch.setattr(FaceEngine, "detect", lambda self, *a, **k: detections.append(1) or real(self, *a, **k))
+    client.post(reverse("onboarding:start"), {"agree": "on"})
+    issued = client.post(reverse("onboarding:challenge_start")).json()
+    files = [SimpleUploadedFile(f"f{i}.jpg", data, "image/jpeg") for i, data in enumerate(burst(issued["moves"]))]
+    with django_capture_on_commit_callbacks() as tasks:  # the worker has not run yet
+        sent = client.post(
+            issued["submit_url"], {"frame": files, "selfie": SimpleUploadedFile("s.jpg", SELFIE, "image/jpeg")}
+        )
+    assert sent.status_code == 202 and detections == []  # no face model in the web request
+    state_url = sent.json()["state_url"]
+    assert client.get(state_url).status_code == 202
+    assert LivenessChallenge.objects.get().status == LivenessChallenge.Status.VERIFYING
+    for task in tasks:  # the worker
+        task()
+    assert detections  # the worker ran the engine
+    verdict = client.get(state_url)
+    assert verdict.status_code == 200 and verdict.json() == {
+        "passed": True,
+        "reasons": [],
+        "next": reverse("onboarding:id_card"),
+    }
+    from django.test import Client
+
+    assert Client().get(state_url).status_code == 403  # only the applicant's session asks
+
+
+def test_a_burst_the_worker_cannot_verify_fails_with_a_reason(applicant, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("engine crashed")
+
+    monkeypatch.setattr(challenges.liveness, "verify_burst", broken)
+    result = answer(applicant)
+    assert result.status == LivenessChallenge.Status.FAILED and result.reasons == ["challenge_not_verified"]

@@ -160,3 +160,26 @@ def test_a_shot_is_analysed_by_the_worker_and_its_checklist_read_by_the_page(wor
     log = worker[1]
     log.seek(0)
     assert "onboarding.tasks.analyse_photo[" in log.read()
+
+
+def test_a_liveness_burst_is_verified_by_the_worker(worker, client):
+    """The web answers 202 at once; the worker process verifies the burst; the page's poll gets the verdict."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    from tests.bursts import burst, frame
+
+    client.post(reverse("onboarding:start"), {"agree": "on"})
+    issued = client.post(reverse("onboarding:challenge_start")).json()
+    files = [SimpleUploadedFile(f"f{i}.jpg", data, "image/jpeg") for i, data in enumerate(burst(issued["moves"]))]
+    selfie = SimpleUploadedFile("s.jpg", frame("obama_1"), "image/jpeg")
+    sent = client.post(issued["submit_url"], {"frame": files, "selfie": selfie})
+    assert sent.status_code == 202
+    deadline = time.monotonic() + 60
+    while (verdict := client.get(sent.json()["state_url"])).status_code == 202:
+        assert time.monotonic() < deadline, "no verdict from the worker"
+        time.sleep(0.2)
+    assert verdict.json()["passed"] is True, verdict.json()
+    log = worker[1]
+    log.seek(0)
+    assert "onboarding.tasks.verify_burst[" in log.read()

@@ -1,13 +1,16 @@
 """Active liveness challenges: issue, receive the burst, verify with the local engine.
 
 A challenge is single-use and expires after KYC_CHALLENGE_TTL_SECONDS. A burst whose
-frames were already sent for another challenge is a replay. The verdict is stored
-and the verification's local liveness check re-verifies the stored frames.
+frames were already sent for another challenge is a replay. The web process stores the burst
+(status verifying) and a worker verifies it (tasks.verify_burst), so the face models never run
+in the web tier; the page asks for the verdict. The verdict is stored and the verification's
+local liveness check re-verifies the stored frames.
 """
 
 from __future__ import annotations
 
 import io
+import logging
 import random
 import zipfile
 from datetime import timedelta
@@ -19,12 +22,14 @@ from django.utils import timezone
 
 from onboarding import storage
 from onboarding.models import LivenessChallenge, Photo
+from onboarding.services import dispatch, limits
 from onboarding.services.applicant.analysis import analysis_of
 from onboarding.services.applicant.applicants import add_photo
 from onboarding.services.applicant.images import PixelBudget, normalize_image
 from onboarding.services.compliance import audit
 from vendors import liveness
 
+logger = logging.getLogger(__name__)
 _rng = random.SystemRandom()
 REPLAY_WINDOW = timedelta(days=30)
 # Found when the burst arrives and not visible in the frames: the re-verification carries them over.
@@ -93,8 +98,11 @@ def read_frames(challenge) -> list[bytes]:
         return [z.read(name) for name in sorted(z.namelist())]
 
 
-def submit_burst(challenge_id, applicant, frames, selfie, *, uploaded_via=None) -> LivenessChallenge:
-    """Validate the frames and the selfie, then verify. Raises ChallengeError or images.ImageRejected."""
+def submit_burst(challenge_id, applicant, frames, selfie, *, uploaded_via=None, refund=None) -> LivenessChallenge:
+    """Validate and store the frames and the selfie; a worker then verifies them (verify_burst below).
+
+    `refund`: (rule name, token, subjects) of the attempt limit to give back if it passes. Raises
+    ChallengeError or images.ImageRejected (then nothing is stored)."""
     if not liveness.MIN_FRAMES <= len(frames) <= liveness.MAX_FRAMES:
         raise ChallengeError("challenge_frame_count")
     budget = PixelBudget()  # the whole request's pixels, not each frame's alone
@@ -118,25 +126,54 @@ def submit_burst(challenge_id, applicant, frames, selfie, *, uploaded_via=None) 
     recent = LivenessChallenge.objects.filter(created_at__gte=now - REPLAY_WINDOW).exclude(pk=challenge.pk)
     if any(is_replay(hashes, earlier) for earlier in recent.values_list("frame_hashes", flat=True).iterator()):
         prior.append("challenge_replayed")
-    # The selfie's analysis is made here once; its checks reuse it later.
-    verdict = liveness.verify_burst(challenge.moves, normalized, analysis_of(selfie_photo))
-    reasons = prior + verdict.reasons
     with storage.atomic():
         challenge.frames.save("frames.zip", ContentFile(pack_frames(normalized)), save=False)
         storage.written(challenge.frames)
         challenge.frame_count, challenge.frame_hashes, challenge.selfie = len(normalized), hashes, selfie_photo
-        challenge.status = LivenessChallenge.Status.FAILED if reasons else LivenessChallenge.Status.PASSED
-        challenge.reasons, challenge.metrics = reasons, verdict.metrics
+        challenge.status = LivenessChallenge.Status.VERIFYING
+        challenge.reasons = prior
         challenge.uploaded_via = uploaded_via
         challenge.save()
-        audit.record(
-            f"liveness_challenge_{challenge.status}",
-            actor=audit.Actor.applicant(applicant),
-            applicant_id=applicant.pk,
-            challenge_id=str(challenge.pk),
-            reasons=reasons,
-            moves_seen=verdict.metrics.get("moves_seen"),
-        )
+        # The face models run on a worker, not in the web process that received the burst.
+        dispatch.verify_burst_after_commit(challenge.pk, refund)
+    challenge.refresh_from_db()  # verified already when the task ran at once (eager mode)
+    return challenge
+
+
+def verify_burst(challenge_id, refund=None) -> LivenessChallenge | None:
+    """The worker's part: the burst's verdict, stored once and audited. Safe to run twice."""
+    challenge = (
+        LivenessChallenge.objects.select_related("selfie", "applicant")
+        .filter(pk=challenge_id, status=LivenessChallenge.Status.VERIFYING)
+        .first()
+    )
+    if challenge is None:
+        return None
+    try:
+        # The selfie's analysis is made here once; the case's checks reuse it later.
+        verdict = liveness.verify_burst(challenge.moves, read_frames(challenge), analysis_of(challenge.selfie))
+    except Exception:  # a bug or a lost file must not leave the applicant's page waiting
+        logger.exception("liveness burst %s could not be verified", challenge.pk)
+        verdict = liveness.BurstVerdict(False, ["challenge_not_verified"], {})
+    reasons = list(challenge.reasons) + verdict.reasons
+    status = LivenessChallenge.Status.FAILED if reasons else LivenessChallenge.Status.PASSED
+    done = LivenessChallenge.objects.filter(pk=challenge.pk, status=LivenessChallenge.Status.VERIFYING).update(
+        status=status, reasons=reasons, metrics=verdict.metrics
+    )
+    if not done:  # another run stored it first
+        return None
+    audit.record(
+        f"liveness_challenge_{status}",
+        actor=audit.Actor.applicant(challenge.applicant),
+        applicant_id=challenge.applicant_id,
+        challenge_id=str(challenge.pk),
+        reasons=reasons,
+        moves_seen=verdict.metrics.get("moves_seen"),
+    )
+    if status == LivenessChallenge.Status.PASSED and refund:
+        rule, token, subjects = refund
+        limits.refund(limits.rule(rule), token, *subjects)  # the limit counts failed attempts only
+    challenge.status, challenge.reasons, challenge.metrics = status, reasons, verdict.metrics
     return challenge
 
 
