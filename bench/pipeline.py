@@ -144,8 +144,6 @@ def start_workers(processes, workers, concurrency, cpus=None):
             "WARNING",
             "--hostname",
             f"bench{i}@%h",
-            "-Q",
-            ENV["CELERY_QUEUE"],
             cpus=cpus,
         )
     from kyc.celery import app

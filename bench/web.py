@@ -136,8 +136,6 @@ def main():
             "2",
             "--loglevel",
             "WARNING",
-            "-Q",
-            ENV["CELERY_QUEUE"],
         )
         deadline = time.monotonic() + 60
         while True:

@@ -16,6 +16,11 @@ def _task(name):
     return current_app.tasks[f"onboarding.tasks.{name}"]
 
 
+def interactive_queue() -> str:
+    """Where the tasks an applicant's page waits for go: every worker also consumes it (settings)."""
+    return f"{current_app.conf.task_default_queue}.interactive"
+
+
 def start_after_commit(verification_id, checks, shadows=()):
     """A new case's checks go straight to the workers (the first one claimed moves the case to
     processing): its deciding checks that call a vendor over the network in one task, their calls
@@ -67,12 +72,14 @@ def run_checks_after_commit(check_ids):
 
 def analyse_photo_after_commit(photo_id):
     """The photo's analysis, on a worker, once its row is committed (the capture page's checklist)."""
-    transaction.on_commit(lambda: _task("analyse_photo").delay(str(photo_id)))
+    transaction.on_commit(lambda: _task("analyse_photo").apply_async((str(photo_id),), queue=interactive_queue()))
 
 
 def verify_burst_after_commit(challenge_id, refund=None):
     """An active-liveness burst's verdict, on a worker, once the burst is committed."""
-    transaction.on_commit(lambda: _task("verify_burst").delay(str(challenge_id), refund))
+    transaction.on_commit(
+        lambda: _task("verify_burst").apply_async((str(challenge_id), refund), queue=interactive_queue())
+    )
 
 
 def deliver_webhooks(delivery_ids):

@@ -342,3 +342,23 @@ def test_not_applicable_hands_over_to_the_next_vendor(extra_vendors, settings, m
     assert AuditEvent.objects.filter(
         verification_id=v.pk, action="check_fallback", data__because="not_applicable"
     ).exists()
+
+
+@pytest.mark.django_db  # on_commit is captured only inside a test transaction
+def test_what_an_applicants_page_waits_for_has_a_queue_of_its_own(monkeypatch, django_capture_on_commit_callbacks):
+    """A photo's checklist and a liveness verdict must not wait behind a backlog of cases: every
+    worker consumes the interactive queue beside the default one."""
+    from django.conf import settings
+
+    from onboarding import tasks
+    from onboarding.services import dispatch
+
+    sent = []
+    for task in (tasks.analyse_photo, tasks.verify_burst):
+        monkeypatch.setattr(task, "apply_async", lambda args, queue=None, _t=task: sent.append((_t.name, queue)))
+    with django_capture_on_commit_callbacks(execute=True):
+        dispatch.analyse_photo_after_commit("photo")
+        dispatch.verify_burst_after_commit("challenge")
+    interactive = f"{settings.CELERY_TASK_DEFAULT_QUEUE}.interactive"
+    assert sent == [("onboarding.tasks.analyse_photo", interactive), ("onboarding.tasks.verify_burst", interactive)]
+    assert [q.name for q in settings.CELERY_TASK_QUEUES] == [settings.CELERY_TASK_DEFAULT_QUEUE, interactive]
