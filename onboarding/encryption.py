@@ -87,3 +87,8 @@ def decrypt(blob: bytes, *, name: str) -> bytes:
 
 def needs_reencryption(blob: bytes) -> bool:
     return blob_key_id(blob) != keys()[0][0]
+
+
+def reencrypt(blob: bytes, *, name: str) -> bytes:
+    """The same data under the newest key (key rotation)."""
+    return encrypt(decrypt(blob, name=name), name=name)

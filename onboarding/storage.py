@@ -87,7 +87,7 @@ class EncryptedStorageMixin:
             return "encrypted"
         if not encryption.needs_reencryption(raw):
             return "current"
-        self.replace_raw(name, encryption.encrypt(encryption.decrypt(raw, name=name), name=name))
+        self.replace_raw(name, encryption.reencrypt(raw, name=name))
         return "rotated"
 
 

@@ -32,7 +32,7 @@ class Analysis:
 
     @property
     def embedding(self) -> np.ndarray | None:
-        return self.faces[0].embedding if self.faces else None
+        return self.face.embedding if self.faces else None
 
     @property
     def complete(self) -> bool:

@@ -89,9 +89,7 @@ def decode_image(data: bytes) -> Image.Image:
 
 
 def decode_rgb(data: bytes) -> np.ndarray:
-    with Image.open(io.BytesIO(data)) as im:
-        im = ImageOps.exif_transpose(im)
-        return np.asarray(im.convert("RGB"))
+    return np.asarray(decode_image(data))
 
 
 def similarity_from_distance(distance: float) -> float:

@@ -85,7 +85,7 @@ def assess_quality(analysis: Analysis, subject) -> tuple[dict, list[str]]:
     return details, codes
 
 
-def analysis_of(image: ImageInput, subject: Subject, *, embedding: bool) -> Analysis:
+def _photo_analysis(image: ImageInput, subject: Subject, *, embedding: bool) -> Analysis:
     """The photo's stored analysis when the pipeline gives one, else one made here (and not kept)."""
     found = image.analysis
     if found is None:
@@ -119,7 +119,7 @@ class LocalEngineBackend(VendorBackend):
     def check_quality(self, request: CheckRequest) -> CheckResult:
         started = time.monotonic()
         image = request.subject_image
-        analysis = analysis_of(image, request.subject, embedding=False)
+        analysis = _photo_analysis(image, request.subject, embedding=False)
         details, codes = assess_quality(analysis, request.subject)
         details["image_size"] = [image.width, image.height]
         reasons = [reason(code) for code in codes]
@@ -168,7 +168,7 @@ class LocalEngineBackend(VendorBackend):
             )
         started = time.monotonic()
         challenge = request.challenge
-        selfie = analysis_of(request.selfie, Subject.SELFIE, embedding=True)
+        selfie = _photo_analysis(request.selfie, Subject.SELFIE, embedding=True)
         verdict = verify_burst(challenge.moves, challenge.frames, selfie)
         codes = list(challenge.prior_reasons) + verdict.reasons
         moves = max(1, len(challenge.moves))
@@ -189,8 +189,8 @@ class LocalEngineBackend(VendorBackend):
 
     def check_compare(self, request: CheckRequest) -> CheckResult:
         started = time.monotonic()
-        selfie = analysis_of(request.selfie, Subject.SELFIE, embedding=True)
-        card = analysis_of(request.id_card, Subject.ID_CARD, embedding=True)
+        selfie = _photo_analysis(request.selfie, Subject.SELFIE, embedding=True)
+        card = _photo_analysis(request.id_card, Subject.ID_CARD, embedding=True)
         selfie_faces, card_faces = selfie.faces, card.faces
         if not selfie_faces:
             raise BadInputError("no face on the selfie", code="no_face", applicant_message=MESSAGES["no_face"])

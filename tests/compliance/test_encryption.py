@@ -13,7 +13,8 @@ from django.urls import reverse
 from PIL import Image, UnidentifiedImageError
 
 from onboarding import encryption
-from onboarding.models import Photo
+from onboarding.models import Photo, PhotoAnalysis
+from onboarding.services.applicant.analysis import stored_analysis
 from onboarding.storage import read_file
 from tests.conftest import face_bytes, id_card_bytes
 from tests.factories import submitted_verification
@@ -83,8 +84,13 @@ def test_key_rotation_reencrypts_every_file(settings):
     new_id = encryption.key_id(base64.b64decode(new))
     for photo in (v.selfie, v.id_card):
         assert encryption.blob_key_id(Path(photo.file.path).read_bytes()) == new_id
+    analyses = PhotoAnalysis.objects.filter(photo__in=[v.selfie_id, v.id_card_id])
+    assert "2 photo analyses re-encrypted" in out.getvalue() and analyses.count() == 2
+    for row in analyses:
+        assert {encryption.blob_key_id(bytes(row.data)), encryption.blob_key_id(bytes(row.embedding))} == {new_id}
     settings.KYC_ENCRYPTION_KEYS = [new]  # the old key can now be destroyed
     assert read_file(Photo.objects.get(pk=v.selfie_id)) == before
+    assert stored_analysis(Photo.objects.get(pk=v.selfie_id)).embedding is not None
     call_command("kyc_reencrypt", stdout=out)
     assert "2 current" in out.getvalue()
 

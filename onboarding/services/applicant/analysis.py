@@ -76,7 +76,7 @@ def analysis_of(photo: Photo, *, embedding: bool = True) -> Analysis:
         return _kept_analysis(photo, embedding)
     except (OperationalError, InterfaceError) as exc:
         logger.warning("photo %s: analysed without keeping it, database unreachable (%s)", photo.pk, type(exc).__name__)
-        return analyse(read_file(photo), selfie=photo.kind == Photo.Kind.SELFIE, embedding=embedding)
+        return _analyse(photo, read_file(photo), embedding)
 
 
 def _kept_analysis(photo: Photo, embedding: bool) -> Analysis:
@@ -103,13 +103,17 @@ def _kept_analysis(photo: Photo, embedding: bool) -> Analysis:
             return _make(photo, row, found, embedding)
 
 
+def _analyse(photo: Photo, image: bytes, embedding: bool) -> Analysis:
+    return analyse(image, selfie=photo.kind == Photo.Kind.SELFIE, embedding=embedding)
+
+
 def _make(photo: Photo, row: PhotoAnalysis, found: Analysis | None, embedding: bool) -> Analysis:
     try:
         image = read_file(photo)
         if found is not None:
             analysis = add_embedding(found, image)
         else:
-            analysis = analyse(image, selfie=photo.kind == Photo.Kind.SELFIE, embedding=embedding)
+            analysis = _analyse(photo, image, embedding)
     except BaseException:
         PhotoAnalysis.objects.filter(pk=row.pk).update(claimed_at=None)  # the next one tries again
         raise
@@ -163,11 +167,10 @@ def reencrypt() -> int:
     rows = PhotoAnalysis.objects.exclude(data=b"", has_embedding=False).only("id", "photo_id", "embedding", "data")
     for row in rows.iterator(chunk_size=2000):
         changes = {}
-        if row.has_embedding and encryption.needs_reencryption(bytes(row.embedding)):
-            changes["embedding"] = encode_embedding(row.photo_id, decode_embedding(row.photo_id, row.embedding))
-        if row.data and encryption.needs_reencryption(bytes(row.data)):
-            name = _data_name(row.photo_id)
-            changes["data"] = encryption.encrypt(encryption.decrypt(bytes(row.data), name=name), name=name)
+        for field, name in (("embedding", _embedding_name(row.photo_id)), ("data", _data_name(row.photo_id))):
+            blob = bytes(getattr(row, field))
+            if blob and encryption.needs_reencryption(blob):
+                changes[field] = encryption.reencrypt(blob, name=name)
         if changes:
             PhotoAnalysis.objects.filter(pk=row.pk).update(**changes)
             done += 1
