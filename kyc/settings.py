@@ -327,6 +327,8 @@ KYC_CHECK_VENDORS = {
     "quality": env.list("KYC_QUALITY_VENDORS", default=["local"]),
     "liveness": env.list("KYC_LIVENESS_VENDORS", default=["local"]),
     "compare": env.list("KYC_COMPARE_VENDORS", default=["local"]),
+    # Reading the identity document (empty: not read, and not required by the built-in policy).
+    "document": env.list("KYC_DOCUMENT_VENDORS", default=["local"]),
 }
 # Per-vendor threshold overrides: KYC_THRESHOLD_<VENDOR>_<KIND>=value (e.g. KYC_THRESHOLD_LOCAL_COMPARE=55).
 KYC_THRESHOLDS = {
@@ -350,6 +352,28 @@ KYC_REVIEW_ASSIGNMENT_MINUTES = env.int("KYC_REVIEW_ASSIGNMENT_MINUTES", default
 # 68-point one, whose licence excludes commercial use (system check kyc.W004; docs/licences.md).
 KYC_ENGINE_68_POINT_LANDMARKS = env.bool("KYC_ENGINE_68_POINT_LANDMARKS", default=False)
 # Duplicate signals: each case's faces against every other applicant's (local engine embeddings).
+# Which fields a document reading keeps (encrypted); the checks are made on all that was read.
+KYC_DOCUMENT_FIELDS_KEPT = env.list(
+    "KYC_DOCUMENT_FIELDS_KEPT",
+    default=[
+        "full_name",
+        "surname",
+        "given_names",
+        "document_number",
+        "date_of_birth",
+        "sex",
+        "nationality",
+        "expiry_date",
+        "issue_date",
+        "issuing_authority",
+        "issuing_country",
+        "address",
+        "ethnicity",
+    ],
+)
+# Threads of one document reading (onnxruntime): 1 spends the least CPU per page, with the workers'
+# processes using the cores; more shortens one reading's wait where cores sit idle.
+KYC_OCR_THREADS = env.int("KYC_OCR_THREADS", default=1)
 KYC_DUPLICATE_SCAN = env.bool("KYC_DUPLICATE_SCAN", default=True)
 # dlib's same-person tolerance is 0.6; stricter here, since a flag sends a person to look.
 KYC_DUPLICATE_FACE_DISTANCE = env.float("KYC_DUPLICATE_FACE_DISTANCE", default=0.45)

@@ -25,6 +25,29 @@ class PhotoForm(forms.Form):
     )
 
 
+class DeclaredIdentityForm(forms.Form):
+    """Your details: what the applicant says about themselves, compared with their document."""
+
+    full_name = forms.CharField(
+        label=_("Full name, as on your document"),
+        max_length=200,
+        required=False,
+        help_text=_("In Chinese characters or in pinyin, as you prefer."),
+    )
+    document_number = forms.RegexField(
+        label=_("Document number"),
+        regex=r"^[A-Za-z0-9 <-]{1,40}$",
+        required=False,
+        error_messages={"invalid": _("Letters and digits only, as printed on your document.")},
+    )
+    date_of_birth = forms.DateField(
+        label=_("Date of birth"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": _("Enter a date, for example 1990-03-07.")},
+    )
+
+
 class ReviewDecisionForm(forms.Form):
     """A reviewer's decision: a reason template of the outcome, free text, or both (one at least)."""
 

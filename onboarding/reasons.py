@@ -20,6 +20,12 @@ REVIEW_REASONS = (
     "duplicates_not_checked",
     "velocity",
     "high_risk",
+    "document_not_checked",
+    "document_inconsistent",
+    "document_unreadable",
+    "declared_data_mismatch",
+    "document_expiring",
+    "document_expiry_unknown",
 )
 
 REASON_MESSAGES = {
@@ -40,6 +46,16 @@ REASON_MESSAGES = {
     "duplicates_not_checked": _("The search for duplicate faces and photos could not be done."),
     "velocity": _("The applicant submitted many times in a short period."),
     "high_risk": _("The case's risk level calls for a person to look at it."),
+    "document_not_checked": _("The identity document could not be read automatically."),
+    "document_number_invalid": _("The document number's check digit is wrong."),
+    "mrz_check_failed": _("A check digit of the machine-readable zone is wrong."),
+    "document_expired": _("The identity document has expired."),
+    "document_expiring": _("The identity document expires soon."),
+    "document_expiry_unknown": _("The identity document's expiry date could not be read (its back is missing)."),
+    "underage": _("The applicant is younger than the policy's minimum age."),
+    "document_inconsistent": _("The document's fields do not agree with each other."),
+    "document_unreadable": _("The identity document could not be read."),
+    "declared_data_mismatch": _("What the applicant declared differs from the document."),
 }
 
 

@@ -12,7 +12,7 @@ from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from onboarding import access
-from onboarding.forms import ConsentForm, PhotoForm
+from onboarding.forms import ConsentForm, DeclaredIdentityForm, PhotoForm
 from onboarding.models import Applicant, Handoff, LivenessChallenge, Photo, Verification
 from onboarding.selectors import applicant as selectors
 from onboarding.services import limits
@@ -21,6 +21,8 @@ from onboarding.services.applicant import challenges as challenge_service
 from onboarding.services.applicant import handoff as handoff_service
 from onboarding.services.applicant.applicants import add_photo, create_applicant
 from onboarding.services.applicant.images import ImageRejected
+from onboarding.services.compliance import audit
+from onboarding.services.identity import documents
 from onboarding.services.integrations.vendor_access import fetch_photo
 from onboarding.services.pipeline.verifications import SubmissionError, submit_verification
 from onboarding.storage import read_file
@@ -35,8 +37,13 @@ STEPS = {
         "step": 2,
     },
     Photo.Kind.ID_CARD: {
-        "next": "onboarding:confirm",
+        "next": "onboarding:id_card_back",
         "template": "onboarding/id_card.html",
+        "step": 3,
+    },
+    Photo.Kind.ID_CARD_BACK: {
+        "next": "onboarding:details",
+        "template": "onboarding/id_card_back.html",
         "step": 3,
     },
 }
@@ -126,6 +133,9 @@ def _capture(request, kind):
     if elsewhere is not None:
         return elsewhere
     step = STEPS[kind]
+    next_step = step["next"]
+    if kind == Photo.Kind.ID_CARD and not capture.documents_read():
+        next_step = "onboarding:confirm"  # no back, no details: nothing reads them
     form = PhotoForm(request.POST, request.FILES) if request.method == "POST" else PhotoForm()
     status = 400 if request.method == "POST" else 200
     if request.method == "POST" and form.is_valid():
@@ -142,11 +152,11 @@ def _capture(request, kind):
             form.add_error("photo", exc.message)
         else:
             if _wants_json(request):
-                answer = {"next": reverse(step["next"])}
+                answer = {"next": reverse(next_step)}
                 if settings.KYC_CAPTURE_PRECHECK:
                     answer["check_url"] = reverse("onboarding:precheck", args=[photo.pk])
                 return JsonResponse(answer)
-            return redirect(step["next"])
+            return redirect(next_step)
     if request.method == "POST" and _wants_json(request):
         errors = [str(e) for e in form.errors.get("photo", [])] or [str(e) for e in form.non_field_errors()]
         return JsonResponse({"errors": errors}, status=status)
@@ -181,6 +191,38 @@ def id_card(request):
 
 @never_cache
 @require_http_methods(["GET", "POST"])
+def id_card_back(request):
+    """The card's back, for the types that carry data there (a Chinese card's validity, a TD1
+    zone): skipped when documents are not read, or when the front was read as a passport page."""
+    applicant, elsewhere = _page_applicant(request)
+    if elsewhere is not None:
+        return elsewhere
+    front = selectors.pending_photos(applicant).get(Photo.Kind.ID_CARD)
+    if request.method == "GET" and (front is None or not capture.back_wanted(front)):
+        return redirect("onboarding:details" if front is not None else "onboarding:id_card")
+    return _capture(request, Photo.Kind.ID_CARD_BACK)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def details(request):
+    """Your details: the name, document number and date of birth the applicant declares, compared
+    with what is read from their document (all optional; skipped when documents are not read)."""
+    applicant, elsewhere = _page_applicant(request)
+    if elsewhere is not None:
+        return elsewhere
+    if not capture.documents_read():
+        return redirect("onboarding:confirm")
+    form = DeclaredIdentityForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        declared = documents.clean_declared(**form.cleaned_data)
+        documents.declare(applicant, declared, actor=audit.Actor.applicant(applicant))
+        return redirect("onboarding:confirm")
+    return render(request, "onboarding/details.html", {"form": form, "step": 4}, status=400 if form.errors else 200)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
 def confirm(request):
     applicant, elsewhere = _page_applicant(request)
     if elsewhere is not None:
@@ -198,7 +240,10 @@ def confirm(request):
         else:
             try:
                 verification = submit_verification(
-                    applicant, selfie=photos[Photo.Kind.SELFIE], id_card=photos[Photo.Kind.ID_CARD]
+                    applicant,
+                    selfie=photos[Photo.Kind.SELFIE],
+                    id_card=photos[Photo.Kind.ID_CARD],
+                    id_card_back=photos.get(Photo.Kind.ID_CARD_BACK),
                 )
             except SubmissionError:  # a photo erased meanwhile: take them again
                 return redirect("onboarding:selfie")
@@ -206,7 +251,14 @@ def confirm(request):
     return render(
         request,
         "onboarding/confirm.html",
-        {"step": 4, "selfie": photos[Photo.Kind.SELFIE], "id_card": photos[Photo.Kind.ID_CARD], "error": error},
+        {
+            "step": 4,
+            "selfie": photos[Photo.Kind.SELFIE],
+            "id_card": photos[Photo.Kind.ID_CARD],
+            "id_card_back": photos.get(Photo.Kind.ID_CARD_BACK),
+            "documents_read": capture.documents_read(),
+            "error": error,
+        },
         status=status,
     )
 

@@ -2,8 +2,10 @@
 
 The faces (box and landmarks, largest first), the largest face's embedding (made when a check first
 needs it: a quality check does not), and the measures the quality check and the capture page judge
-(light, sharpness, the presentation-attack heuristics of a selfie). The pipeline keeps it with the
-photo, encrypted (onboarding.services.applicant.analysis); here it is computed and (de)serialized.
+(light, sharpness, the presentation-attack heuristics of a selfie), and for a card the lines of
+text on it (vendors.documents.ocr, made when a document check or the capture page first asks).
+The pipeline keeps it with the photo, encrypted (onboarding.services.applicant.analysis); here it is
+computed and (de)serialized.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import dataclasses
 
 import numpy as np
 
+from .documents import ocr
 from .engine import Face, decode_image, decode_rgb, detection_copy, get_engine, sharpness
 from .pad import heuristics
 
@@ -24,6 +27,14 @@ class Analysis:
     faces: list[Face]
     measures: dict  # brightness, card_sharpness; face_sharpness, face_brightness with a face
     pad: dict | None = None  # vendors.pad.heuristics, for a selfie
+    # The lines of text read on it (vendors.documents.ocr.Line), by the OCR of text_engine.
+    text: list[ocr.Line] | None = None
+    text_engine: str = ""
+
+    @property
+    def has_text(self) -> bool:
+        """Its text was read, by the OCR this process runs (a reading by another is made again)."""
+        return self.text is not None and self.text_engine == ocr.version()
 
     @property
     def face(self) -> Face | None:
@@ -47,6 +58,8 @@ class Analysis:
             "faces": [{"box": f.box, "landmarks": f.landmarks.astype(int).tolist()} for f in self.faces],
             "measures": self.measures,
             "pad": self.pad,
+            "text": None if self.text is None else [line.as_dict() for line in self.text],
+            "text_engine": self.text_engine,
         }
 
     @classmethod
@@ -54,7 +67,16 @@ class Analysis:
         faces = [Face(*f["box"], np.array(f["landmarks"], dtype=np.float32)) for f in data["faces"]]
         if faces and embedding is not None:
             faces[0].embedding = embedding
-        return cls(data["engine"], *data["size"], faces, data["measures"], data.get("pad"))
+        text = data.get("text")
+        return cls(
+            data["engine"],
+            *data["size"],
+            faces,
+            data["measures"],
+            data.get("pad"),
+            None if text is None else [ocr.Line.from_dict(line) for line in text],
+            data.get("text_engine", ""),
+        )
 
 
 def analyse(data: bytes, *, selfie: bool, embedding: bool = True) -> Analysis:
@@ -84,4 +106,11 @@ def add_embedding(analysis: Analysis, data: bytes) -> Analysis:
     """The largest face's embedding, for an analysis made without it, from its stored landmarks."""
     if not analysis.complete:
         analysis.faces[0].embedding = get_engine().embed(decode_rgb(data), analysis.faces[0])
+    return analysis
+
+
+def add_text(analysis: Analysis, data: bytes) -> Analysis:
+    """The photo's lines of text, for an analysis made without them (a card's document check)."""
+    if not analysis.has_text:
+        analysis.text, analysis.text_engine = ocr.read_text(data), ocr.version()
     return analysis

@@ -31,6 +31,7 @@ class CheckKind(str, enum.Enum):
     QUALITY = "quality"
     LIVENESS = "liveness"
     COMPARE = "compare"
+    DOCUMENT = "document"  # read the identity document and check what it says
 
 
 class Subject(str, enum.Enum):
@@ -73,6 +74,7 @@ class CheckRequest:
     request_id: str  # ours; also the idempotency key sent to vendors that accept one
     selfie: ImageInput | None = None
     id_card: ImageInput | None = None
+    id_card_back: ImageInput | None = None  # document checks: the card's back, when it was taken
     liveness_data: bytes | None = dataclasses.field(default=None, repr=False)
     challenge: ChallengeInput | None = None
 
@@ -112,6 +114,9 @@ class CheckResult:
     raw_response: dict | list | None = None  # already redacted: no secrets, no image bytes
     details: dict = dataclasses.field(default_factory=dict)
     reasons: list[Reason] = dataclasses.field(default_factory=list)
+    # Document checks: what was read ({"type", "fields": {name: {value, confidence, side, box}}}).
+    # Personal data: stored encrypted (onboarding.services.identity), never in details or logs.
+    document: dict | None = dataclasses.field(default=None, repr=False)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -1,17 +1,21 @@
-"""The local engine: the embedded default vendor, on dlib models (vendors.engine).
+"""The local engine: the embedded default vendor, on dlib models (vendors.engine) and, for
+identity documents, RapidOCR's models (vendors.documents).
 
-Quality, compare, and active liveness from a challenge answered in the browser
+Quality, compare, document reading, and active liveness from a challenge answered in the browser
 (vendors.liveness). Without a challenge, liveness answers "not applicable" with the
 reason, never a made-up score, and the policy sends the case to a human.
 """
 
 from __future__ import annotations
 
+import datetime
 import time
+from concurrent.futures import ThreadPoolExecutor
 
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .analysis import Analysis, add_embedding, analyse
+from .analysis import Analysis, add_embedding, add_text, analyse
 from .base import (
     CheckKind,
     CheckRequest,
@@ -23,6 +27,7 @@ from .base import (
     Threshold,
     VendorBackend,
 )
+from .documents import ocr, reader
 from .engine import DLIB_SAME_PERSON_DISTANCE, FaceEngine, similarity_from_distance
 from .exceptions import BadInputError
 from .liveness import verify_burst
@@ -96,7 +101,7 @@ def _photo_analysis(image: ImageInput, subject: Subject, *, embedding: bool) -> 
 class LocalEngineBackend(VendorBackend):
     name = "local"
     label = "Local engine (dlib)"
-    kinds = frozenset({CheckKind.QUALITY, CheckKind.LIVENESS, CheckKind.COMPARE})
+    kinds = frozenset({CheckKind.QUALITY, CheckKind.LIVENESS, CheckKind.COMPARE, CheckKind.DOCUMENT})
     reads_challenge = True
     reads_analysis = True
     computes_locally = True
@@ -216,6 +221,87 @@ class LocalEngineBackend(VendorBackend):
         if not result.passed:
             result.reasons.append(Reason("face_mismatch", _("The selfie does not match the ID card portrait.")))
         return result
+
+    def check_document(self, request: CheckRequest) -> CheckResult:
+        """Read the card's front (and back, when taken) and check what it says by itself."""
+        started = time.monotonic()
+        if request.id_card_back is None:
+            front, back = _text(request.id_card), None
+        else:
+            # Both sides at once: the models run outside the GIL, so two cores read in the time of one page.
+            with ThreadPoolExecutor(max_workers=2, thread_name_prefix="ocr") as pool:
+                front, back = pool.map(_text, (request.id_card, request.id_card_back))
+        return document_result(self.name, reader.read(front, back, today=timezone.localdate()), started)
+
+
+def _text(image: ImageInput) -> list:
+    """The lines on a card: from its stored analysis when the pipeline gives one, else read here."""
+    if image.analysis is not None:
+        return add_text(image.analysis, image.data).text
+    return ocr.read_text(image.data)
+
+
+# A failed check of the document by itself -> the reason it gives.
+DOCUMENT_REASONS = {
+    "number_check_digit": "document_number_invalid",
+    "mrz_document_number": "mrz_check_failed",
+    "mrz_date_of_birth": "mrz_check_failed",
+    "mrz_expiry_date": "mrz_check_failed",
+    "mrz_optional": "mrz_check_failed",
+    "mrz_composite": "mrz_check_failed",
+    "number_date_of_birth": "document_inconsistent",
+    "number_sex": "document_inconsistent",
+    "front_back": "document_inconsistent",
+    "printed_mrz": "document_inconsistent",
+}
+
+
+def document_result(vendor: str, reading: reader.Reading, started: float, day: datetime.date | None = None):
+    """A document check's result from a reading: what was read goes in `document` (personal data),
+    what was checked in details and reasons (no personal data)."""
+    day = day or timezone.localdate()
+    codes = []
+    for check in reading.checks:
+        code = DOCUMENT_REASONS.get(check["check"])
+        if check["outcome"] == reader.FAILED and code and code not in codes:
+            codes.append(code)
+    needs_back = reading.sides["back"] == "absent" and reader.NEEDS_BACK.get(reading.type, False)
+    if not reading.readable:
+        codes.append("document_unreadable")
+    details = {
+        "type": reading.type,
+        "sides": reading.sides,
+        "checks": reading.checks,
+        "fields_read": sorted(reading.fields),
+        "missing_fields": reading.missing_fields(),
+        "confidence": {name: round(f.confidence, 3) for name, f in reading.fields.items()},
+        "needs_back": needs_back,
+        "long_term": reading.long_term,
+        # What the policy's expiry and minimum-age rules need, without the dates themselves.
+        "read_on": day.isoformat(),
+        "age_years": reader.age_on(reading.value("date_of_birth"), day),
+        "days_to_expiry": reader.days_to_expiry(reading.value("expiry_date"), day),
+    }
+    reasons = [Reason(code, MESSAGES.get(code) or DOCUMENT_MESSAGES[code]) for code in codes]
+    if needs_back and "document_unreadable" in codes:
+        reasons.append(reason("document_back_needed"))
+    return CheckResult(
+        vendor=vendor,
+        kind=CheckKind.DOCUMENT,
+        passed=not codes,
+        details=details,
+        reasons=reasons,
+        raw_response={k: details[k] for k in ("type", "sides", "checks", "fields_read")},
+        latency_ms=_ms(started),
+        document={"type": reading.type, "fields": {name: f.as_dict() for name, f in reading.fields.items()}},
+    )
+
+
+DOCUMENT_MESSAGES = {
+    "document_number_invalid": _("The document number's check digit is wrong."),
+    "mrz_check_failed": _("A check digit of the machine-readable zone is wrong."),
+    "document_inconsistent": _("The document's fields do not agree with each other."),
+}
 
 
 def _ms(started: float) -> int:

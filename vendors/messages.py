@@ -17,6 +17,10 @@ APPLICANT_MESSAGES = {
     "too_dark": _("The picture is too dark. Move to a brighter place."),
     "too_bright": _("The picture is too bright. Avoid direct light or glare."),
     "bad_image": _("The photo could not be read. Take it again."),
+    "document_unreadable": _(
+        "We could not read your document. Lay it flat in good light, avoid glare, and fill the frame with it."
+    ),
+    "document_back_needed": _("We also need the back of your ID card. Photograph its other side."),
     # Active liveness challenge
     "challenge_frame_count": _("We did not receive enough pictures. Keep the camera on and try again."),
     "challenge_still_image": _(

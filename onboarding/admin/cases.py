@@ -18,8 +18,11 @@ from django.utils.translation import gettext_lazy as _
 
 from onboarding.forms import ReviewDecisionForm
 from onboarding.models import Check, Decision, OverturnRequest, ReviewCase, ReviewReason, Verification
+from onboarding.selectors import identity
 from onboarding.selectors import review as selectors
+from onboarding.services.compliance import audit
 from onboarding.services.compliance.evidence import evidence_pack
+from onboarding.services.identity import documents
 from onboarding.services.review import assignment
 from onboarding.services.review.decisions import DecisionError, confirm_overturn, record_human_decision
 
@@ -194,8 +197,14 @@ class VerificationAdmin(CaseColumns, admin.ModelAdmin):
             Verification.Status.APPROVED,
             Verification.Status.REJECTED,
         )
+        found = documents.reading_for(verification, actor=audit.Actor.staff(user), purpose="case page")
+        document_check = next(
+            (c for c in reversed(context["checks"]) if c.kind == "document" and c.role == "decide"), None
+        )
         context.update(
             self.admin_site.each_context(request),
+            document_check=document_check,
+            document_rows=identity.document_rows(verification, found[1]) if found else [],
             opts=self.model._meta,
             title=_("Case %s") % verification,
             form=form,

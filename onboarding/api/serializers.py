@@ -6,7 +6,17 @@ from onboarding.models import Photo, Verification
 from onboarding.validators import plain_text
 
 
-class ApplicantCreateSerializer(serializers.Serializer):
+class DeclaredIdentitySerializer(serializers.Serializer):
+    """What the person says about themselves, compared with their document (declared_data_mismatch)."""
+
+    full_name = serializers.CharField(
+        max_length=200, required=False, help_text="As on the document: Han script or Latin (pinyin matches Han)."
+    )
+    document_number = serializers.CharField(max_length=40, required=False)
+    date_of_birth = serializers.DateField(required=False)
+
+
+class ApplicantCreateSerializer(DeclaredIdentitySerializer):
     external_ref = serializers.CharField(
         max_length=200,
         required=False,
@@ -22,6 +32,11 @@ class ApplicantSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField(read_only=True)
     erased_at = serializers.DateTimeField(
         read_only=True, allow_null=True, help_text="When the applicant's data were erased on request, if ever."
+    )
+    declared_fields = serializers.ListField(
+        child=serializers.CharField(),
+        read_only=True,
+        help_text="Which of full_name, document_number, date_of_birth were declared (not their values).",
     )
 
 
@@ -40,6 +55,7 @@ class ErasedSerializer(serializers.Serializer):
     liveness_files = serializers.IntegerField()
     liveness_bursts = serializers.IntegerField()
     vendor_responses = serializers.IntegerField()
+    identity_data = serializers.IntegerField(help_text="Declared data and document readings deleted")
     external_reference = serializers.BooleanField()
 
 
@@ -105,9 +121,10 @@ class VerificationSubmitSerializer(serializers.Serializer):
     liveness_data = serializers.UUIDField(required=False, help_text="id of an SDK liveness file of this applicant")
 
 
-class VerificationShortcutSerializer(serializers.Serializer):
+class VerificationShortcutSerializer(DeclaredIdentitySerializer):
     selfie = serializers.FileField()
     id_card = serializers.FileField()
+    id_card_back = serializers.FileField(required=False, help_text="The card's back (a Chinese ID card's validity)")
     liveness_data = serializers.FileField(required=False, help_text="LinkFace mobile SDK liveness file")
     external_ref = serializers.CharField(max_length=200, required=False, allow_blank=True, validators=[plain_text])
 
@@ -169,6 +186,28 @@ class CheckSerializer(serializers.Serializer):
     reasons = ReasonSerializer(many=True)
 
 
+class DocumentCheckSerializer(serializers.Serializer):
+    check = serializers.CharField(
+        help_text="number_check_digit, mrz_<field>, number_date_of_birth, number_sex, front_back, printed_mrz, "
+        "declared_<field>, expiry, minimum_age (docs/reasons.md)"
+    )
+    outcome = serializers.ChoiceField(choices=["passed", "failed", "not_checked"])
+    field = serializers.CharField(required=False)
+
+
+class DocumentSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(
+        choices=["cn_resident_id", "passport", "id_card_td1", "unknown"], allow_null=True, help_text="What was read"
+    )
+    fields = serializers.DictField(
+        child=serializers.CharField(),
+        help_text="full_name, surname, given_names, document_number, date_of_birth (ISO), sex (M/F), nationality "
+        "(ICAO), expiry_date (ISO), issue_date, issuing_authority, issuing_country, address, ethnicity: those read "
+        "and kept (KYC_DOCUMENT_FIELDS_KEPT); empty once the card's photos are gone",
+    )
+    checks = DocumentCheckSerializer(many=True)
+
+
 class VerificationSerializer(serializers.Serializer):
     id = serializers.UUIDField()
     applicant = ApplicantSerializer()
@@ -189,6 +228,7 @@ class VerificationSerializer(serializers.Serializer):
     submitted_at = serializers.DateTimeField()
     decided_at = serializers.DateTimeField(allow_null=True)
     checks = CheckSerializer(many=True)
+    document = DocumentSerializer(allow_null=True, help_text="The identity document as read; null: not read")
 
 
 class PaginatedVerificationSerializer(serializers.Serializer):

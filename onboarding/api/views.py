@@ -3,6 +3,7 @@
 from datetime import UTC
 
 from django.conf import settings
+from django.db import transaction
 from django.shortcuts import get_object_or_404
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.types import OpenApiTypes
@@ -17,6 +18,7 @@ from rest_framework.views import APIView
 from onboarding import storage
 from onboarding.models import Applicant, ErasureReceipt, LivenessDataFile, Photo, Verification
 from onboarding.selectors import api as selectors
+from onboarding.selectors import identity
 from onboarding.selectors.cases import verification_with_details
 from onboarding.services.applicant.applicants import (
     LivenessDataRejected,
@@ -27,6 +29,7 @@ from onboarding.services.applicant.applicants import (
 from onboarding.services.applicant.images import ImageRejected, PixelBudget, normalize_image, read_upload
 from onboarding.services.compliance import audit
 from onboarding.services.compliance.erasure import ErasureRefused, erase_applicant, receipt_document
+from onboarding.services.identity import documents
 from onboarding.services.integrations import idempotency
 from onboarding.services.pipeline.verifications import SubmissionError, submit_verification
 
@@ -37,6 +40,7 @@ from .serializers import (
     ApplicantCreateSerializer,
     ApplicantSerializer,
     CreatedSerializer,
+    DeclaredIdentitySerializer,
     ErasureReceiptSerializer,
     ErasureRequestSerializer,
     LivenessDataSerializer,
@@ -75,6 +79,28 @@ class ApiView(APIView):
         return get_object_or_404(Applicant, pk=applicant_id, client=self.client)
 
 
+def applicant_body(applicant) -> dict:
+    return {**ApplicantSerializer(applicant).data, "declared_fields": sorted(identity.declared_of(applicant.pk))}
+
+
+def declared_data(validated: dict) -> dict:
+    """The declared identity fields of a request, normalised (400 naming the field that is not valid)."""
+    try:
+        return documents.clean_declared(**{k: validated[k] for k in documents.DECLARED_FIELDS if k in validated})
+    except documents.DeclaredDataError as exc:
+        field = str(exc).split(":", 1)[0]
+        raise ApiProblem(
+            400, "validation_error", str(exc), [{"field": field, "code": "invalid", "detail": str(exc)}]
+        ) from None
+
+
+def shown(verification, body: dict, request) -> dict:
+    """A verification's body as a client sees it; its document fields, when there are, audited as seen."""
+    if body.get("document") and body["document"]["fields"]:
+        documents.record_viewed(verification, actor=_actor(request), purpose="api")
+    return body
+
+
 def upload_error(field, exc):
     """One entry of a problem's `errors` for a rejected file (ImageRejected or LivenessDataRejected)."""
     return {"field": field, "code": exc.code, "detail": str(exc.message)}
@@ -102,19 +128,37 @@ class ApplicantList(ApiView):
     def post(self, request):
         data = ApplicantCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        applicant = create_applicant(
-            consent_version=f"api:{self.client.name}",
-            client=self.client,
-            external_ref=data.validated_data.get("external_ref", ""),
-            actor=_actor(request),
-        )
-        return Response(ApplicantSerializer(applicant).data, status=http.HTTP_201_CREATED)
+        declared = declared_data(data.validated_data)
+        actor = _actor(request)
+        with transaction.atomic():
+            applicant = create_applicant(
+                consent_version=f"api:{self.client.name}",
+                client=self.client,
+                external_ref=data.validated_data.get("external_ref", ""),
+                actor=actor,
+            )
+            documents.declare(applicant, declared, actor=actor)
+        return Response(applicant_body(applicant), status=http.HTTP_201_CREATED)
 
 
 class ApplicantDetail(ApiView):
     @extend_schema(responses={200: ApplicantSerializer, 404: PROBLEM}, summary="Read an applicant")
     def get(self, request, applicant_id):
-        return Response(ApplicantSerializer(self.own_applicant(applicant_id)).data)
+        return Response(applicant_body(self.own_applicant(applicant_id)))
+
+    @extend_schema(
+        request=DeclaredIdentitySerializer,
+        responses={200: ApplicantSerializer, 400: PROBLEM, 404: PROBLEM},
+        summary="Declare the applicant's name, document number and date of birth",
+        description="Compared with the document at the next verification; replaces what was declared before.",
+    )
+    def patch(self, request, applicant_id):
+        applicant = self.own_applicant(applicant_id)
+        data = DeclaredIdentitySerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        declared = {**identity.declared_of(applicant.pk), **declared_data(data.validated_data)}
+        documents.declare(applicant, declared, actor=_actor(request))
+        return Response(applicant_body(applicant))
 
 
 class ApplicantErasure(ApiView):
@@ -271,7 +315,7 @@ class ApplicantVerifications(ApiView):
                 raise ApiProblem(400, "invalid_reference", str(exc)) from None
 
         verification, created = _idempotent_submit(request, digest, create)
-        body = selectors.api_verification(verification_with_details(verification.pk))
+        body = shown(verification, selectors.api_verification(verification_with_details(verification.pk)), request)
         return Response(body, status=http.HTTP_201_CREATED)
 
 
@@ -341,7 +385,7 @@ class VerificationList(ApiView):
                     ) from None
         paginator = VerificationPagination()
         page = paginator.paginate_queryset(selectors.client_verifications(self.client, **filters), request, view=self)
-        return paginator.get_paginated_response([selectors.api_verification(v) for v in page])
+        return paginator.get_paginated_response([shown(v, selectors.api_verification(v), request) for v in page])
 
     @extend_schema(
         request={"multipart/form-data": VerificationShortcutSerializer},
@@ -354,16 +398,19 @@ class VerificationList(ApiView):
         data.is_valid(raise_exception=True)
         v = data.validated_data
         errors, raw = [], {}
-        for field in ("selfie", "id_card", "liveness_data"):
+        declared = declared_data(v)
+        for field in ("selfie", "id_card", "id_card_back", "liveness_data"):
             if field in v:
                 try:
                     raw[field] = read_upload(v[field])
                 except ImageRejected as exc:
                     errors.append(upload_error(field, exc))
         raise_upload_errors(errors)
-        digest = idempotency.request_hash({"external_ref": v.get("external_ref", "")}, raw)
+        digest = idempotency.request_hash({"external_ref": v.get("external_ref", ""), **declared}, raw)
         budget = PixelBudget()
-        images = {f: image_or_problem(f, raw[f], errors, budget) for f in ("selfie", "id_card")}
+        images = {
+            f: image_or_problem(f, raw[f], errors, budget) for f in ("selfie", "id_card", "id_card_back") if f in raw
+        }
         raise_upload_errors(errors)
 
         def create(before_commit):
@@ -377,6 +424,12 @@ class VerificationList(ApiView):
                 )
                 selfie = add_photo(applicant, Photo.Kind.SELFIE, images["selfie"], actor=actor)
                 card = add_photo(applicant, Photo.Kind.ID_CARD, images["id_card"], actor=actor)
+                back = (
+                    add_photo(applicant, Photo.Kind.ID_CARD_BACK, images["id_card_back"], actor=actor)
+                    if "id_card_back" in images
+                    else None
+                )
+                documents.declare(applicant, declared, actor=actor)
                 liveness = (
                     add_liveness_data(applicant, raw["liveness_data"], actor=actor) if "liveness_data" in raw else None
                 )
@@ -384,6 +437,7 @@ class VerificationList(ApiView):
                     applicant,
                     selfie=selfie,
                     id_card=card,
+                    id_card_back=back,
                     liveness_data=liveness,
                     channel=Verification.Channel.API,
                     actor=actor,
@@ -404,4 +458,6 @@ class VerificationDetail(ApiView):
     @extend_schema(responses={200: VerificationSerializer, 404: PROBLEM}, summary="Read a verification")
     def get(self, request, verification_id):
         verification = get_object_or_404(Verification, pk=verification_id, applicant__client=self.client)
-        return Response(selectors.api_verification(verification_with_details(verification.pk)))
+        return Response(
+            shown(verification, selectors.api_verification(verification_with_details(verification.pk)), request)
+        )

@@ -4,6 +4,7 @@ from .applicant_flow import AttemptSlot, Branding, Handoff, LivenessChallenge, c
 from .audit import AuditChainHead, AuditCheckpoint, AuditEvent, AuditPendingSeal, AuditSeal
 from .base import AppendOnlyModel, AppendOnlyQuerySet, photo_path, private_storage
 from .cases import RISK_LEVELS, Applicant, Check, DuplicateSignal, LivenessDataFile, Photo, PhotoAnalysis, Verification
+from .identity import DeclaredIdentity, DocumentReading
 from .integrations import (
     ApiClient,
     ApiKey,
@@ -26,6 +27,8 @@ __all__ = [
     "Applicant",
     "Photo",
     "PhotoAnalysis",
+    "DeclaredIdentity",
+    "DocumentReading",
     "Verification",
     "Check",
     "LivenessDataFile",

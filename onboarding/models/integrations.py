@@ -104,6 +104,9 @@ class WebhookEvent(models.Model):
     verification = models.ForeignKey(Verification, on_delete=models.SET_NULL, null=True, related_name="webhook_events")
     sequence = models.PositiveIntegerField()
     payload = models.JSONField()
+    # The payload's identity data (the document's fields), encrypted; put back into it when sent,
+    # dropped with the card's photos (retention) and on erasure (services.integrations.webhooks).
+    sealed = models.BinaryField(blank=True, default=b"")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -5,6 +5,7 @@ from django.db.models import OuterRef, Subquery
 from onboarding.models import Decision, Verification
 
 from .cases import verification_summary
+from .identity import document_view
 
 
 def api_verification(verification: Verification) -> dict:
@@ -20,6 +21,7 @@ def api_verification(verification: Verification) -> dict:
         risk_level=verification.risk_level or None,  # "1" is the highest risk; set with the decision
         risk_reasons=verification.risk_reasons,
         channel=verification.channel,
+        document=document_view(verification),
     )
     return summary
 

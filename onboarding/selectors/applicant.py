@@ -11,9 +11,9 @@ def latest_verification(applicant):
 
 
 def pending_photos(applicant):
-    """The newest selfie and ID card not yet used in a verification, keyed by kind."""
+    """The newest selfie and ID card (front, back) not yet used in a verification, keyed by kind."""
     used = set()
-    for v in applicant.verifications.values("selfie_id", "id_card_id"):
+    for v in applicant.verifications.values("selfie_id", "id_card_id", "id_card_back_id"):
         used.update(v.values())
     photos = {}
     for photo in applicant.photos.filter(purged_at__isnull=True).exclude(pk__in=used).order_by("-created_at"):

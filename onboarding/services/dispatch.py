@@ -9,6 +9,7 @@ from celery import current_app, group
 from django.conf import settings
 from django.db import transaction
 
+from vendors.base import CheckKind
 from vendors.registry import get_backend
 
 
@@ -25,15 +26,20 @@ def start_after_commit(verification_id, checks, shadows=()):
     """A new case's checks go straight to the workers (the first one claimed moves the case to
     processing): its deciding checks that call a vendor over the network in one task, their calls
     in parallel; those computed here (the local engine) in another (CPU work beside the network
-    calls would hold back the storing of their answers), and each shadow check in its own task (the
-    decision does not wait for shadows). A case without checks goes to process_verification, which
-    decides it at once."""
+    calls would hold back the storing of their answers), a local document check apart from them (it
+    reads the card for most of a second: it starts beside their photo analyses, not after them), and
+    each shadow check in its own task (the decision does not wait for shadows). A case without
+    checks goes to process_verification, which decides it at once."""
     remote = [str(c.pk) for c in checks if not get_backend(c.vendor).computes_locally]
     if remote:
         transaction.on_commit(lambda: run_case_checks(remote))
-    local = [str(c.pk) for c in checks if get_backend(c.vendor).computes_locally]
-    if local:
-        transaction.on_commit(lambda: run_case_checks(local))
+    local = [c for c in checks if get_backend(c.vendor).computes_locally]
+    for ids in (
+        [str(c.pk) for c in local if c.kind != CheckKind.DOCUMENT],
+        [str(c.pk) for c in local if c.kind == CheckKind.DOCUMENT],
+    ):
+        if ids:
+            transaction.on_commit(lambda ids=ids: run_case_checks(ids))
     if not checks:
         transaction.on_commit(lambda: _task("process_verification").delay(str(verification_id)))
     if shadows:

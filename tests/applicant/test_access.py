@@ -24,6 +24,8 @@ PUBLIC = {"", "i18n/setlang/", "jsi18n/", "healthz", "api/schema/", "api/docs/",
 OWN_FLOW = {
     "verify/selfie/",
     "verify/id-card/",
+    "verify/id-card/back/",
+    "verify/details/",
     "verify/confirm/",
     "verify/challenge/",
     "verify/handoff/",
@@ -47,7 +49,7 @@ SIGNED = {"vendor-images/<str:token>"}  # a vendor holding a signed, expiring to
 API = {
     "api/v1/applicants/": ("POST",),
     "api/v1/verifications/": ("GET", "POST"),
-    "api/v1/applicants/<uuid:applicant_id>/": ("GET",),
+    "api/v1/applicants/<uuid:applicant_id>/": ("GET", "PATCH"),
     "api/v1/applicants/<uuid:applicant_id>/erasure/": ("GET", "POST"),
     "api/v1/applicants/<uuid:applicant_id>/photos/": ("POST",),
     "api/v1/applicants/<uuid:applicant_id>/liveness-data/": ("POST",),

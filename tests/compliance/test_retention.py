@@ -233,6 +233,7 @@ def test_erasure_through_the_api_gives_a_receipt_and_keeps_the_decision():
     assert r.status_code == 201, r.content
     receipt = r.json()
     assert receipt["erased"] == {
+        "identity_data": 0,
         "photos": 2,
         "liveness_files": 0,
         "liveness_bursts": 0,

@@ -1,11 +1,13 @@
 """docs/licences.md is true: every model file the engine loads and every runtime package is listed,
 and what runs by default allows commercial use."""
 
+import io
 import re
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from PIL import Image
 
 from vendors import engine
 
@@ -60,3 +62,43 @@ def test_every_runtime_package_is_listed():
     listed = {name.lower() for name in table("Runtime packages")}
     assert locked and locked - listed == set(), "pinned in requirements.lock, missing from docs/licences.md"
     assert listed - locked == set(), "in docs/licences.md, no longer pinned in requirements.lock"
+
+
+def test_document_reading_loads_only_listed_commercially_usable_model_files(monkeypatch):
+    """Every ONNX model the OCR engine opens is in the table, and may be used commercially."""
+    import onnxruntime
+
+    from vendors.documents import ocr
+
+    opened = []
+    real = onnxruntime.InferenceSession.__init__
+
+    def recording(self, path_or_bytes, *args, **kwargs):
+        opened.append(Path(str(path_or_bytes)).name)
+        real(self, path_or_bytes, *args, **kwargs)
+
+    monkeypatch.setattr(onnxruntime.InferenceSession, "__init__", recording)
+    monkeypatch.setattr(ocr, "_reader", None)
+    image = io.BytesIO()
+    Image.new("RGB", (320, 240), "white").save(image, "JPEG")
+    ocr.read_text(image.getvalue())  # the models load on the first reading
+    models = table("Model files")
+    assert opened and set(opened) <= set(models), f"not in docs/licences.md: {set(opened) - set(models)}"
+    assert all(commercial_use_allowed(models[name]) for name in opened)
+
+
+def test_document_reading_needs_no_network(monkeypatch):
+    """The OCR models ship inside the wheel: loading them and reading a page opens no connection."""
+    import socket
+
+    from vendors.documents import ocr
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the document reader tried to open a network connection")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(ocr, "_reader", None)
+    image = io.BytesIO()
+    Image.new("RGB", (320, 240), "white").save(image, "JPEG")
+    assert ocr.read_text(image.getvalue()) == []

@@ -9,6 +9,8 @@ from django.core.management.base import BaseCommand
 from onboarding.models import LivenessChallenge, LivenessDataFile, Photo
 from onboarding.services.applicant import analysis
 from onboarding.services.compliance import audit
+from onboarding.services.identity import documents
+from onboarding.services.integrations import webhooks
 
 
 class Command(BaseCommand):
@@ -24,5 +26,6 @@ class Command(BaseCommand):
                     continue
                 counts[stored.storage.reencrypt(stored.name)] += 1
         counts["photo analyses re-encrypted"] = analysis.reencrypt()
+        counts["identity data re-encrypted"] = documents.reencrypt() + webhooks.reencrypt()
         audit.record("files_reencrypted", actor=audit.Actor.system("kyc_reencrypt"), **dict(counts))
         self.stdout.write(", ".join(f"{n} {what}" for what, n in sorted(counts.items())) or "no files")

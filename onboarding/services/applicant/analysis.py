@@ -23,7 +23,7 @@ from onboarding import encryption
 from onboarding.models import Photo, PhotoAnalysis
 from onboarding.services.policy import versions
 from onboarding.storage import read_file
-from vendors.analysis import Analysis, add_embedding, analyse
+from vendors.analysis import Analysis, add_embedding, add_text, analyse
 from vendors.base import CheckKind
 from vendors.engine import engine_version
 from vendors.registry import BACKENDS, get_backend
@@ -66,20 +66,25 @@ def stored_analysis(photo: Photo) -> Analysis | None:
     return None if row is None else _decode(row, photo)
 
 
-def analysis_of(photo: Photo, *, embedding: bool = True) -> Analysis:
-    """The photo's analysis (with the largest face's embedding unless embedding=False): the stored
-    one, else the one another process is making (waited for), else made here and stored.
+def analysis_of(photo: Photo, *, embedding: bool = True, text: bool = False) -> Analysis:
+    """The photo's analysis (with the largest face's embedding unless embedding=False, with the
+    text on it if text=True): the stored one, else the one another process is making (waited for),
+    else made here and stored.
 
     While the database cannot be reached (a restart, a failover) it is made here and not kept: the
     check goes on, and its answer waits for the database (pipeline.checks), rather than fail."""
     try:
-        return _kept_analysis(photo, embedding)
+        return _kept_analysis(photo, embedding, text)
     except (OperationalError, InterfaceError) as exc:
         logger.warning("photo %s: analysed without keeping it, database unreachable (%s)", photo.pk, type(exc).__name__)
-        return _analyse(photo, read_file(photo), embedding)
+        return _complete(None, photo, read_file(photo), embedding, text)
 
 
-def _kept_analysis(photo: Photo, embedding: bool) -> Analysis:
+def _enough(found: Analysis, embedding: bool, text: bool) -> bool:
+    return (found.complete or not embedding) and (found.has_text or not text)
+
+
+def _kept_analysis(photo: Photo, embedding: bool, text: bool) -> Analysis:
     deadline = time.monotonic() + CLAIM_SECONDS
     while True:
         row = PhotoAnalysis.objects.filter(photo=photo).first()
@@ -90,9 +95,9 @@ def _kept_analysis(photo: Photo, embedding: bool) -> Analysis:
                     row.save()
             except IntegrityError:  # another process claimed it first
                 continue
-            return _make(photo, row, None, embedding)
+            return _make(photo, row, None, embedding, text)
         found = _decode(row, photo)
-        if found is not None and (found.complete or not embedding):
+        if found is not None and _enough(found, embedding, text):
             return found
         claimed = row.claimed_at
         if claimed and (timezone.now() - claimed).total_seconds() < CLAIM_SECONDS and time.monotonic() < deadline:
@@ -100,20 +105,21 @@ def _kept_analysis(photo: Photo, embedding: bool) -> Analysis:
             continue
         # Not made, out of date, or its maker died: take the claim over (one process wins).
         if PhotoAnalysis.objects.filter(pk=row.pk, claimed_at=claimed).update(claimed_at=timezone.now()):
-            return _make(photo, row, found, embedding)
+            return _make(photo, row, found, embedding, text)
 
 
-def _analyse(photo: Photo, image: bytes, embedding: bool) -> Analysis:
-    return analyse(image, selfie=photo.kind == Photo.Kind.SELFIE, embedding=embedding)
+def _complete(found: Analysis | None, photo: Photo, image: bytes, embedding: bool, text: bool) -> Analysis:
+    """What is missing made: the analysis, the embedding, the text."""
+    if found is None:
+        found = analyse(image, selfie=photo.kind == Photo.Kind.SELFIE, embedding=embedding)
+    elif embedding:
+        found = add_embedding(found, image)
+    return add_text(found, image) if text else found
 
 
-def _make(photo: Photo, row: PhotoAnalysis, found: Analysis | None, embedding: bool) -> Analysis:
+def _make(photo: Photo, row: PhotoAnalysis, found: Analysis | None, embedding: bool, text: bool) -> Analysis:
     try:
-        image = read_file(photo)
-        if found is not None:
-            analysis = add_embedding(found, image)
-        else:
-            analysis = _analyse(photo, image, embedding)
+        analysis = _complete(found, photo, read_file(photo), embedding, text)
     except BaseException:
         PhotoAnalysis.objects.filter(pk=row.pk).update(claimed_at=None)  # the next one tries again
         raise
@@ -150,15 +156,25 @@ def embedding_needed() -> bool:
     return False
 
 
+def text_needed(photo: Photo) -> bool:
+    """Whether the case's document check will read this photo's text with the local engine."""
+    if photo.kind not in (Photo.Kind.ID_CARD, Photo.Kind.ID_CARD_BACK):
+        return False
+    route = versions.active().route(CheckKind.DOCUMENT)
+    return any(name in BACKENDS and get_backend(name).reads_analysis for name, _weight in route.vendors)
+
+
 def analyse_upload(photo_id) -> None:
     """A photo taken on the capture page, analysed on a worker as soon as it is stored: the page's
-    checklist reads the analysis, and the case's checks reuse it. Safe to run twice."""
+    checklist reads the analysis, and the case's checks reuse it; a card is read too (the document
+    check then does not wait for it). Safe to run twice."""
     photo = Photo.objects.filter(pk=photo_id, purged_at__isnull=True).first()
     if photo is None:
         return
     analysis_of(photo, embedding=False)  # what the checklist needs, first
-    if embedding_needed():
-        analysis_of(photo, embedding=True)
+    text = text_needed(photo)
+    if embedding_needed() or text:
+        analysis_of(photo, embedding=embedding_needed() and photo.kind != Photo.Kind.ID_CARD_BACK, text=text)
 
 
 def reencrypt() -> int:

@@ -15,8 +15,10 @@ from django.utils.translation import gettext_lazy as _
 
 from onboarding.models import Photo
 from onboarding.services import dispatch
-from onboarding.services.applicant.analysis import stored_analysis
-from vendors.base import Subject
+from onboarding.services.applicant.analysis import stored_analysis, text_needed
+from onboarding.services.policy import versions
+from vendors.base import CheckKind, Subject
+from vendors.documents import reader
 from vendors.local import assess_quality, light_problems
 from vendors.messages import applicant_message
 
@@ -37,6 +39,12 @@ ITEMS = {
         ("fill", _("The card fills the frame"), ("card_too_far", "card_too_close")),
         ("light", _("Good light, no glare"), ("too_dark", "too_bright")),
         ("focus", _("Sharp, not blurry"), ("blurry",)),
+        ("text", _("The text on the card can be read"), ("document_unreadable",)),
+    ],
+    Photo.Kind.ID_CARD_BACK: [
+        ("light", _("Good light, no glare"), ("too_dark", "too_bright")),
+        ("focus", _("Sharp, not blurry"), ("blurry",)),
+        ("text", _("The text on the card can be read"), ("document_unreadable",)),
     ],
 }
 
@@ -48,7 +56,7 @@ FRAMING_MESSAGES = {
 
 def extra_problems(kind, analysis) -> list[str]:
     """What only the capture page asks: the card's framing, and the light when no face was found."""
-    if not analysis.faces:
+    if not analysis.faces or kind == Photo.Kind.ID_CARD_BACK:
         return light_problems(analysis.measures["brightness"])
     if kind != Photo.Kind.ID_CARD:
         return []
@@ -60,22 +68,54 @@ def extra_problems(kind, analysis) -> list[str]:
     return []
 
 
+def documents_read() -> bool:
+    """Whether cases read the identity document (a vendor is routed for it)."""
+    return bool(versions.active().route(CheckKind.DOCUMENT).vendors)
+
+
+def back_wanted(front: Photo) -> bool:
+    """Whether to ask for the card's back: documents are read, and the front was not read as a type
+    without one (a passport page); while its reading is not done, ask (the applicant may skip)."""
+    if not documents_read():
+        return False
+    analysis = stored_analysis(front)
+    if analysis is None or not analysis.has_text:
+        return True
+    found = reader.read(analysis.text, None)
+    return found.type == reader.UNKNOWN or reader.NEEDS_BACK.get(found.type, False)
+
+
 def photo_stored(photo: Photo) -> None:
     """A photo from the capture page: its analysis starts on a worker (when the pre-check is on)."""
     if settings.KYC_CAPTURE_PRECHECK:
         dispatch.analyse_photo_after_commit(photo.pk)
 
 
+def text_problems(kind, analysis) -> tuple[list[str], bool]:
+    """(problems, whether the back is needed) from the text read on a card."""
+    found = reader.read(analysis.text, None)
+    if kind == Photo.Kind.ID_CARD_BACK:
+        readable = found.sides["front"] != "unknown" or found.type != reader.UNKNOWN
+        return ([] if readable else ["document_unreadable"]), False
+    return ([] if found.readable else ["document_unreadable"]), reader.NEEDS_BACK.get(found.type, False)
+
+
 def checklist(photo: Photo) -> dict | None:
     """The page's checklist: every item with ok and, when not ok, what to do; None while the
-    photo's analysis is being made."""
+    photo's analysis (and, for a card, its reading) is being made. For a card's front, whether
+    its type has a back to photograph too (`needs_back`)."""
     analysis = stored_analysis(photo)
-    if analysis is None:
+    reads_text = text_needed(photo)
+    if analysis is None or reads_text and not analysis.has_text:
         return None
     kind = photo.kind
     subject = Subject.SELFIE if kind == Photo.Kind.SELFIE else Subject.ID_CARD
     _details, problems = assess_quality(analysis, subject)
     problems = problems + extra_problems(kind, analysis)
+    needs_back = False
+    if reads_text:
+        found, needs_back = text_problems(kind, analysis)
+        problems += found
     items = []
     for code, label, covers in ITEMS[kind]:
         found = [p for p in problems if p in covers]
@@ -87,4 +127,7 @@ def checklist(photo: Photo) -> dict | None:
                 "advice": [str(FRAMING_MESSAGES.get(p) or applicant_message(p, p)) for p in found],
             }
         )
-    return {"ok": all(item["ok"] for item in items), "items": items}
+    answer = {"ok": all(item["ok"] for item in items), "items": items}
+    if kind == Photo.Kind.ID_CARD:
+        answer["needs_back"] = needs_back
+    return answer

@@ -16,7 +16,15 @@ import uuid
 from django.db import transaction
 from django.utils import timezone
 
-from onboarding.models import Applicant, Check, ErasureReceipt, Verification
+from onboarding.models import (
+    Applicant,
+    Check,
+    DeclaredIdentity,
+    DocumentReading,
+    ErasureReceipt,
+    Verification,
+    WebhookEvent,
+)
 from onboarding.services.compliance import audit, retention
 from onboarding.services.compliance.audit_chain import canonical_sha256
 from onboarding.services.errors import Refused
@@ -65,7 +73,14 @@ def erase_applicant(applicant_id, *, actor, reference: str = "") -> tuple[Erasur
                 "A case of this applicant is still open: decide it first, then "
                 "erase (its checks may be reading the photos).",
             )
+        # Counted first: wiping the card's photos deletes their readings too.
+        identity = DocumentReading.objects.filter(applicant=applicant).delete()[0]
+        identity += DeclaredIdentity.objects.filter(applicant=applicant).delete()[0]
+        identity += (
+            WebhookEvent.objects.filter(verification__applicant=applicant).exclude(sealed=b"").update(sealed=b"")
+        )
         erased = {
+            "identity_data": identity,
             "photos": len(retention.wipe_files(applicant.photos.all(), now)),
             "liveness_files": len(retention.wipe_files(applicant.liveness_files.all(), now)),
             "liveness_bursts": len(retention.wipe_files(applicant.challenges.exclude(frames=""), now)),

@@ -19,6 +19,7 @@ import zipfile
 from django.utils import timezone
 
 from onboarding.models import AuditEvent, LivenessChallenge, Verification
+from onboarding.selectors.identity import current_reading, declared_of, decode_reading
 from onboarding.services.compliance import audit, audit_chain
 from onboarding.storage import read_file
 
@@ -106,8 +107,19 @@ def _case(verification: Verification) -> dict:
             if p is not None
         ],
         "checks": checks,
+        "identity": _identity(verification),
         "decisions": decisions,
         "audit_trail": trail,
+    }
+
+
+def _identity(verification: Verification) -> dict:
+    """What the document said (each field with its confidence, side and box) and what the applicant
+    declared: the export itself is the audited access."""
+    reading = current_reading(verification)
+    return {
+        "document": decode_reading(reading) if reading is not None else None,
+        "declared": declared_of(verification.applicant_id),
     }
 
 

@@ -37,6 +37,7 @@ from onboarding.models import (
     AuditEvent,
     AuditSeal,
     Check,
+    DocumentReading,
     LegalHold,
     LivenessChallenge,
     LivenessDataFile,
@@ -262,9 +263,18 @@ def wipe_files(queryset, now) -> list[str]:
         wipe(getattr(item, file_field))
         ids.append(item.pk)
     queryset.model.objects.filter(pk__in=ids).update(**{file_field: "", marker: now})
-    if queryset.model is Photo:  # their analyses hold biometrics of the same photos
+    if queryset.model is Photo:  # their analyses hold biometrics, their readings identity data
         PhotoAnalysis.objects.filter(photo_id__in=ids).delete()
+        forget_identity_of_cards(ids)
     return [str(pk) for pk in ids]
+
+
+def forget_identity_of_cards(photo_ids) -> int:
+    """The identity data read from these photos of cards go with them: the document readings
+    (services.identity) and the copies sealed in webhook events. How many went."""
+    cases = Verification.objects.filter(Q(id_card_id__in=photo_ids) | Q(id_card_back_id__in=photo_ids)).values("pk")
+    gone = DocumentReading.objects.filter(verification_id__in=cases).delete()[0]
+    return gone + WebhookEvent.objects.filter(verification_id__in=cases).exclude(sealed=b"").update(sealed=b"")
 
 
 def drop_vendor_responses(checks, now) -> int:

@@ -29,7 +29,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from onboarding import webhook_targets
+from onboarding import encryption, webhook_targets
 from onboarding.models import Verification, WebhookDelivery, WebhookEndpoint, WebhookEvent
 from onboarding.services import dispatch
 
@@ -88,9 +88,9 @@ def emit(verification, event_type, data) -> WebhookEvent | None:
     # The case's row lock orders the sequence numbers of concurrent events.
     Verification.objects.select_for_update().filter(pk=verification.pk).values_list("pk").first()
     sequence = (WebhookEvent.objects.filter(verification=verification).aggregate(m=Max("sequence"))["m"] or 0) + 1
-    event = WebhookEvent.objects.create(
-        client_id=client_id, type=event_type, verification=verification, sequence=sequence, payload=data
-    )
+    event = WebhookEvent(client_id=client_id, type=event_type, verification=verification, sequence=sequence)
+    event.payload, event.sealed = _seal(event.pk, data)
+    event.save(force_insert=True)
     endpoints = [
         e
         for e in WebhookEndpoint.objects.filter(client_id=client_id, is_active=True)
@@ -106,6 +106,40 @@ def emit(verification, event_type, data) -> WebhookEvent | None:
     return event
 
 
+def _sealed_name(event_id) -> str:
+    return f"webhook-event/{event_id}"
+
+
+def _seal(event_id, data) -> tuple[dict, bytes]:
+    """(payload to keep in clear, its identity data encrypted): the document's fields are personal data."""
+    fields = ((data or {}).get("document") or {}).get("fields") if isinstance(data, dict) else None
+    if not fields:
+        return data, b""
+    clear = {**data, "document": {**data["document"], "fields": {}}}
+    return clear, encryption.encrypt(json.dumps(fields).encode(), name=_sealed_name(event_id))
+
+
+def reencrypt() -> int:
+    """Key rotation (kyc_reencrypt): the events' sealed identity data."""
+    done = 0
+    for event in WebhookEvent.objects.exclude(sealed=b"").only("id", "sealed").iterator(chunk_size=2000):
+        blob = bytes(event.sealed)
+        if encryption.needs_reencryption(blob):
+            sealed = encryption.reencrypt(blob, name=_sealed_name(event.pk))
+            WebhookEvent.objects.filter(pk=event.pk).update(sealed=sealed)
+            done += 1
+    return done
+
+
+def unsealed_payload(event) -> dict:
+    """The event's payload as sent: its identity data put back while they are kept."""
+    sealed = bytes(event.sealed or b"")
+    if not sealed:
+        return event.payload
+    fields = json.loads(encryption.decrypt(sealed, name=_sealed_name(event.pk)))
+    return {**event.payload, "document": {**event.payload["document"], "fields": fields}}
+
+
 def envelope(event) -> bytes:
     return json.dumps(
         {
@@ -114,7 +148,7 @@ def envelope(event) -> bytes:
             "created_at": event.created_at.isoformat(),
             "verification_id": str(event.verification_id) if event.verification_id else None,
             "sequence": event.sequence,
-            "data": event.payload,
+            "data": unsealed_payload(event),
         },
         separators=(",", ":"),
         sort_keys=True,

@@ -30,16 +30,18 @@ from django.utils import timezone
 
 from onboarding.models import Check, LivenessChallenge, Verification
 from onboarding.selectors.cases import check_summary
+from onboarding.selectors.identity import declared_of
 from onboarding.services import dispatch
-from onboarding.services.applicant.analysis import analysis_of, embedding_needed
+from onboarding.services.applicant.analysis import analysis_of, embedding_needed, stored_analysis
 from onboarding.services.applicant.challenges import PRIOR_REASONS, read_frames
 from onboarding.services.compliance import audit
+from onboarding.services.identity import documents
 from onboarding.services.integrations import webhooks
 from onboarding.services.integrations.vendor_access import signed_photo_url
 from onboarding.services.pipeline import state
 from onboarding.services.pipeline.decisions import finalize_if_complete
 from onboarding.services.pipeline.retry import backoff_seconds
-from onboarding.services.policy import scoring, versions
+from onboarding.services.policy import rules, scoring, versions
 from onboarding.storage import read_file
 from vendors.base import ChallengeInput, CheckKind, CheckRequest, ImageInput, ResultStatus, Subject
 from vendors.circuit import CircuitBreaker, CircuitOpenError
@@ -66,9 +68,14 @@ def image_input(photo, vendor, *, analysis=None) -> ImageInput:
 
 def _analysis(photo, check, backend):
     """The photo's one analysis, for a vendor that reads it (the local engine). A quality check
-    needs no embedding: it is made at once only when a compare or the duplicate scan will ask."""
+    needs no embedding: it is made at once only when a compare or the duplicate scan will ask. A
+    document check takes the card's text read at upload (the web flow); without it, the vendor
+    reads the card during its call, beside the case's other checks."""
     if not backend.reads_analysis:
         return None
+    if check.kind == CheckKind.DOCUMENT:
+        found = stored_analysis(photo)
+        return found if found is not None and found.has_text else None
     return analysis_of(photo, embedding=check.kind != CheckKind.QUALITY or embedding_needed())
 
 
@@ -87,6 +94,13 @@ def build_request(check, backend) -> CheckRequest:
         id_card=(
             image_input(verification.id_card, check.vendor, analysis=_analysis(verification.id_card, check, backend))
             if subject in (Subject.ID_CARD, Subject.PAIR)
+            else None
+        ),
+        id_card_back=(
+            image_input(
+                verification.id_card_back, check.vendor, analysis=_analysis(verification.id_card_back, check, backend)
+            )
+            if check.kind == CheckKind.DOCUMENT and verification.id_card_back_id
             else None
         ),
         challenge=(
@@ -206,8 +220,11 @@ class _Call:
         self.circuit = CircuitBreaker(check.vendor)
         self.result = self.error = self.request = None
         self.backend = get_backend(check.vendor)
+        self.declared = {}
         try:
             self.request = build_request(check, self.backend)  # reads files and the challenge: here
+            if check.kind == CheckKind.DOCUMENT:
+                self.declared = declared_of(check.verification.applicant_id)
         except Exception as exc:
             self.error = exc
 
@@ -216,6 +233,8 @@ class _Call:
             return
         try:
             self.result = self.backend.run(self.request)
+            if self.request.kind == CheckKind.DOCUMENT:
+                self.result = documents.judge(self.result, self.declared)
         except Exception as exc:  # settled by settle(), on the task's thread
             self.error = exc
 
@@ -462,6 +481,10 @@ def _store_results(answered, later=frozenset()):
             check.latency_ms = result.latency_ms
             check.raw_response = result.raw_response
             check.details = result.details or {}
+            if check.kind == CheckKind.DOCUMENT and result.status == ResultStatus.COMPLETED:
+                check.details["checks"] = check.details.get("checks", []) + rules.document_policy_checks(
+                    check.details, in_force
+                )
             check.reasons = [r.as_dict() for r in result.reasons]
             check.error_category = check.error_code = check.error_message = ""
             check.completed_at = timezone.now()
@@ -475,6 +498,8 @@ def _store_results(answered, later=frozenset()):
             )
             if not stored_now:
                 continue
+            if result.document is not None:
+                documents.store_reading(check, result.document)
             events.append(
                 _check_event(
                     "check_completed",

@@ -7,6 +7,7 @@ from django.db import transaction
 from onboarding.models import Check, Decision, Verification
 from onboarding.selectors.api import api_verification
 from onboarding.services.compliance import audit
+from onboarding.services.identity import documents
 from onboarding.services.integrations import webhooks
 from onboarding.services.pipeline import state
 from onboarding.services.policy import risk, rules, versions
@@ -75,4 +76,10 @@ def finalize_if_complete(verification_id, in_force=None, *, applicant=None) -> D
 
 
 def emit_decision(verification, event_type):
-    webhooks.emit(verification, event_type, lambda: api_verification(verification))
+    def payload():
+        body = api_verification(verification)
+        if body.get("document") and body["document"]["fields"]:  # identity data leave for the client
+            documents.record_viewed(verification, actor=audit.Actor.system("webhooks"), purpose="webhook")
+        return body
+
+    webhooks.emit(verification, event_type, payload)

@@ -28,6 +28,7 @@ CHECK_SUBJECTS = {
     CheckKind.QUALITY: (Subject.SELFIE, Subject.ID_CARD),
     CheckKind.LIVENESS: (Subject.SELFIE,),
     CheckKind.COMPARE: (Subject.PAIR,),
+    CheckKind.DOCUMENT: (Subject.ID_CARD,),  # front and back, when the back was taken
 }
 
 

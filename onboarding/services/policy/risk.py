@@ -10,6 +10,8 @@ there is none). What raises the level:
 - a required check not done (vendor error, not applicable) or an unusable photo: "3";
 - the passive presentation-attack heuristics: "2";
 - duplicates: the same photo under another applicant "1", the same face "2";
+- what the document check found: an invalid number or MRZ check digit "1"; expired, under age,
+  inconsistent or not what the applicant declared "2"; unreadable, expiring soon or its expiry not read "3";
 - attempt velocity: more than risk.velocity_attempts submissions within risk.velocity_hours: "2".
 assess() is pure; assess_case() gathers a stored case's inputs.
 """
@@ -25,7 +27,7 @@ from django.db.models import FilteredRelation, Q
 from onboarding.models import Check, DuplicateSignal, Verification
 from onboarding.reasons import reason_text
 from onboarding.services.policy import scoring, versions
-from onboarding.services.policy.rules import LIVENESS_FAILURES, compare_failure, current_checks
+from onboarding.services.policy.rules import LIVENESS_FAILURES, compare_failure, current_checks, document_findings
 
 LEVEL_FOR = {
     "face_mismatch": "1",
@@ -36,6 +38,15 @@ LEVEL_FOR = {
     "presentation_attack_suspected": "2",
     "duplicate_face": "2",
     "velocity": "2",
+    "document_number_invalid": "1",
+    "mrz_check_failed": "1",
+    "document_expired": "2",
+    "underage": "2",
+    "document_inconsistent": "2",
+    "declared_data_mismatch": "2",
+    "document_unreadable": "3",
+    "document_expiring": "3",
+    "document_expiry_unknown": "3",
     "near_threshold": "3",
     "check_not_done": "3",
     "bad_input": "3",
@@ -91,6 +102,8 @@ def _check_reasons(check, policy, margin) -> list[dict]:
         return reasons + ([_entry("check_not_done", check=check, error=error)] if policy.required(check.kind) else [])
     if check.status != Check.Status.COMPLETED:
         return reasons + ([_entry("check_not_done", check=check)] if policy.required(check.kind) else [])
+    if check.kind == "document":
+        return reasons + [_entry(f["code"], check=check) for f in document_findings(check, policy)]
     codes = {r.get("code") for r in check.reasons}
     if check.passed is False:
         failed = [c for c in LIVENESS_FAILURES if c in codes]

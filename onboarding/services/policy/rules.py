@@ -8,6 +8,9 @@ A pure function of the checks, the case's risk assessment and the policy in forc
   liveness without a challenge, not configured), the compare failed inside the review band, the
   compare's false-accept rate cannot be shown to meet the policy's target, or a signal the policy
   lists in review_on (duplicates, velocity, a high risk level, the presentation-attack heuristics);
+- documents: each finding of the document check (an invalid number, a failed MRZ check digit,
+  expired, under the policy's minimum age, unreadable, not what the applicant declared, ...) rejects,
+  sends to review or is noted, as the policy's document.outcomes say;
 - approve: every required check ran and passed and nothing above applies.
 Shadow checks never count.
 """
@@ -46,6 +49,48 @@ def current_checks(checks):
     return list(latest.values())
 
 
+DOCUMENT_FINDINGS = (
+    "document_number_invalid",
+    "mrz_check_failed",
+    "document_inconsistent",
+    "document_unreadable",
+    "declared_data_mismatch",
+)
+
+
+def document_findings(check, policy) -> list[dict]:
+    """A completed document check's findings under the policy: what the check found in the document
+    itself, and the policy's own rules on what it read (expiry, minimum age), on the day it was read."""
+    found = [r for r in check.reasons if r.get("code") in DOCUMENT_FINDINGS]
+    details = check.details or {}
+    days, age = details.get("days_to_expiry"), details.get("age_years")
+    rules = policy.document
+    if days is None and not details.get("long_term") and not any(f["code"] == "document_unreadable" for f in found):
+        # Read, but not its expiry (a Chinese card's back was not taken).
+        found.append({"code": "document_expiry_unknown", "message": reason_text("document_expiry_unknown")})
+    elif days is not None and days < 0:
+        found.append({"code": "document_expired", "message": reason_text("document_expired")})
+    elif days is not None and days < rules["expiring_within_days"]:
+        found.append({"code": "document_expiring", "message": reason_text("document_expiring")})
+    if age is not None and age < rules["min_age"]:
+        found.append({"code": "underage", "message": reason_text("underage")})
+    return found
+
+
+def document_policy_checks(details: dict, policy) -> list[dict]:
+    """The policy's checks of what a document check read, as the check lists them (API, admin)."""
+    days, age = details.get("days_to_expiry"), details.get("age_years")
+    if days is None:
+        expiry = "passed" if details.get("long_term") else "not_checked"
+    else:
+        expiry = "failed" if days < policy.document["expiring_within_days"] else "passed"
+    minimum_age = "not_checked" if age is None else "failed" if age < policy.document["min_age"] else "passed"
+    return [
+        {"check": "expiry", "outcome": expiry, "field": "expiry_date"},
+        {"check": "minimum_age", "outcome": minimum_age, "field": "date_of_birth"},
+    ]
+
+
 def compare_failure(check, policy, margin):
     """A failed compare: borderline (review) inside the policy's band, else a mismatch (reject)."""
     accept, review_far = policy.far_targets(check.kind)
@@ -68,6 +113,18 @@ def evaluate(checks, *, policy=None, risk=None, margin: float | None = None) -> 
     checks = current_checks(checks)
     reject, review = [], []
     for check in checks:
+        if check.kind == CheckKind.DOCUMENT and check.status == Check.Status.COMPLETED:
+            for finding in document_findings(check, policy):
+                outcome = policy.document_outcome(finding["code"])
+                if outcome != "note":
+                    entry = _reason(
+                        finding["code"],
+                        check,
+                        fixable=finding["code"] == "document_unreadable",
+                        message=finding["message"],
+                    )
+                    (reject if outcome == "reject" else review).append(entry)
+            continue
         if check.status == Check.Status.FAILED:
             if check.error_category == "bad_input":
                 message = (check.reasons[0]["message"] if check.reasons else "") or check.error_message

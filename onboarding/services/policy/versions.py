@@ -12,6 +12,8 @@ A policy is a JSON object; every key is optional and falls back to the default:
       "review_on": ["compare_borderline", "presentation_attack_suspected", "duplicate_face",
                     "duplicate_photo", "high_risk", "velocity"],
       "risk": {"review_level": "2", "near_margin": 0.05, "velocity_hours": 24, "velocity_attempts": 3},
+      "document": {"min_age": 18, "expiring_within_days": 30,
+                   "outcomes": {"document_number_invalid": "reject", "document_unreadable": "review", ...}},
       "routing": {"compare": {"vendors": [{"vendor": "local", "weight": 70},
                                           {"vendor": "baidu", "weight": 30, "off": false}],
                               "shadow": "linkface"}}
@@ -51,6 +53,20 @@ REVIEW_SIGNALS = {
     "velocity": "more than risk.velocity_attempts submissions by one applicant within risk.velocity_hours",
 }
 RISK_DEFAULTS = {"review_level": "2", "near_margin": 0.05, "velocity_hours": 24, "velocity_attempts": 3}
+# What each finding of a document check does to the case (docs/reasons.md): "reject", "review", or
+# "note" (kept in the risk reasons only).
+DOCUMENT_OUTCOMES = {
+    "document_number_invalid": "reject",
+    "mrz_check_failed": "reject",
+    "document_expired": "reject",
+    "underage": "reject",
+    "document_inconsistent": "review",
+    "document_unreadable": "review",
+    "declared_data_mismatch": "review",
+    "document_expiring": "review",
+    "document_expiry_unknown": "review",
+}
+DOCUMENT_DEFAULTS = {"min_age": 18, "expiring_within_days": 30, "outcomes": DOCUMENT_OUTCOMES}
 
 
 class PolicyError(ValueError):
@@ -114,6 +130,13 @@ class Policy:
     def risk(self) -> dict:
         return self.config["risk"]  # complete() filled in the defaults
 
+    @property
+    def document(self) -> dict:
+        return self.config["document"]  # complete() filled in the defaults
+
+    def document_outcome(self, code) -> str:
+        return self.config["document"]["outcomes"].get(code, "review")
+
     def route(self, kind) -> Route:
         kind = _kind(kind)
         routing = self.config["routing"].get(kind)
@@ -128,13 +151,16 @@ class Policy:
 
 
 def default_config() -> dict:
+    # Documents are required where a vendor reads them (KYC_DOCUMENT_VENDORS, on by default).
+    required = [k for k in KINDS if k != CheckKind.DOCUMENT.value or settings.KYC_CHECK_VENDORS.get(k)]
     return {
-        "required": list(KINDS),
+        "required": required,
         "thresholds": {},
         "far": {},
         "review_margin": settings.KYC_REVIEW_MARGIN,
         "review_on": list(REVIEW_SIGNALS),
         "risk": dict(RISK_DEFAULTS),
+        "document": {**DOCUMENT_DEFAULTS, "outcomes": dict(DOCUMENT_OUTCOMES)},
         "routing": {},
     }
 
@@ -144,6 +170,12 @@ def complete(config: dict) -> dict:
     full = default_config()
     full.update({k: v for k, v in config.items() if k != "version"})
     full["risk"] = {**RISK_DEFAULTS, **(config.get("risk") or {})}
+    document = config.get("document") or {}
+    full["document"] = {
+        **DOCUMENT_DEFAULTS,
+        **document,
+        "outcomes": {**DOCUMENT_OUTCOMES, **(document.get("outcomes") or {})},
+    }
     return full
 
 
@@ -251,6 +283,15 @@ def validate(config) -> dict:
     _number(risk["near_margin"], "risk.near_margin", problems, low=0, high=0.5)
     _number(risk["velocity_hours"], "risk.velocity_hours", problems, low=0.1, high=24 * 365)
     _number(risk["velocity_attempts"], "risk.velocity_attempts", problems, low=1, high=1000, integer=True)
+    document = full["document"]
+    problems += [f"unknown key document.{k!r}" for k in document if k not in DOCUMENT_DEFAULTS]
+    _number(document["min_age"], "document.min_age", problems, low=0, high=120, integer=True)
+    _number(document["expiring_within_days"], "document.expiring_within_days", problems, low=0, high=3650, integer=True)
+    for code, outcome in document["outcomes"].items():
+        if code not in DOCUMENT_OUTCOMES:
+            problems.append(f"document.outcomes: unknown finding {code!r} (known: {', '.join(DOCUMENT_OUTCOMES)})")
+        elif outcome not in ("reject", "review", "note"):
+            problems.append(f"document.outcomes.{code}: reject, review or note, not {outcome!r}")
     for kind, routing in (full["routing"] or {}).items():
         _validate_route(kind, routing, problems)
     if problems:

@@ -1,0 +1,92 @@
+"""Reads of identity data: a case's document reading, decrypted. The callers audit who saw it
+(services.identity.documents, the API views, the admin)."""
+
+from __future__ import annotations
+
+import json
+
+from onboarding import encryption
+from onboarding.models import DeclaredIdentity, DocumentReading, Verification
+
+
+def declared_name(applicant_id) -> str:
+    return f"declared-identity/{applicant_id}"
+
+
+def declared_of(applicant_id) -> dict:
+    """What the applicant declared (full_name, document_number, date_of_birth), decrypted."""
+    row = DeclaredIdentity.objects.filter(applicant_id=applicant_id).only("data").first()
+    if row is None:
+        return {}
+    return json.loads(encryption.decrypt(bytes(row.data), name=declared_name(applicant_id)))
+
+
+def reading_name(check_id) -> str:
+    # Authenticated data: a blob copied onto another check's row does not decrypt.
+    return f"document-reading/{check_id}"
+
+
+def decode_reading(reading: DocumentReading) -> dict:
+    return json.loads(encryption.decrypt(bytes(reading.data), name=reading_name(reading.source_check_id)))
+
+
+def current_reading(verification: Verification) -> DocumentReading | None:
+    """The reading of the case's deciding document check (the last, after any fallback)."""
+    return (
+        DocumentReading.objects.filter(verification=verification, source_check__role="decide")
+        .select_related("source_check")
+        .order_by("-created_at")
+        .first()
+    )
+
+
+def document_view(verification: Verification) -> dict | None:
+    """The case's `document` object (API, webhooks, kyc_verify): type, the fields' values, the checks.
+
+    None when no document check ran; fields are empty once the card's photos are gone (retention,
+    erasure) or when the check failed before reading."""
+    checks = [c for c in verification.checks.all() if c.kind == "document" and c.role == "decide"]
+    if not checks:
+        return None
+    check = max(checks, key=lambda c: c.created_at)
+    reading = current_reading(verification)
+    fields = {}
+    if reading is not None and reading.source_check_id == check.pk:
+        fields = {name: f["value"] for name, f in decode_reading(reading).get("fields", {}).items()}
+    details = check.details or {}
+    return {
+        "type": details.get("type") or None,
+        "fields": fields,
+        "checks": details.get("checks", []),
+    }
+
+
+def document_rows(verification: Verification, data: dict) -> list[dict]:
+    """The case page's rows: each field read beside its crop of the card (the box on the side's
+    photo, unless that photo is gone), with its confidence."""
+    photos = {"front": verification.id_card, "back": verification.id_card_back}
+    rows = []
+    for name, field in data.get("fields", {}).items():
+        photo = photos.get(field.get("side"))
+        box = field.get("box")
+        crop = None
+        if photo is not None and not photo.purged_at and box:
+            xs, ys = [x for x, _y in box], [y for _x, y in box]
+            pad = 4
+            left, top = max(0, min(xs) - pad), max(0, min(ys) - pad)
+            crop = {
+                "photo": photo,
+                "view_box": f"{left} {top} {max(xs) - left + pad} {max(ys) - top + pad}",
+                "width": photo.width,
+                "height": photo.height,
+            }
+        rows.append(
+            {
+                "name": name,
+                "value": field["value"],
+                "confidence": field.get("confidence"),
+                "side": field.get("side"),
+                "crop": crop,
+            }
+        )
+    return rows

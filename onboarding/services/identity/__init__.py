@@ -1,0 +1,1 @@
+"""Who the applicant is: what they declared and what their identity document says."""

@@ -1,0 +1,54 @@
+"""The Chinese ID number (GB 11643, ISO 7064 MOD 11-2) and names against what was declared."""
+
+import datetime
+
+import pytest
+
+from tests.documents.pages import cn_number
+from vendors.documents import cn_id
+from vendors.documents.names import names_match
+
+
+@pytest.mark.parametrize("number", ["11010519491231002X", "440524188001010014", "110101199003071217"])
+def test_valid_numbers_pass_their_check_character(number):
+    assert cn_id.number_valid(number)
+
+
+@pytest.mark.parametrize(
+    "number", ["110105194912310021", "440524188001010015", "11010119900307121", "1101011990030712X7"]
+)
+def test_a_wrong_check_character_or_length_fails(number):
+    assert not cn_id.number_valid(number)
+
+
+def test_the_number_carries_the_birth_date_and_the_sex():
+    assert cn_id.number_birth_date("11010519491231002X") == datetime.date(1949, 12, 31)
+    assert cn_id.number_sex("11010519491231002X") == "F"
+    assert cn_id.number_sex(cn_number(datetime.date(2001, 2, 3), "M")) == "M"
+    assert cn_id.number_birth_date("110105194913310021") is None  # no 13th month
+
+
+@pytest.mark.parametrize(
+    "declared,read",
+    [
+        ("Zhang Wei", "张伟"),
+        ("WEI ZHANG", "张伟"),
+        ("zhangwei", "张伟"),
+        ("Shan Tianfang", "单田芳"),  # 单 read Shàn as a family name
+        ("Ouyang Xiu", "欧阳修"),  # a two-character family name
+        ("Lyu Bu", "吕布"),
+        ("张伟", "张 伟"),
+        ("Anna-Maria Eriksson", "ERIKSSON ANNA MARIA"),
+        ("José Müller", "JOSE MUELLER"),
+        ("annamaria eriksson", "ERIKSSON ANNA MARIA"),
+    ],
+)
+def test_names_match_across_case_spacing_diacritics_order_and_script(declared, read):
+    assert names_match(declared, read)
+
+
+@pytest.mark.parametrize(
+    "declared,read", [("Li Wei", "张伟"), ("Zhang Wen", "张伟"), ("Anna Erikson", "ERIKSSON ANNA"), ("王伟", "张伟")]
+)
+def test_other_names_do_not_match(declared, read):
+    assert not names_match(declared, read)

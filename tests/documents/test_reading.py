@@ -1,0 +1,94 @@
+"""Reading generated documents with the real OCR models: types, fields and checks, also photographed
+at an angle, in low light and as JPEG quality 40."""
+
+import datetime
+import functools
+
+import pytest
+
+from tests.documents import pages
+from vendors.documents import ocr, reader
+
+TODAY = datetime.date(2026, 12, 4)
+PERSON = pages.Person()
+
+
+@functools.cache
+def lines_of(name: str, angle=0.0, light=1.0, quality=88) -> list:
+    image = {
+        "cn_front": lambda: pages.cn_front(PERSON),
+        "cn_back": lambda: pages.cn_back(PERSON),
+        "passport": lambda: pages.passport(PERSON),
+        "passport_bad_digit": lambda: pages.passport(PERSON, corrupt="number"),
+        "td1_front": lambda: pages.td1_front(PERSON),
+        "td1_back": lambda: pages.td1_back(PERSON),
+        "blank": lambda: pages.Image.new("RGB", pages.CARD, (200, 200, 200)),
+    }[name]()
+    return ocr.read_text(pages.photograph(image, angle=angle, light=light, quality=quality))
+
+
+@pytest.mark.parametrize("conditions", [{}, {"angle": 0.6, "light": 0.45, "quality": 40}], ids=["plain", "hard"])
+def test_a_chinese_id_card_front_and_back(conditions):
+    r = reader.read(lines_of("cn_front", **conditions), lines_of("cn_back", **conditions), today=TODAY)
+    assert r.type == reader.CN_RESIDENT_ID and r.readable
+    values = {name: f.value for name, f in r.fields.items()}
+    assert values == {
+        "full_name": "张伟",
+        "sex": "M",
+        "ethnicity": "汉",
+        "date_of_birth": "1990-03-07",
+        "address": PERSON.address,
+        "document_number": PERSON.number,
+        "issuing_authority": PERSON.authority,
+        "issue_date": "2020-05-12",
+        "expiry_date": "2040-05-12",
+        "issuing_country": "CHN",
+        "nationality": "CHN",
+    }
+    assert {c["check"]: c["outcome"] for c in r.checks} == {
+        "number_check_digit": "passed",
+        "number_date_of_birth": "passed",
+        "number_sex": "passed",
+        "front_back": "passed",
+    }
+    assert r.fields["full_name"].box and 0 < r.fields["full_name"].confidence <= 1
+
+
+def test_the_front_alone_is_read_and_the_back_is_said_to_be_needed():
+    r = reader.read(lines_of("cn_front"), None, today=TODAY)
+    assert r.type == reader.CN_RESIDENT_ID and r.readable and "expiry_date" not in r.fields
+    assert r.sides["back"] == "absent" and reader.NEEDS_BACK[r.type]
+
+
+@pytest.mark.parametrize("conditions", [{}, {"angle": 0.6, "quality": 40}], ids=["plain", "hard"])
+def test_a_passport_page(conditions):
+    r = reader.read(lines_of("passport", **conditions), None, today=TODAY)
+    assert r.type == reader.PASSPORT and r.readable
+    values = {name: f.value for name, f in r.fields.items()}
+    assert values["document_number"] == "E12345678" and values["surname"] == "ZHANG"
+    assert (values["date_of_birth"], values["expiry_date"], values["sex"]) == ("1990-03-07", "2040-05-12", "M")
+    assert all(c["outcome"] == "passed" for c in r.checks), r.checks
+
+
+def test_a_passport_with_a_wrong_check_digit_fails_it():
+    r = reader.read(lines_of("passport_bad_digit"), None, today=TODAY)
+    failed = {c["check"] for c in r.checks if c["outcome"] == "failed"}
+    assert {"mrz_document_number", "mrz_composite"} <= failed
+
+
+def test_an_id_card_with_a_td1_zone_on_its_back():
+    r = reader.read(lines_of("td1_front"), lines_of("td1_back"), today=TODAY)
+    assert r.type == reader.ID_CARD_TD1 and r.readable
+    assert r.fields["document_number"].value == "E12345678" and r.fields["document_number"].side == "back"
+    assert {c["check"]: c["outcome"] for c in r.checks}["front_back"] == "passed"
+
+
+def test_a_photo_without_a_document_is_unreadable():
+    r = reader.read(lines_of("blank"), None, today=TODAY)
+    assert r.type == reader.UNKNOWN and not r.readable
+
+
+def test_age_and_expiry_are_counted_on_the_day():
+    assert reader.age_on("2008-12-05", TODAY) == 17
+    assert reader.age_on("2008-12-04", TODAY) == 18
+    assert reader.days_to_expiry("2026-12-03", TODAY) == -1

@@ -1,0 +1,85 @@
+"""Comparing a name as the applicant typed it with the name read from their document.
+
+Latin names are compared without case, spacing, punctuation or diacritics, in any order of their
+parts (a passport's "ERIKSSON ANNA MARIA" is the applicant's "Anna-Maria Eriksson"). A name in Han
+script matches its pinyin spelling, family name first or last, with or without spaces, for any
+reading of a character that has several (单 is Shàn as a family name), from pypinyin's dictionary.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import unicodedata
+
+from pypinyin import Style, pinyin
+
+HAN = re.compile(r"[\u3400-\u9fff]")
+# Readings of a name tried at most (a name of many characters with several readings each).
+MAX_READINGS = 64
+
+
+def is_han(text: str) -> bool:
+    return bool(HAN.search(text))
+
+
+def latin_parts(text: str) -> list[str]:
+    """Lower-case ASCII parts: accents dropped (é → e, ß → ss), punctuation as a separator."""
+    text = unicodedata.normalize("NFKD", text.casefold()).replace("ß", "ss")
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    return [p for p in re.split(r"[^a-z0-9]+", text) if p]
+
+
+def _han_readings(name: str) -> list[list[str]]:
+    """The name's pinyin readings, syllable by syllable, the most common first."""
+    chars = [c for c in name if HAN.match(c)]
+    options = pinyin(chars, style=Style.NORMAL, heteronym=True, errors="ignore")
+    readings = []
+    for combo in itertools.islice(itertools.product(*options), MAX_READINGS):
+        readings.append([s.replace("ü", "v") for s in combo])
+    return readings
+
+
+def _icao_folded(parts: list[str]) -> list[str]:
+    """ICAO 9303 transliterates Ä, Ö, Ü as AE, OE, UE or as A, O, U: compare both the same way."""
+    return [p.replace("ae", "a").replace("oe", "o").replace("ue", "u") for p in parts]
+
+
+def _latin_matches(declared: list[str], read: list[str]) -> bool:
+    if not declared or not read:
+        return False
+    declared, read = _icao_folded(declared), _icao_folded(read)
+    if sorted(declared) == sorted(read):
+        return True
+    # Parts run together or split differently ("AnnaMaria" for "ANNA MARIA"), family name first or last.
+    typed = "".join(declared)
+    return any(typed == "".join(read[k:] + read[:k]) for k in range(len(read)))
+
+
+def _pinyin_matches(han: str, latin: list[str]) -> bool:
+    typed = "".join(latin).replace("ü", "v").replace("u:", "v")
+    for syllables in _han_readings(han):
+        family, given = syllables[:1], syllables[1:]
+        # Family name first (张伟 = Zhang Wei) or last (Wei Zhang); given names run together or apart.
+        orders = [family + given, given + family]
+        if len(syllables) >= 3:  # a two-character family name (欧阳, 司马)
+            orders += [syllables[2:] + syllables[:2]]
+        for order in orders:
+            spelled = "".join(order)
+            # ü is written v, u or yu (吕: LV, LU, LYU on passports).
+            if typed in (spelled, spelled.replace("v", "u"), spelled.replace("v", "yu")):
+                return True
+    return False
+
+
+def names_match(declared: str, read: str) -> bool:
+    """Whether the name the applicant gave is the name on the document."""
+    if is_han(declared) and is_han(read):
+        return re.sub(r"\s+", "", unicodedata.normalize("NFKC", declared)) == re.sub(
+            r"\s+", "", unicodedata.normalize("NFKC", read)
+        )
+    if is_han(read):
+        return _pinyin_matches(read, latin_parts(declared))
+    if is_han(declared):
+        return _pinyin_matches(declared, latin_parts(read))
+    return _latin_matches(latin_parts(declared), latin_parts(read))

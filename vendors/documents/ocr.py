@@ -1,0 +1,102 @@
+"""Text on a photo, read offline: RapidOCR's PP-OCRv6 detection and recognition models (Simplified
+Chinese and Latin script), shipped inside the rapidocr wheel and run by onnxruntime.
+
+The detector works on a copy whose long side is at most DETECT_SIDE px: an ID-1 card photo keeps
+its printed text legible at that size, and the cost stays under a second of CPU per page
+(bench/documents.py). The angle classifier is off: it turns long upright lines (an MRZ) upside
+down more often than it rights a rotated one. Lines are recognised one at a time: a batch is padded
+to its longest line, and a page mixes 44-character MRZ lines with short labels (a passport page
+costs a third less CPU unbatched).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib.metadata
+import logging
+import threading
+
+import numpy as np
+from django.conf import settings
+
+from ..engine import decode_rgb
+
+DETECT_SIDE = 736
+_reader = None
+_lock = threading.Lock()
+
+
+@dataclasses.dataclass
+class Line:
+    text: str
+    score: float
+    box: list[list[int]]  # four corners, clockwise from the top left, in the image's pixels
+
+    def as_dict(self) -> dict:
+        return {"text": self.text, "score": self.score, "box": self.box}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Line:
+        return cls(data["text"], data["score"], data["box"])
+
+
+def version() -> str:
+    """Changes when a reading made before would read differently now (kept readings are redone)."""
+    return f"rapidocr {importlib.metadata.version('rapidocr')} PP-OCRv6 small det{DETECT_SIDE} rec1"
+
+
+def params() -> dict:
+    threads = settings.KYC_OCR_THREADS
+    return {
+        "Global.use_cls": False,
+        "Global.log_level": "warning",
+        "Det.limit_type": "max",
+        "Det.limit_side_len": DETECT_SIDE,
+        "Rec.rec_batch_num": 1,
+        "EngineConfig.onnxruntime.intra_op_num_threads": threads,
+        "EngineConfig.onnxruntime.inter_op_num_threads": 1,
+    }
+
+
+def get_reader():
+    """The process's one OCR engine (its models take about 0.6 s to load)."""
+    global _reader
+    with _lock:
+        if _reader is None:
+            from rapidocr import RapidOCR
+
+            # rapidocr logs each model it loads at INFO through its own handler.
+            logging.getLogger("RapidOCR").setLevel(logging.WARNING)
+            _reader = RapidOCR(params=params())
+        return _reader
+
+
+def read_text(data: bytes) -> list[Line]:
+    """The lines of text on an image (stored bytes), in reading order."""
+    rgb = decode_rgb(data)
+    result = get_reader()(np.ascontiguousarray(rgb[:, :, ::-1]))  # the models take BGR
+    if result.txts is None:
+        return []
+    lines = [
+        Line(text, round(float(score), 3), np.asarray(box).round().astype(int).tolist())
+        for text, score, box in zip(result.txts, result.scores, result.boxes)
+        if text.strip()
+    ]
+    # Top to bottom, and left to right within a row (a row: centres within half a line's height).
+    lines.sort(key=lambda line: (_centre_y(line), line.box[0][0]))
+    rows: list[list[Line]] = []
+    for line in lines:
+        if rows and abs(_centre_y(line) - _centre_y(rows[-1][0])) < _height(rows[-1][0]) / 2:
+            rows[-1].append(line)
+        else:
+            rows.append([line])
+    return [line for row in rows for line in sorted(row, key=lambda line: line.box[0][0])]
+
+
+def _centre_y(line: Line) -> float:
+    return sum(y for _x, y in line.box) / 4
+
+
+def _height(line: Line) -> float:
+    ys = [y for _x, y in line.box]
+    return max(ys) - min(ys)

@@ -1,0 +1,220 @@
+"""What an identity document says, from the OCR'd lines of its front and back: which type it is,
+its fields, and the checks that need nothing but the document itself (check digits, the number
+against the printed fields, front against back, the printed fields against the MRZ).
+
+Checks that depend on the operator's policy (expiry window, minimum age) or on what the applicant
+declared are made by the pipeline from what is returned here.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import re
+
+from . import cn_id, mrz
+from .names import latin_parts
+from .ocr import Line
+
+CN_RESIDENT_ID = "cn_resident_id"
+PASSPORT = "passport"
+ID_CARD_TD1 = "id_card_td1"
+UNKNOWN = "unknown"
+TYPES = (CN_RESIDENT_ID, PASSPORT, ID_CARD_TD1, UNKNOWN)
+# The sides' fields a type must yield to count as read.
+REQUIRED_FIELDS = {
+    CN_RESIDENT_ID: ("full_name", "document_number", "date_of_birth"),
+    PASSPORT: ("surname", "document_number", "date_of_birth", "expiry_date"),
+    ID_CARD_TD1: ("surname", "document_number", "date_of_birth", "expiry_date"),
+}
+PASSED, FAILED, NOT_CHECKED = "passed", "failed", "not_checked"
+# Which side a type needs besides the front.
+NEEDS_BACK = {CN_RESIDENT_ID: True, ID_CARD_TD1: True, PASSPORT: False}
+
+
+@dataclasses.dataclass
+class Field:
+    value: str
+    confidence: float
+    side: str  # "front" or "back"
+    box: list | None = None
+
+    def as_dict(self) -> dict:
+        return {"value": self.value, "confidence": round(self.confidence, 3), "side": self.side, "box": self.box}
+
+
+@dataclasses.dataclass
+class Reading:
+    type: str
+    fields: dict[str, Field]
+    checks: list[dict]  # {"check", "outcome", "field"?}
+    sides: dict[str, str]  # side -> what was seen on it ("cn_front", "cn_back", "mrz_td1", "unknown", "absent")
+    long_term: bool = False  # a card valid without end (长期)
+
+    @property
+    def readable(self) -> bool:
+        return self.type != UNKNOWN and all(f in self.fields for f in REQUIRED_FIELDS[self.type])
+
+    def missing_fields(self) -> list[str]:
+        return [] if self.type == UNKNOWN else [f for f in REQUIRED_FIELDS[self.type] if f not in self.fields]
+
+    def value(self, name) -> str | None:
+        field = self.fields.get(name)
+        return field.value if field else None
+
+
+def _check(name, outcome, field=None) -> dict:
+    return {"check": name, "outcome": outcome, **({"field": field} if field else {})}
+
+
+def _in_zone(line: Line, zone) -> bool:
+    return mrz.normalise_line(line.text)[:10] in {z[:10] for z in zone}
+
+
+def _mrz_of(lines: list[Line]):
+    found = mrz.find_lines([line.text for line in lines])
+    if found is None:
+        return None, None
+    return found, [line.box for line in lines if _in_zone(line, found[1])]
+
+
+def _visual(lines: list[Line], found) -> list[Line]:
+    """The lines outside the machine-readable zone."""
+    return [line for line in lines if not found or not _in_zone(line, found[1])]
+
+
+def read(front: list[Line], back: list[Line] | None, *, today: datetime.date | None = None) -> Reading:
+    today = today or datetime.date.today()
+    back = back or []
+    front_zone, front_boxes = _mrz_of(front)
+    back_zone, back_boxes = _mrz_of(back)
+    sides = {"front": _side_kind(front, front_zone), "back": _side_kind(back, back_zone) if back else "absent"}
+    if front_zone and front_zone[0] == "TD3":
+        return _machine_readable(PASSPORT, front_zone, front_boxes, "front", _visual(front, front_zone), sides, today)
+    if back_zone and back_zone[0] == "TD1" or front_zone and front_zone[0] == "TD1":
+        zone, boxes, side = (back_zone, back_boxes, "back") if back_zone else (front_zone, front_boxes, "front")
+        # The printed side is the other one; a TD1 zone on the front leaves only that side's print.
+        visual = _visual(front, front_zone) if side == "back" else _visual(back or front, front_zone)
+        return _machine_readable(ID_CARD_TD1, zone, boxes, side, visual, sides, today)
+    if cn_id.is_front(front) or cn_id.is_back(back):
+        return _cn_resident_id(front, back, sides)
+    return Reading(UNKNOWN, {}, [_check("document_type", FAILED)], sides)
+
+
+def _side_kind(lines, zone) -> str:
+    if zone:
+        return f"mrz_{zone[0].lower()}"
+    if cn_id.is_front(lines):
+        return "cn_front"
+    if cn_id.is_back(lines):
+        return "cn_back"
+    return "unknown" if lines else "blank"
+
+
+def _cn_resident_id(front, back, sides) -> Reading:
+    fields = {name: Field(f.value, f.confidence, "front", f.box) for name, f in cn_id.read_front(front).items()}
+    back_fields = cn_id.read_back(back) if back else {}
+    long_term = back_fields.get("expiry_date") is not None and back_fields["expiry_date"].value == cn_id.LONG_TERM
+    for name, f in back_fields.items():
+        if not (name == "expiry_date" and long_term):
+            fields[name] = Field(f.value, f.confidence, "back", f.box)
+    fields["issuing_country"] = Field("CHN", 1.0, "front")
+    fields["nationality"] = Field("CHN", 1.0, "front")  # only citizens hold this card
+    checks = []
+    number = fields.get("document_number")
+    if number is None:
+        checks.append(_check("number_check_digit", NOT_CHECKED, "document_number"))
+    else:
+        valid = cn_id.number_valid(number.value)
+        checks.append(_check("number_check_digit", PASSED if valid else FAILED, "document_number"))
+        born = fields.get("date_of_birth")
+        embedded = cn_id.number_birth_date(number.value)
+        if born is None or embedded is None:
+            checks.append(_check("number_date_of_birth", NOT_CHECKED, "date_of_birth"))
+        else:
+            same = born.value == embedded.isoformat()
+            checks.append(_check("number_date_of_birth", PASSED if same else FAILED, "date_of_birth"))
+        sex = fields.get("sex")
+        if sex is None:
+            checks.append(_check("number_sex", NOT_CHECKED, "sex"))
+        else:
+            checks.append(
+                _check("number_sex", PASSED if sex.value == cn_id.number_sex(number.value) else FAILED, "sex")
+            )
+    checks.append(_front_against_back_cn(fields, back, long_term))
+    return Reading(CN_RESIDENT_ID, fields, checks, sides, long_term=long_term)
+
+
+def _front_against_back_cn(fields, back, long_term) -> dict:
+    """The back's validity must begin after the holder's birth and end after it begins; a card of a
+    holder under 16 is valid 5 years, 16-25: 10 years, 26-45: 20 years, from 46: without end."""
+    issued, expires, born = fields.get("issue_date"), fields.get("expiry_date"), fields.get("date_of_birth")
+    if not back or issued is None or born is None or (expires is None and not long_term):
+        return _check("front_back", NOT_CHECKED)
+    issued_on = datetime.date.fromisoformat(issued.value)
+    if issued_on < datetime.date.fromisoformat(born.value):
+        return _check("front_back", FAILED, "issue_date")
+    if long_term:
+        return _check("front_back", PASSED)
+    years = datetime.date.fromisoformat(expires.value).year - issued_on.year
+    return _check("front_back", PASSED if years in (5, 10, 20) else FAILED, "expiry_date")
+
+
+def _machine_readable(doc_type, found, boxes, side, visual, sides, today) -> Reading:
+    fmt, zone = found
+    parsed = mrz.parse(fmt, zone, today=today)
+    box = boxes[-1] if boxes else None
+    # Recognition confidence is high on OCR-B, and the check digits say the rest.
+    confidence = 1.0 if parsed.valid else 0.5
+
+    def field(value):
+        return Field(value, confidence, side, box)
+
+    values = {
+        "surname": parsed.surname,
+        "full_name": f"{parsed.given_names} {parsed.surname}".strip() if parsed.surname else "",
+        "given_names": parsed.given_names,
+        "document_number": parsed.document_number,
+        "date_of_birth": parsed.date_of_birth.isoformat() if parsed.date_of_birth else "",
+        "sex": parsed.sex,
+        "nationality": parsed.nationality,
+        "issuing_country": parsed.issuing_state,
+        "expiry_date": parsed.expiry_date.isoformat() if parsed.expiry_date else "",
+    }
+    fields = {name: field(value) for name, value in values.items() if value}
+    checks = [_check(f"mrz_{c.field}", PASSED if c.passed else FAILED, c.field) for c in parsed.checks]
+    checks.append(_printed_against_mrz(parsed, visual, "front_back" if doc_type == ID_CARD_TD1 else "printed_mrz"))
+    return Reading(doc_type, fields, checks, sides)
+
+
+def _printed_against_mrz(parsed: mrz.Mrz, visual: list[Line], name: str) -> dict:
+    """The document number and the date of birth as printed in the visual zone (or on the card's
+    other side), against the MRZ: a printed value that is the MRZ's but for a character or two is a
+    mismatch; none found to compare is not checked."""
+    text = " ".join(line.text for line in visual).upper()
+    if not text or not parsed.document_number:
+        return _check(name, NOT_CHECKED)
+    tokens = set(re.findall(r"[A-Z0-9]{6,12}", text))
+    number = parsed.document_number
+    if number in tokens or number in text.replace(" ", ""):
+        surname = latin_parts(parsed.surname)
+        if surname and not all(part.upper() in text for part in surname):
+            return _check(name, NOT_CHECKED, "surname")
+        return _check(name, PASSED, "document_number")
+    near = [t for t in tokens if len(t) == len(number) and sum(a != b for a, b in zip(t, number)) <= 2]
+    if near and any(t[:2] == number[:2] for t in near):
+        return _check(name, FAILED, "document_number")
+    return _check(name, NOT_CHECKED)
+
+
+def age_on(born: str | None, day: datetime.date) -> int | None:
+    if not born:
+        return None
+    b = datetime.date.fromisoformat(born)
+    return day.year - b.year - ((day.month, day.day) < (b.month, b.day))
+
+
+def days_to_expiry(expires: str | None, day: datetime.date) -> int | None:
+    if not expires:
+        return None
+    return (datetime.date.fromisoformat(expires) - day).days
