@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml requirements-dev.lock | sha256sum | cut -c1-12)
 
-.PHONY: run test check lock install messages clean bench bench-audit bench-duplicates bench-normalize bench-engine bench-admin bench-latency bench-throughput bench-broker bench-web
+.PHONY: run test check lock install messages clean bench bench-audit bench-duplicates bench-normalize bench-engine bench-admin bench-latency bench-throughput bench-broker bench-web bench-documents
 
 # Exactly the locked versions, checked against their hashes; then the project itself.
 $(STAMP): pyproject.toml requirements-dev.lock
@@ -72,7 +72,12 @@ bench-broker: $(STAMP)
 	$(PY) bench/broker.py
 bench-web: $(STAMP)
 	$(PY) bench/web.py
-bench: bench-normalize bench-engine bench-duplicates bench-admin bench-audit bench-latency bench-throughput bench-broker bench-web
+# Reading a page's cost; then field accuracy on 60 generated documents.
+bench-documents: $(STAMP)
+	$(PY) bench/documents.py cost
+	rm -rf var/bench-documents && $(PY) bench/documents.py generate var/bench-documents --count 60
+	$(PY) manage.py evaluate_documents var/bench-documents
+bench: bench-normalize bench-engine bench-duplicates bench-admin bench-audit bench-latency bench-throughput bench-broker bench-web bench-documents
 
 messages: $(STAMP)
 	$(PY) manage.py makemessages -l zh_Hans --ignore=.venv --ignore=tests --ignore=bench --ignore=staticfiles

@@ -1,0 +1,115 @@
+"""Field accuracy of the document reader on a labelled folder (`manage.py evaluate_documents DIR`).
+
+A labelled document is `NAME.jpg` (the front or the passport page), optionally `NAME.back.jpg`, and
+`NAME.json`: {"type": "cn_resident_id" | "passport" | "id_card_td1" | "unknown", "fields": {name:
+value}, "checks": {check: outcome}} with the values as the reader gives them (ISO dates, M/F, ICAO
+codes). Any `checks` listed are compared too (a generated card with a wrong check digit expects
+"number_check_digit": "failed").
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import json
+import statistics
+import time
+from collections import defaultdict
+from pathlib import Path
+
+from . import ocr, reader
+
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
+
+
+@dataclasses.dataclass
+class Labelled:
+    name: str
+    front: Path
+    back: Path | None
+    truth: dict
+
+
+def labelled_documents(directory: Path) -> list[Labelled]:
+    found = []
+    for label in sorted(directory.glob("*.json")):
+        stem = label.stem
+        front = next((directory / f"{stem}{s}" for s in IMAGE_SUFFIXES if (directory / f"{stem}{s}").exists()), None)
+        if front is None:
+            continue
+        back = next(
+            (directory / f"{stem}.back{s}" for s in IMAGE_SUFFIXES if (directory / f"{stem}.back{s}").exists()), None
+        )
+        found.append(Labelled(stem, front, back, json.loads(label.read_text())))
+    return found
+
+
+def evaluate(documents: list[Labelled], *, today: datetime.date | None = None) -> dict:
+    """Per type: documents, type detected, read; per field: expected, correct (exact); the checks
+    expected; CPU seconds per page."""
+    today = today or datetime.date.today()
+    by_type = defaultdict(
+        lambda: {
+            "documents": 0,
+            "type_detected": 0,
+            "readable": 0,
+            "checks_expected": 0,
+            "checks_as_expected": 0,
+            "fields": defaultdict(lambda: [0, 0]),
+        }
+    )
+    cpu = []
+    misses = []
+    ocr.read_text(documents[0].front.read_bytes())  # the models load on the first reading: not timed
+    for doc in documents:
+        started = time.process_time()
+        front = ocr.read_text(doc.front.read_bytes())
+        cpu.append(time.process_time() - started)
+        back = None
+        if doc.back is not None:
+            started = time.process_time()
+            back = ocr.read_text(doc.back.read_bytes())
+            cpu.append(time.process_time() - started)
+        read = reader.read(front, back, today=today)
+        expected_type = doc.truth.get("type", reader.UNKNOWN)
+        row = by_type[expected_type]
+        row["documents"] += 1
+        row["type_detected"] += read.type == expected_type
+        row["readable"] += read.readable
+        for name, value in doc.truth.get("fields", {}).items():
+            got = read.value(name)
+            row["fields"][name][0] += 1
+            row["fields"][name][1] += got == value
+            if got != value:
+                misses.append({"document": doc.name, "field": name})
+        outcomes = {c["check"]: c["outcome"] for c in read.checks}
+        for check, outcome in doc.truth.get("checks", {}).items():
+            row["checks_expected"] += 1
+            row["checks_as_expected"] += outcomes.get(check) == outcome
+    types = {}
+    for name, row in sorted(by_type.items()):
+        fields = {
+            f: {"expected": n, "correct": ok, "accuracy": round(ok / n, 4)}
+            for f, (n, ok) in sorted(row["fields"].items())
+        }
+        types[name] = {**{k: v for k, v in row.items() if k != "fields"}, "fields": fields}
+    totals = defaultdict(lambda: [0, 0])
+    for row in by_type.values():
+        for f, (n, ok) in row["fields"].items():
+            totals[f][0] += n
+            totals[f][1] += ok
+    return {
+        "documents": len(documents),
+        "pages": len(cpu),
+        "cpu_seconds_per_page": {
+            "mean": round(statistics.fmean(cpu), 3) if cpu else None,
+            "p50": round(statistics.median(cpu), 3) if cpu else None,
+            "max": round(max(cpu), 3) if cpu else None,
+        },
+        "by_type": types,
+        "by_field": {
+            f: {"expected": n, "correct": ok, "accuracy": round(ok / n, 4)} for f, (n, ok) in sorted(totals.items())
+        },
+        "misses": misses,
+        "reader": ocr.version(),
+    }
