@@ -149,6 +149,26 @@ def start_workers(processes, workers, concurrency, cpus=None):
             f"bench{i}@%h",
             cpus=cpus,
         )
+    if ENV["KYC_DUPLICATE_SCAN"] == "true":  # the face index's worker, as deployed
+        processes.start(
+            "-m",
+            "celery",
+            "-A",
+            "kyc",
+            "worker",
+            "-Q",
+            f"{ENV['CELERY_QUEUE']}.faces",
+            "--pool",
+            "threads",
+            "--concurrency",
+            "2",
+            "--loglevel",
+            "WARNING",
+            "--hostname",
+            "faces@%h",
+            cpus=cpus,
+        )
+        workers += 1
     from kyc.celery import app
 
     deadline = time.monotonic() + 60

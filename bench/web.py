@@ -132,6 +132,8 @@ def main():
             "-A",
             "kyc",
             "worker",
+            "-Q",  # every queue, the face index's too
+            "kyc-bench-web,kyc-bench-web.interactive,kyc-bench-web.faces",
             "--concurrency",
             "2",
             "--loglevel",

@@ -379,6 +379,11 @@ KYC_DUPLICATE_SCAN = env.bool("KYC_DUPLICATE_SCAN", default=True)
 KYC_DUPLICATE_FACE_DISTANCE = env.float("KYC_DUPLICATE_FACE_DISTANCE", default=0.45)
 # Duplicates found under another API client's applicants (or the web flow's) count in a case's
 # decision and risk only when this is on: off, a client learns nothing about other clients' applicants.
+# The face index (services.faces.index): a scan waits this long for an index being built, then the
+# case goes on with duplicates_not_checked; the sweeper gives up on a scan no index worker took.
+KYC_FACE_INDEX_WAIT_SECONDS = env.int("KYC_FACE_INDEX_WAIT_SECONDS", default=120)
+# Set on the faces queue's workers: build the index as the process starts, not on the first search.
+KYC_FACE_INDEX_PRELOAD = env.bool("KYC_FACE_INDEX_PRELOAD", default=False)
 KYC_DUPLICATES_ACROSS_CLIENTS = env.bool("KYC_DUPLICATES_ACROSS_CLIENTS", default=False)
 KYC_CONSENT_VERSION = env("KYC_CONSENT_VERSION", default="2026-11-v1")
 # Pixel caps per format: baseline JPEGs decode at a reduced scale (draft), so they may be large;
@@ -460,6 +465,8 @@ KYC_RETENTION_DAYS = {
     "vendor_responses": env.int("KYC_RETAIN_VENDOR_RESPONSES_DAYS", default=180),
     "decisions": env.int("KYC_RETAIN_DECISIONS_DAYS", default=5 * 365),
     "audit_trail": env.int("KYC_RETAIN_AUDIT_TRAIL_DAYS", default=7 * 365),
+    # A blocklist entry keeps its own template and number after the original case's photos go.
+    "blocklist": env.int("KYC_RETAIN_BLOCKLIST_DAYS", default=5 * 365),
 }
 # Audited commits wake their process's sealer, which waits this long for more and seals them all in
 # one transaction (0: each commit seals its own events, in the thread that committed).

@@ -12,6 +12,8 @@ VIEW = [
     "view_legalhold",
     "view_erasurereceipt",
     "view_duplicatesignal",
+    "view_blocklistentry",
+    "view_blocklistmatch",
 ]
 ROLES = {
     "Reviewer": VIEW + ["decide_verification"],
@@ -25,6 +27,7 @@ ROLES = {
         "view_dashboard",
         "run_policy_whatif",
         "view_policyversion",
+        "manage_blocklist",
     ],
     # Read-only: sees everything about cases and the trail, decides nothing.
     "Auditor": VIEW

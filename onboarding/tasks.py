@@ -4,16 +4,26 @@ Every task is safe to run twice. Enqueueing goes through services.dispatch."""
 import logging
 
 from celery import shared_task
+from celery.signals import worker_ready
+from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
 from onboarding.services import dispatch
 from onboarding.services.applicant import analysis, challenges
 from onboarding.services.compliance import audit_chain, retention
+from onboarding.services.faces import index
 from onboarding.services.integrations import webhooks
 from onboarding.services.pipeline import checks, duplicates, verifications
 from vendors.exceptions import RetryableVendorError
 
 logger = logging.getLogger(__name__)
+
+
+@worker_ready.connect
+def build_face_index(**_signal):
+    """A faces-queue worker (KYC_FACE_INDEX_PRELOAD, thread pool) builds its index as it starts."""
+    if settings.KYC_FACE_INDEX_PRELOAD:
+        index.preload()
 
 
 @shared_task(acks_late=True)
@@ -53,6 +63,7 @@ def run_case_checks(self, check_ids):
 def resume_stalled_verifications():
     resumed = verifications.resume_stalled()
     verifications.resume_stalled_shadows()
+    duplicates.give_up_waiting()
     return resumed
 
 

@@ -22,6 +22,7 @@ from onboarding.selectors import identity
 from onboarding.selectors import review as selectors
 from onboarding.services.compliance import audit
 from onboarding.services.compliance.evidence import evidence_pack
+from onboarding.services.faces import blocklist
 from onboarding.services.identity import documents
 from onboarding.services.review import assignment
 from onboarding.services.review.decisions import DecisionError, confirm_overturn, record_human_decision
@@ -174,6 +175,7 @@ class VerificationAdmin(CaseColumns, admin.ModelAdmin):
             path("<uuid:object_id>/evidence/", view(self.evidence_view), name="onboarding_verification_evidence"),
             path("<uuid:object_id>/assign/", view(self.assign_view), name="onboarding_verification_assign"),
             path("<uuid:object_id>/release/", view(self.release_view), name="onboarding_verification_release"),
+            path("<uuid:object_id>/blocklist/", view(self.blocklist_view), name="onboarding_verification_blocklist"),
             path(
                 "<uuid:object_id>/overturn/<uuid:request_id>/",
                 view(self.overturn_view),
@@ -204,6 +206,8 @@ class VerificationAdmin(CaseColumns, admin.ModelAdmin):
         context.update(
             self.admin_site.each_context(request),
             document_check=document_check,
+            can_blocklist=user.has_perm("onboarding.manage_blocklist"),
+            blocklist_matches=list(verification.blocklist_matches.all()),
             document_rows=identity.document_rows(verification, found[1]) if found else [],
             opts=self.model._meta,
             title=_("Case %s") % verification,
@@ -357,6 +361,21 @@ class VerificationAdmin(CaseColumns, admin.ModelAdmin):
             lambda: assignment.release(object_id, user=request.user),
             _("The case is back in the queue."),
         )
+
+    def blocklist_view(self, request, object_id):
+        """Bar the case's faces (and document number) with a reason: the blocklist permission."""
+        if request.method != "POST" or not request.user.has_perm("onboarding.manage_blocklist"):
+            raise PermissionDenied
+        verification = get_object_or_404(Verification.objects.select_related("selfie", "id_card"), pk=object_id)
+        try:
+            entries = blocklist.add_case(
+                verification, reason=request.POST.get("reason", ""), actor=audit.Actor.staff(request.user)
+            )
+        except blocklist.BlocklistError as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+        else:
+            self.message_user(request, _("%(n)d blocklist entries added.") % {"n": len(entries)}, messages.SUCCESS)
+        return HttpResponseRedirect(case_url(object_id))
 
     def _take_next(self, request):
         verification = assignment.take_next(request.user)

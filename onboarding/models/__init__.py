@@ -3,6 +3,7 @@
 from .applicant_flow import AttemptSlot, Branding, Handoff, LivenessChallenge, challenge_path
 from .audit import AuditChainHead, AuditCheckpoint, AuditEvent, AuditPendingSeal, AuditSeal
 from .base import AppendOnlyModel, AppendOnlyQuerySet, photo_path, private_storage
+from .blocklist import BlocklistEntry, BlocklistMatch
 from .cases import RISK_LEVELS, Applicant, Check, DuplicateSignal, LivenessDataFile, Photo, PhotoAnalysis, Verification
 from .identity import DeclaredIdentity, DocumentReading
 from .integrations import (
@@ -28,6 +29,8 @@ __all__ = [
     "Photo",
     "PhotoAnalysis",
     "DeclaredIdentity",
+    "BlocklistEntry",
+    "BlocklistMatch",
     "DocumentReading",
     "Verification",
     "Check",

@@ -258,6 +258,8 @@ class PhotoAnalysis(models.Model):
     # reads only it. Faces, landmarks and measures are in `data`.
     has_embedding = models.BooleanField(default=False)
     embedding = models.BinaryField(blank=True)
+    # When the embedding was stored: the face index (services.faces) takes up new ones from here.
+    embedded_at = models.DateTimeField(null=True, blank=True, db_index=True)
     data = models.BinaryField(blank=True, default=b"")
     # A process is making it since then; others wait for it rather than make it again.
     claimed_at = models.DateTimeField(null=True, blank=True)

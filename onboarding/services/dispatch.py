@@ -61,8 +61,14 @@ def run_check(check_id, *, countdown=None, retries=0):
     _task("run_check").apply_async((str(check_id),), countdown=countdown, retries=retries)
 
 
+def faces_queue() -> str:
+    """The face index's queue: only its workers (started with -Q <default>.faces) hold the index;
+    the others do not consume it (it is not in CELERY_TASK_QUEUES)."""
+    return f"{current_app.conf.task_default_queue}.faces"
+
+
 def scan_duplicates(verification_id):
-    _task("scan_duplicates").delay(str(verification_id))
+    _task("scan_duplicates").apply_async((str(verification_id),), queue=faces_queue())
 
 
 def run_checks(check_ids):

@@ -125,6 +125,8 @@ class Cluster:
         self.incarnation += 1
         self.worker = self._spawn(
             "worker",
+            "-Q",  # every queue, the face index's too: this worker also runs the duplicate scan
+            f"{self.queue},{self.queue}.interactive,{self.queue}.faces",
             "--concurrency",
             str(CONCURRENCY),
             "--loglevel",

@@ -57,6 +57,8 @@ def worker():
             "-A",
             "kyc",
             "worker",
+            "-Q",  # every queue, the face index's too
+            f"{queue},{queue}.interactive,{queue}.faces",
             "--concurrency",
             "2",
             "--loglevel",

@@ -493,7 +493,7 @@ def test_a_lost_scan_is_redone_by_the_sweeper_and_given_up_at_the_deadline(setti
     from onboarding.services.pipeline import verifications
 
     settings.KYC_DUPLICATE_SCAN = True
-    monkeypatch.setattr(tasks.scan_duplicates, "delay", lambda *a: None)  # the message is lost
+    monkeypatch.setattr(tasks.scan_duplicates, "apply_async", lambda *a, **k: None)  # the message is lost
     v = submitted_verification("obama_1", "obama_2")
     v.refresh_from_db()
     assert v.status == Verification.Status.PROCESSING and v.duplicates_pending
@@ -503,7 +503,7 @@ def test_a_lost_scan_is_redone_by_the_sweeper_and_given_up_at_the_deadline(setti
     v.refresh_from_db()
     assert not v.duplicates_pending and v.status == Verification.Status.NEEDS_REVIEW
     # A scan never done by the deadline: decided anyway, with the reason.
-    monkeypatch.setattr(tasks.scan_duplicates, "delay", lambda *a: None)
+    monkeypatch.setattr(tasks.scan_duplicates, "apply_async", lambda *a, **k: None)
     w = submitted_verification("leslie_1", "leslie_2")
     verifications.resume_stalled(timezone.now() + timedelta(seconds=settings.KYC_DECISION_DEADLINE_SECONDS + 1))
     w.refresh_from_db()

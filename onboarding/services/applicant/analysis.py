@@ -138,6 +138,7 @@ def store(photo: Photo, analysis: Analysis) -> None:
         engine=analysis.engine,
         has_embedding=vector is not None,
         embedding=encode_embedding(photo.pk, vector) if vector is not None else b"",
+        embedded_at=timezone.now() if vector is not None else None,
         data=encryption.encrypt(json.dumps(analysis.as_dict()).encode(), name=_data_name(photo.pk)),
         claimed_at=None,
     )

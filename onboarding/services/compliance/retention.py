@@ -36,6 +36,7 @@ from onboarding.models import (
     AuditCheckpoint,
     AuditEvent,
     AuditSeal,
+    BlocklistEntry,
     Check,
     DocumentReading,
     LegalHold,
@@ -51,7 +52,7 @@ from onboarding.services import limits
 from onboarding.services.compliance import audit
 
 logger = logging.getLogger(__name__)
-KINDS = ("photos", "liveness_files", "vendor_responses", "decisions", "audit_trail")
+KINDS = ("photos", "liveness_files", "vendor_responses", "decisions", "audit_trail", "blocklist")
 FINAL = [Verification.Status.APPROVED, Verification.Status.REJECTED]
 
 
@@ -245,6 +246,19 @@ def orphaned_files(batch=1000):
                         yield path
 
 
+def purge_blocklist(now=None) -> int:
+    """Blocklist entries past KYC_RETAIN_BLOCKLIST_DAYS go (0: kept until a reviewer removes them)."""
+    days = periods().get("blocklist") or 0
+    if not days:
+        return 0
+    cutoff = (now or timezone.now()) - timedelta(days=days)
+    due = [str(pk) for pk in BlocklistEntry.objects.filter(created_at__lt=cutoff).values_list("pk", flat=True)]
+    if due:
+        BlocklistEntry.objects.filter(pk__in=due).delete()
+        audit.record("blocklist_expired", actor=audit.Actor.system("retention"), entries=due, period_days=days)
+    return len(due)
+
+
 def sweep_orphans() -> int:
     """Delete the orphaned files (a crash between writing a file and its row's commit); audited."""
     names = list(orphaned_files())
@@ -371,6 +385,7 @@ def purge(now=None) -> Counter:
     # Attempt counts name addresses and applicants: kept a day, far past every limit's window.
     totals["attempt_slots"] += limits.purge()
     totals["orphaned_files"] += sweep_orphans()
+    totals["blocklist_entries"] += purge_blocklist(now)
     return +totals  # only what happened
 
 

@@ -13,48 +13,43 @@ signal whose other applicant belongs to another client (or to the web flow) is m
 across_clients and does not count in the case's decision and risk, which its client is told
 (KYC_DUPLICATES_ACROSS_CLIENTS counts them, for a deployment whose clients are one business).
 
-Embeddings are biometric templates: stored encrypted like the photos, deleted with them.
-Matching is a linear scan over every template in chunks (numpy): about 1 s per 100,000 stored
-faces. Past a few million faces an index (pgvector) would be the next step.
+Embeddings are biometric templates: stored encrypted like the photos, deleted with them. Faces
+are searched in the face index (services.faces.index): every template held decrypted in the memory
+of the faces queue's workers only, an exact search. The scan runs there (dispatch.faces_queue); an
+index still being built is waited for up to KYC_FACE_INDEX_WAIT_SECONDS, then the case goes on with
+duplicates_not_checked. The same scan checks the case against the blocklist (services.faces.blocklist).
 """
 
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 import numpy as np
 from django.conf import settings
 from django.db.models import Q
+from django.utils import timezone
 
-from onboarding.models import Applicant, DuplicateSignal, Photo, PhotoAnalysis, Verification
-from onboarding.services.applicant.analysis import analysis_of, decode_embedding
+from onboarding.models import Applicant, DuplicateSignal, Photo, Verification
+from onboarding.services.applicant.analysis import analysis_of
 from onboarding.services.compliance import audit
+from onboarding.services.faces import blocklist, index
 
 logger = logging.getLogger(__name__)
 CHUNK = 5000
 
 
-def nearest_faces(vector: np.ndarray, *, exclude_applicant, limit: int = 10, max_distance: float):
+class IndexNotReady(Exception):
+    pass
+
+
+def nearest_faces(vector: np.ndarray, *, exclude_applicant, limit: int = 10, max_distance: float, wait=None):
     """(distance, photo_id, applicant_id) of other applicants' faces within max_distance, nearest first."""
-    found = []
-    rows = (
-        PhotoAnalysis.objects.filter(has_embedding=True)
-        .exclude(applicant_id=exclude_applicant)
-        .order_by("id")
-        .values_list("id", "photo_id", "applicant_id", "embedding")
-    )
-    last = 0
-    while True:
-        chunk = list(rows.filter(id__gt=last)[:CHUNK])  # plain tuples: no model per row
-        if not chunk:
-            break
-        last = chunk[-1][0]
-        matrix = np.stack([decode_embedding(photo_id, blob) for _id, photo_id, _applicant, blob in chunk])
-        distances = np.linalg.norm(matrix - vector, axis=1)
-        for index in np.flatnonzero(distances <= max_distance):
-            found.append((float(distances[index]), chunk[index][1], chunk[index][2]))
-    found.sort(key=lambda match: match[0])
-    return found[:limit]
+    face_index = index.get_index(wait=wait)
+    if face_index is None:
+        raise IndexNotReady("the face index is being built")
+    found = face_index.nearest(vector, max_distance=max_distance, limit=limit, exclude_applicant=exclude_applicant)
+    return [(m.distance, m.photo_id, m.applicant_id) for m in found[:limit]]
 
 
 def _cases_of(photo_ids) -> dict:
@@ -81,14 +76,14 @@ def _same_photo(photo: Photo):
     return [(None, other.pk, other.applicant_id) for other in others[:10]]
 
 
-def _same_face(photo: Photo):
+def _same_face(photo: Photo, wait=None):
     if photo.purged_at is not None:
         return []
     vector = analysis_of(photo).embedding  # the checks' analysis: usually made already
     if vector is None:
         return []
     return nearest_faces(
-        vector, exclude_applicant=photo.applicant_id, max_distance=settings.KYC_DUPLICATE_FACE_DISTANCE
+        vector, exclude_applicant=photo.applicant_id, max_distance=settings.KYC_DUPLICATE_FACE_DISTANCE, wait=wait
     )
 
 
@@ -99,13 +94,14 @@ def scan(verification_id) -> list[DuplicateSignal]:
     )
     if verification is None:
         return []
+    # What is left of the wait for an index being built, counted from the submission.
+    waited = (timezone.now() - verification.submitted_at).total_seconds()
+    wait = max(0.0, settings.KYC_FACE_INDEX_WAIT_SECONDS - waited)
     found = []  # (kind, photo, distance, other photo id, other applicant id)
     for photo in (verification.selfie, verification.id_card):
-        for kind, finder in (
-            (DuplicateSignal.Kind.SAME_PHOTO, _same_photo),
-            (DuplicateSignal.Kind.SAME_FACE, _same_face),
-        ):
-            found += [(kind, photo, *match) for match in finder(photo)]
+        found += [(DuplicateSignal.Kind.SAME_PHOTO, photo, *match) for match in _same_photo(photo)]
+        found += [(DuplicateSignal.Kind.SAME_FACE, photo, *match) for match in _same_face(photo, wait)]
+    blocklist.check_case(verification)
     new = []
     if found:
         known = set(
@@ -158,12 +154,31 @@ def mark_scanned(verification_id, error: str = ""):
     )
 
 
+def give_up_waiting(now=None) -> int:
+    """Cases whose scan no index worker took within KYC_FACE_INDEX_WAIT_SECONDS (none running, one
+    still building): decided without it, with duplicates_not_checked. The sweeper calls this."""
+    from onboarding.services.pipeline.decisions import finalize_if_complete
+
+    cutoff = (now or timezone.now()) - timedelta(seconds=settings.KYC_FACE_INDEX_WAIT_SECONDS)
+    late = list(
+        Verification.objects.filter(duplicates_pending=True, submitted_at__lt=cutoff).values_list("pk", flat=True)
+    )
+    for pk in late:
+        logger.warning("verification %s: no face index answered in time; decided without the scan", pk)
+        mark_scanned(pk, "face index not available in time")
+        finalize_if_complete(pk)
+    return len(late)
+
+
 def scan_and_decide(verification_id) -> int:
     """The scan task: a scan that crashes is recorded as not done, so the case is still decided."""
     from onboarding.services.pipeline.decisions import finalize_if_complete
 
     try:
         found = len(scan(verification_id))
+    except IndexNotReady as exc:
+        mark_scanned(verification_id, str(exc))
+        found = 0
     except Exception as exc:  # the case must not wait forever on a broken scan
         logger.exception("duplicate scan of %s failed", verification_id)
         mark_scanned(verification_id, f"scan failed: {type(exc).__name__}")

@@ -10,6 +10,7 @@ there is none). What raises the level:
 - a required check not done (vendor error, not applicable) or an unusable photo: "3";
 - the passive presentation-attack heuristics: "2";
 - duplicates: the same photo under another applicant "1", the same face "2";
+- the blocklist: a barred face or document number "1";
 - what the document check found: an invalid number or MRZ check digit "1"; expired, under age,
   inconsistent or not what the applicant declared "2"; unreadable, expiring soon or its expiry not read "3";
 - attempt velocity: more than risk.velocity_attempts submissions within risk.velocity_hours: "2".
@@ -24,7 +25,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db.models import FilteredRelation, Q
 
-from onboarding.models import Check, DuplicateSignal, Verification
+from onboarding.models import BlocklistMatch, Check, DuplicateSignal, Verification
 from onboarding.reasons import reason_text
 from onboarding.services.policy import scoring, versions
 from onboarding.services.policy.rules import LIVENESS_FAILURES, compare_failure, current_checks, document_findings
@@ -34,6 +35,8 @@ LEVEL_FOR = {
     "liveness_failed": "1",
     "liveness_person_mismatch": "1",
     "duplicate_photo": "1",
+    "blocklisted_face": "1",
+    "blocklisted_document": "1",
     "compare_borderline": "2",
     "presentation_attack_suspected": "2",
     "duplicate_face": "2",
@@ -136,7 +139,14 @@ def _check_reasons(check, policy, margin) -> list[dict]:
 
 
 def assess(
-    checks, *, policy=None, duplicates=(), attempts: int = 1, duplicates_error: str = "", margin: float | None = None
+    checks,
+    *,
+    policy=None,
+    duplicates=(),
+    attempts: int = 1,
+    duplicates_error: str = "",
+    margin: float | None = None,
+    blocklisted=(),
 ) -> Assessment:
     """checks: the case's checks; duplicates: DuplicateSignal kinds found for it; attempts: the
     applicant's submissions within the policy's velocity window, this one included."""
@@ -152,6 +162,8 @@ def assess(
         reasons.append(_entry("duplicate_photo" if kind == DuplicateSignal.Kind.SAME_PHOTO else "duplicate_face"))
     if duplicates_error:
         reasons.append(_entry("duplicates_not_checked", error=duplicates_error))
+    for kind in sorted(set(blocklisted)):  # BlocklistMatch kinds
+        reasons.append(_entry(f"blocklisted_{kind}"))
     risk = policy.risk
     if attempts > risk["velocity_attempts"]:
         reasons.append(_entry("velocity", attempts=attempts, window_hours=risk["velocity_hours"]))
@@ -168,6 +180,7 @@ def assess_case(verification: Verification, checks=None, *, policy=None) -> Asse
         duplicates=kinds,
         attempts=attempts,
         duplicates_error=verification.duplicates_error,
+        blocklisted=set(BlocklistMatch.objects.filter(verification=verification).values_list("kind", flat=True)),
     )
 
 

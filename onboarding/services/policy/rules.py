@@ -11,6 +11,7 @@ A pure function of the checks, the case's risk assessment and the policy in forc
 - documents: each finding of the document check (an invalid number, a failed MRZ check digit,
   expired, under the policy's minimum age, unreadable, not what the applicant declared, ...) rejects,
   sends to review or is noted, as the policy's document.outcomes say;
+- blocklist: a face or document number a reviewer barred sends to review, or rejects (`blocklist`);
 - approve: every required check ran and passed and nothing above applies.
 Shadow checks never count.
 """
@@ -25,6 +26,7 @@ from onboarding.services.policy import scoring, versions
 from vendors.base import CheckKind
 
 LIVENESS_FAILURES = ("liveness_failed", "liveness_person_mismatch")
+BLOCKLIST_SIGNALS = ("blocklisted_face", "blocklisted_document")
 
 
 @dataclasses.dataclass
@@ -189,6 +191,8 @@ def evaluate(checks, *, policy=None, risk=None, margin: float | None = None) -> 
         if policy.required(kind.value) and kind.value not in ran:
             review.append(_reason(f"{kind.value}_not_checked"))
     if risk is not None:
+        barred = [_reason(r["code"]) for r in risk.reasons if r["code"] in BLOCKLIST_SIGNALS]
+        (reject if policy.config["blocklist"] == "reject" else review).extend(barred)
         review += _signal_reasons(risk, policy, already=reject + review)
     if reject:
         return Evaluation(Decision.Outcome.REJECT, reject + review)

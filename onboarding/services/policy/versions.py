@@ -12,6 +12,7 @@ A policy is a JSON object; every key is optional and falls back to the default:
       "review_on": ["compare_borderline", "presentation_attack_suspected", "duplicate_face",
                     "duplicate_photo", "high_risk", "velocity"],
       "risk": {"review_level": "2", "near_margin": 0.05, "velocity_hours": 24, "velocity_attempts": 3},
+      "blocklist": "review",                            or "reject": a face or number on the blocklist
       "document": {"min_age": 18, "expiring_within_days": 30,
                    "outcomes": {"document_number_invalid": "reject", "document_unreadable": "review", ...}},
       "routing": {"compare": {"vendors": [{"vendor": "local", "weight": 70},
@@ -161,6 +162,8 @@ def default_config() -> dict:
         "review_on": list(REVIEW_SIGNALS),
         "risk": dict(RISK_DEFAULTS),
         "document": {**DOCUMENT_DEFAULTS, "outcomes": dict(DOCUMENT_OUTCOMES)},
+        # A face or document number on the blocklist: "review" (at risk level 1) or "reject".
+        "blocklist": "review",
         "routing": {},
     }
 
@@ -283,6 +286,8 @@ def validate(config) -> dict:
     _number(risk["near_margin"], "risk.near_margin", problems, low=0, high=0.5)
     _number(risk["velocity_hours"], "risk.velocity_hours", problems, low=0.1, high=24 * 365)
     _number(risk["velocity_attempts"], "risk.velocity_attempts", problems, low=1, high=1000, integer=True)
+    if full["blocklist"] not in ("review", "reject"):
+        problems.append(f"blocklist: review or reject, not {full['blocklist']!r}")
     document = full["document"]
     problems += [f"unknown key document.{k!r}" for k in document if k not in DOCUMENT_DEFAULTS]
     _number(document["min_age"], "document.min_age", problems, low=0, high=120, integer=True)

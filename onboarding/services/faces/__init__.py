@@ -1,0 +1,1 @@
+"""Faces across cases: the face index and the blocklist."""
