@@ -38,6 +38,7 @@ def test_the_number_carries_the_birth_date_and_the_sex():
         ("Ouyang Xiu", "欧阳修"),  # a two-character family name
         ("Lyu Bu", "吕布"),
         ("张伟", "张 伟"),
+        ("張偉", "张伟"),
         ("Anna-Maria Eriksson", "ERIKSSON ANNA MARIA"),
         ("José Müller", "JOSE MUELLER"),
         ("annamaria eriksson", "ERIKSSON ANNA MARIA"),
@@ -52,3 +53,14 @@ def test_names_match_across_case_spacing_diacritics_order_and_script(declared, r
 )
 def test_other_names_do_not_match(declared, read):
     assert not names_match(declared, read)
+
+
+def test_traditional_forms_a_recogniser_returns_are_read_as_the_simplified_print():
+    from vendors.documents.ocr import Line
+
+    lines = [
+        Line("姓名張偉", 0.9, [[0, 0], [1, 0], [1, 1], [0, 1]]),
+        Line("性别男 民族漢", 0.9, [[0, 2], [1, 2], [1, 3], [0, 3]]),
+    ]
+    fields = cn_id.read_front(lines)
+    assert fields["full_name"].value == "张伟" and fields["ethnicity"].value == "汉"

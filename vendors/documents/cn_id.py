@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import functools
 import re
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -19,10 +20,6 @@ ETHNICITIES = (
     "水 东乡 纳西 景颇 柯尔克孜 土 达斡尔 仫佬 羌 布朗 撒拉 毛南 仡佬 锡伯 阿昌 普米 塔吉克 怒 "
     "乌孜别克 俄罗斯 鄂温克 德昂 保安 裕固 京 塔塔尔 独龙 鄂伦春 赫哲 门巴 珞巴 基诺"
 ).split()
-# Traditional forms a recogniser trained on both scripts may return for the simplified print.
-SIMPLIFIED = str.maketrans(
-    {"漢": "汉", "滿": "满", "維": "维", "爾": "尔", "壯": "壮", "鮮": "鲜", "東": "东", "鄉": "乡"}
-)
 NUMBER = re.compile(r"(?<![0-9A-Z])(\d{17}[\dX])(?![0-9A-Z])")
 FRONT_LABELS = ("姓名", "性别", "民族", "出生", "住址", "公民身份号码")
 BACK_LABELS = ("签发机关", "有效期限")
@@ -60,8 +57,21 @@ class Field:
     box: list | None  # the OCR line's four corners, in the photo's pixels
 
 
+@functools.cache
+def _simplifier():
+    import opencc
+
+    return opencc.OpenCC("t2s.json")
+
+
+def simplified(text: str) -> str:
+    """The card is printed in simplified characters; a recogniser trained on both scripts sometimes
+    returns a traditional form (漢 for 汉, 張 for 张): read back as printed, phrase by phrase (OpenCC)."""
+    return _simplifier().convert(text)
+
+
 def _joined(lines) -> list[tuple[str, float, list]]:
-    return [(re.sub(r"\s+", "", line.text).translate(SIMPLIFIED), line.score, line.box) for line in lines]
+    return [(simplified(re.sub(r"\s+", "", line.text)), line.score, line.box) for line in lines]
 
 
 def is_front(lines) -> bool:

@@ -3,7 +3,8 @@
 Latin names are compared without case, spacing, punctuation or diacritics, in any order of their
 parts (a passport's "ERIKSSON ANNA MARIA" is the applicant's "Anna-Maria Eriksson"). A name in Han
 script matches its pinyin spelling, family name first or last, with or without spaces, for any
-reading of a character that has several (单 is Shàn as a family name), from pypinyin's dictionary.
+reading of a character that has several (单 is Shàn as a family name), from pypinyin's dictionary;
+Han against Han in either script (張偉 is 张伟).
 """
 
 from __future__ import annotations
@@ -14,9 +15,15 @@ import unicodedata
 
 from pypinyin import Style, pinyin
 
+from .cn_id import simplified
+
 HAN = re.compile(r"[\u3400-\u9fff]")
 # Readings of a name tried at most (a name of many characters with several readings each).
 MAX_READINGS = 64
+
+
+def _han_key(name: str) -> str:
+    return simplified(re.sub(r"\s+", "", unicodedata.normalize("NFKC", name)))
 
 
 def is_han(text: str) -> bool:
@@ -74,10 +81,8 @@ def _pinyin_matches(han: str, latin: list[str]) -> bool:
 
 def names_match(declared: str, read: str) -> bool:
     """Whether the name the applicant gave is the name on the document."""
-    if is_han(declared) and is_han(read):
-        return re.sub(r"\s+", "", unicodedata.normalize("NFKC", declared)) == re.sub(
-            r"\s+", "", unicodedata.normalize("NFKC", read)
-        )
+    if is_han(declared) and is_han(read):  # in either script: 張偉 is 张伟
+        return _han_key(declared) == _han_key(read)
     if is_han(read):
         return _pinyin_matches(read, latin_parts(declared))
     if is_han(declared):
