@@ -253,3 +253,20 @@ def test_webhooks_carry_the_document_and_keep_its_fields_sealed(receiver, endpoi
     record_human_decision(v.pk, outcome="approve", comment="seen", user=reviewer)
     erase_applicant(applicant.pk, actor=audit.Actor.system("test"))
     assert not WebhookEvent.objects.filter(verification=v).exclude(sealed=b"").exists()
+
+
+def test_key_rotation_reencrypts_the_identity_data(settings):
+    import base64
+
+    from onboarding import encryption
+    from onboarding.services.identity.documents import reencrypt
+
+    v = case(declared={"full_name": "Zhang Wei"})
+    old = settings.KYC_ENCRYPTION_KEYS[0]
+    new = encryption.new_key()
+    settings.KYC_ENCRYPTION_KEYS = [new, old]
+    assert reencrypt() == 2 and reencrypt() == 0  # the reading and the declared data, once
+    settings.KYC_ENCRYPTION_KEYS = [new]
+    new_id = encryption.key_id(base64.b64decode(new))
+    assert encryption.blob_key_id(bytes(DocumentReading.objects.get(verification=v).data)) == new_id
+    assert declared_of(v.applicant_id) == {"full_name": "Zhang Wei"}

@@ -180,15 +180,7 @@ def analyse_upload(photo_id) -> None:
 
 def reencrypt() -> int:
     """Key rotation (kyc_reencrypt): analyses under an older key get the newest one."""
-    done = 0
     rows = PhotoAnalysis.objects.exclude(data=b"", has_embedding=False).only("id", "photo_id", "embedding", "data")
-    for row in rows.iterator(chunk_size=2000):
-        changes = {}
-        for field, name in (("embedding", _embedding_name(row.photo_id)), ("data", _data_name(row.photo_id))):
-            blob = bytes(getattr(row, field))
-            if blob and encryption.needs_reencryption(blob):
-                changes[field] = encryption.reencrypt(blob, name=name)
-        if changes:
-            PhotoAnalysis.objects.filter(pk=row.pk).update(**changes)
-            done += 1
-    return done
+    return encryption.reencrypt_rows(
+        rows, {"embedding": lambda r: _embedding_name(r.photo_id), "data": lambda r: _data_name(r.photo_id)}
+    )

@@ -141,15 +141,11 @@ def record_viewed(verification: Verification, *, actor, purpose: str) -> None:
 
 def reencrypt() -> int:
     """Key rotation (kyc_reencrypt): declared data and document readings."""
-    done = 0
-    kinds = (
-        (DocumentReading, lambda r: reading_name(r.source_check_id)),
-        (DeclaredIdentity, lambda r: declared_name(r.applicant_id)),
+    readings = encryption.reencrypt_rows(
+        DocumentReading.objects.only("id", "source_check_id", "data"),
+        {"data": lambda r: reading_name(r.source_check_id)},
     )
-    for model, name in kinds:
-        for row in model.objects.iterator(chunk_size=2000):
-            blob = bytes(row.data)
-            if encryption.needs_reencryption(blob):
-                model.objects.filter(pk=row.pk).update(data=encryption.reencrypt(blob, name=name(row)))
-                done += 1
-    return done
+    declared = encryption.reencrypt_rows(
+        DeclaredIdentity.objects.only("id", "applicant_id", "data"), {"data": lambda r: declared_name(r.applicant_id)}
+    )
+    return readings + declared

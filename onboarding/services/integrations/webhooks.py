@@ -121,14 +121,8 @@ def _seal(event_id, data) -> tuple[dict, bytes]:
 
 def reencrypt() -> int:
     """Key rotation (kyc_reencrypt): the events' sealed identity data."""
-    done = 0
-    for event in WebhookEvent.objects.exclude(sealed=b"").only("id", "sealed").iterator(chunk_size=2000):
-        blob = bytes(event.sealed)
-        if encryption.needs_reencryption(blob):
-            sealed = encryption.reencrypt(blob, name=_sealed_name(event.pk))
-            WebhookEvent.objects.filter(pk=event.pk).update(sealed=sealed)
-            done += 1
-    return done
+    events = WebhookEvent.objects.exclude(sealed=b"").only("id", "sealed")
+    return encryption.reencrypt_rows(events, {"sealed": lambda e: _sealed_name(e.pk)})
 
 
 def unsealed_payload(event) -> dict:
