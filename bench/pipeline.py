@@ -132,42 +132,18 @@ def component_pids(processes) -> dict:
 
 
 def start_workers(processes, workers, concurrency, cpus=None):
+    def worker(name, *queues, threads):
+        options = ["-Q", ",".join(queues)] if queues else []
+        processes.start(
+            *("-m", "celery", "-A", "kyc", "worker", *options, "--pool", "threads", "--concurrency", str(threads)),
+            *("--loglevel", "WARNING", "--hostname", f"{name}@%h"),
+            cpus=cpus,
+        )
+
     for i in range(workers):
-        processes.start(
-            "-m",
-            "celery",
-            "-A",
-            "kyc",
-            "worker",
-            "--pool",
-            "threads",
-            "--concurrency",
-            str(concurrency),
-            "--loglevel",
-            "WARNING",
-            "--hostname",
-            f"bench{i}@%h",
-            cpus=cpus,
-        )
+        worker(f"bench{i}", threads=concurrency)
     if ENV["KYC_DUPLICATE_SCAN"] == "true":  # the face index's worker, as deployed
-        processes.start(
-            "-m",
-            "celery",
-            "-A",
-            "kyc",
-            "worker",
-            "-Q",
-            f"{ENV['CELERY_QUEUE']}.faces",
-            "--pool",
-            "threads",
-            "--concurrency",
-            "2",
-            "--loglevel",
-            "WARNING",
-            "--hostname",
-            "faces@%h",
-            cpus=cpus,
-        )
+        worker("faces", f"{ENV['CELERY_QUEUE']}.faces", threads=2)
         workers += 1
     from kyc.celery import app
 

@@ -13,7 +13,7 @@ from django.conf import settings
 from kyc.celery import app as celery_app
 from onboarding.models import DuplicateSignal
 from tests.factories import submitted_verification
-from tests.pipeline.test_worker import ROOT, database_url, wait_decided
+from tests.pipeline.test_worker import ROOT, wait_decided, worker_env
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -21,16 +21,7 @@ pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 class Workers:
     def __init__(self, queue):
         self.queue = queue
-        self.env = dict(
-            os.environ,
-            DJANGO_SETTINGS_MODULE="kyc.settings",
-            DJANGO_DEBUG="true",
-            DATABASE_URL=database_url(),
-            KYC_VAR_DIR=str(settings.VAR_DIR),
-            KYC_PRIVATE_MEDIA_ROOT=str(settings.KYC_PRIVATE_MEDIA_ROOT),
-            CELERY_BROKER_URL=settings.CELERY_BROKER_URL,
-            CELERY_QUEUE=queue,
-        )
+        self.env = worker_env(queue)
         self.procs = []
 
     def start(self, name, *args, **env):
@@ -82,7 +73,8 @@ def test_only_the_faces_worker_holds_the_index_and_a_restart_rebuilds_it(setting
         faces, faces_log = workers.start(
             "faces", "-Q", f"{queue}.faces", "--pool", "threads", "--concurrency", "2", KYC_FACE_INDEX_PRELOAD="true"
         )
-        submitted_verification("obama_1", "biden_1")
+        # One after the other: two scans running at once each miss the other's faces not yet analysed.
+        wait_decided(submitted_verification("obama_1", "biden_1").pk)
         second = wait_decided(submitted_verification("obama_2", "leslie_1").pk)
         assert DuplicateSignal.objects.filter(verification=second, kind="same_face").exists()
         assert "face index:" in read(faces_log) and "scan_duplicates[" in read(faces_log)

@@ -35,10 +35,9 @@ def database_url():
     return f"postgres://{auth}{host}:{port}/{db['NAME']}"
 
 
-@pytest.fixture
-def worker():
-    queue = f"kyc-test-{uuid.uuid4().hex[:8]}"  # no stale messages from other runs on a shared broker
-    env = dict(
+def worker_env(queue) -> dict:
+    """A worker process's environment: kyc.settings on this test's database, files and broker."""
+    return dict(
         os.environ,
         DJANGO_SETTINGS_MODULE="kyc.settings",
         DJANGO_DEBUG="true",
@@ -48,6 +47,12 @@ def worker():
         CELERY_BROKER_URL=settings.CELERY_BROKER_URL,
         CELERY_QUEUE=queue,
     )
+
+
+@pytest.fixture
+def worker():
+    queue = f"kyc-test-{uuid.uuid4().hex[:8]}"  # no stale messages from other runs on a shared broker
+    env = worker_env(queue)
     log = open(Path(settings.VAR_DIR) / f"{queue}.log", "w+")
     proc = subprocess.Popen(
         [

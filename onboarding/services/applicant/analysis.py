@@ -173,9 +173,10 @@ def analyse_upload(photo_id) -> None:
     if photo is None:
         return
     analysis_of(photo, embedding=False)  # what the checklist needs, first
+    embedding = embedding_needed() and photo.kind != Photo.Kind.ID_CARD_BACK  # no portrait on a back
     text = text_needed(photo)
-    if embedding_needed() or text:
-        analysis_of(photo, embedding=embedding_needed() and photo.kind != Photo.Kind.ID_CARD_BACK, text=text)
+    if embedding or text:
+        analysis_of(photo, embedding=embedding, text=text)
 
 
 def reencrypt() -> int:
