@@ -15,6 +15,7 @@ import dataclasses
 import numpy as np
 
 from .documents import ocr
+from .documents.outline import card_outline
 from .engine import Face, decode_image, decode_rgb, detection_copy, get_engine, sharpness
 from .pad import heuristics
 
@@ -25,7 +26,8 @@ class Analysis:
     width: int
     height: int
     faces: list[Face]
-    measures: dict  # brightness, card_sharpness; face_sharpness, face_brightness with a face
+    # brightness, card_sharpness; face_sharpness, face_brightness with a face; card (outline.card_outline) on a card
+    measures: dict
     pad: dict | None = None  # vendors.pad.heuristics, for a selfie
     # The lines of text read on it (vendors.documents.ocr.Line), by the OCR of text_engine.
     text: list[ocr.Line] | None = None
@@ -97,6 +99,8 @@ def analyse(data: bytes, *, selfie: bool, embedding: bool = True) -> Analysis:
         measures.update(face_sharpness=round(sharpness(crop), 1), face_brightness=round(float(crop.mean()), 1))
         if embedding:
             face.embedding = engine.embed(rgb, face)
+    if not selfie:  # where the card is in the frame, whatever its layout: the capture page's framing advice
+        measures["card"] = card_outline(small)
     h, w = rgb.shape[:2]
     pad = heuristics(rgb, faces[0] if faces else None) if selfie else None
     return Analysis(engine.version, w, h, faces, measures, pad)

@@ -22,10 +22,10 @@ from vendors.documents import reader
 from vendors.local import assess_quality, light_problems
 from vendors.messages import applicant_message
 
-# On an ID-1 card (85.6 mm) the portrait's face is about 15 mm wide: a sixth of the card. A face
-# narrower than a tenth of the photo means the card covers less than about 60 % of the frame;
-# wider than 0.3, the card no longer fits in it.
-CARD_FACE_SHARE = (0.10, 0.30)
+# The card's own outline (vendors.documents.outline) covering less than this share of the frame: its
+# text is small (the card spans about half the photo's width); cut by the frame's border: it does
+# not fit. The portrait's size says nothing: layouts print it from a tenth to a third of the card.
+CARD_MIN_SHARE = 0.25
 
 ITEMS = {
     Photo.Kind.SELFIE: [
@@ -42,6 +42,7 @@ ITEMS = {
         ("text", _("The text on the card can be read"), ("document_unreadable",)),
     ],
     Photo.Kind.ID_CARD_BACK: [
+        ("fill", _("The card fills the frame"), ("card_too_far", "card_too_close")),
         ("light", _("Good light, no glare"), ("too_dark", "too_bright")),
         ("focus", _("Sharp, not blurry"), ("blurry",)),
         ("text", _("The text on the card can be read"), ("document_unreadable",)),
@@ -56,16 +57,22 @@ FRAMING_MESSAGES = {
 
 def extra_problems(kind, analysis) -> list[str]:
     """What only the capture page asks: the card's framing, and the light when no face was found."""
+    problems = []
     if not analysis.faces or kind == Photo.Kind.ID_CARD_BACK:
-        return light_problems(analysis.measures["brightness"])
-    if kind != Photo.Kind.ID_CARD:
+        problems += light_problems(analysis.measures["brightness"])
+    if kind != Photo.Kind.SELFIE:
+        problems += framing_problems(analysis.measures.get("card"))
+    return problems
+
+
+def framing_problems(outline: dict | None) -> list[str]:
+    """From the card's outline: cut by the frame's border, or too small in it; nothing when no
+    outline was found (nothing to go on)."""
+    if not outline:
         return []
-    share = analysis.face.width / analysis.width
-    if share < CARD_FACE_SHARE[0]:
-        return ["card_too_far"]
-    if share > CARD_FACE_SHARE[1]:
+    if outline["touches_edge"]:
         return ["card_too_close"]
-    return []
+    return ["card_too_far"] if outline["share"] < CARD_MIN_SHARE else []
 
 
 def documents_read() -> bool:
