@@ -78,9 +78,11 @@ class ReviewDecisionForm(forms.Form):
         ),
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, liveness_evidence=True, **kwargs):
         super().__init__(*args, **kwargs)
         self.templates = {r.code: r for r in ReviewReason.objects.filter(is_active=True)}
+        if not liveness_evidence:  # a still photo alone: no template may claim a live selfie was seen
+            self.templates = {c: r for c, r in self.templates.items() if c not in ReviewReason.CLAIMS_LIVENESS}
         # Grouped under the same labels as the outcome buttons (review.js shows the chosen one's group).
         groups = {str(label): [] for _value, label in self.fields["outcome"].choices}
         for r in self.templates.values():

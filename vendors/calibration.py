@@ -39,6 +39,31 @@ class FarEstimate:
     def __str__(self):
         return f"{'≈' if self.relation == '=' else self.relation} {self.value:.1e}"
 
+    @classmethod
+    def parse(cls, text: str, source: str = "") -> FarEstimate | None:
+        """Back from str() (the risk reasons keep it so), or None."""
+        relation, _, value = (text or "").partition(" ")
+        try:
+            return cls(float(value), "=" if relation == "≈" else relation, source)
+        except ValueError:
+            return None
+
+    def in_words(self) -> str:
+        """As people read it: "below 1 in 32", "about 1 in 10,000" (str() is for the API and logs)."""
+        from django.utils.translation import gettext
+
+        if self.value <= 0:
+            return gettext("none measured")
+        n = 1 / self.value
+        n = round(n) if n < 100 else round(n, 1 - int(math.floor(math.log10(n))))  # two significant digits
+        words = {
+            "=": gettext("about 1 in %s"),
+            "<": gettext("below 1 in %s"),
+            "≤": gettext("at most 1 in %s"),
+            ">": gettext("above 1 in %s"),
+        }.get(self.relation, gettext("about 1 in %s"))
+        return words % f"{int(n):,}"
+
     def at_most(self, target: float) -> bool | None:
         """Whether the FAR is at most target; None when the estimate cannot tell."""
         if self.relation == "=":

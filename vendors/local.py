@@ -166,7 +166,10 @@ class LocalEngineBackend(VendorBackend):
                 reasons=[
                     Reason(
                         "liveness_unavailable",
-                        _("No active liveness challenge was completed; a reviewer must confirm liveness."),
+                        _(
+                            "No active liveness challenge was done: a still photo cannot show that a live "
+                            "person took it. A reviewer judges the rest of the evidence."
+                        ),
                     )
                 ],
                 latency_ms=0,

@@ -13,13 +13,15 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from onboarding.forms import ReviewDecisionForm
 from onboarding.models import Check, Decision, OverturnRequest, ReviewCase, ReviewReason, Verification
 from onboarding.selectors import identity
 from onboarding.selectors import review as selectors
+from onboarding.services.applicant.analysis import stored_analysis
 from onboarding.services.compliance import audit
 from onboarding.services.compliance.evidence import evidence_pack
 from onboarding.services.faces import blocklist
@@ -188,11 +190,13 @@ class VerificationAdmin(CaseColumns, admin.ModelAdmin):
         if not self.has_view_permission(request):
             raise PermissionDenied
         get_object_or_404(Verification, pk=object_id)
-        return self.case_page(request, object_id, ReviewDecisionForm())
+        return self.case_page(request, object_id, None)
 
     def case_page(self, request, object_id, form, status=200):
         context = selectors.case_page(object_id)
         verification = context["verification"]
+        liveness_evidence = selectors.has_liveness_evidence(context["checks"], context["challenge"])
+        form = form or ReviewDecisionForm(liveness_evidence=liveness_evidence)
         user = request.user
         can_decide = self.can_decide(request) and verification.status in (
             Verification.Status.NEEDS_REVIEW,
@@ -209,6 +213,8 @@ class VerificationAdmin(CaseColumns, admin.ModelAdmin):
             can_blocklist=user.has_perm("onboarding.manage_blocklist"),
             blocklist_matches=list(verification.blocklist_matches.all()),
             document_rows=identity.document_rows(verification, found[1]) if found else [],
+            face_crops=face_crops(verification),
+            liveness_evidence=liveness_evidence,
             opts=self.model._meta,
             title=_("Case %s") % verification,
             form=form,
@@ -253,7 +259,11 @@ class VerificationAdmin(CaseColumns, admin.ModelAdmin):
         if not self.can_decide(request):
             raise PermissionDenied
         verification = get_object_or_404(Verification, pk=object_id)
-        form = ReviewDecisionForm(request.POST or None, initial={"outcome": request.GET.get("outcome")})
+        form = ReviewDecisionForm(
+            request.POST or None,
+            initial={"outcome": request.GET.get("outcome")},
+            liveness_evidence=selectors.liveness_evidence_of(verification),
+        )
         if request.method == "POST" and form.is_valid():
             try:
                 result = record_human_decision(
@@ -507,7 +517,8 @@ class ReviewQueueAdmin(CaseColumns, ReadOnlyMixin, admin.ModelAdmin):
 
     @admin.display(description=_("reasons"))
     def reasons(self, obj):
-        return ", ".join(selectors.queue_reasons(obj)) or "-"
+        reasons = selectors.queue_reason_texts(obj)
+        return format_html_join(mark_safe("<br>"), '<span title="{}">{}</span>', reasons) if reasons else "-"
 
     @admin.display(description=_("compare score / threshold"))
     def compare(self, obj):
@@ -517,6 +528,31 @@ class ReviewQueueAdmin(CaseColumns, ReadOnlyMixin, admin.ModelAdmin):
     @admin.display(description=_("duplicates"), boolean=True, ordering="flagged")
     def signals(self, obj):
         return obj.flagged
+
+
+def face_crops(verification) -> list[dict]:
+    """The selfie's face and the card's portrait, each cropped around its face (the box the local
+    engine found) so that both show at the same scale side by side; [] unless both were found."""
+    crops = []
+    for photo in (verification.selfie, verification.id_card):
+        analysis = stored_analysis(photo) if photo is not None and not photo.purged_at else None
+        if analysis is None or analysis.face is None:
+            return []
+        f = analysis.face
+        # Head and shoulders: the face box grown by half its size on each side, inside the photo.
+        side = max(f.width, f.height) * 2
+        cx, cy = (f.left + f.right) / 2, (f.top + f.bottom) / 2
+        left, top = max(0, int(cx - side / 2)), max(0, int(cy - side / 2))
+        crop_w, crop_h = min(int(side), photo.width - left), min(int(side), photo.height - top)
+        crops.append(
+            {
+                "photo": photo,
+                "view_box": f"{left} {top} {crop_w} {crop_h}",
+                "width": photo.width,
+                "height": photo.height,
+            }
+        )
+    return crops
 
 
 def _hours(seconds: float) -> str:
@@ -589,7 +625,9 @@ class CheckAdmin(ReadOnlyMixin, admin.ModelAdmin):
     @admin.display(description=_("estimated FAR"), ordering="far")
     def estimated_far(self, obj):
         estimate = obj.far_estimate
-        return format_html('<span title="{}">{}</span>', estimate.source, estimate) if estimate else "-"
+        if not estimate:
+            return "-"
+        return format_html('<span title="{} ({})">{}</span>', estimate.source, estimate, estimate.in_words())
 
     @admin.display(description=_("details"))
     def details_pretty(self, obj):

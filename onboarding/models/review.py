@@ -82,6 +82,10 @@ class ReviewReason(models.Model):
     # Labels are translated; an operator's own label wins.
     BUILT_IN = {
         "identity_confirmed": ("approve", _("Same person and a live selfie, confirmed by eye.")),
+        "face_match_confirmed": (
+            "approve",
+            _("Same person, confirmed by eye; no liveness evidence (a still photo only)."),
+        ),
         "borderline_match_confirmed": ("approve", _("Borderline face match confirmed by eye.")),
         "check_error_reviewed": ("approve", _("A check failed for technical reasons; the evidence is sufficient.")),
         "face_mismatch": ("reject", _("The selfie and the ID card show different people.")),
@@ -90,6 +94,9 @@ class ReviewReason(models.Model):
         "document_altered": ("reject", _("The ID card looks forged or altered.")),
         "duplicate_identity": ("reject", _("The same face or photo appears under another applicant.")),
     }
+
+    # Templates that say a live selfie was seen: not offered when the case has no liveness evidence.
+    CLAIMS_LIVENESS = {"identity_confirmed"}
 
     # Reasons the applicant can act on by submitting again: their status page shows the text.
     APPLICANT_FIXABLE = {"document_unusable"}

@@ -20,7 +20,7 @@ from onboarding.models import (
     OverturnRequest,
     Verification,
 )
-from onboarding.reasons import REASON_MESSAGES, REVIEW_REASONS
+from onboarding.reasons import REASON_MESSAGES, REVIEW_REASONS, reason_text
 
 from .cases import latest_decision
 
@@ -117,11 +117,30 @@ def queue_reasons(verification) -> list[str]:
     return [r.get("code", "") for r in latest.reasons] if latest else []
 
 
+def queue_reason_texts(verification) -> list[tuple[str, str]]:
+    """(code, sentence) of each reason the case is in review: the queue shows the sentences."""
+    return [(code, str(reason_text(code, code))) for code in queue_reasons(verification)]
+
+
 def compare_summary(verification):
     for check in verification.checks.all():
         if check.kind == "compare" and check.score is not None:
             return check
     return None
+
+
+def has_liveness_evidence(checks, challenge) -> bool:
+    """Whether anything showed a live person took the selfie: a liveness check that judged it
+    (passed or not), or a challenge's frames to look at. A still upload alone shows neither."""
+    judged = any(c.kind == "liveness" and c.status == Check.Status.COMPLETED and c.passed is not None for c in checks)
+    return judged or (challenge is not None and not challenge.frames_purged_at)
+
+
+def liveness_evidence_of(verification) -> bool:
+    return has_liveness_evidence(
+        list(verification.checks.filter(kind="liveness")),
+        LivenessChallenge.objects.filter(verification=verification).first(),
+    )
 
 
 def case_page(verification_id) -> dict:

@@ -49,7 +49,9 @@ def test_case_page_shows_both_photos_through_the_checked_view_and_every_check(re
     compare = case.checks.get(kind="compare")
     assert f"{compare.score}" in page and "0.6" in page  # raw score and threshold source
     assert "verification_submitted" in page and "auto_decision" in page  # audit trail
-    assert 'id="kyc-decide-form"' in page and "identity_confirmed" in page  # reason templates to pick from
+    assert 'id="kyc-decide-form"' in page and "face_match_confirmed" in page  # reason templates to pick from
+    # A still upload: no template claiming a live selfie, and the page says what cannot be judged.
+    assert "identity_confirmed" not in page and "No liveness evidence" in page
 
 
 def test_decision_needs_a_reason(reviewer_client, case):
