@@ -15,6 +15,7 @@ import matplotlib
 matplotlib.use("Agg")
 from matplotlib.backends.backend_svg import FigureCanvasSVG  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 COLORS = {
     "approved": "#2e7d32",
@@ -54,7 +55,12 @@ def stacked_days(days, series: dict[str, list[int]]) -> str:
 
 
 def histogram(scores, *, threshold=None, title="", scale="") -> str:
-    fig, ax = _figure(width=4.6, height=2.4)
+    return _data_uri(histogram_figure(scores, threshold=threshold, title=title, scale=scale))
+
+
+def histogram_figure(scores, *, threshold=None, title="", scale="") -> Figure:
+    # As wide as the other charts: the page scales each to its column, so the lettering matches theirs.
+    fig, ax = _figure()
     span = list(scores) + ([threshold] if threshold is not None else [])  # the threshold stays in view
     low, high = min(span), max(span)
     ax.hist(scores, bins=30, range=(low, high if high > low else low + 1), color="#5c6bc0")
@@ -72,7 +78,9 @@ def histogram(scores, *, threshold=None, title="", scale="") -> str:
     ax.set_title(title, fontsize=9)
     ax.set_xlabel(scale[:60], fontsize=8)
     ax.set_ylabel("checks", fontsize=8)
-    return _data_uri(fig)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # whole checks, never 0.25 of one
+    ax.tick_params(labelsize=8)
+    return fig
 
 
 def latency_bars(rows: list[dict]) -> str:

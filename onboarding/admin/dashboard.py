@@ -1,7 +1,10 @@
 """The operator's dashboard and the policy what-if: admin pages of their own (onboarding.admin_site)."""
 
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 
@@ -9,7 +12,8 @@ from onboarding import charts
 from onboarding.forms import PeriodForm, WhatIfForm
 from onboarding.models import Verification
 from onboarding.selectors import dashboard as figures
-from onboarding.services.policy import whatif
+from onboarding.services.compliance import audit
+from onboarding.services.policy import versions, whatif
 
 FUNNEL_LABELS = {
     "started": _("Started (applicant created)"),
@@ -122,4 +126,39 @@ class WhatIfView(AdminPage):
             result=result,
             outcomes=outcomes,
             matrix=matrix,
+            can_publish=request.user.has_perm(PUBLISH_PERMISSION),
+            current_version=versions.active().version,
         )
+
+    def post(self, request):
+        """Publish the replayed thresholds (and margin) as a new policy version: validated and
+        audited like any publication (services.policy.versions.publish)."""
+        if not request.user.has_perm(PUBLISH_PERMISSION):
+            raise PermissionDenied
+        period = PeriodForm(request.POST).period()
+        form = WhatIfForm(request.POST, rows=whatif.stored_thresholds(period.start, period.end))
+        if not form.is_valid() or not form.candidate():
+            messages.error(request, _("Nothing to publish: replay candidate thresholds first."))
+            return HttpResponseRedirect(reverse("admin:onboarding_whatif"))
+        config = dict(versions.active().config)
+        config["thresholds"] = {
+            **config.get("thresholds", {}),
+            **{f"{vendor}.{kind}": value for (vendor, kind), value in form.candidate().items()},
+        }
+        if form.cleaned_data.get("margin") is not None:
+            config["review_margin"] = form.cleaned_data["margin"]
+        config.pop("version", None)
+        comment = (request.POST.get("comment") or "").strip() or str(_("Thresholds from the policy what-if."))
+        try:
+            row, created = versions.publish(config, actor=audit.Actor.staff(request.user), comment=comment)
+        except versions.PolicyError as exc:
+            messages.error(request, _("Not published: %s") % "; ".join(exc.problems))
+            return HttpResponseRedirect(reverse("admin:onboarding_whatif"))
+        if not created:
+            messages.info(request, _("These thresholds are the policy in force already: nothing was published."))
+        else:
+            messages.success(request, _("Published policy version %s.") % row.version)
+        return HttpResponseRedirect(reverse("admin:onboarding_policyversion_change", args=[row.pk]))
+
+
+PUBLISH_PERMISSION = "onboarding.add_policyversion"

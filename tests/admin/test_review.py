@@ -408,6 +408,38 @@ def test_what_if_page_shows_the_numbers(roles, django_user_model, client, settin
         reverse("admin:onboarding_whatif"), {"days": 30, "run": 1, "t_local_compare": 60, "t_acedata_liveness": 40}
     ).content.decode()
     assert "3 of 4 decisions would change" in page
+    assert "KYC_THRESHOLD" not in page  # thresholds are policy versions, published from here
+    assert "Publish as a new policy version" not in page  # a senior reviewer may replay, not publish
+
+
+def test_what_if_publishes_the_replayed_thresholds_as_a_policy_version(roles, django_user_model, client):
+    from onboarding.models import AuditEvent, PolicyVersion
+    from onboarding.services.policy import versions
+
+    for score in (30, 45, 52, 58):
+        scored_case(score)
+    client.force_login(user_in(django_user_model, "KYC administrator"))
+    query = {"days": 30, "run": 1, "t_local_compare": 60, "t_acedata_liveness": 40}
+    page = client.get(reverse("admin:onboarding_whatif"), query).content.decode()
+    assert "Publish as a new policy version" in page
+    before = versions.active().version
+    r = client.post(reverse("admin:onboarding_whatif"), {**query, "margin": "", "comment": "stricter compare"})
+    row = PolicyVersion.objects.order_by("-id").first()
+    assert r.status_code == 302 and r.url == reverse("admin:onboarding_policyversion_change", args=[row.pk])
+    policy = versions.active()
+    assert policy.version == row.version != before and row.comment == "stricter compare"
+    assert policy.raw_threshold("local", "compare") == 60 and policy.raw_threshold("acedata", "liveness") == 40
+    event = AuditEvent.objects.filter(action="policy_published").latest("id")
+    assert event.data["version"] == row.version and "thresholds" in event.data["changed"]
+    # Out of range: refused by the policy's validation, nothing published.
+    r = client.post(reverse("admin:onboarding_whatif"), {**query, "t_local_compare": 150})
+    assert versions.active().version == row.version
+
+
+def test_only_a_policy_publisher_may_publish_from_the_what_if(roles, django_user_model, client):
+    client.force_login(user_in(django_user_model, "Senior reviewer"))
+    r = client.post(reverse("admin:onboarding_whatif"), {"days": 30, "t_local_compare": 60})
+    assert r.status_code == 403
 
 
 # Dashboard -------------------------------------------------------------------------------------
@@ -439,3 +471,13 @@ def test_the_workspace_speaks_simplified_chinese(no_vendors, roles, django_user_
         page = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
         for phrase in phrases:
             assert phrase in page, (url, phrase)
+
+
+def test_the_score_histogram_counts_whole_checks_in_the_pages_lettering():
+    from onboarding.charts import histogram_figure
+
+    fig = histogram_figure([61.0, 62.5, 70.0, 88.0], threshold=80, title="baidu compare", scale="0-100")
+    ax = fig.axes[0]
+    assert all(float(t).is_integer() for t in ax.get_yticks())
+    assert tuple(fig.get_size_inches()) == (7.0, 2.8)  # the other charts' size: same lettering on the page
+    assert all(label.get_fontsize() == 8 for label in ax.get_yticklabels())
