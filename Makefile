@@ -37,6 +37,8 @@ run: export TENCENT_LEGACY_BASE_URL ?= http://127.0.0.1:8001
 run: export TENCENT_API_ENDPOINT ?= http://127.0.0.1:8001
 # The demo's liveness: the local challenge when the applicant did it, else AceData through the sandbox.
 run: export KYC_LIVENESS_VENDORS ?= local,acedata
+# Whom a rejected applicant is told to contact (a deployment sets its own: `check --deploy` warns).
+run: export KYC_SUPPORT_CONTACT ?= support@example.com
 run: $(STAMP)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py kyc_demo_setup --base-url http://$${KYC_HOST:-127.0.0.1}:$${KYC_PORT:-8000}

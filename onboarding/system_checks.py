@@ -111,3 +111,24 @@ def model_licences(app_configs=None, **kwargs):
             id="kyc.W004",
         )
     ]
+
+
+@register("kyc", deploy=True)
+def support_contact(app_configs=None, databases=None, **kwargs):
+    """A rejected applicant is told whom to contact: part of setting up a deployment."""
+    if settings.KYC_SUPPORT_CONTACT:
+        return []
+    try:
+        from onboarding.services.applicant.branding import current
+
+        if current().support:
+            return []
+    except Exception:  # no database yet (before migrate): say it anyway
+        pass
+    return [
+        Warning(
+            "No support contact: a rejected applicant's page can only send them back to your business.",
+            hint="Set KYC_SUPPORT_CONTACT (an address or a page) or the support contact in the admin's branding.",
+            id="kyc.W005",
+        )
+    ]

@@ -5,6 +5,7 @@ import functools
 from django.conf import settings
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
@@ -543,3 +544,9 @@ def brand_logo(request):
 
 def healthz(request):
     return HttpResponse("ok", content_type="text/plain")
+
+
+@cache_control(public=True, max_age=86400)
+def favicon(request):
+    """Browsers ask every site for /favicon.ico, the admin's pages included: the app's icon."""
+    return redirect(static("onboarding/favicon.svg"))

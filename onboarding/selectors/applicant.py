@@ -1,5 +1,7 @@
 """Reads for the applicant's pages: their photos, their latest case, what its status page may show."""
 
+from django.utils.translation import gettext_lazy as _
+
 from onboarding.models import Check, Verification
 from onboarding.reasons import reason_text
 
@@ -21,6 +23,23 @@ def pending_photos(applicant):
     return photos
 
 
+# What a rejected applicant can do about each reason, in their words (nothing here for reasons the
+# applicant is not told, such as a blocklist: they get the generic steps and the contact).
+NEXT_STEPS = {
+    "face_mismatch": _("Take the selfie yourself, facing the camera, and photograph your own ID card."),
+    "liveness_failed": _("Do the liveness check yourself, live: turn your head each way the screen asks."),
+    "liveness_person_mismatch": _("Do the liveness check yourself, live: turn your head each way the screen asks."),
+    "presentation_attack_suspected": _("Take the selfie of your own face with the camera, not of a screen or a print."),
+    "document_expired": _("Use an identity document that has not expired."),
+    "document_number_invalid": _("Photograph the card flat, sharp and without glare, so every character can be read."),
+    "mrz_check_failed": _("Photograph the card flat, sharp and without glare, so every character can be read."),
+    "document_inconsistent": _("Photograph the card flat, sharp and without glare, so every character can be read."),
+    "declared_data_mismatch": _("Enter your name, number and date of birth exactly as they are printed on the card."),
+}
+# Reasons a new attempt cannot change: no "try again" for them.
+FINAL_REASONS = {"underage", "blocklisted_face", "blocklisted_document", "duplicate_face", "duplicate_photo"}
+
+
 def applicant_status(verification: Verification) -> dict:
     """What the applicant's status page shows: no scores, only what they can act on, in their language.
 
@@ -37,6 +56,8 @@ def applicant_status(verification: Verification) -> dict:
                     reasons.append(text)
             if r.get("fixable"):
                 fixable.append(r)
+    codes = [r.get("code") for r in decision.reasons] if decision else []
+    steps = list(dict.fromkeys(str(NEXT_STEPS[c]) for c in codes if c in NEXT_STEPS))
     outcome = verification.status
     if outcome in (Verification.Status.SUBMITTED, Verification.Status.PROCESSING):
         outcome = "processing"
@@ -52,6 +73,8 @@ def applicant_status(verification: Verification) -> dict:
         "decided": verification.is_decided,
         "reasons": reasons,
         "retake": _retake_step(fixable),
+        "next_steps": steps if verification.status == Verification.Status.REJECTED else [],
+        "may_retry": not FINAL_REASONS.intersection(codes),
         "progress": {"done": done, "total": len(checks)},
     }
 

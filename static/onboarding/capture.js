@@ -57,6 +57,9 @@
 
   function showProblem(kind) {
     problemText.textContent = PROBLEMS[kind] || PROBLEMS.other;
+    // No camera offered above: the upload is not an "or" any more.
+    const label = form.querySelector("label[data-label-alone]");
+    if (label) label.textContent = label.dataset.labelAlone;
     cameraRetry.hidden = kind === "unsupported" || kind === "NotFoundError";
     problem.hidden = false;
     panel.hidden = true;

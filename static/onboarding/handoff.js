@@ -65,9 +65,21 @@
     tick();
   }
 
-  async function start() {
+  // The link broken only after its host: its code never splits over two lines.
+  function showLink(href) {
+    const url = new URL(href);
+    const code = document.createElement("span");
+    code.className = "nowrap";
+    code.textContent = url.pathname.slice(1) + url.search;
+    link.href = href;
+    link.replaceChildren(url.origin + "/", document.createElement("wbr"), code);
+  }
+
+  async function start(event) {
+    const chosen = Boolean(event);  // the applicant asked for it (not shown for a missing camera)
     show.hidden = true;
     renew.hidden = true;
+    qr.hidden = true;  // no broken image while the code is being made
     panel.hidden = false;
     state.textContent = gettext("Making a code…");
     try {
@@ -76,12 +88,12 @@
       if (!response.ok) throw new Error(data.error || String(response.status));
       qr.src = data.qr;
       qr.hidden = false;
-      link.href = data.link;
-      link.textContent = data.link;
+      showLink(data.link);
       expiresAt = Date.now() + data.expires_in * 1000;
       expiry.hidden = false;
       expiry.textContent = minutesLeft();
-      state.textContent = gettext("Waiting for your phone…");
+      state.textContent = chosen ? gettext("Waiting for your phone…")
+        : gettext("Scan the code with your phone to carry on there, or upload a photo above.");
       follow(data.state_url);
     } catch (e) {
       qr.hidden = true;
@@ -99,6 +111,6 @@
   renew.addEventListener("click", start);
   // No camera on this device: the phone is the way forward, so show its code at once.
   document.addEventListener("kyc:camera-missing", function () {
-    if (panel.hidden) start();
+    if (panel.hidden) start(null);
   });
 })();

@@ -19,7 +19,17 @@ from tests.factories import ApplicantFactory
 pytestmark = pytest.mark.django_db(transaction=True)
 
 # Who may use each route (outside the admin, which is staff-only as a whole and swept below).
-PUBLIC = {"", "i18n/setlang/", "jsi18n/", "healthz", "api/schema/", "api/docs/", "brand.css", "brand/logo.png"}
+PUBLIC = {
+    "",
+    "i18n/setlang/",
+    "jsi18n/",
+    "healthz",
+    "favicon.ico",
+    "api/schema/",
+    "api/docs/",
+    "brand.css",
+    "brand/logo.png",
+}
 # The applicant's own flow: acts on the session's applicant only, takes no id.
 OWN_FLOW = {
     "verify/selfie/",

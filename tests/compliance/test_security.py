@@ -54,7 +54,9 @@ def test_forms_carry_csrf_tokens():
     assert r.status_code == 403
 
 
-def test_check_deploy_is_clean_with_production_settings(tmp_path):
+@pytest.mark.parametrize("contact", ["support@example.com", ""])
+def test_check_deploy_is_clean_with_production_settings(tmp_path, contact):
+    """Clean once set up, the applicants' support contact included (kyc.W005 without it)."""
     from onboarding.encryption import new_key
 
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "KYC_"))}
@@ -67,6 +69,7 @@ def test_check_deploy_is_clean_with_production_settings(tmp_path):
         DJANGO_ALLOWED_HOSTS="kyc.example.com",
         DJANGO_SECURE_HSTS_PRELOAD="true",
         DJANGO_STATIC_ROOT=str(tmp_path / "static"),
+        KYC_SUPPORT_CONTACT=contact,
     )
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
@@ -76,6 +79,9 @@ def test_check_deploy_is_clean_with_production_settings(tmp_path):
         text=True,
         timeout=120,
     )
+    if not contact:
+        assert result.returncode != 0 and "kyc.W005" in result.stdout + result.stderr
+        return
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
 
