@@ -106,3 +106,29 @@ def test_dashboard_and_what_if_render_within_the_content_policy(
     connections.close_all()
     context.close()
     assert csp_violations == []
+
+
+@pytest.mark.parametrize(
+    "viewport", [{"width": 1280, "height": 900}, {"width": 1440, "height": 900}, {"width": 390, "height": 844}]
+)
+def test_queue_and_case_page_fit_the_window(chromium, live_server, no_vendors, roles, django_user_model, viewport):  # noqa: F811
+    """No sideways scroll on the queue and the case page, from a phone to a wide desktop; the
+    queue's reasons read as sentences."""
+    from tests.applicant.test_browser import horizontal_overflow
+
+    (case,) = cases_in_review(1)
+    context, page, csp_violations = signed_in(
+        chromium, live_server, user_in(django_user_model, "Reviewer", "ann"), "/admin/onboarding/reviewcase/"
+    )
+    page.set_viewport_size(viewport)
+    width = viewport["width"]
+    page.reload()
+    shot(page, f"layout-{width}-queue")
+    assert horizontal_overflow(page) <= 0
+    assert "liveness_not_checked" not in page.inner_text("#result_list")  # sentences, codes in the title
+    page.goto(f"{live_server.url}/admin/onboarding/verification/{case.pk}/change/")
+    shot(page, f"layout-{width}-case")
+    assert horizontal_overflow(page) <= 0
+    connections.close_all()
+    context.close()
+    assert csp_violations == []

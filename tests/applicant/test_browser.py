@@ -24,6 +24,7 @@ from tests.conftest import face, id_card_bytes
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PHONE = {"width": 412, "height": 915}
+PHONE_390 = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 1000}
 CARD = {"name": "card.jpg", "mimeType": "image/jpeg", "buffer": None}
 
@@ -67,6 +68,11 @@ def card(name="obama_2"):
     return {**CARD, "buffer": id_card_bytes(name)}
 
 
+def horizontal_overflow(page) -> int:
+    """How many pixels the page is wider than the window (a sideways scroll when above 0)."""
+    return page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+
+
 def accessibility_violations(page):
     from axe_playwright_python.sync_playwright import Axe
 
@@ -86,12 +92,14 @@ class Flow:
         self.url = live_server.url
         self.prefix = prefix
         self.a11y = {}
+        self.overflow = {}
 
     def step(self, name):
-        """Screenshot and accessibility audit of the page as it stands."""
+        """Screenshot, accessibility audit and horizontal overflow of the page as it stands."""
         if self.prefix:
             shot(self.page, f"{self.prefix}-{name}")
         self.a11y[name] = accessibility_violations(self.page)
+        self.overflow[name] = horizontal_overflow(self.page)
 
     def consent(self, agree="I have read the notice", button="Agree and start"):
         self.page.goto(self.url + "/")
@@ -118,6 +126,7 @@ class Flow:
         assert self.seen.csp == [], self.seen.csp  # the policy blocks nothing the pages need
         assert self.seen.errors == [], self.seen.errors
         assert {k: v for k, v in self.a11y.items() if v} == {}, "axe-core found accessibility violations"
+        assert {k: v for k, v in self.overflow.items() if v > 0} == {}, "pages wider than the window"
 
 
 def test_happy_path_live_camera_and_challenge_to_approved(chromium, live_server):
@@ -177,12 +186,19 @@ def test_camera_shot_is_prechecked_and_can_be_retaken(chromium, live_server):
     flow.finish()
 
 
-def test_upload_fallback_on_a_desktop_without_camera(no_camera, live_server):
-    flow = Flow(no_camera, live_server, viewport=DESKTOP, prefix="no-camera")
+@pytest.mark.parametrize(
+    "viewport,prefix",
+    [(DESKTOP, "no-camera"), ({"width": 1440, "height": 900}, "no-camera-1440"), (PHONE_390, "no-camera-390")],
+)
+def test_upload_fallback_on_a_desktop_without_camera(no_camera, live_server, viewport, prefix):
+    flow = Flow(no_camera, live_server, viewport=viewport, prefix=prefix)
     page = flow.page
     flow.consent()
     page.get_by_text("No camera was found").wait_for(timeout=10000)
+    assert page.inner_text("label[for=id_photo]") == "Upload a selfie"  # no camera offered above it
     page.wait_for_selector("[data-handoff-qr]:not([hidden])", timeout=10000)  # the phone is offered at once
+    assert "Waiting for your phone" not in page.inner_text("[data-handoff-state]")  # not chosen yet
+    assert page.evaluate("document.querySelector('[data-handoff-link] .nowrap').textContent").startswith("h/")
     flow.step("2-selfie")
     page.set_input_files(
         "#id_photo", files=[{"name": "me.jpg", "mimeType": "image/jpeg", "buffer": face("obama_1").read_bytes()}]
