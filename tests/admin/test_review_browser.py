@@ -111,24 +111,37 @@ def test_dashboard_and_what_if_render_within_the_content_policy(
 @pytest.mark.parametrize(
     "viewport", [{"width": 1280, "height": 900}, {"width": 1440, "height": 900}, {"width": 390, "height": 844}]
 )
-def test_queue_and_case_page_fit_the_window(chromium, live_server, no_vendors, roles, django_user_model, viewport):  # noqa: F811
-    """No sideways scroll on the queue and the case page, from a phone to a wide desktop; the
-    queue's reasons read as sentences."""
+def test_queue_and_case_page_fit_the_window(chromium, live_server, roles, django_user_model, viewport):  # noqa: F811
+    """No sideways scroll on the queue and the case page, from a phone to a wide desktop; on a
+    desktop every column of the queue and of the case's tables in view; the queue's reasons in
+    sentences; the case's faces side by side."""
     from tests.applicant.test_browser import horizontal_overflow
+    from tests.factories import submitted_verification
 
-    (case,) = cases_in_review(1)
+    case = submitted_verification("obama_1", "obama_2")  # decided by the local engine: a still upload, in review
+    case.refresh_from_db()
+    assert case.status == Verification.Status.NEEDS_REVIEW
     context, page, csp_violations = signed_in(
         chromium, live_server, user_in(django_user_model, "Reviewer", "ann"), "/admin/onboarding/reviewcase/"
     )
     page.set_viewport_size(viewport)
-    width = viewport["width"]
+    desktop = viewport["width"] >= 1280
     page.reload()
-    shot(page, f"layout-{width}-queue")
+    shot(page, f"layout-{viewport['width']}-queue")
     assert horizontal_overflow(page) <= 0
+    if desktop:  # the compare score and duplicates columns are not hidden behind a scroll
+        assert page.evaluate("(e => e.scrollWidth - e.clientWidth)(document.querySelector('.results'))") <= 0
     assert "liveness_not_checked" not in page.inner_text("#result_list")  # sentences, codes in the title
+    assert "Liveness could not be checked automatically." in page.inner_text("#result_list")
     page.goto(f"{live_server.url}/admin/onboarding/verification/{case.pk}/change/")
-    shot(page, f"layout-{width}-case")
+    shot(page, f"layout-{viewport['width']}-case")
     assert horizontal_overflow(page) <= 0
+    assert page.locator("svg.kyc-face-crop").count() == 2
+    if desktop:
+        wide = "[...document.querySelectorAll('.kyc-table')].filter(t => t.scrollWidth > t.clientWidth + 1).length"
+        assert page.evaluate(wide) == 0
+        narrowest = "Math.min(...[...document.querySelectorAll('.kyc-table td:last-child')].map(td => td.clientWidth))"
+        assert page.evaluate(narrowest) >= 150  # reasons are read in lines, not a word per line
     connections.close_all()
     context.close()
     assert csp_violations == []
