@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml requirements-dev.lock | sha256sum | cut -c1-12)
 
-.PHONY: run test check lock install messages clean bench bench-audit bench-duplicates bench-normalize bench-engine bench-admin bench-latency bench-throughput bench-broker bench-web bench-documents
+.PHONY: run test check lock install messages clean bench bench-audit bench-duplicates bench-normalize bench-engine bench-admin bench-latency bench-throughput bench-broker bench-web bench-documents bench-screening
 
 # Exactly the locked versions, checked against their hashes; then the project itself.
 $(STAMP): pyproject.toml requirements-dev.lock
@@ -59,6 +59,8 @@ bench-audit: $(STAMP)
 	$(PY) bench/audit_seal.py
 bench-duplicates: $(STAMP)
 	$(PY) bench/duplicate_scan.py
+bench-screening: $(STAMP)
+	$(PY) bench/screening.py
 bench-normalize: $(STAMP)
 	$(PY) bench/normalize_image.py
 bench-engine: $(STAMP)
@@ -79,7 +81,7 @@ bench-documents: $(STAMP)
 	$(PY) bench/documents.py cost
 	rm -rf var/bench-documents && $(PY) bench/documents.py generate var/bench-documents --count 60
 	$(PY) manage.py evaluate_documents var/bench-documents
-bench: bench-normalize bench-engine bench-duplicates bench-admin bench-audit bench-latency bench-throughput bench-broker bench-web bench-documents
+bench: bench-normalize bench-engine bench-duplicates bench-admin bench-audit bench-latency bench-throughput bench-broker bench-web bench-documents bench-screening
 
 messages: $(STAMP)
 	$(PY) manage.py makemessages -l zh_Hans --ignore=.venv --ignore=tests --ignore=bench --ignore=staticfiles

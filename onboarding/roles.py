@@ -13,6 +13,9 @@ VIEW = [
     "view_erasurereceipt",
     "view_duplicatesignal",
     "view_blocklistentry",
+    "view_screeningsource",
+    "view_screeninglistversion",
+    "view_screeningentry",
     "view_blocklistmatch",
 ]
 ROLES = {

@@ -1,3 +1,3 @@
 """The compliance staff's workspace, one module per area. Thin: changes go through services."""
 
-from . import applicants, blocklist, branding, cases, integrations, policy, trail  # noqa: F401  (registers the admins)
+from . import applicants, blocklist, branding, cases, integrations, policy, screening, trail  # noqa: F401  (registers the admins)

@@ -18,6 +18,7 @@ from .integrations import (
 from .policy import PolicyVersion
 from .retention import ErasureReceipt, LegalHold
 from .review import Decision, OverturnRequest, ReviewCase, ReviewReason
+from .screening import ScreeningEntry, ScreeningKey, ScreeningListVersion, ScreeningSource
 
 __all__ = [
     "private_storage",
@@ -31,6 +32,10 @@ __all__ = [
     "DeclaredIdentity",
     "BlocklistEntry",
     "BlocklistMatch",
+    "ScreeningSource",
+    "ScreeningListVersion",
+    "ScreeningEntry",
+    "ScreeningKey",
     "DocumentReading",
     "Verification",
     "Check",

@@ -22,7 +22,8 @@ HAN = re.compile(r"[\u3400-\u9fff]")
 MAX_READINGS = 64
 
 
-def _han_key(name: str) -> str:
+def simplified_han(name: str) -> str:
+    """A Han name in simplified characters, without spaces (張偉 and 张 伟 are 张伟)."""
     return simplified(re.sub(r"\s+", "", unicodedata.normalize("NFKC", name)))
 
 
@@ -30,14 +31,20 @@ def is_han(text: str) -> bool:
     return bool(HAN.search(text))
 
 
+UNDECOMPOSED = str.maketrans(
+    {"ß": "ss", "ø": "oe", "æ": "ae", "œ": "oe", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "ı": "i", "ħ": "h"}
+)
+
+
 def latin_parts(text: str) -> list[str]:
     """Lower-case ASCII parts: accents dropped (é → e, ß → ss), punctuation as a separator."""
-    text = unicodedata.normalize("NFKD", text.casefold()).replace("ß", "ss")
+    # Letters NFKD does not take apart (ø, æ, ł …) are spelt as ICAO 9303 transliterates them.
+    text = unicodedata.normalize("NFKD", text.casefold()).translate(UNDECOMPOSED)
     text = "".join(c for c in text if not unicodedata.combining(c))
     return [p for p in re.split(r"[^a-z0-9]+", text) if p]
 
 
-def _han_readings(name: str) -> list[list[str]]:
+def han_readings(name: str) -> list[list[str]]:
     """The name's pinyin readings, syllable by syllable, the most common first."""
     chars = [c for c in name if HAN.match(c)]
     options = pinyin(chars, style=Style.NORMAL, heteronym=True, errors="ignore")
@@ -65,7 +72,7 @@ def _latin_matches(declared: list[str], read: list[str]) -> bool:
 
 def _pinyin_matches(han: str, latin: list[str]) -> bool:
     typed = "".join(latin).replace("ü", "v").replace("u:", "v")
-    for syllables in _han_readings(han):
+    for syllables in han_readings(han):
         family, given = syllables[:1], syllables[1:]
         # Family name first (张伟 = Zhang Wei) or last (Wei Zhang); given names run together or apart.
         orders = [family + given, given + family]
@@ -82,7 +89,7 @@ def _pinyin_matches(han: str, latin: list[str]) -> bool:
 def names_match(declared: str, read: str) -> bool:
     """Whether the name the applicant gave is the name on the document."""
     if is_han(declared) and is_han(read):  # in either script: 張偉 is 张伟
-        return _han_key(declared) == _han_key(read)
+        return simplified_han(declared) == simplified_han(read)
     if is_han(read):
         return _pinyin_matches(read, latin_parts(declared))
     if is_han(declared):

@@ -15,6 +15,8 @@ A policy is a JSON object; every key is optional and falls back to the default:
       "blocklist": "review",                            or "reject": a face or number on the blocklist
       "document": {"min_age": 18, "expiring_within_days": 30,
                    "outcomes": {"document_number_invalid": "reject", "document_unreadable": "review", ...}},
+      "screening": {"threshold": 88, "min_name_score": 82, "dob_match": 8, "dob_year": 3,
+                    "dob_differs": -20, "nationality_match": 3, "nationality_differs": -4},
       "routing": {"compare": {"vendors": [{"vendor": "local", "weight": 70},
                                           {"vendor": "baidu", "weight": 30, "off": false}],
                               "shadow": "linkface"}}
@@ -41,6 +43,7 @@ from onboarding.services.compliance import audit
 from onboarding.services.compliance.audit_chain import canonical_sha256
 from vendors.base import CheckKind
 from vendors.registry import UnknownVendor, get_backend
+from vendors.screening.matching import DEFAULTS as SCREENING_DEFAULTS
 
 KINDS = [k.value for k in CheckKind]
 # Signals that may send an otherwise approvable case to review (a required check that could not
@@ -135,6 +138,11 @@ class Policy:
     def document(self) -> dict:
         return self.config["document"]  # complete() filled in the defaults
 
+    @property
+    def screening(self) -> dict:
+        """Name-matching threshold and evidence weights (vendors.screening.matching)."""
+        return self.config["screening"]  # complete() filled in the defaults
+
     def document_outcome(self, code) -> str:
         return self.config["document"]["outcomes"].get(code, "review")
 
@@ -164,6 +172,7 @@ def default_config() -> dict:
         "document": {**DOCUMENT_DEFAULTS, "outcomes": dict(DOCUMENT_OUTCOMES)},
         # A face or document number on the blocklist: "review" (at risk level 1) or "reject".
         "blocklist": "review",
+        "screening": dict(SCREENING_DEFAULTS),
         "routing": {},
     }
 
@@ -173,6 +182,7 @@ def complete(config: dict) -> dict:
     full = default_config()
     full.update({k: v for k, v in config.items() if k != "version"})
     full["risk"] = {**RISK_DEFAULTS, **(config.get("risk") or {})}
+    full["screening"] = {**SCREENING_DEFAULTS, **(config.get("screening") or {})}
     document = config.get("document") or {}
     full["document"] = {
         **DOCUMENT_DEFAULTS,
@@ -297,6 +307,14 @@ def validate(config) -> dict:
             problems.append(f"document.outcomes: unknown finding {code!r} (known: {', '.join(DOCUMENT_OUTCOMES)})")
         elif outcome not in ("reject", "review", "note"):
             problems.append(f"document.outcomes.{code}: reject, review or note, not {outcome!r}")
+    screening = full["screening"]
+    problems += [f"unknown key screening.{k!r}" for k in screening if k not in SCREENING_DEFAULTS]
+    for key in ("threshold", "min_name_score"):
+        _number(screening[key], f"screening.{key}", problems, low=50, high=100)
+    for key in ("dob_match", "dob_year", "nationality_match"):
+        _number(screening[key], f"screening.{key}", problems, low=0, high=50)
+    for key in ("dob_differs", "nationality_differs"):
+        _number(screening[key], f"screening.{key}", problems, low=-100, high=0)
     for kind, routing in (full["routing"] or {}).items():
         _validate_route(kind, routing, problems)
     if problems:

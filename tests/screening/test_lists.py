@@ -1,0 +1,161 @@
+"""Importing sanctions and PEP lists: three formats, versions that replace a source, an audit."""
+
+import io
+import json
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from onboarding.models import AuditEvent, ScreeningEntry, ScreeningKey, ScreeningListVersion, ScreeningSource
+from onboarding.services.compliance import audit
+from onboarding.services.screening import lists
+from vendors.screening import formats
+
+pytestmark = pytest.mark.django_db
+
+ADMIN = audit.Actor.system("test")
+
+
+def ftm(*people):
+    return "\n".join(
+        json.dumps(
+            {"id": pid, "schema": schema, "properties": props, "datasets": ["un_sc_sanctions"]},
+            ensure_ascii=False,
+        )
+        for pid, schema, props in people
+    ).encode()
+
+
+def imported(data: bytes, source="un-sc", fmt=None):
+    return lists.import_file(io.BytesIO(data), source=source, actor=ADMIN, fmt=fmt, file_name="list")
+
+
+def test_ftm_entities_become_entries_with_their_aliases_and_only_persons_count():
+    version = imported(
+        ftm(
+            (
+                "Q1",
+                "Person",
+                {
+                    "name": ["Viktor Bout"],
+                    "alias": ["Виктор Бут", "Victor Butt"],
+                    "birthDate": ["1967-01-13"],
+                    "nationality": ["ru"],
+                },
+            ),
+            ("Q2", "Company", {"name": ["Air Cess"]}),
+            ("Q3", "Person", {"name": ["王建国"], "birthDate": ["1961"]}),
+        )
+    )
+    assert (version.version, version.total, version.added, version.changed, version.removed) == (1, 2, 2, 0, 0)
+    bout = ScreeningEntry.objects.get(key="Q1")
+    assert bout.names == ["Viktor Bout", "Виктор Бут", "Victor Butt"] and bout.birth_dates == ["1967-01-13"]
+    assert bout.nationalities == ["ru"] and bout.datasets == ["un_sc_sanctions"]
+    keys = set(ScreeningKey.objects.filter(entry=bout).values_list("key", flat=True))
+    assert {"viktor", "bout", "~vktr", "victor", "butt"} <= keys
+    wang = set(ScreeningKey.objects.filter(entry__key="Q3").values_list("key", flat=True))
+    assert {"王建国", "wang", "jianguo"} <= wang  # Han and its pinyin
+
+
+def test_reimporting_a_source_replaces_it_and_says_what_changed():
+    imported(ftm(("A", "Person", {"name": ["Anna Schmidt"]}), ("B", "Person", {"name": ["Boris Petrov"]})))
+    second = imported(
+        ftm(
+            ("A", "Person", {"name": ["Anna Schmidt"]}),  # the same
+            ("B", "Person", {"name": ["Boris Petrov"], "alias": ["Borys Petrow"]}),  # an alias added
+            ("C", "Person", {"name": ["Carla Rossi"]}),  # new; and nothing says D was ever there
+        )
+    )
+    assert (second.version, second.added, second.changed, second.removed, second.total) == (2, 1, 1, 0, 3)
+    third = imported(ftm(("C", "Person", {"name": ["Carla Rossi"]})))
+    assert (third.added, third.changed, third.removed, third.total) == (0, 0, 2, 1)
+    assert list(ScreeningEntry.objects.values_list("key", flat=True)) == ["C"]
+    assert not ScreeningKey.objects.filter(key="petrov").exists()  # removed entries' keys go with them
+    source = ScreeningSource.objects.get(name="un-sc")
+    assert (source.version, source.entry_count) == (3, 1)
+    assert ScreeningEntry.objects.get(key="C").changed_version == 2  # unchanged since it was added
+    assert ScreeningListVersion.objects.filter(source=source).count() == 3
+    events = AuditEvent.objects.filter(action="screening_list_imported").order_by("id")
+    assert [e.data["version"] for e in events] == [1, 2, 3]
+    assert events.last().data["removed"] == 2
+    assert len(events.last().data["file_sha256"]) == 64
+
+
+def test_other_sources_are_left_alone():
+    imported(ftm(("A", "Person", {"name": ["Anna Schmidt"]})), source="eu-fsf")
+    imported(ftm(("X", "Person", {"name": ["Xavier Dupont"]})), source="in-house")
+    imported(ftm(), source="in-house")  # emptied
+    assert list(ScreeningEntry.objects.values_list("key", flat=True)) == ["A"]
+
+
+def test_targets_simple_csv():
+    data = (
+        "id,schema,name,aliases,birth_date,countries,addresses,identifiers,sanctions,phones,emails,dataset,"
+        "first_seen,last_seen,last_change\n"
+        'NK-1,Person,Kim Jong Un,"Kim Jong-un;김정은",1984-01-08,kp,,,,,,"US OFAC SDN",'
+        "2020-01-01,2026-01-01,2026-01-01\n"
+        "NK-2,Organization,Korea Mining,,,kp,,,,,,US OFAC SDN,,,\n"
+    ).encode()
+    version = imported(data)
+    assert version.total == 1
+    kim = ScreeningEntry.objects.get(key="NK-1")
+    assert kim.names == ["Kim Jong Un", "Kim Jong-un", "김정은"] and kim.nationalities == ["kp"]
+
+
+def test_a_plain_csv_for_in_house_lists_with_or_without_a_header():
+    with_header = b"name,date of birth,nationality\nJane Roe,1980-02-02,GB\nRichard Roe,,\n"
+    assert imported(with_header, source="in-house").total == 2
+    assert ScreeningEntry.objects.get(caption="Jane Roe").nationalities == ["gb"]
+    bare = b"Jane Roe,1980-02-02,gb\n"
+    version = imported(bare, source="in-house", fmt="csv")
+    assert (version.total, version.removed) == (1, 1)  # Richard Roe left the list; Jane stayed (same key)
+
+
+def test_a_file_that_is_not_a_list_is_refused_and_changes_nothing():
+    imported(ftm(("A", "Person", {"name": ["Anna Schmidt"]})))
+    with pytest.raises(formats.ListFormatError, match="line 2: not JSON"):
+        imported(ftm(("A", "Person", {"name": ["Anna Schmidt"]})) + b"\n{broken")
+    assert ScreeningSource.objects.get(name="un-sc").version == 1  # the import was one transaction
+    assert ScreeningEntry.objects.count() == 1
+
+
+def test_the_command_imports_searches_and_lists(tmp_path):
+    path = tmp_path / "ofac-sdn.ftm.json"
+    path.write_bytes(ftm(("Q1", "Person", {"name": ["Viktor Bout"], "birthDate": ["1967-01-13"]})))
+    out = io.StringIO()
+    call_command("kyc_screening", "import", str(path), stdout=out)
+    assert "ofac-sdn version 1: 1 entries (1 added, 0 changed, 0 removed)" in out.getvalue()
+    out = io.StringIO()
+    call_command("kyc_screening", "search", "Victor Bout", "--dob", "1967-01-13", "--json", stdout=out)
+    (hit,) = json.loads(out.getvalue())
+    assert hit["list_id"] == "Q1" and hit["why"]["dob"] == "same date"
+    out = io.StringIO()
+    call_command("kyc_screening", "lists", stdout=out)
+    assert "ofac-sdn" in out.getvalue() and "1 entries" in out.getvalue()
+    with pytest.raises(CommandError, match="cannot read"):
+        call_command("kyc_screening", "import", str(tmp_path / "missing.json"))
+
+
+def test_the_admin_imports_a_list_for_whoever_may(client, django_user_model):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    from onboarding.roles import ensure_roles
+    from tests.admin.test_review import user_in
+
+    ensure_roles()
+    url = reverse("admin:onboarding_screeningsource_import")
+    client.force_login(user_in(django_user_model, "Reviewer", "rev"))
+    assert client.get(url).status_code == 403
+    client.force_login(user_in(django_user_model, "KYC administrator", "admin"))
+    upload = SimpleUploadedFile("sdn.json", ftm(("Q1", "Person", {"name": ["Viktor Bout"]})))
+    r = client.post(url, {"file": upload, "source": "ofac-sdn", "format": ""})
+    assert r.status_code == 302
+    assert ScreeningEntry.objects.get().key == "Q1"
+    event = AuditEvent.objects.get(action="screening_list_imported")
+    assert (event.actor_type, event.actor) == ("staff", "admin")
+    bad = SimpleUploadedFile("bad.json", b"{not json")
+    r = client.post(url, {"file": bad, "source": "ofac-sdn", "format": "ftm"})
+    assert r.status_code == 200 and "not JSON" in r.content.decode()
+    assert client.get(reverse("admin:onboarding_screeningsource_changelist")).status_code == 200
+    assert client.get(reverse("admin:onboarding_screeningentry_changelist") + "?q=Bout").status_code == 200

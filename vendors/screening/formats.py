@@ -1,0 +1,159 @@
+"""The list files operators import, read one entry at a time (bounded memory for any size).
+
+- OpenSanctions' FollowTheMoney entities, JSON lines (`entities.ftm.json`): one entity per line,
+  {"id", "schema", "caption", "properties": {"name", "alias", "weakAlias", "birthDate",
+  "nationality", "citizenship", "country", ...}, "datasets", "target"}. Only persons are screened
+  against; other schemata (companies, vessels, addresses) are skipped.
+- OpenSanctions' `targets.simple.csv`: id, schema, name, aliases (";"-separated), birth_date,
+  countries, … dataset.
+- A plain CSV for in-house lists: name, date of birth, nationality (a header row with those names,
+  or those three columns in that order), and optionally id and aliases.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import hashlib
+import io
+import json
+import re
+from collections.abc import Iterator
+
+FORMATS = ("ftm", "simple", "csv")
+PERSON_SCHEMATA = {"Person"}
+# A name longer than this is not a person's name (a garbled line): cut, so no entry costs more than others.
+MAX_NAME = 200
+MAX_NAMES = 50
+
+
+class ListFormatError(ValueError):
+    """The file is not in the format it was taken for; the message says where."""
+
+
+@dataclasses.dataclass
+class Entry:
+    key: str  # the list's own id (OpenSanctions' entity id), stable across versions
+    caption: str
+    names: list[str]  # the name first, then aliases
+    birth_dates: list[str]  # ISO, possibly partial: 1970, 1970-03, 1970-03-07
+    nationalities: list[str]  # ISO 3166 alpha-2 or alpha-3 codes, lower case, as the list gives them
+    datasets: list[str]
+    schema: str = "Person"
+
+    def digest(self) -> str:
+        """Changes when anything screened against changes (a new version's 'changed')."""
+        body = json.dumps([self.caption, self.names, self.birth_dates, self.nationalities, self.datasets])
+        return hashlib.sha256(body.encode()).hexdigest()[:32]
+
+
+def _clean(values, limit=MAX_NAMES) -> list[str]:
+    out = []
+    for v in values or []:
+        v = re.sub(r"\s+", " ", str(v)).strip()[:MAX_NAME]
+        if v and v not in out:
+            out.append(v)
+        if len(out) >= limit:
+            break
+    return out
+
+
+def detect(first_line: str) -> str:
+    """The format of a file from its first line."""
+    line = first_line.lstrip("\ufeff").strip()
+    if line.startswith("{"):
+        return "ftm"
+    header = [h.strip().lower() for h in next(csv.reader([line]))]
+    if {"id", "schema", "name", "aliases"} <= set(header):
+        return "simple"
+    return "csv"
+
+
+def read(stream: io.TextIOBase, fmt: str | None = None) -> Iterator[Entry]:
+    """The person entries of a list file, in file order."""
+    first = stream.readline()
+    fmt = fmt or detect(first)
+    if fmt == "ftm":
+        yield from _ftm(first, stream)
+    elif fmt == "simple":
+        yield from _simple(first, stream)
+    elif fmt == "csv":
+        yield from _plain(first, stream)
+    else:
+        raise ListFormatError(f"unknown format {fmt!r} (known: {', '.join(FORMATS)})")
+
+
+def _ftm(first: str, stream) -> Iterator[Entry]:
+    for number, line in enumerate(_lines(first, stream), start=1):
+        if not line.strip():
+            continue
+        try:
+            entity = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise ListFormatError(f"line {number}: not JSON ({exc.msg})") from None
+        if not isinstance(entity, dict) or "id" not in entity:
+            raise ListFormatError(f"line {number}: not a FollowTheMoney entity (no id)")
+        if entity.get("schema") not in PERSON_SCHEMATA:
+            continue
+        props = entity.get("properties") or {}
+        names = _clean(props.get("name", []) + props.get("alias", []) + props.get("weakAlias", []))
+        if not names:
+            continue
+        yield Entry(
+            key=str(entity["id"])[:200],
+            caption=str(entity.get("caption") or names[0])[:MAX_NAME],
+            names=names,
+            birth_dates=_clean(props.get("birthDate", []), 10),
+            nationalities=[c.lower() for c in _clean(props.get("nationality", []) + props.get("citizenship", []), 10)],
+            datasets=_clean(entity.get("datasets", []), 20),
+            schema=entity["schema"],
+        )
+
+
+def _lines(first, stream):
+    yield first
+    yield from stream
+
+
+def _simple(first: str, stream) -> Iterator[Entry]:
+    rows = csv.DictReader(_lines(first.lstrip("\ufeff"), stream))
+    for row in rows:
+        if (row.get("schema") or "Person") not in PERSON_SCHEMATA:
+            continue
+        names = _clean([row.get("name", "")] + (row.get("aliases") or "").split(";"))
+        if not names or not row.get("id"):
+            continue
+        yield Entry(
+            key=row["id"][:200],
+            caption=names[0],
+            names=names,
+            birth_dates=_clean((row.get("birth_date") or "").split(";"), 10),
+            nationalities=[c.lower() for c in _clean((row.get("countries") or "").split(";"), 10)],
+            datasets=_clean((row.get("dataset") or row.get("datasets") or "").split(";"), 20),
+        )
+
+
+PLAIN_COLUMNS = ("name", "date of birth", "nationality")
+
+
+def _plain(first: str, stream) -> Iterator[Entry]:
+    header = [h.strip().lower().replace("_", " ") for h in next(csv.reader([first.lstrip("\ufeff")]))]
+    has_header = "name" in header
+    columns = header if has_header else list(PLAIN_COLUMNS)
+    lines = stream if has_header else _lines(first.lstrip("\ufeff"), stream)
+    for values in csv.reader(lines):
+        row = dict(zip(columns, values))
+        names = _clean([row.get("name", "")] + (row.get("aliases") or "").split(";"))
+        if not names:
+            continue
+        dob = (row.get("date of birth") or row.get("dob") or row.get("birth date") or "").strip()
+        nationality = (row.get("nationality") or "").strip().lower()
+        key = (row.get("id") or "").strip() or hashlib.sha256(f"{names[0]}|{dob}".encode()).hexdigest()[:24]
+        yield Entry(
+            key=key[:200],
+            caption=names[0],
+            names=names,
+            birth_dates=[dob] if dob else [],
+            nationalities=[nationality] if nationality else [],
+            datasets=[],
+        )

@@ -1,0 +1,113 @@
+"""Scoring a person against a list entry: the best pair of name spellings, then the date of birth
+and nationality as evidence for or against.
+
+The name score (0-100) is rapidfuzz's token-sort ratio (word order does not matter) or the ratio
+of the names run together ("xiaoming" and "xiao ming"), whichever is higher, or its mean with the
+ratio of the words' consonant skeletons if that is higher (transliterations); Han against Han is
+compared in simplified characters. Then, with weights from the versioned policy ("screening"):
+the same date of birth adds `dob_match`, the same year only (a list giving a year) `dob_year`, a
+different year `dob_differs` (negative); the same nationality `nationality_match`, none in common
+`nationality_differs`. A hit needs the name score at `min_name_score` and the total at `threshold`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+
+from rapidfuzz import fuzz
+
+from vendors.documents.names import is_han
+
+from .names import skeleton, spellings
+
+DEFAULTS = {
+    "threshold": 88,
+    "min_name_score": 82,
+    "dob_match": 8,
+    "dob_year": 3,
+    "dob_differs": -20,
+    "nationality_match": 3,
+    "nationality_differs": -4,
+}
+
+
+@dataclasses.dataclass
+class Person:
+    """Who is screened: every spelling of their name (from names.spellings), birth date, nationality."""
+
+    spellings: list[str]
+    birth_date: str = ""  # ISO
+    nationality: str = ""  # ISO 3166 code, lower case
+
+    @classmethod
+    def of(cls, names, birth_date="", nationality="") -> Person:
+        found = []
+        for name in names if isinstance(names, list | tuple) else [names]:
+            found += [s for s in spellings(name) if s not in found]
+        return cls(found, birth_date or "", (nationality or "").lower())
+
+
+@dataclasses.dataclass
+class Match:
+    score: float  # 0-100 with the evidence
+    name_score: float
+    matched_name: str  # the entry's name (or alias) that matched
+    why: dict  # name, dob, nationality: what each contributed
+
+    def is_hit(self, weights: dict) -> bool:
+        return self.name_score >= weights["min_name_score"] and self.score >= weights["threshold"]
+
+
+def name_score(a: str, b: str) -> float:
+    if is_han(a) or is_han(b):
+        return 100.0 if a == b else 0.0  # Han is compared with Han only (its pinyin meets Latin)
+    plain = max(fuzz.token_sort_ratio(a, b), fuzz.ratio(a.replace(" ", ""), b.replace(" ", "")))
+    # Transliterations of one name differ in their vowels (Mohamed Hussein, Muhammad Husain): their
+    # consonant skeletons count for half, so such a pair needs the date of birth to be a hit.
+    bones = fuzz.token_sort_ratio(_skeletons(a), _skeletons(b))
+    return max(plain, (plain + bones) / 2)
+
+
+@functools.lru_cache(maxsize=65536)
+def _skeletons(spelling: str) -> str:
+    return " ".join(map(skeleton, spelling.split()))
+
+
+def _dob(mine: str, theirs: list[str], weights) -> tuple[float, str]:
+    if not mine or not theirs:
+        return 0.0, "unknown"
+    if any(mine == d or (len(d) > 4 and mine.startswith(d)) for d in theirs):
+        return weights["dob_match"], "same date"
+    if any(mine[:4] == d[:4] for d in theirs):
+        return weights["dob_year"], "same year"
+    return weights["dob_differs"], "differs"
+
+
+def _nationality(mine: str, theirs: list[str], weights) -> tuple[float, str]:
+    if not mine or not theirs:
+        return 0.0, "unknown"
+    return (weights["nationality_match"], "same") if mine in theirs else (weights["nationality_differs"], "differs")
+
+
+def score(person: Person, names: list[str], birth_dates: list[str], nationalities: list[str], weights=None) -> Match:
+    """The person against one entry (its names with their aliases)."""
+    weights = {**DEFAULTS, **(weights or {})}
+    best, matched = 0.0, names[0] if names else ""
+    for name in names:
+        for theirs in spellings(name):
+            for mine in person.spellings:
+                s = name_score(mine, theirs)
+                if s > best:
+                    best, matched = s, name
+    dob_points, dob = _dob(person.birth_date, birth_dates, weights)
+    nat_points, nat = _nationality(person.nationality, nationalities, weights)
+    total = max(0.0, min(100.0, best + dob_points + nat_points))
+    why = {
+        "name": round(best, 1),
+        "dob": dob,
+        "dob_points": dob_points,
+        "nationality": nat,
+        "nationality_points": nat_points,
+    }
+    return Match(round(total, 1), round(best, 1), matched, why)
