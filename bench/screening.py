@@ -8,6 +8,12 @@ written as OpenSanctions FollowTheMoney JSON lines, then imported by the same se
 Uses DATABASE_URL when set (PostgreSQL for the real figures), else a throwaway SQLite file.
 
     python bench/screening.py [--sizes 10000,100000,1000000] [--searches 200]
+    python bench/screening.py --rescreen 100000 [--changed 5000]
+
+--rescreen N: N approved customers (declared name and date of birth, encrypted as the app keeps
+them), then a new version of the list that changes `--changed` entries and adds as many; the time
+to screen every customer against them (services.screening.ongoing, batch after batch, in this one
+process: workers share the batches out).
 """
 
 import argparse
@@ -58,6 +64,132 @@ def probes(sample, count, seed=11):
     return out
 
 
+def customers(count, sample, seed=13):
+    """`count` approved cases with declared identities; one in a hundred is on the list."""
+    import json as _json
+    import uuid
+
+    from onboarding import encryption
+    from onboarding.models import Applicant, DeclaredIdentity, Photo, Verification
+    from onboarding.selectors.identity import declared_name
+    from tests.screening.generated import FIRST, LAST
+
+    rnd = random.Random(seed)
+    done = 0
+    while done < count:
+        n = min(5000, count - done)
+        applicants = Applicant.objects.bulk_create([Applicant(id=uuid.uuid4()) for _ in range(n)])
+        photos = Photo.objects.bulk_create(
+            [
+                Photo(
+                    id=uuid.uuid4(),
+                    applicant=a,
+                    kind=kind,
+                    file="bench",
+                    sha256="-",
+                    source_sha256="-",
+                    source_format="JPEG",
+                    source_size=1,
+                    content_type="image/jpeg",
+                    size=1,
+                    width=1,
+                    height=1,
+                )
+                for a in applicants
+                for kind in ("selfie", "id_card")
+            ]
+        )
+        declared = []
+        for a in applicants:
+            if rnd.random() < 0.01:
+                p = rnd.choice(sample)
+                data = {"full_name": p["names"][0], "date_of_birth": p["dob"]}
+            else:
+                data = {
+                    "full_name": f"{rnd.choice(FIRST)} {rnd.choice(LAST)}",
+                    "date_of_birth": f"{rnd.randint(1950, 2004)}-05-05",
+                }
+            blob = encryption.encrypt(_json.dumps(data).encode(), name=declared_name(a.pk))
+            declared.append(DeclaredIdentity(applicant=a, data=blob))
+        DeclaredIdentity.objects.bulk_create(declared)
+        Verification.objects.bulk_create(
+            [
+                Verification(applicant=a, selfie=photos[2 * i], id_card=photos[2 * i + 1], status="approved")
+                for i, a in enumerate(applicants)
+            ]
+        )
+        done += n
+
+
+def rescreen(args):
+    """Customers against a changed list version: the whole re-screen's time."""
+    from django.db import connection
+
+    from onboarding.models import ScreeningSource
+    from onboarding.services.compliance import audit
+    from onboarding.services.pipeline import rescreen as ongoing
+    from onboarding.services.screening import lists
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "list.ftm.json"
+        sample = write_list(path, args.list_size)
+        with open(path, "rb") as f:
+            lists.import_file(f, source="bench", actor=audit.Actor.system("bench"))
+        customers(args.rescreen, sample)
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
+        # The next version: `changed` entries get an alias, as many new ones appear.
+        changed_path = Path(tmp) / "list2.ftm.json"
+        with open(path) as src, open(changed_path, "w") as out:
+            for i, line in enumerate(src):
+                if i < args.changed:
+                    entity = json.loads(line)
+                    entity["properties"]["alias"] = entity["properties"].get("alias", []) + [f"Alias {i}"]
+                    line = json.dumps(entity) + "\n"
+                out.write(line)
+        with open(changed_path, "a") as out:
+            rnd = random.Random(5)
+            from tests.screening.generated import person
+
+            for i in range(args.changed):
+                p = person(rnd, args.list_size + i)
+                props = {
+                    "name": p["names"][:1],
+                    "alias": p["names"][1:],
+                    "birthDate": [p["dob"]],
+                    "nationality": [p["nat"]],
+                }
+                out.write(json.dumps({"id": p["id"], "schema": "Person", "properties": props}) + "\n")
+        with open(changed_path, "rb") as f:
+            version = lists.import_file(f, source="bench", actor=audit.Actor.system("bench"))
+    source = ScreeningSource.objects.get(name="bench")
+    started, after, batches = time.perf_counter(), None, 0
+    while True:
+        after = ongoing.rescreen_batch(source.pk, source.version, after)
+        batches += 1
+        if after is None:
+            break
+    seconds = time.perf_counter() - started
+    from onboarding.models import ScreeningHit
+
+    row = {
+        "customers": args.rescreen,
+        "list_entries": args.list_size + args.changed,
+        "changed_and_added": version.added + version.changed,
+        "batches": batches,
+        "rescreen_s": round(seconds, 1),
+        "per_customer_ms": round(1000 * seconds / args.rescreen, 2),
+        "new_hits": ScreeningHit.objects.count(),
+    }
+    report(
+        "screening_rescreen",
+        f"re-screening approved customers against a changed list ({connection.vendor})",
+        list(row),
+        [row],
+    )
+
+
 def main():
     setup_django()
     from django.core.management import call_command
@@ -71,8 +203,17 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="10000,100000,1000000")
     parser.add_argument("--searches", type=int, default=200)
+    parser.add_argument("--rescreen", type=int, default=0, help="customers to re-screen (instead of searches)")
+    parser.add_argument("--list-size", type=int, default=100000)
+    parser.add_argument("--changed", type=int, default=5000)
     args = parser.parse_args()
     call_command("migrate", verbosity=0)
+    from onboarding.services import dispatch
+
+    dispatch.rescreen_after_commit = lambda *args: None  # the re-screen is run (and timed) here, not queued
+    if args.rescreen:
+        rescreen(args)
+        return
     weights = versions.active().screening
     rows = []
     for size in sorted(int(n) for n in args.sizes.split(",")):

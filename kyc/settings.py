@@ -329,6 +329,8 @@ KYC_CHECK_VENDORS = {
     "compare": env.list("KYC_COMPARE_VENDORS", default=["local"]),
     # Reading the identity document (empty: not read, and not required by the built-in policy).
     "document": env.list("KYC_DOCUMENT_VENDORS", default=["local"]),
+    # Sanctions and PEP lists the operator imported (docs/screening.md); without one a case is not screened.
+    "screening": env.list("KYC_SCREENING_VENDORS", default=["local"]),
 }
 # Per-vendor threshold overrides: KYC_THRESHOLD_<VENDOR>_<KIND>=value (e.g. KYC_THRESHOLD_LOCAL_COMPARE=55).
 KYC_THRESHOLDS = {

@@ -26,7 +26,8 @@ DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
 # The duplicate scan is a dlib pass per photo on every submission; tests/admin/test_review.py turns it on.
 KYC_DUPLICATE_SCAN = False
 # Reading the card is an OCR pass per case; tests/documents/ turn it on with cards that can be read.
-KYC_CHECK_VENDORS = {**KYC_CHECK_VENDORS, "document": []}  # noqa: F405
+# Screening needs imported lists; tests/screening/ turn it on with theirs.
+KYC_CHECK_VENDORS = {**KYC_CHECK_VENDORS, "document": [], "screening": []}  # noqa: F405
 # Each commit seals its own events at once, so a test sees the chain complete after each action;
 # the sealer thread has its own tests (tests/compliance/test_audit_chain.py).
 KYC_AUDIT_SEAL_DELAY_MS = 0

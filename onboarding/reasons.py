@@ -28,6 +28,8 @@ REVIEW_REASONS = (
     "declared_data_mismatch",
     "document_expiring",
     "document_expiry_unknown",
+    "screening_match",
+    "screening_not_checked",
 )
 
 REASON_MESSAGES = {
@@ -50,6 +52,8 @@ REASON_MESSAGES = {
     "high_risk": _("The case's risk level calls for a person to look at it."),
     "blocklisted_face": _("The applicant's face is on the blocklist."),
     "blocklisted_document": _("The document number is on the blocklist."),
+    "screening_match": _("The name matches an entry of a sanctions or PEP list."),
+    "screening_not_checked": _("The name could not be screened against the sanctions and PEP lists."),
     "document_not_checked": _("The identity document could not be read automatically."),
     "document_number_invalid": _("The document number's check digit is wrong."),
     "mrz_check_failed": _("A check digit of the machine-readable zone is wrong."),

@@ -16,6 +16,7 @@ VIEW = [
     "view_screeningsource",
     "view_screeninglistversion",
     "view_screeningentry",
+    "view_screeninghit",
     "view_blocklistmatch",
 ]
 ROLES = {
@@ -31,6 +32,7 @@ ROLES = {
         "run_policy_whatif",
         "view_policyversion",
         "manage_blocklist",
+        "resolve_screening_hit",
     ],
     # Read-only: sees everything about cases and the trail, decides nothing.
     "Auditor": VIEW

@@ -13,7 +13,7 @@ from onboarding.services.applicant import analysis, challenges
 from onboarding.services.compliance import audit_chain, retention
 from onboarding.services.faces import index
 from onboarding.services.integrations import webhooks
-from onboarding.services.pipeline import checks, duplicates, verifications
+from onboarding.services.pipeline import checks, duplicates, rescreen, verifications
 from vendors.exceptions import RetryableVendorError
 
 logger = logging.getLogger(__name__)
@@ -57,6 +57,14 @@ def run_case_checks(self, check_ids):
             dispatch.run_check(check_id, countdown=step.countdown, retries=1)
         elif step.action == step.LOOK_AGAIN:
             dispatch.run_check(check_id, countdown=step.countdown)
+
+
+@shared_task(acks_late=True)
+def rescreen_list(source_id, version, after=None):
+    """One batch of approved applicants against a list version's changes; the next batch follows."""
+    following = rescreen.rescreen_batch(source_id, version, after)
+    if following:
+        dispatch.rescreen(source_id, version, following)
 
 
 @shared_task(acks_late=True)

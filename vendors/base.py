@@ -32,6 +32,7 @@ class CheckKind(str, enum.Enum):
     LIVENESS = "liveness"
     COMPARE = "compare"
     DOCUMENT = "document"  # read the identity document and check what it says
+    SCREENING = "screening"  # the person against the sanctions and PEP lists
 
 
 class Subject(str, enum.Enum):
@@ -40,6 +41,7 @@ class Subject(str, enum.Enum):
     SELFIE = "selfie"
     ID_CARD = "id_card"
     PAIR = "pair"  # selfie against the ID card portrait
+    PERSON = "person"  # who the applicant is: their name, date of birth, nationality
 
 
 @dataclasses.dataclass(frozen=True)
@@ -68,6 +70,17 @@ class ChallengeInput:
 
 
 @dataclasses.dataclass(frozen=True)
+class PersonInput:
+    """Who is screened: the names read from the document or declared, birth date, nationality.
+    Personal data: never logged, never put in a check's details."""
+
+    names: list[str] = dataclasses.field(repr=False)
+    birth_date: str = dataclasses.field(default="", repr=False)
+    nationality: str = dataclasses.field(default="", repr=False)
+    source: str = ""  # "document" or "declared"
+
+
+@dataclasses.dataclass(frozen=True)
 class CheckRequest:
     kind: CheckKind
     subject: Subject
@@ -77,6 +90,10 @@ class CheckRequest:
     id_card_back: ImageInput | None = None  # document checks: the card's back, when it was taken
     liveness_data: bytes | None = dataclasses.field(default=None, repr=False)
     challenge: ChallengeInput | None = None
+    # Screening: the person, and the lists to search (the operator's, in the database: the pipeline
+    # passes their search, person -> hits as dicts, with the policy's weights).
+    person: PersonInput | None = None
+    screen: Callable[[PersonInput], list[dict]] | None = dataclasses.field(default=None, repr=False, compare=False)
 
     @property
     def subject_image(self) -> ImageInput | None:

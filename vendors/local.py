@@ -101,13 +101,16 @@ def _photo_analysis(image: ImageInput, subject: Subject, *, embedding: bool) -> 
 class LocalEngineBackend(VendorBackend):
     name = "local"
     label = "Local engine (dlib)"
-    kinds = frozenset({CheckKind.QUALITY, CheckKind.LIVENESS, CheckKind.COMPARE, CheckKind.DOCUMENT})
+    kinds = frozenset(
+        {CheckKind.QUALITY, CheckKind.LIVENESS, CheckKind.COMPARE, CheckKind.DOCUMENT, CheckKind.SCREENING}
+    )
     reads_challenge = True
     reads_analysis = True
     computes_locally = True
     score_scales = {
         CheckKind.COMPARE: "0-100 similarity = 100 x (1 - distance / 1.2)",
         CheckKind.LIVENESS: "0-100 share of the challenge's head turns seen, in order",
+        CheckKind.SCREENING: "0-100 best list match, evidence included",
     }
     default_thresholds = {
         CheckKind.COMPARE: Threshold(
@@ -236,6 +239,35 @@ class LocalEngineBackend(VendorBackend):
                 front, back = pool.map(_text, (request.id_card, request.id_card_back))
         return document_result(self.name, reader.read(front, back, today=timezone.localdate()), started)
 
+    def check_screening(self, request: CheckRequest) -> CheckResult:
+        """The person against the operator's imported lists (the pipeline passes their search).
+
+        The hits name list entries (published data) and why they matched; the person's own data
+        stays out of the result."""
+        started = time.monotonic()
+        person = request.person
+        missing = "screening_no_lists" if request.screen is None else None
+        missing = missing or ("screening_no_name" if person is None or not person.names else None)
+        if missing:
+            return CheckResult(
+                vendor=self.name,
+                kind=CheckKind.SCREENING,
+                status=ResultStatus.NOT_APPLICABLE,
+                reasons=[Reason(missing, SCREENING_MESSAGES[missing])],
+                latency_ms=_ms(started),
+            )
+        hits = request.screen(person)
+        return CheckResult(
+            vendor=self.name,
+            kind=CheckKind.SCREENING,
+            score=max((h["score"] for h in hits), default=0.0),
+            passed=not hits,
+            details={"hits": hits, "screened": person.source},
+            reasons=[Reason("screening_match", SCREENING_MESSAGES["screening_match"])] if hits else [],
+            raw_response={"hits": len(hits)},
+            latency_ms=_ms(started),
+        )
+
 
 def _text(image: ImageInput) -> list:
     """The lines on a card: from its stored analysis when the pipeline gives one, else read here."""
@@ -299,6 +331,13 @@ def document_result(vendor: str, reading: reader.Reading, started: float, day: d
         document={"type": reading.type, "fields": {name: f.as_dict() for name, f in reading.fields.items()}},
     )
 
+
+# For staff and the operator's systems only: a list match is never told to the applicant.
+SCREENING_MESSAGES = {
+    "screening_match": _("The name matches an entry of a sanctions or PEP list."),
+    "screening_no_name": _("No name to screen: none was read from the document or declared."),
+    "screening_no_lists": _("No sanctions or PEP list is imported: nothing to screen against."),
+}
 
 DOCUMENT_MESSAGES = {
     "document_number_invalid": _("The document number's check digit is wrong."),

@@ -18,7 +18,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from onboarding.forms import ReviewDecisionForm
-from onboarding.models import Check, Decision, OverturnRequest, ReviewCase, ReviewReason, Verification
+from onboarding.models import Check, Decision, OverturnRequest, ReviewCase, ReviewReason, ScreeningHit, Verification
 from onboarding.selectors import identity
 from onboarding.selectors import review as selectors
 from onboarding.services.applicant.analysis import stored_analysis
@@ -28,6 +28,7 @@ from onboarding.services.faces import blocklist
 from onboarding.services.identity import documents
 from onboarding.services.review import assignment
 from onboarding.services.review.decisions import DecisionError, confirm_overturn, record_human_decision
+from onboarding.services.screening import cases as screening
 
 from .common import EstimatedCountPaginator, LatestOutcomeFilter, ReadOnlyMixin, VendorFilter, vendor_choices
 
@@ -179,6 +180,11 @@ class VerificationAdmin(CaseColumns, admin.ModelAdmin):
             path("<uuid:object_id>/release/", view(self.release_view), name="onboarding_verification_release"),
             path("<uuid:object_id>/blocklist/", view(self.blocklist_view), name="onboarding_verification_blocklist"),
             path(
+                "<uuid:object_id>/screening/<int:hit_id>/",
+                view(self.screening_view),
+                name="onboarding_verification_screening",
+            ),
+            path(
                 "<uuid:object_id>/overturn/<uuid:request_id>/",
                 view(self.overturn_view),
                 name="onboarding_verification_overturn",
@@ -212,6 +218,9 @@ class VerificationAdmin(CaseColumns, admin.ModelAdmin):
             document_check=document_check,
             can_blocklist=user.has_perm("onboarding.manage_blocklist"),
             blocklist_matches=list(verification.blocklist_matches.all()),
+            screening_hits=screening.hits_of(verification),
+            screened=screening.person_of(verification) if verification.screening_hits.exists() else None,
+            can_resolve_hits=user.has_perm("onboarding.resolve_screening_hit"),
             document_rows=identity.document_rows(verification, found[1]) if found else [],
             face_crops=face_crops(verification),
             liveness_evidence=liveness_evidence,
@@ -385,6 +394,24 @@ class VerificationAdmin(CaseColumns, admin.ModelAdmin):
             self.message_user(request, str(exc), messages.ERROR)
         else:
             self.message_user(request, _("%(n)d blocklist entries added.") % {"n": len(entries)}, messages.SUCCESS)
+        return HttpResponseRedirect(case_url(object_id))
+
+    def screening_view(self, request, object_id, hit_id):
+        """A reviewer's verdict on a list match: a false positive or confirmed, with why; audited."""
+        if request.method != "POST" or not request.user.has_perm("onboarding.resolve_screening_hit"):
+            raise PermissionDenied
+        get_object_or_404(ScreeningHit, pk=hit_id, verification_id=object_id)
+        try:
+            screening.resolve(
+                hit_id,
+                status=request.POST.get("status", ""),
+                user=request.user,
+                comment=request.POST.get("comment", ""),
+            )
+        except screening.ResolutionError as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+        else:
+            self.message_user(request, _("List match resolved."), messages.SUCCESS)
         return HttpResponseRedirect(case_url(object_id))
 
     def _take_next(self, request):

@@ -18,7 +18,7 @@ from .integrations import (
 from .policy import PolicyVersion
 from .retention import ErasureReceipt, LegalHold
 from .review import Decision, OverturnRequest, ReviewCase, ReviewReason
-from .screening import ScreeningEntry, ScreeningKey, ScreeningListVersion, ScreeningSource
+from .screening import ScreeningEntry, ScreeningHit, ScreeningKey, ScreeningListVersion, ScreeningSource
 
 __all__ = [
     "private_storage",
@@ -36,6 +36,7 @@ __all__ = [
     "ScreeningListVersion",
     "ScreeningEntry",
     "ScreeningKey",
+    "ScreeningHit",
     "DocumentReading",
     "Verification",
     "Check",

@@ -87,3 +87,41 @@ class ScreeningKey(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["key", "entry"], name="screening_key")]
+
+
+class ScreeningHit(models.Model):
+    """A case's applicant matched a list entry; a reviewer resolves it.
+
+    The entry's data is copied (caption, matched name, list id, source and version) so the hit
+    stays readable when the list changes; the applicant's own data stays in the document reading
+    and declared data (encrypted), shown beside it on the case page."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        FALSE_POSITIVE = "false_positive", _("False positive")
+        CONFIRMED = "confirmed", _("Confirmed match")
+
+    verification = models.ForeignKey("Verification", on_delete=models.CASCADE, related_name="screening_hits")
+    applicant = models.ForeignKey("Applicant", on_delete=models.CASCADE, related_name="screening_hits")
+    entry = models.ForeignKey(ScreeningEntry, on_delete=models.SET_NULL, null=True, related_name="hits")
+    source = models.CharField(max_length=100)
+    list_version = models.PositiveIntegerField()
+    list_id = models.CharField(max_length=200)  # the list's own id: what a false positive is remembered by
+    caption = models.CharField(max_length=200)
+    matched_name = models.CharField(max_length=200)
+    score = models.FloatField()
+    why = models.JSONField(default=dict)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN)
+    resolved_by = models.CharField(max_length=150, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    comment = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["verification", "source", "list_id"], name="one_hit_per_case_and_entry")
+        ]
+        indexes = [models.Index(fields=["applicant", "source", "list_id"], name="screening_hit_applicant")]
+        permissions = [("resolve_screening_hit", _("Can resolve sanctions and PEP list matches"))]
+        verbose_name = _("screening hit")
+        verbose_name_plural = _("screening hits")

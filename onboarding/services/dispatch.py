@@ -30,6 +30,8 @@ def start_after_commit(verification_id, checks, shadows=()):
     reads the card for most of a second: it starts beside their photo analyses, not after them), and
     each shadow check in its own task (the decision does not wait for shadows). A case without
     checks goes to process_verification, which decides it at once."""
+    if any(c.kind == CheckKind.DOCUMENT for c in checks):  # screening screens what the document says
+        checks = [c for c in checks if c.kind != CheckKind.SCREENING]  # started when it is read (pipeline.checks)
     remote = [str(c.pk) for c in checks if not get_backend(c.vendor).computes_locally]
     if remote:
         transaction.on_commit(lambda: run_case_checks(remote))
@@ -104,3 +106,13 @@ def deliver_webhooks_after_commit(delivery_ids):
     """deliver_webhooks once the rows that describe them are committed."""
     ids = list(delivery_ids)
     transaction.on_commit(lambda: deliver_webhooks(ids))
+
+
+def rescreen_after_commit(source_id, version):
+    """Re-screen the approved applicants against a new list version, once its import is committed."""
+    transaction.on_commit(lambda: rescreen(source_id, version))
+
+
+def rescreen(source_id, version, after=None):
+    """The next batch of the re-screen (after the case id `after`)."""
+    _task("rescreen_list").delay(source_id, version, after)

@@ -187,6 +187,7 @@ def test_the_admin_is_for_staff_with_permissions_only(case, client, django_user_
         "object_id": str(case["verification"].pk),
         "request_id": str(uuid.uuid4()),
         "id": "1",
+        "hit_id": "1",
         "content_type_id": "1",
         "app_label": "onboarding",
     }

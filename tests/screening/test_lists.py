@@ -159,3 +159,11 @@ def test_the_admin_imports_a_list_for_whoever_may(client, django_user_model):
     assert r.status_code == 200 and "not JSON" in r.content.decode()
     assert client.get(reverse("admin:onboarding_screeningsource_changelist")).status_code == 200
     assert client.get(reverse("admin:onboarding_screeningentry_changelist") + "?q=Bout").status_code == 200
+
+
+def test_the_demo_set_up_imports_a_made_up_list_once(settings):
+    settings.DEBUG = True
+    call_command("kyc_demo_setup", stdout=io.StringIO())
+    call_command("kyc_demo_setup", stdout=io.StringIO())
+    source = ScreeningSource.objects.get()
+    assert (source.name, source.version, source.entry_count) == ("demo", 1, 3)

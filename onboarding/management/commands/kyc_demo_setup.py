@@ -1,5 +1,8 @@
-"""Create (or refresh) the demo admin account for `make run` and print how to get in."""
+"""Create (or refresh) the demo admin account for `make run` and print how to get in; import a small
+made-up sanctions list so that cases are screened (a deployment imports real lists)."""
 
+import io
+import json
 import secrets
 
 from django.conf import settings
@@ -34,6 +37,7 @@ class Command(BaseCommand):
         user.is_staff = user.is_superuser = True
         user.set_password(password)
         user.save()
+        self._demo_list()
         base = options["base_url"].rstrip("/")
         line = "=" * 64
         self.stdout.write(
@@ -44,5 +48,34 @@ class Command(BaseCommand):
             f"   Vendor sandbox : {get_backend('baidu').base_url} (liveness: "
             f"{', '.join(settings.KYC_CHECK_VENDORS['liveness'])}; compare: "
             f"{', '.join(settings.KYC_CHECK_VENDORS['compare'])})\n"
+            f"   Screening list : demo, 3 made-up people (declare the name Ivan Demoshenko to see a match)\n"
             f"{line}\n"
+        )
+
+    def _demo_list(self):
+        from onboarding.models import ScreeningSource
+        from onboarding.services.compliance import audit
+        from onboarding.services.screening import lists
+
+        if ScreeningSource.objects.exists():
+            return
+        people = [  # made up: no real person
+            ("demo-1", "Ivan Demoshenko", ["Iwan Demoschenko"], "1966-02-03", "xx"),
+            ("demo-2", "Zhou Demo", ["周德谟"], "1970-07-07", "xx"),
+            ("demo-3", "Maria Exemplo", [], "1980", "xx"),
+        ]
+        lines = [
+            json.dumps(
+                {
+                    "id": pid,
+                    "schema": "Person",
+                    "properties": {"name": [name], "alias": aliases, "birthDate": [born], "nationality": [country]},
+                    "datasets": ["demo"],
+                },
+                ensure_ascii=False,
+            )
+            for pid, name, aliases, born, country in people
+        ]
+        lists.import_file(
+            io.BytesIO("\n".join(lines).encode()), source="demo", actor=audit.Actor.system("kyc_demo_setup")
         )

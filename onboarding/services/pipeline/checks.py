@@ -42,6 +42,7 @@ from onboarding.services.pipeline import state
 from onboarding.services.pipeline.decisions import finalize_if_complete
 from onboarding.services.pipeline.retry import backoff_seconds
 from onboarding.services.policy import rules, scoring, versions
+from onboarding.services.screening import cases as screening_cases
 from onboarding.storage import read_file
 from vendors.base import ChallengeInput, CheckKind, CheckRequest, ImageInput, ResultStatus, Subject
 from vendors.circuit import CircuitBreaker, CircuitOpenError
@@ -82,6 +83,14 @@ def _analysis(photo, check, backend):
 def build_request(check, backend) -> CheckRequest:
     verification = check.verification
     subject = Subject(check.subject)
+    if check.kind == CheckKind.SCREENING:
+        return CheckRequest(
+            kind=CheckKind.SCREENING,
+            subject=subject,
+            request_id=str(check.request_id),
+            person=screening_cases.person_of(verification),
+            screen=screening_cases.search_with(versions.active()) if screening_cases.lists_imported() else None,
+        )
     return CheckRequest(
         kind=CheckKind(check.kind),
         subject=subject,
@@ -485,6 +494,9 @@ def _store_results(answered, later=frozenset()):
                 check.details["checks"] = check.details.get("checks", []) + rules.document_policy_checks(
                     check.details, in_force
                 )
+            if check.kind == CheckKind.SCREENING:
+                screening_cases.drop_resolved(check, result)
+                check.passed, check.score, check.details = result.passed, result.score, result.details or {}
             check.reasons = [r.as_dict() for r in result.reasons]
             check.error_category = check.error_code = check.error_message = ""
             check.completed_at = timezone.now()
@@ -500,6 +512,8 @@ def _store_results(answered, later=frozenset()):
                 continue
             if result.document is not None:
                 documents.store_reading(check, result.document)
+            if check.kind == CheckKind.SCREENING:
+                screening_cases.record_hits(check)
             events.append(
                 _check_event(
                     "check_completed",
@@ -532,6 +546,13 @@ def _fall_back_or_decide(checks, *, fall_back, in_force=None, later=frozenset())
     it (the calls would be paid twice). The sweeper decides the case later (resume_stalled).
     """
     waiting = {check.verification_id for check in checks if fall_back(check) and _fall_back(check) is not None}
+    for check in checks:  # the document is read (or could not be): its case's screening goes now
+        if (
+            check.kind == CheckKind.DOCUMENT
+            and check.role == Check.Role.DECIDE
+            and check.verification_id not in waiting
+        ):
+            dispatch.run_checks_after_commit(screening_cases.screening_check_pending(check.verification_id))
     # The claim and fail_check read each check's case with its applicant: the decision needs it again.
     applicants = {
         check.verification_id: check.verification.applicant

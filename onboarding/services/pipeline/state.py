@@ -12,7 +12,7 @@ TRANSITIONS = {
     S.PROCESSING: {S.APPROVED, S.REJECTED, S.NEEDS_REVIEW},
     # A reviewer decides a case in review, and may overturn an automatic decision.
     S.NEEDS_REVIEW: {S.APPROVED, S.REJECTED},
-    S.APPROVED: {S.REJECTED},
+    S.APPROVED: {S.REJECTED, S.NEEDS_REVIEW},  # review: a list match found after approval (ongoing screening)
     S.REJECTED: {S.APPROVED},
 }
 DECIDED = {S.APPROVED, S.REJECTED, S.NEEDS_REVIEW}

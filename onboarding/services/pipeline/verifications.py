@@ -29,6 +29,7 @@ CHECK_SUBJECTS = {
     CheckKind.LIVENESS: (Subject.SELFIE,),
     CheckKind.COMPARE: (Subject.PAIR,),
     CheckKind.DOCUMENT: (Subject.ID_CARD,),  # front and back, when the back was taken
+    CheckKind.SCREENING: (Subject.PERSON,),  # once the document is read (dispatch.start_after_commit)
 }
 
 

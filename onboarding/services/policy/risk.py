@@ -37,6 +37,7 @@ LEVEL_FOR = {
     "duplicate_photo": "1",
     "blocklisted_face": "1",
     "blocklisted_document": "1",
+    "screening_match": "1",
     "compare_borderline": "2",
     "presentation_attack_suspected": "2",
     "duplicate_face": "2",
@@ -107,6 +108,9 @@ def _check_reasons(check, policy, margin) -> list[dict]:
         return reasons + ([_entry("check_not_done", check=check)] if policy.required(check.kind) else [])
     if check.kind == "document":
         return reasons + [_entry(f["code"], check=check) for f in document_findings(check, policy)]
+    if check.kind == "screening":
+        hits = (check.details or {}).get("hits") or []
+        return reasons + ([_entry("screening_match", check=check, score=check.score)] if hits else [])
     codes = {r.get("code") for r in check.reasons}
     if check.passed is False:
         failed = [c for c in LIVENESS_FAILURES if c in codes]

@@ -12,6 +12,7 @@ A pure function of the checks, the case's risk assessment and the policy in forc
   expired, under the policy's minimum age, unreadable, not what the applicant declared, ...) rejects,
   sends to review or is noted, as the policy's document.outcomes say;
 - blocklist: a face or document number a reviewer barred sends to review, or rejects (`blocklist`);
+- screening: a match on a sanctions or PEP list sends to review (a person decides, never the policy);
 - approve: every required check ran and passed and nothing above applies.
 Shadow checks never count.
 """
@@ -115,6 +116,10 @@ def evaluate(checks, *, policy=None, risk=None, margin: float | None = None) -> 
     checks = current_checks(checks)
     reject, review = [], []
     for check in checks:
+        if check.kind == CheckKind.SCREENING and check.status == Check.Status.COMPLETED:
+            if (check.details or {}).get("hits"):
+                review.append(_reason("screening_match", check))
+            continue
         if check.kind == CheckKind.DOCUMENT and check.status == Check.Status.COMPLETED:
             for finding in document_findings(check, policy):
                 outcome = policy.document_outcome(finding["code"])

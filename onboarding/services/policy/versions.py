@@ -160,8 +160,10 @@ class Policy:
 
 
 def default_config() -> dict:
-    # Documents are required where a vendor reads them (KYC_DOCUMENT_VENDORS, on by default).
-    required = [k for k in KINDS if k != CheckKind.DOCUMENT.value or settings.KYC_CHECK_VENDORS.get(k)]
+    # Documents and screening are required where a vendor does them (KYC_DOCUMENT_VENDORS and
+    # KYC_SCREENING_VENDORS, on by default).
+    optional = (CheckKind.DOCUMENT.value, CheckKind.SCREENING.value)  # required where a vendor is set for them
+    required = [k for k in KINDS if k not in optional or settings.KYC_CHECK_VENDORS.get(k)]
     return {
         "required": required,
         "thresholds": {},

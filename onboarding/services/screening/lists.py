@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from onboarding.models import ScreeningEntry, ScreeningKey, ScreeningListVersion, ScreeningSource
+from onboarding.services import dispatch
 from onboarding.services.compliance import audit
 from vendors.screening import formats, names
 
@@ -80,6 +81,8 @@ def import_entries(entries, *, source: str, actor, fmt=None, file_name="", sha25
             file_sha256=sha256,
             **counts,
         )
+        if counts["added"] or counts["changed"]:
+            dispatch.rescreen_after_commit(row.pk, version)  # the approved applicants, against what is new
     return listed
 
 

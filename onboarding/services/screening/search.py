@@ -29,6 +29,7 @@ class Hit:
     def as_dict(self) -> dict:
         return {
             "source": self.entry.source.name,
+            "list_version": self.entry.source.version,
             "entry_id": self.entry.pk,
             "list_id": self.entry.key,
             "caption": self.entry.caption,
@@ -42,8 +43,8 @@ class Hit:
 
 
 def candidates(person: matching.Person, entries=None, limit=MAX_CANDIDATES) -> list[int]:
-    """Entry ids worth scoring, most keys in common first. `entries`: only among these (a re-screen
-    against a list's changed entries)."""
+    """Entry ids worth scoring, most words in common first. `entries`: only among these (a queryset
+    of entry ids: a re-screen against a list's new and changed entries)."""
     latin = [s for s in person.spellings if not is_han(s)]
     words = list(dict.fromkeys(w for s in latin for w in names.words(s) if names.word_keys(w)))
     han = [s for s in person.spellings if is_han(s)]
@@ -79,7 +80,9 @@ def screen(person: matching.Person, weights: dict | None = None, *, entries=None
         return []
     hits = []
     rows = ScreeningEntry.objects.filter(pk__in=ids).select_related("source")
-    for entry in rows.only("id", "key", "caption", "names", "birth_dates", "nationalities", "datasets", "source__name"):
+    for entry in rows.only(
+        "id", "key", "caption", "names", "birth_dates", "nationalities", "datasets", "source__name", "source__version"
+    ):
         match = matching.score(person, entry.names, entry.birth_dates, entry.nationalities, weights)
         if match.is_hit(weights):
             hits.append(Hit(entry, match))
