@@ -64,6 +64,28 @@ class Processes:
         self.running = []
 
 
+def placeholder_photo(applicant, kind):
+    """A photo row without a file: what a benchmark of the database needs of a stored photo."""
+    import uuid
+
+    from onboarding.models import Photo
+
+    return Photo(
+        id=uuid.uuid4(),
+        applicant=applicant,
+        kind=kind,
+        file="bench",
+        sha256="-",
+        source_sha256="-",
+        source_format="JPEG",
+        source_size=1,
+        content_type="image/jpeg",
+        size=1,
+        width=1,
+        height=1,
+    )
+
+
 def create_database(url: str, *, fresh=False):
     """Create the PostgreSQL database `url` names if missing; `fresh` drops it first."""
     import psycopg

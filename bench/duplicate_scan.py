@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import numpy as np  # noqa: E402
-from common import percentile, report, setup_django  # noqa: E402
+from common import percentile, placeholder_photo, report, setup_django  # noqa: E402
 
 BATCH = 10_000
 
@@ -43,23 +43,7 @@ def store(count, rng):
         batch = min(BATCH, count - done)
         applicants = Applicant.objects.bulk_create([Applicant() for _ in range(max(1, batch // 100))])
         photos = Photo.objects.bulk_create(
-            [
-                Photo(
-                    id=uuid.uuid4(),
-                    applicant=applicants[i % len(applicants)],
-                    kind="selfie",
-                    file="bench",
-                    sha256="-",
-                    source_sha256="-",
-                    source_format="JPEG",
-                    source_size=1,
-                    content_type="image/jpeg",
-                    size=1,
-                    width=1,
-                    height=1,
-                )
-                for i in range(batch)
-            ]
+            [placeholder_photo(applicants[i % len(applicants)], "selfie") for i in range(batch)]
         )
         vectors = rng.normal(size=(batch, 128))
         vectors /= np.linalg.norm(vectors, axis=1, keepdims=True) / 0.6  # dlib embeddings have norm ~0.6

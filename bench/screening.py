@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import percentile, report, setup_django  # noqa: E402
+from common import percentile, placeholder_photo, report, setup_django  # noqa: E402
 
 
 def write_list(path: Path, size: int, seed=7) -> list[dict]:
@@ -80,24 +80,7 @@ def customers(count, sample, seed=13):
         n = min(5000, count - done)
         applicants = Applicant.objects.bulk_create([Applicant(id=uuid.uuid4()) for _ in range(n)])
         photos = Photo.objects.bulk_create(
-            [
-                Photo(
-                    id=uuid.uuid4(),
-                    applicant=a,
-                    kind=kind,
-                    file="bench",
-                    sha256="-",
-                    source_sha256="-",
-                    source_format="JPEG",
-                    source_size=1,
-                    content_type="image/jpeg",
-                    size=1,
-                    width=1,
-                    height=1,
-                )
-                for a in applicants
-                for kind in ("selfie", "id_card")
-            ]
+            [placeholder_photo(a, kind) for a in applicants for kind in ("selfie", "id_card")]
         )
         declared = []
         for a in applicants:
