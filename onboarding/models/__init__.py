@@ -18,7 +18,14 @@ from .integrations import (
 from .policy import PolicyVersion
 from .retention import ErasureReceipt, LegalHold
 from .review import Decision, OverturnRequest, ReviewCase, ReviewReason
-from .screening import ScreeningEntry, ScreeningHit, ScreeningKey, ScreeningListVersion, ScreeningSource
+from .screening import (
+    ScreeningEntry,
+    ScreeningFrequentKey,
+    ScreeningHit,
+    ScreeningKey,
+    ScreeningListVersion,
+    ScreeningSource,
+)
 
 __all__ = [
     "private_storage",
@@ -37,6 +44,7 @@ __all__ = [
     "ScreeningEntry",
     "ScreeningKey",
     "ScreeningHit",
+    "ScreeningFrequentKey",
     "DocumentReading",
     "Verification",
     "Check",

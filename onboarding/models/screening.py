@@ -125,3 +125,11 @@ class ScreeningHit(models.Model):
         permissions = [("resolve_screening_hit", _("Can resolve sanctions and PEP list matches"))]
         verbose_name = _("screening hit")
         verbose_name_plural = _("screening hits")
+
+
+class ScreeningFrequentKey(models.Model):
+    """A key shared by very many entries (a common pair of names), counted at each import: a search
+    leaves it out when the person has rarer keys (services.screening.search)."""
+
+    key = models.CharField(max_length=100, unique=True)
+    entries = models.PositiveIntegerField()

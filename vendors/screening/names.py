@@ -59,29 +59,41 @@ def skeleton(word: str) -> str:
     return re.sub(r"(.)\1+", r"\1", word)
 
 
-def word_keys(word: str) -> set[str]:
-    """What one word is found by: itself, its consonant skeleton ("~mhmd": transliterations) and,
-    from four letters, its letters sorted ("^hjno": a transposition typo, jonh for john)."""
-    if len(word) < 2:
-        return set()
-    out = {word}
-    bones = skeleton(word)
-    if len(bones) >= 2:
-        out.add("~" + bones)
-    if len(word) >= 4:
-        out.add("^" + "".join(sorted(word)))
+MAX_PARTS = 6  # of a long name, the first words make its keys
+
+
+def forms(word: str) -> tuple[str, str]:
+    """The two ways a word is looked up: its consonant skeleton (transliterations) and its letters
+    sorted (a transposed typo: jonh is john)."""
+    return skeleton(word) or word, "".join(sorted(word))
+
+
+def pairs(spelling: str) -> list[tuple[str, str]]:
+    """Every two words of the name (any order, not only neighbours: a document may leave a middle
+    name out), and each pair of neighbours run together with a third word ("abdel rahman" is also
+    "abdelrahman": names are split differently from one document or list to another)."""
+    parts = spelling.split()[:MAX_PARTS]
+    out = [(parts[i], parts[j]) for i in range(len(parts)) for j in range(i + 1, len(parts))]
+    for i in range(len(parts) - 1):
+        joined = parts[i] + parts[i + 1]
+        out += [(joined, other) for k, other in enumerate(parts) if k not in (i, i + 1)]
     return out
 
 
-def words(spelling: str) -> list[str]:
-    """The spelling's words, and each pair of neighbours run together ("abdel rahman" is also
-    "abdelrahman"): names are split differently from one document or list to another."""
-    parts = spelling.split()
-    return parts + ["".join(pair) for pair in zip(parts, parts[1:])]
-
-
-def keys(spelling: str) -> set[str]:
-    """What a list is searched by: every word's keys; a Han spelling is one key as it is."""
+def keys(spelling: str, *, query: bool = False) -> set[str]:
+    """What a list is searched by: for a name of several words, each pair of words in each form
+    ("~mhmd|~l" for Mohamed Ali, "^ahmmmd|^ail" sorted); for a name of one word, the word and its
+    skeleton ("=madonna", "~mdn"); a Han spelling as it is. A query (query=True) also asks each of
+    its words alone, so that a one-word entry (a mononym) is found by a fuller name."""
     if is_han(spelling):
         return {spelling}
-    return set().union(*(word_keys(w) for w in words(spelling)))
+    parts = spelling.split()
+    out = set()
+    if len(parts) == 1 or query:
+        for word in parts:
+            out |= {"=" + word, "~" + forms(word)[0]}
+    for a, b in pairs(spelling):
+        fa, fb = forms(a), forms(b)
+        for marker, x, y in (("~", fa[0], fb[0]), ("^", fa[1], fb[1])):
+            out.add(marker + "|".join(sorted((x, y))))
+    return {k[:100] for k in out}

@@ -14,6 +14,7 @@ from django.db import transaction
 
 from onboarding.models import Decision, ScreeningEntry, Verification
 from onboarding.reasons import reason_text
+from onboarding.selectors.identity import identities_of
 from onboarding.services.compliance import audit
 from onboarding.services.integrations import webhooks
 from onboarding.services.pipeline import state
@@ -39,18 +40,21 @@ def rescreen_batch(source_id, version, after=None) -> str | None:
         approved = approved.filter(pk__gt=after)
     batch = list(approved.order_by("pk").only("pk", "applicant_id", "status")[:BATCH])
     policy = versions.active()
+    identities = identities_of(batch)
     for verification in batch:
-        rescreen_case(verification, changed, policy)
+        # None once retention took the identity data: nothing left to screen.
+        person = cases.person_of(verification, *identities[verification.pk])
+        if person is not None:
+            rescreen_case(verification, person, changed, policy)
     return str(batch[-1].pk) if len(batch) == BATCH else None
 
 
-def rescreen_case(verification, entries, policy) -> list:
-    person = cases.person_of(verification)  # None once retention took the identity data
-    if person is None:
-        return []
+def rescreen_case(verification, person, entries, policy) -> list:
     found = search.screen(
         matching.Person.of(person.names, person.birth_date, person.nationality), policy.screening, entries=entries
     )
+    if not found:
+        return []
     cleared = cases.cleared_for(verification.applicant_id)
     known = set(verification.screening_hits.values_list("source", "list_id"))
     new = [h.as_dict() for h in found if (h.entry.source.name, h.entry.key) not in cleared | known]

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from onboarding.models import Check, ScreeningHit, ScreeningSource
-from onboarding.selectors.identity import current_reading, declared_of, decode_reading
+from onboarding.selectors.identity import current_reading, declared_of, decode_declared, decode_reading
 from onboarding.services.compliance import audit
 from onboarding.services.screening import search
 from vendors.base import PersonInput, Reason
@@ -23,11 +23,15 @@ class ResolutionError(Exception):
     pass
 
 
-def person_of(verification) -> PersonInput | None:
+UNREAD = object()
+
+
+def person_of(verification, reading=UNREAD, declared_row=UNREAD) -> PersonInput | None:
     """The names, birth date and nationality to screen: read from the case's document (the
-    document check's reading), with what the applicant declared added; None with no name at all."""
+    document check's reading), with what the applicant declared added; None with no name at all.
+    reading, declared_row: already read for many cases at once (selectors.identity.identities_of)."""
     names, birth_date, nationality, source = [], "", "", ""
-    reading = current_reading(verification)
+    reading = current_reading(verification) if reading is UNREAD else reading
     if reading is not None:
         fields = {k: (v or {}).get("value") for k, v in decode_reading(reading).get("fields", {}).items()}
         for key in ("full_name", "name"):
@@ -36,7 +40,7 @@ def person_of(verification) -> PersonInput | None:
         birth_date = str(fields.get("date_of_birth") or "")
         nationality = str(fields.get("nationality") or "")
         source = "document" if names else ""
-    declared = declared_of(verification.applicant_id)
+    declared = declared_of(verification.applicant_id) if declared_row is UNREAD else decode_declared(declared_row)
     if declared.get("full_name") and declared["full_name"] not in names:
         names.append(declared["full_name"])
         source = source or "declared"

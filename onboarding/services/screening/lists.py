@@ -14,14 +14,17 @@ import io
 import itertools
 
 from django.db import transaction
+from django.db.models import Count
 from django.utils import timezone
 
-from onboarding.models import ScreeningEntry, ScreeningKey, ScreeningListVersion, ScreeningSource
+from onboarding.models import ScreeningEntry, ScreeningFrequentKey, ScreeningKey, ScreeningListVersion, ScreeningSource
 from onboarding.services import dispatch
 from onboarding.services.compliance import audit
 from vendors.screening import formats, names
 
 BATCH = 1000
+# A key shared by more entries than this is counted as frequent (searches leave it out when they can).
+FREQUENT = 2000
 
 
 def file_sha256(stream) -> str:
@@ -47,7 +50,7 @@ def entry_keys(entry) -> set[str]:
     for name in entry.names:
         for spelling in names.spellings(name):
             found |= names.keys(spelling)
-    return {k[:100] for k in found}
+    return found
 
 
 def import_entries(entries, *, source: str, actor, fmt=None, file_name="", sha256="") -> ScreeningListVersion:
@@ -61,6 +64,7 @@ def import_entries(entries, *, source: str, actor, fmt=None, file_name="", sha25
         removed = ScreeningEntry.objects.filter(source=row, seen_version__lt=version)
         counts["removed"] = removed.count()
         removed.delete()
+        count_frequent_keys()
         row.version, row.entry_count, row.updated_at = version, counts["total"], timezone.now()
         row.format = fmt or row.format or "auto"
         row.save(update_fields=["version", "entry_count", "updated_at", "format"])
@@ -84,6 +88,13 @@ def import_entries(entries, *, source: str, actor, fmt=None, file_name="", sha25
         if counts["added"] or counts["changed"]:
             dispatch.rescreen_after_commit(row.pk, version)  # the approved applicants, against what is new
     return listed
+
+
+def count_frequent_keys() -> None:
+    """The keys of every list that more than FREQUENT entries share, counted again."""
+    ScreeningFrequentKey.objects.all().delete()
+    frequent = ScreeningKey.objects.values("key").annotate(entries=Count("id")).filter(entries__gt=FREQUENT).order_by()
+    ScreeningFrequentKey.objects.bulk_create([ScreeningFrequentKey(**row) for row in frequent])
 
 
 def _batches(entries):

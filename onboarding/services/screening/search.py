@@ -1,24 +1,26 @@
 """Screening one person against the imported lists: candidates found in the database by their keys,
 then scored (vendors.screening.matching) with the policy's weights.
 
-A candidate has two of the person's words (one when their name is a single word, or their Han name
-exactly), each found by any of its keys (vendors.screening.names.word_keys: the word, its consonant
-skeleton, its sorted letters), so transliterations ("Mohamed" and "Muhammad") and misspelt words
-still meet while a common family name alone brings nothing. At most MAX_CANDIDATES, those with the
-most words first, are scored.
+A candidate shares a key with the person (vendors.screening.names.keys): two of their words in the
+same form, consonant skeletons (transliterations: "Mohamed Ali" and "Muhammad Aly") or sorted
+letters (a transposed typo), a one-word name's word, or a Han name exactly. A pair of words is far
+rarer than either word, so a common family name brings few candidates; a pair that very many entries
+share (counted at each import) is left out when the person has rarer keys. At most MAX_CANDIDATES,
+those sharing the most keys first, are scored.
 """
 
 from __future__ import annotations
 
 import dataclasses
+from collections import Counter
 
-from django.db.models import Case, Count, IntegerField, Value, When
+from django.db.models import Count
 
-from onboarding.models import ScreeningEntry, ScreeningKey
-from vendors.documents.names import is_han
+from onboarding.models import ScreeningEntry, ScreeningFrequentKey, ScreeningKey
 from vendors.screening import matching, names
 
 MAX_CANDIDATES = 200
+FREQUENT_ROWS = 5000
 
 
 @dataclasses.dataclass
@@ -43,33 +45,36 @@ class Hit:
 
 
 def candidates(person: matching.Person, entries=None, limit=MAX_CANDIDATES) -> list[int]:
-    """Entry ids worth scoring, most words in common first. `entries`: only among these (a queryset
-    of entry ids: a re-screen against a list's new and changed entries)."""
-    latin = [s for s in person.spellings if not is_han(s)]
-    words = list(dict.fromkeys(w for s in latin for w in names.words(s) if names.word_keys(w)))
-    han = [s for s in person.spellings if is_han(s)]
-    need = 1 if all(len(s.split()) < 2 for s in latin) else 2
-    found = []
-    if words:
-        by_word = [names.word_keys(w) for w in words]
-        rows = ScreeningKey.objects.filter(key__in=set().union(*by_word))
+    """Entry ids worth scoring, those sharing the most keys first. `entries`: only among these (a
+    queryset of entry ids: a re-screen against a list's new and changed entries)."""
+    wanted = set()
+    for spelling in person.spellings:
+        wanted |= names.keys(spelling, query=True)
+    if not wanted:
+        return []
+    frequent = set(ScreeningFrequentKey.objects.filter(key__in=wanted).values_list("key", flat=True))
+    found = _most_shared(wanted - frequent, entries, limit) if wanted - frequent else []
+    if frequent and len(found) < limit:
+        # Keys that very many entries share: a bounded sample of their rows, most shared first.
+        rows = ScreeningKey.objects.filter(key__in=frequent)
         if entries is not None:
             rows = rows.filter(entry_id__in=entries)
-        # Which of the person's words each key row stands for: an entry counts the words it has.
-        word = Case(*(When(key__in=k, then=Value(i)) for i, k in enumerate(by_word)), output_field=IntegerField())
-        found = list(
-            rows.values("entry_id")
-            .annotate(shared=Count(word, distinct=True))
-            .filter(shared__gte=need)
-            .order_by("-shared", "entry_id")
-            .values_list("entry_id", flat=True)[:limit]
-        )
-    if han:  # a Han name meets a Han entry by its one key
-        exact = ScreeningKey.objects.filter(key__in=han)
-        if entries is not None:
-            exact = exact.filter(entry_id__in=entries)
-        found += [pk for pk in exact.values_list("entry_id", flat=True)[:limit] if pk not in found]
+        shared = Counter(rows.values_list("entry_id", flat=True)[:FREQUENT_ROWS])
+        seen = set(found)
+        found += [pk for pk, _n in shared.most_common() if pk not in seen][: limit - len(found)]
     return found
+
+
+def _most_shared(keys, entries, limit) -> list[int]:
+    rows = ScreeningKey.objects.filter(key__in=keys)
+    if entries is not None:
+        rows = rows.filter(entry_id__in=entries)
+    return list(
+        rows.values("entry_id")
+        .annotate(shared=Count("id"))
+        .order_by("-shared", "entry_id")
+        .values_list("entry_id", flat=True)[:limit]
+    )
 
 
 def screen(person: matching.Person, weights: dict | None = None, *, entries=None) -> list[Hit]:
