@@ -52,6 +52,11 @@ def test_the_date_of_birth_and_nationality_are_evidence_for_and_against():
     assert not score(Person.of("Jane Smithers"), *entry).is_hit(DEFAULTS)
 
 
+def test_nationality_codes_in_another_form_say_nothing():
+    match = score(Person.of("Zhang Wei", "", "chn"), ["ZHANG Wei"], [], ["cn"])
+    assert match.why["nationality"] == "unknown" and match.why["nationality_points"] == 0.0
+
+
 def test_an_alias_matches_and_is_named():
     match = score(Person.of("Victor Butt"), ["Viktor Bout", "Victor Butt"], [], [])
     assert match.is_hit(DEFAULTS) and match.matched_name == "Victor Butt"

@@ -85,6 +85,9 @@ def _dob(mine: str, theirs: list[str], weights) -> tuple[float, str]:
 
 
 def _nationality(mine: str, theirs: list[str], weights) -> tuple[float, str]:
+    # Codes are compared in one form: a document's ICAO alpha-3 (CHN) against a list's alpha-2 (cn)
+    # says nothing either way here.
+    theirs = [code for code in theirs if len(code) == len(mine)]
     if not mine or not theirs:
         return 0.0, "unknown"
     return (weights["nationality_match"], "same") if mine in theirs else (weights["nationality_differs"], "differs")
