@@ -64,6 +64,13 @@ def probes(sample, count, seed=11):
     return out
 
 
+SYLLABLES = ["ka", "ren", "lo", "mi", "sa", "tor", "vin", "el", "da", "ni", "bo", "rus", "fe", "lix", "an", "ja"]
+
+
+def _made_up(rnd) -> str:
+    return "".join(rnd.choice(SYLLABLES) for _ in range(rnd.randint(2, 4))).capitalize()
+
+
 def customers(count, sample, seed=13):
     """`count` approved cases with declared identities; one in a hundred is on the list."""
     import json as _json
@@ -72,7 +79,6 @@ def customers(count, sample, seed=13):
     from onboarding import encryption
     from onboarding.models import Applicant, DeclaredIdentity, Photo, Verification
     from onboarding.selectors.identity import declared_name
-    from tests.screening.generated import FIRST, LAST
 
     rnd = random.Random(seed)
     done = 0
@@ -87,9 +93,9 @@ def customers(count, sample, seed=13):
             if rnd.random() < 0.01:
                 p = rnd.choice(sample)
                 data = {"full_name": p["names"][0], "date_of_birth": p["dob"]}
-            else:
+            else:  # not the list's few hundred names over again: names made of syllables
                 data = {
-                    "full_name": f"{rnd.choice(FIRST)} {rnd.choice(LAST)}",
+                    "full_name": f"{_made_up(rnd)} {_made_up(rnd)}",
                     "date_of_birth": f"{rnd.randint(1950, 2004)}-05-05",
                 }
             blob = encryption.encrypt(_json.dumps(data).encode(), name=declared_name(a.pk))

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from onboarding.models import Decision, ScreeningEntry, Verification
+from onboarding.models import Decision, Verification
 from onboarding.reasons import reason_text
 from onboarding.selectors.identity import identities_of
 from onboarding.services.compliance import audit
@@ -25,14 +25,10 @@ from vendors.screening import matching
 BATCH = 500
 
 
-def changed_entries(source_id, version):
-    return ScreeningEntry.objects.filter(source_id=source_id, changed_version=version).values("pk")
-
-
 def rescreen_batch(source_id, version, after=None) -> str | None:
     """Screen the next BATCH approved cases (by id, after `after`) against the version's new and
     changed entries; returns the last case's id when more may follow, else None."""
-    changed = changed_entries(source_id, version)
+    changed = search.ChangedEntries(source_id, version)
     if not changed.exists():
         return None
     approved = Verification.objects.filter(status=Verification.Status.APPROVED, applicant__erased_at__isnull=True)
@@ -49,10 +45,8 @@ def rescreen_batch(source_id, version, after=None) -> str | None:
     return str(batch[-1].pk) if len(batch) == BATCH else None
 
 
-def rescreen_case(verification, person, entries, policy) -> list:
-    found = search.screen(
-        matching.Person.of(person.names, person.birth_date, person.nationality), policy.screening, entries=entries
-    )
+def rescreen_case(verification, person, changed, policy) -> list:
+    found = changed.screen(matching.Person.of(person.names, person.birth_date, person.nationality), policy.screening)
     if not found:
         return []
     cleared = cases.cleared_for(verification.applicant_id)

@@ -79,10 +79,14 @@ def _most_shared(keys, entries, limit) -> list[int]:
 
 def screen(person: matching.Person, weights: dict | None = None, *, entries=None) -> list[Hit]:
     """The entries this person matches, best first."""
-    weights = {**matching.DEFAULTS, **(weights or {})}
-    ids = candidates(person, entries)
+    return score(person, candidates(person, entries), weights)
+
+
+def score(person: matching.Person, ids, weights: dict | None = None) -> list[Hit]:
+    """These entries (ids) scored against the person: the hits, best first."""
     if not ids:
         return []
+    weights = {**matching.DEFAULTS, **(weights or {})}
     hits = []
     rows = ScreeningEntry.objects.filter(pk__in=ids).select_related("source")
     for entry in rows.only(
@@ -93,3 +97,35 @@ def screen(person: matching.Person, weights: dict | None = None, *, entries=None
             hits.append(Hit(entry, match))
     hits.sort(key=lambda h: (-h.match.score, h.entry.pk))
     return hits
+
+
+class ChangedEntries:
+    """A list version's new and changed entries, their keys held in memory: a re-screen looks each
+    customer up here instead of in the database (a version changes far fewer entries than a list
+    holds; past MAX_IN_MEMORY keys the database is asked instead)."""
+
+    MAX_IN_MEMORY = 2_000_000
+
+    def __init__(self, source_id, version):
+        self.ids = ScreeningEntry.objects.filter(source_id=source_id, changed_version=version).values("pk")
+        rows = ScreeningKey.objects.filter(entry__source_id=source_id, entry__changed_version=version)
+        self.by_key = None
+        if rows.count() <= self.MAX_IN_MEMORY:
+            self.by_key = {}
+            for key, entry_id in rows.values_list("key", "entry_id").iterator(chunk_size=10_000):
+                self.by_key.setdefault(key, []).append(entry_id)
+
+    def exists(self) -> bool:
+        return self.ids.exists()
+
+    def candidates(self, person: matching.Person, limit=MAX_CANDIDATES) -> list[int]:
+        if self.by_key is None:
+            return candidates(person, self.ids, limit)
+        shared = Counter()
+        for spelling in person.spellings:
+            for key in names.keys(spelling, query=True):
+                shared.update(self.by_key.get(key, ()))
+        return [pk for pk, _n in shared.most_common(limit)]
+
+    def screen(self, person: matching.Person, weights=None) -> list[Hit]:
+        return score(person, self.candidates(person), weights)
