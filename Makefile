@@ -61,6 +61,7 @@ bench-duplicates: $(STAMP)
 	$(PY) bench/duplicate_scan.py
 bench-screening: $(STAMP)
 	$(PY) bench/screening.py
+	$(PY) bench/screening.py --rescreen 100000
 bench-normalize: $(STAMP)
 	$(PY) bench/normalize_image.py
 bench-engine: $(STAMP)
