@@ -450,6 +450,7 @@ def main():
     args = parser.parse_args()
     ENV["KYC_QUALITY_VENDORS"] = "" if args.quality == "none" else "local"
     ENV["KYC_DOCUMENT_VENDORS"] = "local" if args.documents else ""
+    ENV["KYC_SCREENING_VENDORS"] = ""  # no list imported: the figures stay comparable
     if args.quality == "all-local":
         ENV.update(KYC_LIVENESS_VENDORS="local", KYC_COMPARE_VENDORS="local", KYC_DUPLICATE_SCAN="true")
     (ROOT / "bench" / "results").mkdir(parents=True, exist_ok=True)

@@ -77,6 +77,7 @@ class Cluster:
             KYC_LIVENESS_VENDORS="tencent",
             KYC_COMPARE_VENDORS="baidu",
             KYC_DOCUMENT_VENDORS="",  # these cards carry no document to read; tests/documents/ read them
+            KYC_SCREENING_VENDORS="",  # no list is imported here; tests/screening/ screen
             # Short and coherent (the kyc.E00x checks hold): a vendor call < soft < hard limit < lease
             # < visibility timeout, so a killed worker's tasks come back within seconds, not an hour.
             KYC_VENDOR_CONNECT_TIMEOUT="1",
