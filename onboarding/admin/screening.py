@@ -14,6 +14,8 @@ from onboarding.services.compliance import audit
 from onboarding.services.screening import lists
 from vendors.screening import formats
 
+from .common import ReadOnlyMixin
+
 IMPORT_PERMISSION = "onboarding.import_screening_list"
 
 
@@ -33,19 +35,8 @@ class ImportForm(forms.Form):
     )
 
 
-class ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(ScreeningSource)
-class ScreeningSourceAdmin(ReadOnly):
+class ScreeningSourceAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = ["name", "version", "entry_count", "format", "updated_at"]
     change_list_template = "admin/onboarding/screeningsource/change_list.html"
 
@@ -101,7 +92,7 @@ class ScreeningSourceAdmin(ReadOnly):
 
 
 @admin.register(ScreeningListVersion)
-class ScreeningListVersionAdmin(ReadOnly):
+class ScreeningListVersionAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = [
         "source",
         "version",
@@ -118,7 +109,7 @@ class ScreeningListVersionAdmin(ReadOnly):
 
 
 @admin.register(ScreeningEntry)
-class ScreeningEntryAdmin(ReadOnly):
+class ScreeningEntryAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = ["caption", "source", "key", "birth_dates", "nationalities", "changed_version"]
     list_filter = ["source"]
     search_fields = ["caption", "=key"]
