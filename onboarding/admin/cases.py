@@ -210,6 +210,7 @@ class VerificationAdmin(CaseColumns, admin.ModelAdmin):
             Verification.Status.REJECTED,
         )
         found = documents.reading_for(verification, actor=audit.Actor.staff(user), purpose="case page")
+        hits = screening.hits_of(verification)
         document_check = next(
             (c for c in reversed(context["checks"]) if c.kind == "document" and c.role == "decide"), None
         )
@@ -218,8 +219,8 @@ class VerificationAdmin(CaseColumns, admin.ModelAdmin):
             document_check=document_check,
             can_blocklist=user.has_perm("onboarding.manage_blocklist"),
             blocklist_matches=list(verification.blocklist_matches.all()),
-            screening_hits=screening.hits_of(verification),
-            screened=screening.person_of(verification) if verification.screening_hits.exists() else None,
+            screening_hits=hits,
+            screened=screening.person_of(verification) if hits else None,
             can_resolve_hits=user.has_perm("onboarding.resolve_screening_hit"),
             document_rows=identity.document_rows(verification, found[1]) if found else [],
             face_crops=face_crops(verification),
