@@ -476,6 +476,8 @@ def _store_results(answered, later=frozenset()):
         in_force = versions.active()
         stored, events = [], []
         for check, result in sorted(answered, key=lambda answer: answer[0].pk):  # the claim's lock order
+            if check.kind == CheckKind.SCREENING:  # hits found earlier to be someone else are set aside
+                screening_cases.drop_resolved(check, result)
             check.status = (
                 Check.Status.NOT_APPLICABLE if result.status == ResultStatus.NOT_APPLICABLE else Check.Status.COMPLETED
             )
@@ -494,9 +496,6 @@ def _store_results(answered, later=frozenset()):
                 check.details["checks"] = check.details.get("checks", []) + rules.document_policy_checks(
                     check.details, in_force
                 )
-            if check.kind == CheckKind.SCREENING:
-                screening_cases.drop_resolved(check, result)
-                check.passed, check.score, check.details = result.passed, result.score, result.details or {}
             check.reasons = [r.as_dict() for r in result.reasons]
             check.error_category = check.error_code = check.error_message = ""
             check.completed_at = timezone.now()
