@@ -23,9 +23,8 @@ import dataclasses
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import FilteredRelation, Q
 
-from onboarding.models import BlocklistMatch, Check, DuplicateSignal, Verification
+from onboarding.models import Check, DuplicateSignal, Verification
 from onboarding.reasons import reason_text
 from onboarding.services.policy import scoring, versions
 from onboarding.services.policy.rules import LIVENESS_FAILURES, compare_failure, current_checks, document_findings
@@ -177,37 +176,48 @@ def assess(
 
 def assess_case(verification: Verification, checks=None, *, policy=None) -> Assessment:
     policy = policy or versions.active()
-    attempts, kinds = _attempts_and_duplicates(verification, timedelta(hours=policy.risk["velocity_hours"]))
+    found = _case_signals(verification, timedelta(hours=policy.risk["velocity_hours"]))
     return assess(
         list(verification.checks.all()) if checks is None else checks,
         policy=policy,
-        duplicates=kinds,
-        attempts=attempts,
+        duplicates=found.duplicates,
+        attempts=found.attempts,
         duplicates_error=verification.duplicates_error,
-        blocklisted=set(BlocklistMatch.objects.filter(verification=verification).values_list("kind", flat=True)),
+        blocklisted=found.blocklisted,
     )
 
 
-def _attempts_and_duplicates(verification, window) -> tuple[int, set]:
-    """The applicant's submissions within the window up to this one, and this case's duplicate
-    kinds, in one query: every decision asks."""
-    signals = Q()
-    if not settings.KYC_DUPLICATES_ACROSS_CLIENTS:
-        # What a client is told comes from its own applicants only (staff still see every signal).
-        signals = Q(duplicate_signals__across_clients=False)
+@dataclasses.dataclass
+class _Signals:
+    attempts: int  # the applicant's submissions within the window up to this one
+    duplicates: set  # this case's duplicate signal kinds that count (tenancy)
+    blocklisted: set  # this case's blocklist match kinds
+
+
+def _case_signals(verification, window) -> _Signals:
+    """What the case's risk reads besides its checks, in one query: every decision asks.
+
+    Plain joins, filtered here: a FilteredRelation or a second query cost the ORM more than the
+    few rows the joins repeat (a case has a handful of signals and matches at most)."""
     rows = (
         Verification.objects.filter(
             applicant_id=verification.applicant_id,
             submitted_at__gt=verification.submitted_at - window,
             submitted_at__lte=verification.submitted_at,
         )
-        .annotate(signal=FilteredRelation("duplicate_signals", condition=signals))
-        .values_list("pk", "signal__kind")
+        .values_list("pk", "duplicate_signals__kind", "duplicate_signals__across_clients", "blocklist_matches__kind")
         .order_by()
     )
-    attempts, kinds = set(), set()
-    for pk, kind in rows:
+    # What a client is told comes from its own applicants only (staff still see every signal).
+    across_counts = settings.KYC_DUPLICATES_ACROSS_CLIENTS
+    attempts, found = set(), _Signals(0, set(), set())
+    for pk, kind, across_clients, blocklisted in rows:
         attempts.add(pk)
-        if pk == verification.pk and kind is not None:
-            kinds.add(kind)
-    return len(attempts), kinds
+        if pk != verification.pk:
+            continue
+        if kind is not None and (across_counts or not across_clients):
+            found.duplicates.add(kind)
+        if blocklisted is not None:
+            found.blocklisted.add(blocklisted)
+    found.attempts = len(attempts)
+    return found
