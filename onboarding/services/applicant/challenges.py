@@ -177,8 +177,10 @@ def verify_burst(challenge_id, refund=None) -> LivenessChallenge | None:
     return challenge
 
 
-def challenge_for_selfie(applicant, selfie) -> LivenessChallenge | None:
-    """The passed, unattached challenge whose burst ended with this selfie."""
+def challenge_id_for_selfie(applicant, selfie):
+    """The id of the passed, unattached challenge whose burst ended with this selfie, or None.
+
+    Its id only: every submission asks, and a whole row's ORDER BY costs the ORM more."""
     return (
         LivenessChallenge.objects.filter(
             applicant=applicant,
@@ -187,5 +189,6 @@ def challenge_for_selfie(applicant, selfie) -> LivenessChallenge | None:
             status=LivenessChallenge.Status.PASSED,
         )
         .order_by("-created_at")
+        .values_list("pk", flat=True)
         .first()
     )

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from onboarding.models import Check, LivenessChallenge, LivenessDataFile, Photo, Verification
 from onboarding.services import dispatch
-from onboarding.services.applicant.challenges import challenge_for_selfie
+from onboarding.services.applicant.challenges import challenge_id_for_selfie
 from onboarding.services.compliance import audit
 from onboarding.services.integrations import webhooks
 from onboarding.services.pipeline import checks, duplicates, state
@@ -105,9 +105,9 @@ def submit_verification(
             duplicates_pending=settings.KYC_DUPLICATE_SCAN,
         )
         verification.save(force_insert=True)
-        challenge = challenge_for_selfie(applicant, selfie)
-        if challenge is not None:  # single use: one verification per challenge
-            LivenessChallenge.objects.filter(pk=challenge.pk).update(verification=verification)
+        challenge_id = challenge_id_for_selfie(applicant, selfie)
+        if challenge_id is not None:  # single use: one verification per challenge
+            LivenessChallenge.objects.filter(pk=challenge_id).update(verification=verification)
         planned, shadows = [], []
         for kind, plan in vendor_plan(verification.pk, vendors).items():
             for subject in CHECK_SUBJECTS[kind]:
