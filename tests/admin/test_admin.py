@@ -106,6 +106,18 @@ def test_bulk_reject_action_asks_for_reason_then_applies(reviewer_client, case):
     assert case.status == Verification.Status.REJECTED
 
 
+def test_a_bulk_approval_cannot_claim_a_live_person_on_a_still_upload(reviewer_client, case):
+    url = reverse("admin:onboarding_verification_changelist")
+    data = {"action": "approve_selected", "_selected_action": [case.pk], "apply": "1", "outcome": "approve"}
+    r = reviewer_client.post(url, {**data, "reason": "identity_confirmed"}, follow=True)
+    assert "nothing in this case shows one" in r.content.decode()
+    case.refresh_from_db()
+    assert case.status == Verification.Status.NEEDS_REVIEW and case.decisions.count() == 1
+    reviewer_client.post(url, {**data, "reason": "face_match_confirmed"})
+    case.refresh_from_db()
+    assert case.status == Verification.Status.APPROVED
+
+
 def test_staff_without_decide_permission_cannot_decide(client, django_user_model, case):
     from django.contrib.auth.models import Permission
 

@@ -88,9 +88,14 @@ def test_take_next_hands_out_the_oldest_free_case_and_a_holder_gets_theirs_back(
         )
     )
     assert actions == [("case_assigned", "ann"), ("case_released", "ann"), ("case_assigned", "bob")]
+    # A still upload alone: no reason may say a live person was seen, however the decision comes.
+    with pytest.raises(DecisionError, match="nothing in this case shows one"):
+        record_human_decision(
+            first.pk, outcome="approve", reason=ReviewReason.objects.get(code="identity_confirmed"), user=bob
+        )
     # Deciding takes the case out of the queue and clears the assignment.
     record_human_decision(
-        first.pk, outcome="approve", reason=ReviewReason.objects.get(code="identity_confirmed"), user=bob
+        first.pk, outcome="approve", reason=ReviewReason.objects.get(code="face_match_confirmed"), user=bob
     )
     first.refresh_from_db()
     assert first.status == Verification.Status.APPROVED and first.assigned_to is None

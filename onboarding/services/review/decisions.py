@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from onboarding.models import Decision, OverturnRequest, ReviewReason, Verification
+from onboarding.selectors.review import liveness_evidence_of
 from onboarding.services.compliance import audit
 from onboarding.services.pipeline import state
 from onboarding.services.pipeline.decisions import STATUS_FOR_OUTCOME, emit_decision
@@ -56,6 +57,15 @@ def record_human_decision(
             assignment.check_may_decide(verification, user)
         except assignment.AssignmentError as exc:
             raise DecisionError(str(exc)) from None
+        if (
+            reason is not None
+            and reason.code in ReviewReason.CLAIMS_LIVENESS
+            and not liveness_evidence_of(verification)
+        ):
+            # The case page does not offer it; a bulk action or a hand-made POST must not say it either.
+            raise DecisionError(
+                f"the reason {reason.code!r} says a live person was seen, and nothing in this case shows one"
+            )
         if _overturns_auto_reject(verification, outcome):
             if not user.has_perm("onboarding.overturn_decision"):
                 raise DecisionError("only a senior reviewer may overturn an automatic reject")
