@@ -72,6 +72,7 @@ def resume_stalled_verifications():
     resumed = verifications.resume_stalled()
     verifications.resume_stalled_shadows()
     duplicates.give_up_waiting()
+    challenges.resume_stalled_bursts()
     return resumed
 
 

@@ -89,11 +89,14 @@ def analyse_photo_after_commit(photo_id):
     transaction.on_commit(lambda: _task("analyse_photo").apply_async((str(photo_id),), queue=interactive_queue()))
 
 
+def verify_burst(challenge_id, refund=None):
+    """An active-liveness burst's verdict, on a worker."""
+    _task("verify_burst").apply_async((str(challenge_id), refund), queue=interactive_queue())
+
+
 def verify_burst_after_commit(challenge_id, refund=None):
     """An active-liveness burst's verdict, on a worker, once the burst is committed."""
-    transaction.on_commit(
-        lambda: _task("verify_burst").apply_async((str(challenge_id), refund), queue=interactive_queue())
-    )
+    transaction.on_commit(lambda: verify_burst(challenge_id, refund))
 
 
 def deliver_webhooks(delivery_ids):

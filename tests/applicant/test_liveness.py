@@ -125,6 +125,30 @@ def test_another_applicants_challenge_is_not_found(applicant):
     assert info.value.status == 404
 
 
+def test_a_burst_whose_message_was_lost_is_verified_by_the_sweeper_or_closed_at_its_deadline(applicant, settings):
+    def received():  # the web stored the burst; the test transaction holds back its message to a worker
+        challenge = challenges.issue_challenge(applicant)
+        return challenges.submit_burst(challenge.pk, applicant, burst(challenge.moves), SELFIE)
+
+    lost, late = received(), received()
+    assert lost.status == late.status == LivenessChallenge.Status.VERIFYING
+    assert challenges.resume_stalled_bursts() == 0  # not stalled yet: a worker may be on it
+    now = timezone.now()
+    LivenessChallenge.objects.filter(pk=lost.pk).update(
+        submitted_at=now - timedelta(seconds=settings.KYC_STALLED_AFTER_SECONDS + 1)
+    )
+    LivenessChallenge.objects.filter(pk=late.pk).update(
+        submitted_at=now - timedelta(seconds=settings.KYC_DECISION_DEADLINE_SECONDS + 1)
+    )
+    assert challenges.resume_stalled_bursts() == 2
+    lost.refresh_from_db(), late.refresh_from_db()
+    assert lost.status == LivenessChallenge.Status.PASSED and lost.reasons == []  # verified again, by a worker
+    # Closed with what was known at receipt (the same frames again: a replay) and why it ended.
+    assert late.status == LivenessChallenge.Status.FAILED and late.reasons[-1] == "challenge_not_verified"
+    assert AuditEvent.objects.filter(action="liveness_challenge_failed", data__challenge_id=str(late.pk)).exists()
+    assert challenges.resume_stalled_bursts() == 0  # both final: nothing left to sweep
+
+
 # The decision on the embedded default ------------------------------------------------------------
 @pytest.mark.django_db(transaction=True)
 def test_active_liveness_and_compare_approve_without_a_human():

@@ -155,6 +155,11 @@ def verify_burst(challenge_id, refund=None) -> LivenessChallenge | None:
     except Exception:  # a bug or a lost file must not leave the applicant's page waiting
         logger.exception("liveness burst %s could not be verified", challenge.pk)
         verdict = liveness.BurstVerdict(False, ["challenge_not_verified"], {})
+    return _store_verdict(challenge, verdict, refund)
+
+
+def _store_verdict(challenge, verdict, refund=None) -> LivenessChallenge | None:
+    """Store a burst's verdict once and audit it; None when another run stored one first."""
     reasons = list(challenge.reasons) + verdict.reasons
     status = LivenessChallenge.Status.FAILED if reasons else LivenessChallenge.Status.PASSED
     done = LivenessChallenge.objects.filter(pk=challenge.pk, status=LivenessChallenge.Status.VERIFYING).update(
@@ -175,6 +180,30 @@ def verify_burst(challenge_id, refund=None) -> LivenessChallenge | None:
         limits.refund(limits.rule(rule), token, *subjects)  # the limit counts failed attempts only
     challenge.status, challenge.reasons, challenge.metrics = status, reasons, verdict.metrics
     return challenge
+
+
+def resume_stalled_bursts(now=None) -> int:
+    """Bursts still waiting for their verdict KYC_STALLED_AFTER_SECONDS after they came (a lost
+    message, a dead worker) are verified again; past KYC_DECISION_DEADLINE_SECONDS they are closed
+    as not verified, so none waits for ever. The applicant's page stopped waiting long before (a
+    new challenge is a click away); the verdict is for the record. An attempt limit is not given
+    back on a late pass: what to give back went with the lost message."""
+    now = now or timezone.now()
+    deadline = now - timedelta(seconds=settings.KYC_DECISION_DEADLINE_SECONDS)
+    stalled = LivenessChallenge.objects.filter(
+        status=LivenessChallenge.Status.VERIFYING,
+        submitted_at__lt=now - timedelta(seconds=settings.KYC_STALLED_AFTER_SECONDS),
+    ).select_related("applicant")
+    count = 0
+    for challenge in stalled:
+        if challenge.submitted_at < deadline:
+            logger.warning("liveness burst %s not verified before the deadline: closing it", challenge.pk)
+            _store_verdict(challenge, liveness.BurstVerdict(False, ["challenge_not_verified"], {}))
+        else:
+            logger.warning("verifying stalled liveness burst %s again", challenge.pk)
+            dispatch.verify_burst(challenge.pk)
+        count += 1
+    return count
 
 
 def challenge_id_for_selfie(applicant, selfie):
