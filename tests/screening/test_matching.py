@@ -52,9 +52,16 @@ def test_the_date_of_birth_and_nationality_are_evidence_for_and_against():
     assert not score(Person.of("Jane Smithers"), *entry).is_hit(DEFAULTS)
 
 
-def test_nationality_codes_in_another_form_say_nothing():
-    match = score(Person.of("Zhang Wei", "", "chn"), ["ZHANG Wei"], [], ["cn"])
-    assert match.why["nationality"] == "unknown" and match.why["nationality_points"] == 0.0
+def test_nationality_codes_meet_in_one_form_and_unknown_ones_say_nothing():
+    def nationality(mine, theirs):
+        return score(Person.of("Zhang Wei", "", mine), ["ZHANG Wei"], [], theirs).why["nationality"]
+
+    assert nationality("CHN", ["cn"]) == "same"  # a card's ICAO alpha-3 against a list's alpha-2
+    assert nationality("chn", ["ru", "kp"]) == "differs"
+    assert nationality("D", ["de"]) == "same"  # Germany's own ICAO code
+    assert nationality("gbd", ["gb"]) == "same"  # a British overseas territories citizen
+    assert nationality("xxa", ["cn"]) == nationality("cn", ["suhh"]) == "unknown"  # stateless; a former state
+    assert nationality("", ["cn"]) == nationality("cn", []) == "unknown"
 
 
 def test_an_alias_matches_and_is_named():

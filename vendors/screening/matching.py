@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 
+import iso3166
 from rapidfuzz import fuzz
 
 from vendors.documents.names import is_han
@@ -84,10 +85,24 @@ def _dob(mine: str, theirs: list[str], weights) -> tuple[float, str]:
     return weights["dob_differs"], "differs"
 
 
+# Codes a travel document may carry (ICAO 9303) that ISO 3166 does not have.
+ICAO_CODES = {"d": "de", "gbd": "gb", "gbn": "gb", "gbo": "gb", "gbp": "gb", "gbs": "gb"}
+
+
+@functools.lru_cache(maxsize=1024)
+def country(code: str) -> str:
+    """A nationality in one form, ISO 3166 alpha-2 in lower case: a document's alpha-3 (CHN) and a
+    list's alpha-2 (cn) meet. A code neither standard knows stays as it is (XXA, stateless)."""
+    code = code.strip().lower()
+    code = ICAO_CODES.get(code, code)
+    found = iso3166.countries.get(code, None) if len(code) == 3 else None
+    return found.alpha2.lower() if found is not None else code
+
+
 def _nationality(mine: str, theirs: list[str], weights) -> tuple[float, str]:
-    # Codes are compared in one form: a document's ICAO alpha-3 (CHN) against a list's alpha-2 (cn)
-    # says nothing either way here.
-    theirs = [code for code in theirs if len(code) == len(mine)]
+    # A code neither side could put in the other's form says nothing either way.
+    mine = country(mine) if mine else ""
+    theirs = [c for c in (country(code) for code in theirs) if len(c) == len(mine)]
     if not mine or not theirs:
         return 0.0, "unknown"
     return (weights["nationality_match"], "same") if mine in theirs else (weights["nationality_differs"], "differs")
