@@ -48,6 +48,11 @@ class Person:
             found += [s for s in spellings(name) if s not in found]
         return cls(found, birth_date or "", (nationality or "").lower())
 
+    @classmethod
+    def screened(cls, person) -> Person:
+        """From what a screening check is given (vendors.base.PersonInput)."""
+        return cls.of(person.names, person.birth_date, person.nationality)
+
 
 @dataclasses.dataclass
 class Match:

@@ -46,7 +46,7 @@ def rescreen_batch(source_id, version, after=None) -> str | None:
 
 
 def rescreen_case(verification, person, changed, policy) -> list:
-    found = changed.screen(matching.Person.of(person.names, person.birth_date, person.nationality), policy.screening)
+    found = changed.screen(matching.Person.screened(person), policy.screening)
     if not found:
         return []
     cleared = cases.cleared_for(verification.applicant_id)

@@ -58,7 +58,7 @@ def search_with(policy):
     """The lists' search as the screening check calls it, with the policy's weights."""
 
     def screen(person: PersonInput) -> list[dict]:
-        found = search.screen(matching.Person.of(person.names, person.birth_date, person.nationality), policy.screening)
+        found = search.screen(matching.Person.screened(person), policy.screening)
         return [hit.as_dict() for hit in found]
 
     return screen
