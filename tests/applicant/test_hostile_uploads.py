@@ -21,7 +21,7 @@ from PIL import Image
 from onboarding.models import ApiClient, Photo
 from onboarding.services.applicant.images import ImageRejected, NormalizedImage, normalize_image
 from onboarding.services.integrations.api_keys import create_key
-from tests.conftest import face_bytes, jpeg_bytes
+from tests.conftest import face, face_bytes, jpeg_bytes
 
 
 def png_claiming(width, height):
@@ -69,7 +69,7 @@ def corpus():
         ),
         "cmyk_jpeg": (saved(Image.new("CMYK", (400, 400), (0, 50, 100, 0)), "JPEG"), "a.jpg", None),
         "sixteen_bit_png": (saved(Image.new("I;16", (400, 400), 30000), "PNG"), "a.png", None),
-        "heic_from_a_phone": (saved(Image.open(io.BytesIO(photo)), "HEIF", quality=80), "IMG_0001.HEIC", None),
+        "heic_from_a_phone": (face("obama_1").with_suffix(".heic").read_bytes(), "IMG_0001.HEIC", None),
         "photo_4000x4000": (jpeg_bytes(Image.new("RGB", (4000, 4000), (120, 90, 60))), "a.jpg", None),
         "too_small": (jpeg_bytes(Image.new("RGB", (120, 90))), "a.jpg", "too_small"),
     }

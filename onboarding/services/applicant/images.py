@@ -20,14 +20,14 @@ import warnings
 import numpy as np
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
+from pi_heif import register_heif_opener
 from PIL import Image, UnidentifiedImageError
-from pillow_heif import register_heif_opener
 
 from onboarding.services.errors import Refused
 
 logger = logging.getLogger(__name__)
 
-# iPhones save HEIC by default; pillow-heif teaches Pillow to read it.
+# iPhones save HEIC by default; pi-heif teaches Pillow to read it.
 register_heif_opener()
 # MPO is what many phones write: a JPEG with extra preview frames.
 ALLOWED_FORMATS = {"JPEG", "MPO", "PNG", "WEBP", "HEIF"}
