@@ -149,6 +149,21 @@ def test_a_burst_whose_message_was_lost_is_verified_by_the_sweeper_or_closed_at_
     assert challenges.resume_stalled_bursts() == 0  # both final: nothing left to sweep
 
 
+def test_a_stalled_burst_is_sent_again_once_a_period_not_every_sweep(applicant, settings, monkeypatch):
+    from onboarding.services import dispatch
+
+    challenge = challenges.issue_challenge(applicant)
+    stalled = challenges.submit_burst(challenge.pk, applicant, burst(challenge.moves), SELFIE)
+    LivenessChallenge.objects.filter(pk=stalled.pk).update(
+        submitted_at=timezone.now() - timedelta(seconds=settings.KYC_STALLED_AFTER_SECONDS + 1)
+    )
+    sent = []  # the worker is far behind: what is sent waits in its queue
+    monkeypatch.setattr(dispatch, "verify_burst", lambda challenge_id, refund=None: sent.append(challenge_id))
+    assert challenges.resume_stalled_bursts() == 1
+    assert challenges.resume_stalled_bursts() == 0  # the next sweep, a minute later
+    assert sent == [stalled.pk]
+
+
 # The decision on the embedded default ------------------------------------------------------------
 @pytest.mark.django_db(transaction=True)
 def test_active_liveness_and_compare_approve_without_a_human():

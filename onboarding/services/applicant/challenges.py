@@ -16,6 +16,7 @@ import zipfile
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
@@ -184,24 +185,27 @@ def _store_verdict(challenge, verdict, refund=None) -> LivenessChallenge | None:
 
 def resume_stalled_bursts(now=None) -> int:
     """Bursts still waiting for their verdict KYC_STALLED_AFTER_SECONDS after they came (a lost
-    message, a dead worker) are verified again; past KYC_DECISION_DEADLINE_SECONDS they are closed
-    as not verified, so none waits for ever. The applicant's page stopped waiting long before (a
-    new challenge is a click away); the verdict is for the record. An attempt limit is not given
+    message, a dead worker) are verified again, at most once a period (a worker far behind must not
+    get the same second of face models every sweep); past KYC_DECISION_DEADLINE_SECONDS they are
+    closed as not verified, so none waits for ever. The applicant's page stopped waiting long before
+    (a new challenge is a click away); the verdict is for the record. An attempt limit is not given
     back on a late pass: what to give back went with the lost message."""
     now = now or timezone.now()
+    stalled_after = settings.KYC_STALLED_AFTER_SECONDS
     deadline = now - timedelta(seconds=settings.KYC_DECISION_DEADLINE_SECONDS)
     stalled = LivenessChallenge.objects.filter(
-        status=LivenessChallenge.Status.VERIFYING,
-        submitted_at__lt=now - timedelta(seconds=settings.KYC_STALLED_AFTER_SECONDS),
+        status=LivenessChallenge.Status.VERIFYING, submitted_at__lt=now - timedelta(seconds=stalled_after)
     ).select_related("applicant")
     count = 0
     for challenge in stalled:
         if challenge.submitted_at < deadline:
             logger.warning("liveness burst %s not verified before the deadline: closing it", challenge.pk)
             _store_verdict(challenge, liveness.BurstVerdict(False, ["challenge_not_verified"], {}))
-        else:
+        elif cache.add(f"kyc:burst-resent:{challenge.pk}", True, timeout=stalled_after):
             logger.warning("verifying stalled liveness burst %s again", challenge.pk)
             dispatch.verify_burst(challenge.pk)
+        else:
+            continue  # sent again within the period: still in a worker's queue
         count += 1
     return count
 
