@@ -8,6 +8,7 @@ from django.utils.text import slugify
 
 from onboarding.models import ScreeningListVersion, ScreeningSource
 from onboarding.services.compliance import audit
+from onboarding.services.policy import versions
 from onboarding.services.screening import lists, search
 from vendors.screening import formats, matching
 
@@ -53,7 +54,7 @@ class Command(BaseCommand):
             )
         elif options["action"] == "search":
             person = matching.Person.of([options["name"], *options["alias"]], options["dob"], options["nationality"])
-            hits = search.screen(person, _weights())
+            hits = search.screen(person, versions.active().screening)
             if options["json"]:
                 w(json.dumps([h.as_dict() for h in hits], ensure_ascii=False, indent=2))
                 return
@@ -68,9 +69,3 @@ class Command(BaseCommand):
                     f"{source.name:20} v{source.version}  {source.entry_count} entries  "
                     f"{source.updated_at:%Y-%m-%d %H:%M}  by {latest.imported_by if latest else '-'}"
                 )
-
-
-def _weights():
-    from onboarding.services.policy import versions
-
-    return versions.active().screening

@@ -49,9 +49,11 @@ def rescreen_case(verification, person, changed, policy) -> list:
     found = changed.screen(matching.Person.screened(person), policy.screening)
     if not found:
         return []
-    cleared = cases.cleared_for(verification.applicant_id)
-    known = set(verification.screening_hits.values_list("source", "list_id"))
-    new = [h.as_dict() for h in found if (h.entry.source.name, h.entry.key) not in cleared | known]
+    # Entries the case has already, or a reviewer found to be someone else for this applicant.
+    seen = cases.cleared_for(verification.applicant_id) | set(
+        verification.screening_hits.values_list("source", "list_id")
+    )
+    new = [h.as_dict() for h in found if (h.entry.source.name, h.entry.key) not in seen]
     if new:
         open_review(verification, new, policy)
     return new
