@@ -308,6 +308,12 @@ def test_logo_is_reencoded_and_svg_refused():
     assert logo.format == "PNG" and logo.height == branding.LOGO_STORED_HEIGHT
     with pytest.raises(ValidationError):
         branding.validate_logo(b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>')
+    jpeg = io.BytesIO()
+    Image.new("RGB", (400, 200), (200, 0, 0)).save(jpeg, "JPEG", progressive=True)
+    data = jpeg.getvalue()
+    last = data.rfind(b"\xff\xda")
+    with pytest.raises(ValidationError):  # a scan repeated thousands of times: seconds of CPU for a few KB
+        branding.validate_logo(data[:-2] + data[last:-2] * 2000 + data[-2:])
 
 
 def test_operator_branding_from_the_admin_reaches_the_pages(admin_client, client):

@@ -42,6 +42,13 @@ def saved(image, fmt, **kwargs):
     return out.getvalue()
 
 
+def progressive_jpeg(size=(1200, 900), mode="RGB", repeat_last_scan=0):
+    """A flat progressive JPEG; its last scan (a few bytes: one end-of-band run) repeated before EOI."""
+    data = saved(Image.new(mode, size, (120, 130, 140, 0)[: len(mode)]), "JPEG", progressive=True)
+    last = data.rfind(b"\xff\xda")
+    return data[:-2] + data[last:-2] * repeat_last_scan + data[-2:]
+
+
 def corpus():
     photo = face_bytes("obama_1")
     exif = Image.Exif()
@@ -72,6 +79,10 @@ def corpus():
         "heic_from_a_phone": (face("obama_1").with_suffix(".heic").read_bytes(), "IMG_0001.HEIC", None),
         "photo_4000x4000": (jpeg_bytes(Image.new("RGB", (4000, 4000), (120, 90, 60))), "a.jpg", None),
         "too_small": (jpeg_bytes(Image.new("RGB", (120, 90))), "a.jpg", "too_small"),
+        "progressive_jpeg": (progressive_jpeg(), "a.jpg", None),
+        "progressive_cmyk_jpeg": (progressive_jpeg(mode="CMYK"), "a.jpg", None),  # 18 scans
+        # Thousands of scans of a few bytes each: seconds of CPU for a few KB (LJT-01-003).
+        "progressive_jpeg_endless_scans": (progressive_jpeg(repeat_last_scan=2000), "a.jpg", "corrupt_image"),
     }
 
 
