@@ -53,6 +53,7 @@ def corpus():
     photo = face_bytes("obama_1")
     exif = Image.Exif()
     exif[0x0112] = 65535
+    small = jpeg_bytes(Image.new("RGB", (400, 300)))
     return {
         # name: (bytes, upload name, expected code or None when accepted)
         "zero_byte": (b"", "a.jpg", "empty_file"),
@@ -83,6 +84,18 @@ def corpus():
         "progressive_cmyk_jpeg": (progressive_jpeg(mode="CMYK"), "a.jpg", None),  # 18 scans
         # Thousands of scans of a few bytes each: seconds of CPU for a few KB (LJT-01-003).
         "progressive_jpeg_endless_scans": (progressive_jpeg(repeat_last_scan=2000), "a.jpg", "corrupt_image"),
+        # A header Pillow would read segment by segment, keeping each: seconds and hundreds of MB.
+        "jpeg_header_of_empty_segments": (
+            small[:2] + b"\xff\xe1\x00\x02" * 100_000 + small[2:],
+            "a.jpg",
+            "corrupt_image",
+        ),
+        "jpeg_header_of_fill_bytes": (small[:2] + b"\xff" * 100_000 + small[2:], "a.jpg", "corrupt_image"),
+        "jpeg_with_a_large_icc_profile": (
+            jpeg_bytes(Image.new("RGB", (400, 300)), icc_profile=bytes(600_000)),
+            "a.jpg",
+            None,
+        ),
     }
 
 

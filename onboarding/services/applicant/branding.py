@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from PIL import Image, UnidentifiedImageError
 
 from onboarding.models import Branding
-from onboarding.services.applicant.images import too_many_scans
+from onboarding.services.applicant.images import costly_jpeg
 from onboarding.services.compliance import audit
 
 MIN_CONTRAST = 4.5
@@ -80,14 +80,14 @@ def validate_logo(data: bytes) -> bytes:
     """A PNG, JPEG or WebP logo, re-encoded as PNG at display size; no SVG (it can carry script)."""
     if len(data) > LOGO_MAX_BYTES:
         raise ValidationError(_("The logo is larger than 512 KB."))
+    if costly_jpeg(data):
+        raise ValidationError(_("This file is not an image we can read."))
     try:
         with Image.open(io.BytesIO(data)) as im:
             if im.format not in ("PNG", "JPEG", "WEBP"):
                 raise ValidationError(_("Send the logo as PNG, JPEG or WebP."))
             if max(im.size) > LOGO_MAX_SIDE:
                 raise ValidationError(_("The logo is larger than 1024 pixels on a side."))
-            if im.format == "JPEG" and too_many_scans(data):
-                raise ValidationError(_("This file is not an image we can read."))
             im.load()
             im = im.convert("RGBA")
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError):

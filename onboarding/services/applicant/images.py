@@ -2,7 +2,7 @@
 
 The type is decided by decoding, never by name or declared type. Size, pixel count and the
 memory the decoder will need are checked from the header before decoding (decompression bombs,
-16-bit and many-channel images), and a JPEG's number of scans from its markers. JPEGs are decoded
+16-bit and many-channel images), and a JPEG's scans and header segments from its markers. JPEGs are decoded
 at a reduced DCT scale; every other format is shrunk in its own mode before any conversion, so
 arithmetic on full-size pixels never happens.
 EXIF orientation is applied, then the image is re-encoded as a JPEG without any metadata segment
@@ -39,6 +39,12 @@ JPEG_QUALITY = 90
 # (one end-of-band run): 1,000 of them, 26 KB, cost a 12-megapixel photo 7 s of CPU to decode
 # (libjpeg-turbo's LJT-01-003, which it leaves to applications). Encoders write at most about 20.
 MAX_JPEG_SCANS = 32
+# Pillow reads the segments before the first scan one by one in Python and keeps every APPn: 10 MB
+# of empty ones cost 3.4 s and 300 MB. A camera's photo has about 10 to 30 (ICC profiles and XMP
+# can take a few more); bytes between segments (tolerated, not written by encoders) are capped too.
+MAX_JPEG_HEADER_SEGMENTS = 200
+MAX_JPEG_STRAY_BYTES = 4096
+_JPEG_STANDALONE = {0x01, *range(0xD0, 0xD8)}  # markers without a length
 # Bytes per pixel of Pillow's in-memory modes (RGB and every 3- or 4-channel mode take 4).
 _MODE_BYTES = {"1": 1, "L": 1, "P": 1, "I;16": 2, "I;16B": 2, "I;16L": 2, "I;16N": 2}
 # EXIF orientation -> the transposition that shows the photo upright.
@@ -110,10 +116,35 @@ def read_upload(uploaded) -> bytes:
     return data
 
 
-def too_many_scans(data: bytes) -> bool:
-    """More start-of-scan markers than MAX_JPEG_SCANS. Counting the bytes FF DA over-counts, never
-    under: in entropy-coded data FF is always followed by 00 or a restart marker."""
-    return data.count(b"\xff\xda") > MAX_JPEG_SCANS
+def costly_jpeg(data: bytes) -> bool:
+    """A JPEG that would cost far more to open or decode than a photo, told from its markers alone:
+    more scans than MAX_JPEG_SCANS, or a header of more segments or stray bytes than allowed."""
+    if data[:3] != b"\xff\xd8\xff":  # not a JPEG (what Pillow would open as one)
+        return False
+    # Counting the bytes FF DA over-counts scans, never under: in entropy-coded data FF is always
+    # followed by 00 or a restart marker.
+    if data.count(b"\xff\xda") > MAX_JPEG_SCANS:
+        return True
+    pos, stray = 2, 0
+    for _segment in range(MAX_JPEG_HEADER_SEGMENTS):
+        found = data.find(b"\xff", pos)
+        if found < 0:
+            return False  # no scan: Pillow refuses it, cheaply
+        stray += found - pos
+        if stray > MAX_JPEG_STRAY_BYTES:
+            return True
+        marker = data[found + 1] if found + 1 < len(data) else 0xDA
+        if marker == 0xDA:  # the first scan: the header ends here
+            return False
+        if marker == 0xFF:  # a fill byte before a marker
+            pos = found + 1
+        elif marker == 0x00:  # a stuffed FF out of place: skipped like stray bytes
+            pos, stray = found + 2, stray + 2
+        elif marker in _JPEG_STANDALONE:
+            pos = found + 2
+        else:
+            pos = found + 2 + int.from_bytes(data[found + 2 : found + 4], "big")
+    return True
 
 
 def _corrupt():
@@ -162,6 +193,9 @@ def normalize_image(uploaded, budget: PixelBudget | None = None) -> NormalizedIm
         with warnings.catch_warnings():
             # Pillow only warns between MAX_IMAGE_PIXELS and twice that: make it an error.
             warnings.simplefilter("error", Image.DecompressionBombWarning)
+            if costly_jpeg(data):
+                logger.info("upload rejected: a JPEG with too many scans or header segments")
+                raise _corrupt()
             im = Image.open(io.BytesIO(data))
             fmt = im.format
             if fmt not in ALLOWED_FORMATS:
@@ -169,9 +203,6 @@ def normalize_image(uploaded, budget: PixelBudget | None = None) -> NormalizedIm
                     "unsupported_type", _("This file type is not supported. Send a JPEG, PNG, WebP or HEIC photo.")
                 )
             _check_header(im, budget)
-            if fmt in REDUCED_DECODE_FORMATS and too_many_scans(data):
-                logger.info("upload rejected: a JPEG with more than %s scans", MAX_JPEG_SCANS)
-                raise _corrupt()
             if fmt in REDUCED_DECODE_FORMATS:
                 # Decode at a reduced DCT scale when the photo is at least twice the stored size.
                 target = side / max(im.size)
