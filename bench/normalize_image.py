@@ -5,8 +5,8 @@ camera's), saved at quality 92 with EXIF orientation 6, as a phone held upright 
 photo over many runs, and peak memory: Python's (tracemalloc) and the process's resident growth
 (Pillow's buffers live outside Python's allocator). Then the time of the same photo saved as a
 progressive JPEG, of the costliest progressive JPEG accepted (a scan of a few bytes repeated up to
-MAX_JPEG_SCANS), of one with thousands of such scans and of the photo after 6 MB of empty header
-segments (both refused before they are opened).
+MAX_JPEG_SCANS), of one with thousands of such scans, of the photo after 6 MB of empty header
+segments and of a PNG of 9 MB of empty chunks (the last three refused before they are opened).
 
     python bench/normalize_image.py [--runs 40]
 """
@@ -118,6 +118,11 @@ def main():
             ).stdout.split()[-1]
         )
     p50, p95, _ = timed(normalize_image, data, args.runs)
+    from PIL import Image
+
+    with io.BytesIO() as out:
+        Image.open(io.BytesIO(data)).convert("RGB").resize((400, 300)).save(out, "PNG")
+        png = out.getvalue()
     rows = [
         {
             "input": f"4000x3000 JPEG q92, {len(data) / 1e6:.1f} MB, EXIF 6",
@@ -133,6 +138,7 @@ def main():
         (f"4000x3000 progressive, {MAX_JPEG_SCANS} scans (the most accepted)", progressive(data, MAX_JPEG_SCANS)),
         ("4000x3000 progressive, 2,000 scans", progressive(data, 2000)),
         ("the photo after 6 MB of empty header segments", data[:2] + b"\xff\xe1\x00\x02" * 1_500_000 + data[2:]),
+        ("a PNG of 9 MB of empty chunks", png[:33] + b"\x00\x00\x00\x00abCd\x78\x06\xe9\xb3" * 750_000 + png[33:]),
     ):
         p50, p95, outcome = timed(normalize_image, variant, max(3, args.runs // 4))
         rows.append({"input": f"{name}, {len(variant) / 1e3:.0f} KB", "output": outcome, "p50_ms": p50, "p95_ms": p95})

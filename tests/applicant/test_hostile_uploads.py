@@ -24,16 +24,33 @@ from onboarding.services.integrations.api_keys import create_key
 from tests.conftest import face, face_bytes, jpeg_bytes
 
 
-def png_claiming(width, height):
-    def chunk(kind, data):
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+def png_chunk(kind, data):
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
 
+
+def png_claiming(width, height):
     return (
         b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
-        + chunk(b"IDAT", zlib.compress(b"\x00" * 64))
-        + chunk(b"IEND", b"")
+        + png_chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+        + png_chunk(b"IDAT", zlib.compress(b"\x00" * 64))
+        + png_chunk(b"IEND", b"")
     )
+
+
+def png_split(png, size):
+    """The PNG with its image data in chunks of `size` bytes, as some encoders write it."""
+    pos, head, idat, tail = 8, b"", b"", b""
+    while pos < len(png):
+        length, kind = struct.unpack(">I4s", png[pos : pos + 8])
+        data = png[pos + 8 : pos + 8 + length]
+        if kind == b"IDAT":
+            idat += data
+        elif idat:
+            tail += png_chunk(kind, data)
+        else:
+            head += png_chunk(kind, data)
+        pos += 12 + length
+    return png[:8] + head + b"".join(png_chunk(b"IDAT", idat[i : i + size]) for i in range(0, len(idat), size)) + tail
 
 
 def saved(image, fmt, **kwargs):
@@ -54,6 +71,7 @@ def corpus():
     exif = Image.Exif()
     exif[0x0112] = 65535
     small = jpeg_bytes(Image.new("RGB", (400, 300)))
+    png = saved(Image.new("RGB", (400, 300)), "PNG")
     return {
         # name: (bytes, upload name, expected code or None when accepted)
         "zero_byte": (b"", "a.jpg", "empty_file"),
@@ -91,6 +109,13 @@ def corpus():
             "corrupt_image",
         ),
         "jpeg_header_of_fill_bytes": (small[:2] + b"\xff" * 100_000 + small[2:], "a.jpg", "corrupt_image"),
+        "png_of_empty_chunks": (png[:33] + png_chunk(b"abCd", b"") * 100_000 + png[33:], "a.png", "corrupt_image"),
+        "png_in_8_byte_data_chunks": (
+            png_split(saved(Image.effect_noise((300, 300), 60), "PNG"), 8),
+            "a.png",
+            "corrupt_image",
+        ),
+        "png_in_8_kb_data_chunks": (png_split(saved(Image.effect_noise((1000, 1000), 60), "PNG"), 8192), "a.png", None),
         "jpeg_with_a_large_icc_profile": (
             jpeg_bytes(Image.new("RGB", (400, 300)), icc_profile=bytes(600_000)),
             "a.jpg",

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from PIL import Image, UnidentifiedImageError
 
 from onboarding.models import Branding
-from onboarding.services.applicant.images import costly_jpeg
+from onboarding.services.applicant.images import costly_to_open
 from onboarding.services.compliance import audit
 
 MIN_CONTRAST = 4.5
@@ -80,7 +80,7 @@ def validate_logo(data: bytes) -> bytes:
     """A PNG, JPEG or WebP logo, re-encoded as PNG at display size; no SVG (it can carry script)."""
     if len(data) > LOGO_MAX_BYTES:
         raise ValidationError(_("The logo is larger than 512 KB."))
-    if costly_jpeg(data):
+    if costly_to_open(data):
         raise ValidationError(_("This file is not an image we can read."))
     try:
         with Image.open(io.BytesIO(data)) as im:

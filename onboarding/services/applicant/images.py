@@ -1,12 +1,13 @@
 """Validate and normalise every uploaded photo before anything is stored or sent.
 
-The type is decided by decoding, never by name or declared type. Size, pixel count and the
-memory the decoder will need are checked from the header before decoding (decompression bombs,
-16-bit and many-channel images), and a JPEG's scans and header segments from its markers. JPEGs are decoded
-at a reduced DCT scale; every other format is shrunk in its own mode before any conversion, so
-arithmetic on full-size pixels never happens.
-EXIF orientation is applied, then the image is re-encoded as a JPEG without any metadata segment
-(no EXIF, ICC profile or comment): what we store and send to vendors is always that.
+The type is decided by decoding, never by name or declared type. Size, pixel count and the memory
+the decoder will need are checked from the header before decoding (decompression bombs, 16-bit and
+many-channel images), and what Pillow would parse piece by piece in Python (a JPEG's scans and
+header segments, a PNG's chunks) from the markers before opening. JPEGs are decoded at a reduced DCT
+scale; every other format is shrunk in its own mode before any conversion, so arithmetic on
+full-size pixels never happens. EXIF orientation is applied, then the image is re-encoded as a JPEG
+without any metadata segment (no EXIF, ICC profile or comment): what we store and send to vendors is
+always that.
 """
 
 from __future__ import annotations
@@ -45,6 +46,9 @@ MAX_JPEG_SCANS = 32
 MAX_JPEG_HEADER_SEGMENTS = 200
 MAX_JPEG_STRAY_BYTES = 4096
 _JPEG_STANDALONE = {0x01, *range(0xD0, 0xD8)}  # markers without a length
+# Pillow reads a PNG's chunks one by one in Python too, image data included: 10 MB of empty chunks
+# cost 2 s. Encoders split the image data into chunks of 8 KB or more: 10 MB is 1,280 of them.
+MAX_PNG_CHUNKS = 4096
 # Bytes per pixel of Pillow's in-memory modes (RGB and every 3- or 4-channel mode take 4).
 _MODE_BYTES = {"1": 1, "L": 1, "P": 1, "I;16": 2, "I;16B": 2, "I;16L": 2, "I;16N": 2}
 # EXIF orientation -> the transposition that shows the photo upright.
@@ -116,11 +120,28 @@ def read_upload(uploaded) -> bytes:
     return data
 
 
-def costly_jpeg(data: bytes) -> bool:
-    """A JPEG that would cost far more to open or decode than a photo, told from its markers alone:
-    more scans than MAX_JPEG_SCANS, or a header of more segments or stray bytes than allowed."""
-    if data[:3] != b"\xff\xd8\xff":  # not a JPEG (what Pillow would open as one)
-        return False
+def costly_to_open(data: bytes) -> bool:
+    """A JPEG or PNG that would cost far more to open or decode than a photo, told from its markers
+    or chunks alone (the other formats are parsed in C)."""
+    if data[:3] == b"\xff\xd8\xff":  # what Pillow opens as a JPEG
+        return _costly_jpeg(data)
+    if data[:8] == b"\x89PNG\r\n\x1a\n":
+        return _costly_png(data)
+    return False
+
+
+def _costly_png(data: bytes) -> bool:
+    """More chunks than MAX_PNG_CHUNKS (each chunk: length, type, data, CRC)."""
+    pos = 8
+    for _chunk in range(MAX_PNG_CHUNKS):
+        if pos + 8 > len(data) or data[pos + 4 : pos + 8] == b"IEND":
+            return False
+        pos += 12 + int.from_bytes(data[pos : pos + 4], "big")
+    return pos + 8 <= len(data)
+
+
+def _costly_jpeg(data: bytes) -> bool:
+    """More scans than MAX_JPEG_SCANS, or a header of more segments or stray bytes than allowed."""
     # Counting the bytes FF DA over-counts scans, never under: in entropy-coded data FF is always
     # followed by 00 or a restart marker.
     if data.count(b"\xff\xda") > MAX_JPEG_SCANS:
@@ -193,8 +214,8 @@ def normalize_image(uploaded, budget: PixelBudget | None = None) -> NormalizedIm
         with warnings.catch_warnings():
             # Pillow only warns between MAX_IMAGE_PIXELS and twice that: make it an error.
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            if costly_jpeg(data):
-                logger.info("upload rejected: a JPEG with too many scans or header segments")
+            if costly_to_open(data):
+                logger.info("upload rejected: a JPEG or PNG of too many scans, segments or chunks")
                 raise _corrupt()
             im = Image.open(io.BytesIO(data))
             fmt = im.format
