@@ -130,7 +130,7 @@ def test_uploads_answer_json_to_the_capture_script(client):
         HTTP_ACCEPT="application/json",
         HTTP_ACCEPT_LANGUAGE="zh-hans",
     )
-    assert bad.status_code == 400 and "无法读取" in bad.json()["errors"][0]
+    assert bad.status_code == 400 and "不支持此文件类型" in bad.json()["errors"][0]  # a GIF, known by its first bytes
 
 
 # Phone handoff -------------------------------------------------------------------------------

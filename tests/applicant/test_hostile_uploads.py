@@ -178,6 +178,19 @@ def test_browser_form_and_api(name, client):
         assert body["errors"][0]["code"] in (expected, "empty")  # DRF refuses empty files before us
 
 
+def test_only_the_accepted_formats_parsers_run(monkeypatch):
+    """A TIFF, GIF or BMP is refused from its first bytes: their parsers, which walk the file in
+    Python (TIFF's directories, GIF's blocks), never run on an upload."""
+    from PIL import BmpImagePlugin, GifImagePlugin, TiffImagePlugin
+
+    for plugin in (TiffImagePlugin.TiffImageFile, GifImagePlugin.GifImageFile, BmpImagePlugin.BmpImageFile):
+        monkeypatch.setattr(plugin, "_open", lambda self: pytest.fail(f"{type(self).__name__} parsed an upload"))
+    for fmt in ("TIFF", "GIF", "BMP"):
+        with pytest.raises(ImageRejected) as info:
+            normalize_image(saved(Image.new("RGB", (400, 400)), fmt))
+        assert info.value.code == "unsupported_type"
+
+
 @pytest.mark.django_db(transaction=True)
 def test_files_over_the_limit(client, settings):
     settings.KYC_MAX_UPLOAD_BYTES = 50_000

@@ -26,6 +26,7 @@ from onboarding.services.compliance import audit
 MIN_CONTRAST = 4.5
 LOGO_MAX_BYTES = 512 * 1024
 LOGO_MAX_SIDE = 1024
+LOGO_FORMATS = ("PNG", "JPEG", "WEBP")  # the only parsers Image.open may run on a logo
 LOGO_STORED_HEIGHT = 96  # twice the 48 px it is shown at, for sharp high-density screens
 
 
@@ -83,14 +84,14 @@ def validate_logo(data: bytes) -> bytes:
     if costly_to_open(data):
         raise ValidationError(_("This file is not an image we can read."))
     try:
-        with Image.open(io.BytesIO(data)) as im:
-            if im.format not in ("PNG", "JPEG", "WEBP"):
-                raise ValidationError(_("Send the logo as PNG, JPEG or WebP."))
+        with Image.open(io.BytesIO(data), formats=LOGO_FORMATS) as im:
             if max(im.size) > LOGO_MAX_SIDE:
                 raise ValidationError(_("The logo is larger than 1024 pixels on a side."))
             im.load()
             im = im.convert("RGBA")
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+    except UnidentifiedImageError:
+        raise ValidationError(_("Send the logo as PNG, JPEG or WebP.")) from None
+    except (OSError, SyntaxError, ValueError):
         raise ValidationError(_("This file is not an image we can read.")) from None
     if im.height > LOGO_STORED_HEIGHT:
         im = im.resize((max(1, round(im.width * LOGO_STORED_HEIGHT / im.height)), LOGO_STORED_HEIGHT), Image.LANCZOS)

@@ -17,6 +17,7 @@ import hashlib
 import io
 import logging
 import math
+import struct
 import warnings
 
 import numpy as np
@@ -33,6 +34,9 @@ logger = logging.getLogger(__name__)
 register_heif_opener()
 # MPO is what many phones write: a JPEG with extra preview frames.
 ALLOWED_FORMATS = {"JPEG", "MPO", "PNG", "WEBP", "HEIF"}
+# The only parsers Image.open may run (a JPEG with extra frames opens as MPO): every other plugin's
+# (TIFF's directories, GIF's blocks, PSD's layers) would walk a file we then refuse, in Python.
+OPEN_FORMATS = ("JPEG", "PNG", "WEBP", "HEIF")
 # Formats Pillow can decode at 1/2, 1/4 or 1/8 scale (draft); the others are decoded whole.
 REDUCED_DECODE_FORMATS = {"JPEG", "MPO"}
 JPEG_QUALITY = 90
@@ -168,6 +172,28 @@ def _costly_jpeg(data: bytes) -> bool:
     return True
 
 
+def other_format(data: bytes) -> bool:
+    """Whether an image format Pillow knows, other than ours, claims the file: told from its first
+    bytes by each plugin's own check, as Image.open does before it parses."""
+    Image.init()
+    prefix = data[:16]
+    for fmt, (_factory, accept) in Image.OPEN.items():
+        if fmt in OPEN_FORMATS or accept is None:
+            continue
+        try:
+            if accept(prefix):
+                return True
+        except (SyntaxError, IndexError, TypeError, struct.error):  # what Image.open tolerates
+            continue
+    return False
+
+
+def _unsupported():
+    return ImageRejected(
+        "unsupported_type", _("This file type is not supported. Send a JPEG, PNG, WebP or HEIC photo.")
+    )
+
+
 def _corrupt():
     return ImageRejected("corrupt_image", _("The photo is damaged or incomplete. Take or choose it again."))
 
@@ -217,12 +243,10 @@ def normalize_image(uploaded, budget: PixelBudget | None = None) -> NormalizedIm
             if costly_to_open(data):
                 logger.info("upload rejected: a JPEG or PNG of too many scans, segments or chunks")
                 raise _corrupt()
-            im = Image.open(io.BytesIO(data))
+            im = Image.open(io.BytesIO(data), formats=OPEN_FORMATS)
             fmt = im.format
             if fmt not in ALLOWED_FORMATS:
-                raise ImageRejected(
-                    "unsupported_type", _("This file type is not supported. Send a JPEG, PNG, WebP or HEIC photo.")
-                )
+                raise _unsupported()
             _check_header(im, budget)
             if fmt in REDUCED_DECODE_FORMATS:
                 # Decode at a reduced DCT scale when the photo is at least twice the stored size.
@@ -234,6 +258,8 @@ def normalize_image(uploaded, budget: PixelBudget | None = None) -> NormalizedIm
     except ImageRejected:
         raise
     except UnidentifiedImageError:
+        if other_format(data):
+            raise _unsupported() from None
         raise ImageRejected(
             "not_an_image", _("This file is not a photo we can read. Send a JPEG, PNG, WebP or HEIC photo.")
         ) from None
