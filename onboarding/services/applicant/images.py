@@ -172,7 +172,7 @@ def _costly_jpeg(data: bytes) -> bool:
     return True
 
 
-def other_format(data: bytes) -> bool:
+def _other_format(data: bytes) -> bool:
     """Whether an image format Pillow knows, other than ours, claims the file: told from its first
     bytes by each plugin's own check, as Image.open does before it parses."""
     Image.init()
@@ -258,7 +258,7 @@ def normalize_image(uploaded, budget: PixelBudget | None = None) -> NormalizedIm
     except ImageRejected:
         raise
     except UnidentifiedImageError:
-        if other_format(data):
+        if _other_format(data):
             raise _unsupported() from None
         raise ImageRejected(
             "not_an_image", _("This file is not a photo we can read. Send a JPEG, PNG, WebP or HEIC photo.")
