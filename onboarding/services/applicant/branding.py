@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from PIL import Image, UnidentifiedImageError
 
 from onboarding.models import Branding
-from onboarding.services.applicant.images import costly_to_open
+from onboarding.services.applicant.images import open_untrusted
 from onboarding.services.compliance import audit
 
 MIN_CONTRAST = 4.5
@@ -81,10 +81,8 @@ def validate_logo(data: bytes) -> bytes:
     """A PNG, JPEG or WebP logo, re-encoded as PNG at display size; no SVG (it can carry script)."""
     if len(data) > LOGO_MAX_BYTES:
         raise ValidationError(_("The logo is larger than 512 KB."))
-    if costly_to_open(data):
-        raise ValidationError(_("This file is not an image we can read."))
     try:
-        with Image.open(io.BytesIO(data), formats=LOGO_FORMATS) as im:
+        with open_untrusted(data, LOGO_FORMATS) as im:
             if max(im.size) > LOGO_MAX_SIDE:
                 raise ValidationError(_("The logo is larger than 1024 pixels on a side."))
             im.load()

@@ -124,7 +124,19 @@ def read_upload(uploaded) -> bytes:
     return data
 
 
-def costly_to_open(data: bytes) -> bool:
+class CostlyImageError(ValueError):
+    """A file that would cost far more to open or decode than a photo (_costly_to_open)."""
+
+
+def open_untrusted(data: bytes, formats) -> Image.Image:
+    """Image.open for an uploaded file: only the given formats' parsers run, and only on a file
+    that is not costly to open (CostlyImageError, a ValueError, when it is)."""
+    if _costly_to_open(data):
+        raise CostlyImageError("too many scans, header segments or chunks")
+    return Image.open(io.BytesIO(data), formats=formats)
+
+
+def _costly_to_open(data: bytes) -> bool:
     """A JPEG or PNG that would cost far more to open or decode than a photo, told from its markers
     or chunks alone (the other formats are parsed in C)."""
     if data[:3] == b"\xff\xd8\xff":  # what Pillow opens as a JPEG
@@ -194,10 +206,6 @@ def _unsupported():
     )
 
 
-def _corrupt():
-    return ImageRejected("corrupt_image", _("The photo is damaged or incomplete. Take or choose it again."))
-
-
 def _too_many_pixels():
     return ImageRejected("too_many_pixels", _("The image is too large in pixels. Send a normal camera photo."))
 
@@ -240,10 +248,7 @@ def normalize_image(uploaded, budget: PixelBudget | None = None) -> NormalizedIm
         with warnings.catch_warnings():
             # Pillow only warns between MAX_IMAGE_PIXELS and twice that: make it an error.
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            if costly_to_open(data):
-                logger.info("upload rejected: a JPEG or PNG of too many scans, segments or chunks")
-                raise _corrupt()
-            im = Image.open(io.BytesIO(data), formats=OPEN_FORMATS)
+            im = open_untrusted(data, OPEN_FORMATS)
             fmt = im.format
             if fmt not in ALLOWED_FORMATS:
                 raise _unsupported()
@@ -267,7 +272,9 @@ def normalize_image(uploaded, budget: PixelBudget | None = None) -> NormalizedIm
         raise _too_many_pixels() from None
     except (OSError, SyntaxError, ValueError, EOFError, IndexError, TypeError, MemoryError) as exc:
         logger.info("upload rejected as corrupt: %s", type(exc).__name__)
-        raise _corrupt() from None
+        raise ImageRejected(
+            "corrupt_image", _("The photo is damaged or incomplete. Take or choose it again.")
+        ) from None
     im = _to_rgb(im)
     if orientation in _ORIENTATION:
         im = im.transpose(_ORIENTATION[orientation])
