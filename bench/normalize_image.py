@@ -50,8 +50,9 @@ def progressive(data: bytes, scans: int | None = None) -> bytes:
     out = out.getvalue()
     if scans is None:
         return out
-    last = out.rfind(b"\xff\xda")
-    return out[:-2] + out[last:-2] * (scans - out.count(b"\xff\xda")) + out[-2:]
+    from tests.conftest import with_last_scan_repeated
+
+    return with_last_scan_repeated(out, scans - out.count(b"\xff\xda"))
 
 
 def timed(normalize_image, data, runs) -> tuple[float, float, str]:

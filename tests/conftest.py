@@ -34,6 +34,13 @@ def jpeg_bytes(image: Image.Image, **save_kwargs) -> bytes:
     return out.getvalue()
 
 
+def with_last_scan_repeated(jpeg: bytes, times: int) -> bytes:
+    """A progressive JPEG with its last scan (a few bytes in a flat picture) repeated before EOI:
+    each scan revisits every block, so thousands cost seconds of CPU to decode (LJT-01-003)."""
+    last = jpeg.rfind(b"\xff\xda")
+    return jpeg[:-2] + jpeg[last:-2] * times + jpeg[-2:]
+
+
 @pytest.fixture
 def staff_user(django_user_model):
     """A reviewer: staff who can view cases and photos and decide."""

@@ -18,7 +18,7 @@ from onboarding.models import AuditEvent, Branding, Handoff, Photo, PhotoAnalysi
 from onboarding.services.applicant import branding, handoff
 from onboarding.services.review.decisions import record_human_decision
 from tests.applicant.test_views import consent, upload
-from tests.conftest import face, face_bytes, id_card_bytes, jpeg_bytes
+from tests.conftest import face, face_bytes, id_card_bytes, jpeg_bytes, with_last_scan_repeated
 from tests.factories import submitted_verification
 from vendors.engine import FaceEngine
 
@@ -308,12 +308,9 @@ def test_logo_is_reencoded_and_svg_refused():
     assert logo.format == "PNG" and logo.height == branding.LOGO_STORED_HEIGHT
     with pytest.raises(ValidationError):
         branding.validate_logo(b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>')
-    jpeg = io.BytesIO()
-    Image.new("RGB", (400, 200), (200, 0, 0)).save(jpeg, "JPEG", progressive=True)
-    data = jpeg.getvalue()
-    last = data.rfind(b"\xff\xda")
+    jpeg = jpeg_bytes(Image.new("RGB", (400, 200), (200, 0, 0)), progressive=True)
     with pytest.raises(ValidationError):  # a scan repeated thousands of times: seconds of CPU for a few KB
-        branding.validate_logo(data[:-2] + data[last:-2] * 2000 + data[-2:])
+        branding.validate_logo(with_last_scan_repeated(jpeg, 2000))
 
 
 def test_operator_branding_from_the_admin_reaches_the_pages(admin_client, client):

@@ -21,7 +21,7 @@ from PIL import Image
 from onboarding.models import ApiClient, Photo
 from onboarding.services.applicant.images import ImageRejected, NormalizedImage, normalize_image
 from onboarding.services.integrations.api_keys import create_key
-from tests.conftest import face, face_bytes, jpeg_bytes
+from tests.conftest import face, face_bytes, jpeg_bytes, with_last_scan_repeated
 
 
 def png_chunk(kind, data):
@@ -62,8 +62,7 @@ def saved(image, fmt, **kwargs):
 def progressive_jpeg(size=(1200, 900), mode="RGB", repeat_last_scan=0):
     """A flat progressive JPEG; its last scan (a few bytes: one end-of-band run) repeated before EOI."""
     data = saved(Image.new(mode, size, (120, 130, 140, 0)[: len(mode)]), "JPEG", progressive=True)
-    last = data.rfind(b"\xff\xda")
-    return data[:-2] + data[last:-2] * repeat_last_scan + data[-2:]
+    return with_last_scan_repeated(data, repeat_last_scan)
 
 
 def corpus():
