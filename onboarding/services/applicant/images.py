@@ -32,10 +32,9 @@ logger = logging.getLogger(__name__)
 
 # iPhones save HEIC by default; pi-heif teaches Pillow to read it.
 register_heif_opener()
-# MPO is what many phones write: a JPEG with extra preview frames.
-ALLOWED_FORMATS = {"JPEG", "MPO", "PNG", "WEBP", "HEIF"}
-# The only parsers Image.open may run (a JPEG with extra frames opens as MPO): every other plugin's
-# (TIFF's directories, GIF's blocks, PSD's layers) would walk a file we then refuse, in Python.
+# The formats accepted, and the only parsers Image.open may run: every other plugin's (TIFF's
+# directories, GIF's blocks, PSD's layers) would walk a file we then refuse, in Python. JPEG's also
+# opens MPO, what many phones write: a JPEG with extra preview frames.
 OPEN_FORMATS = ("JPEG", "PNG", "WEBP", "HEIF")
 # Formats Pillow can decode at 1/2, 1/4 or 1/8 scale (draft); the others are decoded whole.
 REDUCED_DECODE_FORMATS = {"JPEG", "MPO"}
@@ -250,8 +249,6 @@ def normalize_image(uploaded, budget: PixelBudget | None = None) -> NormalizedIm
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             im = open_untrusted(data, OPEN_FORMATS)
             fmt = im.format
-            if fmt not in ALLOWED_FORMATS:
-                raise _unsupported()
             _check_header(im, budget)
             if fmt in REDUCED_DECODE_FORMATS:
                 # Decode at a reduced DCT scale when the photo is at least twice the stored size.
