@@ -308,6 +308,12 @@ def test_logo_is_reencoded_and_svg_refused():
     assert logo.format == "PNG" and logo.height == branding.LOGO_STORED_HEIGHT
     with pytest.raises(ValidationError):
         branding.validate_logo(b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>')
+    gif = io.BytesIO()
+    Image.new("RGB", (400, 200)).save(gif, "GIF")
+    with pytest.raises(ValidationError, match="PNG, JPEG or WebP"):  # known by its first bytes, never parsed
+        branding.validate_logo(gif.getvalue())
+    with pytest.raises(ValidationError, match="not an image"):
+        branding.validate_logo(b"not an image at all" * 10)
     jpeg = jpeg_bytes(Image.new("RGB", (400, 200), (200, 0, 0)), progressive=True)
     with pytest.raises(ValidationError):  # a scan repeated thousands of times: seconds of CPU for a few KB
         branding.validate_logo(with_last_scan_repeated(jpeg, 2000))

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from PIL import Image, UnidentifiedImageError
 
 from onboarding.models import Branding
-from onboarding.services.applicant.images import open_untrusted
+from onboarding.services.applicant.images import open_untrusted, other_format
 from onboarding.services.compliance import audit
 
 MIN_CONTRAST = 4.5
@@ -88,7 +88,9 @@ def validate_logo(data: bytes) -> bytes:
             im.load()
             im = im.convert("RGBA")
     except UnidentifiedImageError:
-        raise ValidationError(_("Send the logo as PNG, JPEG or WebP.")) from None
+        if other_format(data, LOGO_FORMATS):
+            raise ValidationError(_("Send the logo as PNG, JPEG or WebP.")) from None
+        raise ValidationError(_("This file is not an image we can read.")) from None
     except (OSError, SyntaxError, ValueError):
         raise ValidationError(_("This file is not an image we can read.")) from None
     if im.height > LOGO_STORED_HEIGHT:

@@ -183,13 +183,13 @@ def _costly_jpeg(data: bytes) -> bool:
     return True
 
 
-def _other_format(data: bytes) -> bool:
-    """Whether an image format Pillow knows, other than ours, claims the file: told from its first
-    bytes by each plugin's own check, as Image.open does before it parses."""
+def other_format(data: bytes, formats=OPEN_FORMATS) -> bool:
+    """Whether an image format Pillow knows, other than `formats`, claims the file: told from its
+    first bytes by each plugin's own check, as Image.open does before it parses."""
     Image.init()
     prefix = data[:16]
     for fmt, (_factory, accept) in Image.OPEN.items():
-        if fmt in OPEN_FORMATS or accept is None:
+        if fmt in formats or accept is None:
             continue
         try:
             if accept(prefix):
@@ -260,7 +260,7 @@ def normalize_image(uploaded, budget: PixelBudget | None = None) -> NormalizedIm
     except ImageRejected:
         raise
     except UnidentifiedImageError:
-        if _other_format(data):
+        if other_format(data):
             raise _unsupported() from None
         raise ImageRejected(
             "not_an_image", _("This file is not a photo we can read. Send a JPEG, PNG, WebP or HEIC photo.")
