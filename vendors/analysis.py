@@ -16,14 +16,14 @@ import numpy as np
 
 from .documents import ocr
 from .documents.outline import card_outline
-from .engine import Face, decode_image, decode_rgb, detection_copy, get_engine, sharpness
+from .engine import Face, decode_image, decode_rgb, detection_copy, get_engine, sharpness, turned
 from .pad import heuristics
 
 
 @dataclasses.dataclass
 class Analysis:
     engine: str  # FaceEngine.version: an analysis made by another engine is made again
-    width: int
+    width: int  # of the photo turned upright: faces, measures and text are of that image
     height: int
     faces: list[Face]
     # brightness, card_sharpness; face_sharpness, face_brightness with a face; card (outline.card_outline) on a card
@@ -32,6 +32,8 @@ class Analysis:
     # The lines of text read on it (vendors.documents.ocr.Line), by the OCR of text_engine.
     text: list[ocr.Line] | None = None
     text_engine: str = ""
+    # Degrees the stored photo is turned counter-clockwise to be upright (engine.FaceEngine.locate).
+    turn: int = 0
 
     @property
     def has_text(self) -> bool:
@@ -62,6 +64,7 @@ class Analysis:
             "pad": self.pad,
             "text": None if self.text is None else [line.as_dict() for line in self.text],
             "text_engine": self.text_engine,
+            "turn": self.turn,
         }
 
     @classmethod
@@ -78,17 +81,22 @@ class Analysis:
             data.get("pad"),
             None if text is None else [ocr.Line.from_dict(line) for line in text],
             data.get("text_engine", ""),
+            data.get("turn", 0),
         )
 
 
-def analyse(data: bytes, *, selfie: bool, embedding: bool = True) -> Analysis:
-    """Decode once, detect on a small grey copy, measure, and embed the largest face if asked."""
+def analyse(data: bytes, *, selfie: bool, embedding: bool = True, turns: bool = True) -> Analysis:
+    """Decode once, detect on a small grey copy (turning the photo upright when only a turned copy
+    has a face, unless turns=False: a card's back has none), measure, and embed the largest face if asked."""
     engine = get_engine()
     image = decode_image(data)
-    rgb = np.asarray(image)
     gray = image.convert("L")
     small = detection_copy(gray)
-    faces = engine.detect(rgb, small)
+    turn, located = engine.locate(small, turns=turns)
+    if turn:
+        image, gray, small = turned(image, turn), turned(gray, turn), turned(small, turn)
+    rgb = np.asarray(image)
+    faces = engine.landmarks(rgb, small, located)
     measures = {
         "brightness": round(float(np.asarray(small).mean()), 1),
         "card_sharpness": round(sharpness(gray), 1),
@@ -103,18 +111,24 @@ def analyse(data: bytes, *, selfie: bool, embedding: bool = True) -> Analysis:
         measures["card"] = card_outline(small)
     h, w = rgb.shape[:2]
     pad = heuristics(rgb, faces[0] if faces else None) if selfie else None
-    return Analysis(engine.version, w, h, faces, measures, pad)
+    return Analysis(engine.version, w, h, faces, measures, pad, turn=turn)
+
+
+def upright_turn(data: bytes) -> int:
+    """The turn that makes a photo upright, found as an analysis finds it (a card read without one)."""
+    return get_engine().upright_turn(detection_copy(decode_image(data).convert("L")))
 
 
 def add_embedding(analysis: Analysis, data: bytes) -> Analysis:
     """The largest face's embedding, for an analysis made without it, from its stored landmarks."""
     if not analysis.complete:
-        analysis.faces[0].embedding = get_engine().embed(decode_rgb(data), analysis.faces[0])
+        analysis.faces[0].embedding = get_engine().embed(decode_rgb(data, analysis.turn), analysis.faces[0])
     return analysis
 
 
 def add_text(analysis: Analysis, data: bytes) -> Analysis:
-    """The photo's lines of text, for an analysis made without them (a card's document check)."""
+    """The photo's lines of text, for an analysis made without them (a card's document check), read
+    with the photo turned upright as its faces were."""
     if not analysis.has_text:
-        analysis.text, analysis.text_engine = ocr.read_text(data), ocr.version()
+        analysis.text, analysis.text_engine = ocr.read_text(data, turn=analysis.turn), ocr.version()
     return analysis

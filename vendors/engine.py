@@ -25,6 +25,14 @@ DLIB_SAME_PERSON_DISTANCE = 0.6
 # face of 80 px and more in the copy, an eighth of its side. Landmarks and embeddings use the
 # full-resolution image.
 DETECT_MAX_SIDE = 640
+# A photo turned sideways or upside down (no EXIF orientation; a card held up to a webcam) has no
+# face found upright. The detector scores upright faces of the fixture photos, plain, blurred, dark
+# or printed on a generated card, 0.68-2.7, and the false "faces" it finds in a turned card's text
+# or a turned face at most 0.38: without a face scoring this upright, the other three turns are
+# tried, and one with a face scoring this is taken.
+SURE_FACE = 0.5
+# Counter-clockwise turns that make a photo upright (PIL's rotate direction), by degrees.
+TURNS = {90: Image.Transpose.ROTATE_90, 180: Image.Transpose.ROTATE_180, 270: Image.Transpose.ROTATE_270}
 
 
 # The model files the engine may load, by role; docs/licences.md lists each one's licence.
@@ -82,14 +90,31 @@ def detection_copy(gray: Image.Image) -> Image.Image:
     return gray.resize((max(1, int(gray.width * scale)), max(1, int(gray.height * scale))), Image.BILINEAR)
 
 
-def decode_image(data: bytes) -> Image.Image:
-    """The photo upright (EXIF orientation applied), in RGB."""
+def turned(image: Image.Image, turn: int) -> Image.Image:
+    """The image turned `turn` degrees counter-clockwise (0, 90, 180 or 270)."""
+    return image.transpose(TURNS[turn]) if turn else image
+
+
+def decode_image(data: bytes, turn: int = 0) -> Image.Image:
+    """The photo in RGB, its EXIF orientation applied, then turned `turn` degrees (an analysis's turn)."""
     with Image.open(io.BytesIO(data)) as im:
-        return ImageOps.exif_transpose(im).convert("RGB")
+        return turned(ImageOps.exif_transpose(im).convert("RGB"), turn)
 
 
-def decode_rgb(data: bytes) -> np.ndarray:
-    return np.asarray(decode_image(data))
+def decode_rgb(data: bytes, turn: int = 0) -> np.ndarray:
+    return np.asarray(decode_image(data, turn))
+
+
+def unturn_points(points, turn: int, size: tuple[int, int]) -> list[list[int]]:
+    """Points of the image turned `turn` degrees, in the pixels of the image as stored (`size`)."""
+    w, h = size
+    back = {
+        0: lambda u, v: (u, v),
+        90: lambda u, v: (w - v, u),
+        180: lambda u, v: (w - u, h - v),
+        270: lambda u, v: (v, h - u),
+    }[turn]
+    return [[round(c) for c in back(u, v)] for u, v in points]
 
 
 def similarity_from_distance(distance: float) -> float:
@@ -113,6 +138,10 @@ def to_gray(rgb: np.ndarray) -> np.ndarray:
     return (rgb[..., 0] * 0.299 + rgb[..., 1] * 0.587 + rgb[..., 2] * 0.114).astype(np.float32)
 
 
+def _sure(located: list[tuple]) -> bool:
+    return any(score >= SURE_FACE for _rect, score in located)
+
+
 class FaceEngine:
     def __init__(self, directory: str | None = None, *, landmarks_68: bool = False):
         import dlib  # imported here so that importing this module stays cheap
@@ -131,21 +160,47 @@ class FaceEngine:
     def version(self) -> str:
         return engine_version(self.model_files[0] == LANDMARKS_68)
 
-    def detect(self, rgb: np.ndarray, small: Image.Image | None = None) -> list[Face]:
-        """All faces with their landmarks, largest first; no embeddings (embed() adds one).
+    def _locate(self, small: Image.Image, upsample: int) -> list[tuple]:
+        """(rectangle on the copy, score) of each face the HOG detector finds on it."""
+        with self._lock:
+            rects, scores, _kinds = self._detector.run(np.asarray(small), upsample, 0.0)
+        return list(zip(rects, scores))
 
-        `small`: the grey detection copy (detection_copy()) when the caller has made it already."""
+    def locate(self, small: Image.Image, *, turns: bool = True) -> tuple[int, list[tuple]]:
+        """The turn that makes the photo upright (0 unless only a turned copy has a sure face: the
+        first found; no turn tried if turns=False) and where the faces are on the detection copy
+        turned so.
+
+        dlib's HOG window is 80 px: without upsampling it finds every face of 80 px and more in the
+        copy, at a quarter of the cost. Upsample only when no turn finds one (a card photographed
+        from afar, a small face)."""
+        found = self._locate(small, 0)
+        hit = self._turned_faces(small, found) if turns else None
+        return hit or (0, found or self._locate(small, 1))
+
+    def upright_turn(self, small: Image.Image) -> int:
+        """The turn locate() would find, without locating small faces (a card read without an analysis)."""
+        hit = self._turned_faces(small, self._locate(small, 0))
+        return hit[0] if hit else 0
+
+    def _turned_faces(self, small: Image.Image, upright: list[tuple]) -> tuple[int, list[tuple]] | None:
+        """Without a sure face among those found upright, the first turn with one, and its faces."""
+        if _sure(upright):
+            return None
+        for turn in (90, 270, 180):  # a quarter turn either way first: a phone held the other way
+            located = self._locate(turned(small, turn), 0)
+            if _sure(located):
+                return turn, located
+        return None
+
+    def landmarks(self, rgb: np.ndarray, small: Image.Image, located: list[tuple]) -> list[Face]:
+        """The located faces (on the detection copy `small` of `rgb`) with their landmarks on
+        `rgb`, largest first; no embeddings (embed() adds one)."""
         h, w = rgb.shape[:2]
-        small = detection_copy(Image.fromarray(rgb).convert("L")) if small is None else small
         scale = small.width / w
-        small = np.asarray(small)
         found = []
         with self._lock:
-            # dlib's HOG window is 80 px: without upsampling it finds every face of 80 px and more
-            # in the copy, at a quarter of the cost. Upsample only when that finds nothing (a card
-            # photographed from afar, a small face).
-            rects = self._detector(small, 0) or self._detector(small, 1)
-            for r in rects:
+            for r, _score in located:
                 rect = self._dlib.rectangle(
                     int(r.left() / scale), int(r.top() / scale), int(r.right() / scale), int(r.bottom() / scale)
                 )
@@ -155,6 +210,13 @@ class FaceEngine:
                 found.append(Face(*box, landmarks))
         found.sort(key=lambda f: f.width * f.height, reverse=True)
         return found
+
+    def detect(self, rgb: np.ndarray, small: Image.Image | None = None) -> list[Face]:
+        """All faces of the image as it is (no turn tried), with their landmarks, largest first.
+
+        `small`: the grey detection copy (detection_copy()) when the caller has made it already."""
+        small = detection_copy(Image.fromarray(rgb).convert("L")) if small is None else small
+        return self.landmarks(rgb, small, self._locate(small, 0) or self._locate(small, 1))
 
     def embed(self, rgb: np.ndarray, face: Face) -> np.ndarray:
         """The 128-d embedding of one detected face, aligned on its landmarks."""

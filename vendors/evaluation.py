@@ -14,7 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .engine import decode_rgb, get_engine, similarity_from_distance
+from .analysis import analyse
+from .engine import similarity_from_distance
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp"}
 
@@ -93,16 +94,15 @@ def labelled_photos(directory: Path, *, by_prefix=False) -> dict[str, list[Path]
 
 
 def evaluate(groups: dict[str, list[Path]], threshold: float) -> Evaluation:
-    engine = get_engine()
     embeddings: dict[str, list[np.ndarray]] = {}
     skipped = []
     for person, paths in groups.items():
         for path in paths:
-            faces = engine.faces(decode_rgb(path.read_bytes()))
-            if len(faces) != 1:  # no face, or several: not a usable labelled photo
-                skipped.append(f"{path.name}: {len(faces)} faces")
+            analysis = analyse(path.read_bytes(), selfie=False)  # as the compare check sees the photo
+            if len(analysis.faces) != 1:  # no face, or several: not a usable labelled photo
+                skipped.append(f"{path.name}: {len(analysis.faces)} faces")
                 continue
-            embeddings.setdefault(person, []).append(faces[0].embedding)
+            embeddings.setdefault(person, []).append(analysis.embedding)
 
     def score(a, b):
         return similarity_from_distance(float(np.linalg.norm(a - b)))

@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .analysis import Analysis, add_embedding, add_text, analyse
+from .analysis import Analysis, add_embedding, add_text, analyse, upright_turn
 from .base import (
     CheckKind,
     CheckRequest,
@@ -130,6 +130,8 @@ class LocalEngineBackend(VendorBackend):
         analysis = _photo_analysis(image, request.subject, embedding=False)
         details, codes = assess_quality(analysis, request.subject)
         details["image_size"] = [image.width, image.height]
+        if analysis.turn:  # found sideways or upside down: face_box is in the photo turned upright
+            details["turned_degrees"] = analysis.turn
         reasons = [reason(code) for code in codes]
         notes = []
         if request.subject == Subject.SELFIE:
@@ -232,11 +234,11 @@ class LocalEngineBackend(VendorBackend):
         """Read the card's front (and back, when taken) and check what it says by itself."""
         started = time.monotonic()
         if request.id_card_back is None:
-            front, back = _text(request.id_card), None
+            front, back = _text(request.id_card, portrait=True), None
         else:
             # Both sides at once: the models run outside the GIL, so two cores read in the time of one page.
             with ThreadPoolExecutor(max_workers=2, thread_name_prefix="ocr") as pool:
-                front, back = pool.map(_text, (request.id_card, request.id_card_back))
+                front, back = pool.map(_text, (request.id_card, request.id_card_back), (True, False))
         return document_result(self.name, reader.read(front, back, today=timezone.localdate()), started)
 
     def check_screening(self, request: CheckRequest) -> CheckResult:
@@ -269,11 +271,12 @@ class LocalEngineBackend(VendorBackend):
         )
 
 
-def _text(image: ImageInput) -> list:
-    """The lines on a card: from its stored analysis when the pipeline gives one, else read here."""
+def _text(image: ImageInput, portrait: bool) -> list:
+    """The lines on a card: from its stored analysis when the pipeline gives one, else read here,
+    the front turned upright as its portrait is (a back has no face to tell: it is read as it is)."""
     if image.analysis is not None:
         return add_text(image.analysis, image.data).text
-    return ocr.read_text(image.data)
+    return ocr.read_text(image.data, turn=upright_turn(image.data) if portrait else 0)
 
 
 # A failed check of the document by itself -> the reason it gives.

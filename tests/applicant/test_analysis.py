@@ -15,29 +15,29 @@ from onboarding.services.compliance import audit
 from onboarding.services.compliance.erasure import erase_applicant
 from tests.conftest import face_bytes, id_card_bytes, jpeg_bytes
 from tests.factories import ApplicantFactory, PhotoFactory, submitted_verification
-from vendors.engine import FaceEngine, get_engine
+from vendors.engine import FaceEngine
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
 def engine_calls(monkeypatch):
-    """Counts the engine's real work: detections (and the upsampled second tries) and embeddings."""
+    """Counts the engine's real work: detections (an analysis's or a frame's; upsampled tries apart)
+    and embeddings."""
     id_card_bytes("obama_2")  # the test card is made (with the engine) once per run: before counting
     calls = {"detect": 0, "embed": 0, "upsample": 0}
-    engine = get_engine()
-    detector = engine._detector
+    real_locate = FaceEngine._locate
 
-    def counting_detector(image, upsample):
+    def counting_locate(self, small, upsample):
         calls["upsample"] += upsample
-        return detector(image, upsample)
+        return real_locate(self, small, upsample)
 
-    monkeypatch.setattr(engine, "_detector", counting_detector)
-    for name in ("detect", "embed"):
+    monkeypatch.setattr(FaceEngine, "_locate", counting_locate)
+    for name, counter in (("locate", "detect"), ("detect", "detect"), ("embed", "embed")):
         real = getattr(FaceEngine, name)
 
-        def counted(self, *args, _real=real, _name=name, **kwargs):
-            calls[_name] += 1
+        def counted(self, *args, _real=real, _counter=counter, **kwargs):
+            calls[_counter] += 1
             return _real(self, *args, **kwargs)
 
         monkeypatch.setattr(FaceEngine, name, counted)

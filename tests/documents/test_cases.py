@@ -119,6 +119,33 @@ def test_a_card_that_cannot_be_read_goes_to_review_with_a_fixable_reason():
     assert v.status == Verification.Status.NEEDS_REVIEW and reason["fixable"]
 
 
+@pytest.mark.parametrize("degrees,read_at_upload", [(90, False), (270, True), (180, False)])
+def test_a_card_photographed_sideways_is_read_turned_upright(admin_client, degrees, read_at_upload):
+    """Turned as its portrait is: by the document check itself (an API case), or when the photo is
+    analysed at upload (the web flow); the crops still point at the stored photo's pixels."""
+    from onboarding.services.applicant.analysis import analyse_upload, stored_analysis
+    from tests.vendors.test_local_engine import turned_jpeg
+
+    front = turned_jpeg(card(), degrees)
+    if read_at_upload:
+        applicant = ApplicantFactory()
+        photo = PhotoFactory(applicant=applicant, kind=Photo.Kind.ID_CARD, source=front)
+        analyse_upload(photo.pk)
+        assert stored_analysis(photo).turn == 360 - degrees and stored_analysis(photo).has_text
+        back = PhotoFactory(applicant=applicant, kind=Photo.Kind.ID_CARD_BACK, source=card(VALID, "back"))
+        selfie = PhotoFactory(applicant=applicant, kind=Photo.Kind.SELFIE, source=face_bytes("obama_1"))
+        v = submit_verification(applicant, selfie=selfie, id_card=photo, id_card_back=back)
+    else:
+        v = case(front=front)
+    check = document_check(v)
+    assert check.passed is True and check.details["type"] == "cn_resident_id", check.details
+    assert v.checks.get(kind="compare").passed is True
+    quality = v.checks.get(kind="quality", subject="id_card")
+    assert quality.details["turned_degrees"] == 360 - degrees
+    page = admin_client.get(f"/admin/onboarding/verification/{v.pk}/change/").content.decode()
+    assert page.count('class="kyc-crop"') == 9 and VALID.number in page
+
+
 def test_identity_data_is_encrypted_never_in_check_rows_or_logs(caplog):
     caplog.set_level(logging.DEBUG)
     v = case(declared={"full_name": "Zhang Wei"})

@@ -95,3 +95,37 @@ def test_liveness_is_honestly_not_applicable(local):
     assert result.status == ResultStatus.NOT_APPLICABLE
     assert result.score is None and result.passed is None
     assert result.reasons[0].code == "liveness_unavailable"
+
+
+def turned_jpeg(data: bytes, degrees: int) -> bytes:
+    """The photo turned `degrees` counter-clockwise, with no EXIF orientation to say so."""
+    return jpeg_bytes(Image.open(io.BytesIO(data)).convert("RGB").rotate(degrees, expand=True), quality=92)
+
+
+@pytest.mark.parametrize("degrees", [90, 180, 270])
+def test_a_sideways_or_upside_down_selfie_and_card_are_turned_upright(local, degrees):
+    selfie, card = turned_jpeg(face_bytes("obama_1"), degrees), turned_jpeg(id_card_bytes("obama_2"), degrees)
+    upright = local.run(
+        request(CheckKind.COMPARE, Subject.PAIR, image(face_bytes("obama_1")), image(id_card_bytes("obama_2")))
+    )
+    result = local.run(request(CheckKind.COMPARE, Subject.PAIR, image(selfie), image(card)))
+    assert result.passed is True
+    assert result.details["selfie_faces"] == result.details["id_card_faces"] == 1
+    assert abs(result.details["distance"] - upright.details["distance"]) < 0.05
+    quality = local.run(request(CheckKind.QUALITY, Subject.SELFIE, selfie=image(selfie)))
+    assert quality.passed, quality.reasons
+    assert quality.details["turned_degrees"] == 360 - degrees  # the turn back
+    # Turned, another person's card is still another person.
+    other = local.run(
+        request(CheckKind.COMPARE, Subject.PAIR, image(selfie), image(turned_jpeg(id_card_bytes("biden_2"), degrees)))
+    )
+    assert other.passed is False and other.score < 40
+
+
+def test_an_upright_photo_is_not_turned_and_a_faceless_one_stays_as_it_is():
+    from vendors.analysis import analyse
+
+    assert analyse(face_bytes("obama_1"), selfie=True, embedding=False).turn == 0
+    assert analyse(id_card_bytes("obama_2"), selfie=False, embedding=False).turn == 0
+    blank = analyse(jpeg_bytes(Image.new("RGB", (856, 540), (214, 229, 240))), selfie=False, embedding=False)
+    assert blank.turn == 0 and blank.faces == []

@@ -19,7 +19,7 @@ import threading
 import numpy as np
 from django.conf import settings
 
-from ..engine import decode_rgb
+from ..engine import decode_rgb, unturn_points
 
 DETECT_SIDE = 736
 _reader = None
@@ -30,7 +30,7 @@ _lock = threading.Lock()
 class Line:
     text: str
     score: float
-    box: list[list[int]]  # four corners, clockwise from the top left, in the image's pixels
+    box: list[list[int]]  # four corners, clockwise from the text's top left, in the stored image's pixels
 
     def as_dict(self) -> dict:
         return {"text": self.text, "score": self.score, "box": self.box}
@@ -71,9 +71,10 @@ def get_reader():
         return _reader
 
 
-def read_text(data: bytes) -> list[Line]:
-    """The lines of text on an image (stored bytes), in reading order."""
-    rgb = decode_rgb(data)
+def read_text(data: bytes, *, turn: int = 0) -> list[Line]:
+    """The lines of text on an image (stored bytes) turned `turn` degrees to be upright, in reading
+    order; their boxes in the pixels of the image as stored."""
+    rgb = decode_rgb(data, turn)
     result = get_reader()(np.ascontiguousarray(rgb[:, :, ::-1]))  # the models take BGR
     if result.txts is None:
         return []
@@ -90,7 +91,12 @@ def read_text(data: bytes) -> list[Line]:
             rows[-1].append(line)
         else:
             rows.append([line])
-    return [line for row in rows for line in sorted(row, key=lambda line: line.box[0][0])]
+    lines = [line for row in rows for line in sorted(row, key=lambda line: line.box[0][0])]
+    if turn:
+        size = (rgb.shape[0], rgb.shape[1]) if turn in (90, 270) else (rgb.shape[1], rgb.shape[0])
+        for line in lines:
+            line.box = unturn_points(line.box, turn, size)
+    return lines
 
 
 def _centre_y(line: Line) -> float:

@@ -111,7 +111,12 @@ def _kept_analysis(photo: Photo, embedding: bool, text: bool) -> Analysis:
 def _complete(found: Analysis | None, photo: Photo, image: bytes, embedding: bool, text: bool) -> Analysis:
     """What is missing made: the analysis, the embedding, the text."""
     if found is None:
-        found = analyse(image, selfie=photo.kind == Photo.Kind.SELFIE, embedding=embedding)
+        found = analyse(
+            image,
+            selfie=photo.kind == Photo.Kind.SELFIE,
+            embedding=embedding,
+            turns=photo.kind != Photo.Kind.ID_CARD_BACK,  # no portrait on a back to tell its turn
+        )
     elif embedding:
         found = add_embedding(found, image)
     return add_text(found, image) if text else found
