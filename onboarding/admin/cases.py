@@ -560,27 +560,39 @@ class ReviewQueueAdmin(CaseColumns, ReadOnlyMixin, admin.ModelAdmin):
 
 def face_crops(verification) -> list[dict]:
     """The selfie's face and the card's portrait, each cropped around its face (the box the local
-    engine found) so that both show at the same scale side by side; [] unless both were found."""
+    engine found) so that both show upright at the same scale side by side; [] unless both were found."""
     crops = []
     for photo in (verification.selfie, verification.id_card):
         analysis = stored_analysis(photo) if photo is not None and not photo.purged_at else None
         if analysis is None or analysis.face is None:
             return []
         f = analysis.face
-        # Head and shoulders: the face box grown by half its size on each side, inside the photo.
+        # Head and shoulders: the face box grown by half its size on each side, inside the photo
+        # as the engine saw it (turned upright: the box is in that image's pixels).
         side = max(f.width, f.height) * 2
         cx, cy = (f.left + f.right) / 2, (f.top + f.bottom) / 2
         left, top = max(0, int(cx - side / 2)), max(0, int(cy - side / 2))
-        crop_w, crop_h = min(int(side), photo.width - left), min(int(side), photo.height - top)
+        crop_w, crop_h = min(int(side), analysis.width - left), min(int(side), analysis.height - top)
         crops.append(
             {
                 "photo": photo,
                 "view_box": f"{left} {top} {crop_w} {crop_h}",
                 "width": photo.width,
                 "height": photo.height,
+                "transform": _svg_turn(analysis.turn, photo.width, photo.height),
             }
         )
     return crops
+
+
+def _svg_turn(turn: int, width: int, height: int) -> str:
+    """The SVG transform that draws a stored photo turned `turn` degrees counter-clockwise."""
+    return {
+        0: "",
+        90: f"translate(0 {width}) rotate(-90)",
+        180: f"translate({width} {height}) rotate(180)",
+        270: f"translate({height} 0) rotate(90)",
+    }[turn]
 
 
 def _hours(seconds: float) -> str:

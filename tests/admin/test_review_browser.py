@@ -145,3 +145,39 @@ def test_queue_and_case_page_fit_the_window(chromium, live_server, roles, django
     connections.close_all()
     context.close()
     assert csp_violations == []
+
+
+def test_a_case_of_sideways_photos_shows_both_faces_upright(chromium, live_server, roles, django_user_model):  # noqa: F811
+    """The engine turned the photos to find their faces; the case page's crops show them turned so,
+    as Chromium draws them: the engine finds each face upright in the crop's screenshot."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    from onboarding.models import Photo
+    from onboarding.services.pipeline.verifications import submit_verification
+    from tests.conftest import face_bytes, id_card_bytes
+    from tests.factories import ApplicantFactory, PhotoFactory
+    from tests.vendors.test_local_engine import turned_jpeg
+    from vendors.engine import get_engine
+
+    applicant = ApplicantFactory()
+    selfie = PhotoFactory(applicant=applicant, kind=Photo.Kind.SELFIE, source=turned_jpeg(face_bytes("obama_1"), 90))
+    card = PhotoFactory(applicant=applicant, kind=Photo.Kind.ID_CARD, source=turned_jpeg(id_card_bytes("obama_2"), 270))
+    case = submit_verification(applicant, selfie=selfie, id_card=card)
+    context, page, csp_violations = signed_in(
+        chromium, live_server, user_in(django_user_model, "Reviewer", "ann"), "/admin/onboarding/reviewcase/"
+    )
+    page.goto(f"{live_server.url}/admin/onboarding/verification/{case.pk}/change/")
+    crops = page.locator("svg.kyc-face-crop")
+    assert crops.count() == 2
+    assert page.inner_text(".kyc-faces").count("turned upright") == 2
+    page.wait_for_load_state("networkidle")  # the photos drawn
+    shot(page, "case-turned-photos")
+    for i in range(2):
+        drawn = Image.open(io.BytesIO(crops.nth(i).screenshot())).convert("RGB")
+        assert len(get_engine().detect(np.asarray(drawn))) == 1, f"crop {i}: no upright face"
+    connections.close_all()
+    context.close()
+    assert csp_violations == []
