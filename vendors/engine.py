@@ -2,10 +2,11 @@
 
 Detection (HOG, built into dlib), 5-point landmarks (eye corners and the base of the nose: what
 the embedding aligns faces with) and the 128-d ResNet embedding that dlib reports at 99.38% on
-LFW. The model files ship inside the face_recognition_models package; nothing is downloaded at
-run time. Which files a business may run, and why the 68-point model is only an opt-in
-(KYC_ENGINE_68_POINT_LANDMARKS): docs/licences.md. Used by the local engine vendor and by the
-vendor sandbox to compute scores from real photos.
+LFW (dlib's network and weights, run by numpy: vendors.resnet). The model files ship inside the
+face_recognition_models package; nothing is downloaded at run time. Which files a business may
+run, and why the 68-point model is only an opt-in (KYC_ENGINE_68_POINT_LANDMARKS):
+docs/licences.md. Used by the local engine vendor and by the vendor sandbox to compute scores
+from real photos.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ import threading
 
 import numpy as np
 from PIL import Image, ImageOps
+
+from .resnet import CHIP_SIZE, FaceResNet
 
 # dlib's documented tolerance for its ResNet model: same person below 0.6.
 DLIB_SAME_PERSON_DISTANCE = 0.6
@@ -151,7 +154,7 @@ class FaceEngine:
         self._dlib = dlib
         self._detector = dlib.get_frontal_face_detector()
         self._predictor = dlib.shape_predictor(os.path.join(directory, self.model_files[0]))
-        self._encoder = dlib.face_recognition_model_v1(os.path.join(directory, self.model_files[1]))
+        self._resnet = FaceResNet(os.path.join(directory, self.model_files[1]))  # dlib's network, run by numpy
         # dlib objects are not documented as thread-safe; the web process may run
         # several requests' checks at once (eager mode, kyc_verify).
         self._lock = threading.Lock()
@@ -219,12 +222,13 @@ class FaceEngine:
         return self.landmarks(rgb, small, self._locate(small, 0) or self._locate(small, 1))
 
     def embed(self, rgb: np.ndarray, face: Face) -> np.ndarray:
-        """The 128-d embedding of one detected face, aligned on its landmarks."""
+        """The 128-d embedding of one detected face, aligned on its landmarks (dlib's face chip)."""
         dlib = self._dlib
         rect = dlib.rectangle(face.left, face.top, face.right, face.bottom)
         shape = dlib.full_object_detection(rect, [dlib.point(int(x), int(y)) for x, y in face.landmarks])
-        with self._lock:
-            return np.array(self._encoder.compute_face_descriptor(rgb, shape, 1))
+        # What dlib's face_recognition_model_v1 does: the chip, then the network (here without
+        # the lock: neither keeps state, and the network's products run outside the GIL).
+        return self._resnet(dlib.get_face_chip(rgb, shape, size=CHIP_SIZE, padding=0.25))
 
     def faces(self, rgb: np.ndarray, *, embeddings: bool = True) -> list[Face]:
         """All faces, largest first, each with its embedding unless embeddings=False."""

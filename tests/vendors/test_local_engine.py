@@ -129,3 +129,35 @@ def test_an_upright_photo_is_not_turned_and_a_faceless_one_stays_as_it_is():
     assert analyse(id_card_bytes("obama_2"), selfie=False, embedding=False).turn == 0
     blank = analyse(jpeg_bytes(Image.new("RGB", (856, 540), (214, 229, 240))), selfie=False, embedding=False)
     assert blank.turn == 0 and blank.faces == []
+
+
+@pytest.mark.parametrize("name", ["obama_1", "biden_2", "leslie_1", "leslie_2"])
+def test_the_embedding_is_dlibs_own(name):
+    """vendors.resnet runs dlib's face recognition network with numpy: for a selfie and a card,
+    each descriptor is the one dlib's own face_recognition_model_v1 computes, to float rounding."""
+    import os
+
+    import dlib
+    import numpy as np
+
+    from vendors.engine import EMBEDDING, decode_rgb, get_engine, models_dir
+
+    dlibs = dlib.face_recognition_model_v1(os.path.join(models_dir(), EMBEDDING))
+    for data in (face_bytes(name), id_card_bytes(name)):
+        rgb = decode_rgb(data)
+        face = get_engine().detect(rgb)[0]
+        shape = dlib.full_object_detection(
+            dlib.rectangle(*face.box), [dlib.point(int(x), int(y)) for x, y in face.landmarks]
+        )
+        theirs = np.array(dlibs.compute_face_descriptor(rgb, shape))
+        assert np.abs(get_engine().embed(rgb, face) - theirs).max() < 1e-5
+
+
+def test_another_model_file_is_not_taken_for_the_resnet():
+    import os
+
+    from vendors.engine import LANDMARKS_5, models_dir
+    from vendors.resnet import FaceResNet
+
+    with pytest.raises(ValueError, match="not dlib's face recognition ResNet"):
+        FaceResNet(os.path.join(models_dir(), LANDMARKS_5))
