@@ -109,10 +109,10 @@ def decode_rgb(data: bytes, turn: int = 0) -> np.ndarray:
 
 
 def unturn_points(points, turn: int, size: tuple[int, int]) -> list[list[int]]:
-    """Points of the image turned `turn` degrees, in the pixels of the image as stored (`size`)."""
-    w, h = size
+    """Points of an image turned `turn` degrees (90, 180 or 270; `size` its width and height), in the
+    pixels of the image as stored."""
+    w, h = size if turn == 180 else size[::-1]  # the stored image's
     back = {
-        0: lambda u, v: (u, v),
         90: lambda u, v: (w - v, u),
         180: lambda u, v: (w - u, h - v),
         270: lambda u, v: (v, h - u),
@@ -219,7 +219,7 @@ class FaceEngine:
 
         `small`: the grey detection copy (detection_copy()) when the caller has made it already."""
         small = detection_copy(Image.fromarray(rgb).convert("L")) if small is None else small
-        return self.landmarks(rgb, small, self._locate(small, 0) or self._locate(small, 1))
+        return self.landmarks(rgb, small, self.locate(small, turns=False)[1])
 
     def embed(self, rgb: np.ndarray, face: Face) -> np.ndarray:
         """The 128-d embedding of one detected face, aligned on its landmarks (dlib's face chip)."""

@@ -52,7 +52,8 @@ def _tensor(data: bytes, i: int) -> tuple[np.ndarray, int]:
 
 
 def _layers(data: bytes):
-    """(kind, values...) of every convolution, affine and fully connected layer, input first."""
+    """(kind, values...) of every convolution, affine and fully connected layer, input first; the
+    values are views of `data` (FaceResNet keeps only what it computes from them)."""
     for match in _LAYER.finditer(data):
         kind, i = match.group()[2:].decode(), match.end()
         if kind == "fc_2":  # its outputs and inputs come before its values
@@ -67,10 +68,10 @@ def _layers(data: bytes):
             filters, rows, cols, stride, _stride_x, padding, _padding_x = fields
             size = params.size - filters
             weights = params[:size].reshape(filters, size // (filters * rows * cols), rows, cols)
-            yield "con", weights.reshape(filters, -1).copy(), params[size:].copy(), (rows, stride, padding)
+            yield "con", weights.reshape(filters, -1), params[size:], (rows, stride, padding)
         elif kind == "affine_":
             half = params.size // 2
-            yield "affine", params[:half].reshape(-1, 1, 1).copy(), params[half:].reshape(-1, 1, 1).copy()
+            yield "affine", params[:half].reshape(-1, 1, 1), params[half:].reshape(-1, 1, 1)
         else:
             yield "fc", params, None
 

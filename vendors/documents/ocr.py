@@ -93,9 +93,8 @@ def read_text(data: bytes, *, turn: int = 0) -> list[Line]:
             rows.append([line])
     lines = [line for row in rows for line in sorted(row, key=lambda line: line.box[0][0])]
     if turn:
-        size = (rgb.shape[0], rgb.shape[1]) if turn in (90, 270) else (rgb.shape[1], rgb.shape[0])
         for line in lines:
-            line.box = unturn_points(line.box, turn, size)
+            line.box = unturn_points(line.box, turn, (rgb.shape[1], rgb.shape[0]))
     return lines
 
 
