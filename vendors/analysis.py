@@ -87,12 +87,16 @@ class Analysis:
 
 def analyse(data: bytes, *, selfie: bool, embedding: bool = True, turns: bool = True) -> Analysis:
     """Decode once, detect on a small grey copy (turning the photo upright when only a turned copy
-    has a face, unless turns=False: a card's back has none), measure, and embed the largest face if asked."""
+    has a face, unless turns=False: a card's back has none), measure, and embed the largest face if asked.
+
+    On a card's front (neither a selfie nor a back) a portrait too small for the copy is looked for
+    on the stored pixels (engine.fine_copy): a card photographed from afar. A selfie's face that
+    small fails the quality check anyway, and a back has no portrait to look for."""
     engine = get_engine()
     image = decode_image(data)
     gray = image.convert("L")
     small = detection_copy(gray)
-    turn, located = engine.locate(small, turns=turns)
+    turn, located = engine.locate(small, turns=turns, stored=gray if turns and not selfie else None)
     if turn:
         image, gray, small = turned(image, turn), turned(gray, turn), turned(small, turn)
     rgb = np.asarray(image)
