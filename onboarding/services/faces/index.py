@@ -36,6 +36,9 @@ CHUNK = 20_000
 OVERLAP = timedelta(seconds=30)
 # A full reconciliation with the store (ids only) this often: drops what went, adds what a look missed.
 COMPACT_SECONDS = 600
+# The float32 rounding of a squared distance taken as |a|² - 2a·b + |b|², relative to |a|² + |b|²
+# (a 128-term dot product's is under 128 × 2⁻²⁴ ≈ 8e-6).
+ROUNDING = 1e-5
 
 
 @dataclasses.dataclass(frozen=True)
@@ -169,20 +172,26 @@ class FaceIndex:
         n = self.size
         if not n:
             return []
-        squared = self.norms[:n] - 2 * (self.matrix[:n] @ vector) + float(vector @ vector)
-        hits = np.flatnonzero(squared <= max_distance**2)
+        # |a - b|² as |a|² - 2a·b + |b|²: one product for all rows, but off by its rounding (near a
+        # distance of 0 its square root is off by about 1e-3). Candidates are taken with that margin,
+        # then their distances computed directly.
+        own = float(vector @ vector)
+        squared = self.norms[:n] - 2 * (self.matrix[:n] @ vector) + own
+        hits = np.flatnonzero(squared <= max_distance**2 + ROUNDING * (self.norms[:n] + own))
         if exclude_applicant is not None and len(hits):
             hits = hits[self.applicants[hits] != np.void(exclude_applicant.bytes)]
         if len(hits) > limit * 4:  # only the nearest few matter: a partial sort
             hits = hits[np.argpartition(squared[hits], limit * 4)[: limit * 4]]
-        hits = hits[np.argsort(squared[hits])]
+        distances = np.linalg.norm(self.matrix[hits] - vector, axis=1)
+        order = np.argsort(distances)
         return [
             Match(
-                float(np.sqrt(max(squared[i], 0.0))),
-                uuid.UUID(bytes=bytes(self.photos[i])),
-                uuid.UUID(bytes=bytes(self.applicants[i])),
+                float(distances[j]),
+                uuid.UUID(bytes=bytes(self.photos[hits[j]])),
+                uuid.UUID(bytes=bytes(self.applicants[hits[j]])),
             )
-            for i in hits[: limit * 4]
+            for j in order
+            if distances[j] <= max_distance
         ]
 
     @property
