@@ -8,6 +8,7 @@
   const panel = $("[data-handoff-panel]");
   const qr = $("[data-handoff-qr]");
   const link = $("[data-handoff-link]");
+  const linkRow = $("[data-handoff-link-row]");
   const expiry = $("[data-handoff-expiry]");
   const state = $("[data-handoff-state]");
   const renew = $("[data-handoff-new]");
@@ -34,7 +35,7 @@
             return;
           }
           if (s.state === "claimed") {
-            qr.hidden = true;
+            hideCode();
             expiry.hidden = true;
             state.textContent = gettext("Your phone has joined. Carry on there: this page follows along.");
           } else if (s.state === "declined") {
@@ -42,13 +43,13 @@
               window.location.reload();  // this browser may carry on itself again
               return;
             }
-            qr.hidden = true;
+            hideCode();
             expiry.hidden = true;
             state.textContent = gettext("The phone did not continue: its owner said they did not start this verification.");
             renew.hidden = false;
             return;
           } else if (s.state === "expired") {
-            qr.hidden = true;
+            hideCode();
             expiry.hidden = true;
             state.textContent = gettext("The code has expired.");
             renew.hidden = false;
@@ -65,6 +66,12 @@
     tick();
   }
 
+  // The QR code and the link are one code: shown together, once made, and hidden together.
+  function hideCode() {
+    qr.hidden = true;
+    linkRow.hidden = true;
+  }
+
   // The link broken only after its host: its code never splits over two lines.
   function showLink(href) {
     const url = new URL(href);
@@ -73,13 +80,14 @@
     code.textContent = url.pathname.slice(1) + url.search;
     link.href = href;
     link.replaceChildren(url.origin + "/", document.createElement("wbr"), code);
+    linkRow.hidden = false;
   }
 
   async function start(event) {
     const chosen = Boolean(event);  // the applicant asked for it (not shown for a missing camera)
     show.hidden = true;
     renew.hidden = true;
-    qr.hidden = true;  // no broken image while the code is being made
+    hideCode();  // no broken image or empty link while the code is being made
     panel.hidden = false;
     state.textContent = gettext("Making a code…");
     try {
@@ -96,7 +104,7 @@
         : gettext("Scan the code with your phone to carry on there, or upload a photo above.");
       follow(data.state_url);
     } catch (e) {
-      qr.hidden = true;
+      hideCode();
       state.textContent = gettext("The code could not be made. Check your connection and try again.");
       renew.hidden = false;
     }

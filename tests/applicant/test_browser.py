@@ -186,6 +186,23 @@ def test_camera_shot_is_prechecked_and_can_be_retaken(chromium, live_server):
     flow.finish()
 
 
+def test_no_empty_link_is_shown_while_the_phone_code_is_being_made(no_camera, live_server):
+    """The code's request held until the page has been audited: neither an empty link nor a broken
+    image shows meanwhile (a screen reader would announce a link with no name)."""
+    flow = Flow(no_camera, live_server, viewport=DESKTOP)
+    page = flow.page
+    held = []
+    page.route("**/verify/handoff/", lambda route: held.append(route))
+    flow.consent()
+    page.get_by_text("Making a code").wait_for(timeout=10000)
+    assert page.locator("[data-handoff-link]").is_hidden() and page.locator("[data-handoff-qr]").is_hidden()
+    flow.step("2-code-pending")
+    held[0].continue_()
+    page.wait_for_selector("[data-handoff-link]:visible", timeout=10000)
+    assert page.locator("[data-handoff-link] .nowrap").inner_text().startswith("h/")
+    flow.finish()
+
+
 @pytest.mark.parametrize(
     "viewport,prefix",
     [(DESKTOP, "no-camera"), ({"width": 1440, "height": 900}, "no-camera-1440"), (PHONE_390, "no-camera-390")],
