@@ -9,7 +9,8 @@ face never matches and is dropped from memory at once; a full reconciliation eve
 COMPACT_SECONDS drops the rest. Nothing is written in clear.
 
 A million 128-d templates take 512 MB as float32; a search is one matrix-vector product (squared
-distances from precomputed norms) and a partial sort.
+distances from precomputed norms, which pick the candidates), a partial sort, and the candidates'
+distances computed directly.
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ class FaceIndex:
     def __init__(self):
         self.matrix = np.zeros((0, DIM), dtype=np.float32)
         self.norms = np.zeros(0, dtype=np.float32)
+        self.largest_norm = 0.0  # at least every held row's |a|²: bounds the rounding of a search
         self.photos = np.zeros(0, dtype="V16")  # the photo's uuid: never reused, unlike a row id
         self.applicants = np.zeros(0, dtype="V16")
         self.size = 0
@@ -107,6 +109,7 @@ class FaceIndex:
                 self.size += 1
             self.matrix[at] = vectors[i]
             self.norms[at] = float(vectors[i] @ vectors[i])
+            self.largest_norm = max(self.largest_norm, float(self.norms[at]))
             self.photos[at] = photo_id.bytes
             self.applicants[at] = applicant_id.bytes
 
@@ -177,7 +180,7 @@ class FaceIndex:
         # then their distances computed directly.
         own = float(vector @ vector)
         squared = self.norms[:n] - 2 * (self.matrix[:n] @ vector) + own
-        hits = np.flatnonzero(squared <= max_distance**2 + ROUNDING * (self.norms[:n] + own))
+        hits = np.flatnonzero(squared <= max_distance**2 + ROUNDING * (self.largest_norm + own))
         if exclude_applicant is not None and len(hits):
             hits = hits[self.applicants[hits] != np.void(exclude_applicant.bytes)]
         if len(hits) > limit * 4:  # only the nearest few matter: a partial sort
