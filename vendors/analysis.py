@@ -118,8 +118,9 @@ def analyse(data: bytes, *, selfie: bool, embedding: bool = True, turns: bool = 
     return Analysis(engine.version, w, h, faces, measures, pad, turn=turn)
 
 
-def upright_turn(data: bytes) -> int:
-    """The turn that makes a photo upright, found as an analysis finds it (a card read without one)."""
+def upright_turn(data: bytes) -> int | None:
+    """The turn that makes a photo upright, found as an analysis finds it (a card read without one);
+    None when no face tells it."""
     return get_engine().upright_turn(detection_copy(decode_image(data).convert("L")))
 
 
@@ -130,9 +131,18 @@ def add_embedding(analysis: Analysis, data: bytes) -> Analysis:
     return analysis
 
 
-def add_text(analysis: Analysis, data: bytes) -> Analysis:
+def add_text(analysis: Analysis, data: bytes, *, portrait: bool = True) -> Analysis:
     """The photo's lines of text, for an analysis made without them (a card's document check), read
-    with the photo turned upright as its faces were."""
+    with the photo turned upright as its portrait was found; without one (a card's back, where
+    portrait=False, or a front whose portrait was not found), as its text says (the analysis then
+    keeps that turn)."""
     if not analysis.has_text:
-        analysis.text, analysis.text_engine = ocr.read_text(data, turn=analysis.turn), ocr.version()
+        if portrait and analysis.faces:
+            analysis.text = ocr.read_text(data, turn=analysis.turn)
+        else:
+            turn, analysis.text = ocr.read_upright(data)
+            if turn % 180:  # width and height are the upright image's
+                analysis.width, analysis.height = analysis.height, analysis.width
+            analysis.turn = turn
+        analysis.text_engine = ocr.version()
     return analysis

@@ -211,10 +211,12 @@ class FaceEngine:
             for r, score in self._locate(fine, 0)
         ]
 
-    def upright_turn(self, small: Image.Image) -> int:
-        """The turn locate() would find, without locating small faces (a card read without an analysis)."""
-        hit = self._turned_faces(small, self._locate(small, 0))
-        return hit[0] if hit else 0
+    def upright_turn(self, small: Image.Image) -> int | None:
+        """The turn locate() would find, without locating small faces (a card read without an
+        analysis); None when no face is found to tell it."""
+        found = self._locate(small, 0)
+        hit = self._turned_faces(small, found)
+        return hit[0] if hit else (0 if found else None)
 
     def _turned_faces(self, small: Image.Image, upright: list[tuple]) -> tuple[int, list[tuple]] | None:
         """Without a sure face among those found upright, the first turn with one, and its faces."""

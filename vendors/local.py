@@ -273,10 +273,12 @@ class LocalEngineBackend(VendorBackend):
 
 def _text(image: ImageInput, portrait: bool) -> list:
     """The lines on a card: from its stored analysis when the pipeline gives one, else read here,
-    the front turned upright as its portrait is (a back has no face to tell: it is read as it is)."""
+    the front turned upright as its portrait is; a back, or a front whose portrait is not found,
+    as its text says."""
     if image.analysis is not None:
-        return add_text(image.analysis, image.data).text
-    return ocr.read_text(image.data, turn=upright_turn(image.data) if portrait else 0)
+        return add_text(image.analysis, image.data, portrait=portrait).text
+    turn = upright_turn(image.data) if portrait else None
+    return ocr.read_text(image.data, turn=turn) if turn is not None else ocr.read_upright(image.data)[1]
 
 
 # A failed check of the document by itself -> the reason it gives.

@@ -146,6 +146,32 @@ def test_a_card_photographed_sideways_is_read_turned_upright(admin_client, degre
     assert page.count('class="kyc-crop"') == 9 and VALID.number in page
 
 
+@pytest.mark.parametrize("degrees,read_at_upload", [(90, False), (270, False), (180, True), (270, True)])
+def test_a_cards_back_photographed_sideways_is_read_turned_as_its_text_says(degrees, read_at_upload):
+    """A back has no portrait to tell its turn: its lines do (engine-free), by the document check
+    itself (an API case) or when the photo is analysed at upload (the web flow, which keeps the turn)."""
+    from onboarding.services.applicant.analysis import analyse_upload, stored_analysis
+    from tests.vendors.test_local_engine import turned_jpeg
+
+    applicant = ApplicantFactory()
+    back = PhotoFactory(
+        applicant=applicant, kind=Photo.Kind.ID_CARD_BACK, source=turned_jpeg(card(VALID, "back"), degrees)
+    )
+    if read_at_upload:
+        analyse_upload(back.pk)
+        analysis = stored_analysis(back)
+        assert analysis.turn == 360 - degrees and analysis.has_text
+        assert (analysis.width, analysis.height) == (
+            (back.height, back.width) if degrees % 180 else (back.width, back.height)
+        )
+    front = PhotoFactory(applicant=applicant, kind=Photo.Kind.ID_CARD, source=card())
+    selfie = PhotoFactory(applicant=applicant, kind=Photo.Kind.SELFIE, source=face_bytes("obama_1"))
+    v = submit_verification(applicant, selfie=selfie, id_card=front, id_card_back=back)
+    check = document_check(v)
+    assert check.passed is True and "document_expiry_unknown" not in codes(v), codes(v)
+    assert {"issuing_authority", "issue_date", "expiry_date"} <= set(check.details["fields_read"])
+
+
 def test_identity_data_is_encrypted_never_in_check_rows_or_logs(caplog):
     caplog.set_level(logging.DEBUG)
     v = case(declared={"full_name": "Zhang Wei"})

@@ -3,6 +3,7 @@ at an angle, in low light and as JPEG quality 40."""
 
 import datetime
 import functools
+import io
 
 import pytest
 
@@ -86,6 +87,35 @@ def test_an_id_card_with_a_td1_zone_on_its_back():
 def test_a_photo_without_a_document_is_unreadable():
     r = reader.read(lines_of("blank"), None, today=TODAY)
     assert r.type == reader.UNKNOWN and not r.readable
+
+
+@pytest.mark.parametrize("degrees", [90, 180, 270])
+def test_a_page_without_a_portrait_is_turned_upright_as_its_text_says(monkeypatch, degrees):
+    """A TD1 back (its MRZ) turned sideways or upside down: read once as it is, then once turned
+    as its lines say (a quarter turn for tall lines, the way their reading says), and its zone checks."""
+    from PIL import Image
+
+    from tests.conftest import jpeg_bytes
+
+    data = jpeg_bytes(Image.open(io.BytesIO(pages.photograph(pages.td1_back(PERSON)))).rotate(degrees, expand=True))
+    reads = []
+    real = ocr.read_text
+    monkeypatch.setattr(ocr, "read_text", lambda data, turn=0: reads.append(turn) or real(data, turn=turn))
+    turn, lines = ocr.read_upright(data)
+    assert turn == 360 - degrees and reads == [0, turn]
+    r = reader.read(lines_of("td1_front"), lines, today=TODAY)
+    assert r.type == reader.ID_CARD_TD1 and r.fields["document_number"].value == "E12345678"
+    assert {c["check"]: c["outcome"] for c in r.checks}["front_back"] == "passed"
+
+
+def test_an_upright_page_is_read_once_and_a_blank_one_is_not_turned(monkeypatch):
+    reads = []
+    real = ocr.read_text
+    monkeypatch.setattr(ocr, "read_text", lambda data, turn=0: reads.append(turn) or real(data, turn=turn))
+    assert ocr.read_upright(pages.photograph(pages.cn_back(PERSON)))[0] == 0 and reads == [0]
+    reads.clear()
+    assert ocr.read_upright(pages.photograph(pages.Image.new("RGB", pages.CARD, (200, 200, 200)))) == (0, [])
+    assert reads == [0]
 
 
 def test_age_and_expiry_are_counted_on_the_day():

@@ -110,16 +110,12 @@ def _kept_analysis(photo: Photo, embedding: bool, text: bool) -> Analysis:
 
 def _complete(found: Analysis | None, photo: Photo, image: bytes, embedding: bool, text: bool) -> Analysis:
     """What is missing made: the analysis, the embedding, the text."""
+    portrait = photo.kind != Photo.Kind.ID_CARD_BACK  # a back has none to tell its turn: its text does
     if found is None:
-        found = analyse(
-            image,
-            selfie=photo.kind == Photo.Kind.SELFIE,
-            embedding=embedding,
-            turns=photo.kind != Photo.Kind.ID_CARD_BACK,  # no portrait on a back to tell its turn
-        )
+        found = analyse(image, selfie=photo.kind == Photo.Kind.SELFIE, embedding=embedding, turns=portrait)
     elif embedding:
         found = add_embedding(found, image)
-    return add_text(found, image) if text else found
+    return add_text(found, image, portrait=portrait) if text else found
 
 
 def _make(photo: Photo, row: PhotoAnalysis, found: Analysis | None, embedding: bool, text: bool) -> Analysis:
