@@ -5,9 +5,9 @@ The detector works on a copy whose long side is at most DETECT_SIDE px: an ID-1 
 its printed text legible at that size, and the cost stays under a second of CPU per page
 (bench/documents.py). The angle classifier is off: it turns long upright lines (an MRZ) upside
 down more often than it rights a rotated one; a page is turned upright as a whole instead, as its
-portrait says (vendors.analysis) or, without one, as its lines say (read_upright). Lines are recognised one at a time: a batch is padded
-to its longest line, and a page mixes 44-character MRZ lines with short labels (a passport page
-costs a third less CPU unbatched).
+portrait says (vendors.analysis) or, without one, as its lines say (read_upright). Lines are
+recognised one at a time: a batch is padded to its longest line, and a page mixes 44-character MRZ
+lines with short labels (a passport page costs a third less CPU unbatched).
 """
 
 from __future__ import annotations
