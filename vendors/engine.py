@@ -126,6 +126,19 @@ def decode_rgb(data: bytes, turn: int = 0) -> np.ndarray:
     return np.asarray(decode_image(data, turn))
 
 
+def turn_points(points, turn: int, size: tuple[int, int]) -> list[list[int]]:
+    """Points of the stored image (`size` its width and height), in the pixels of that image turned
+    `turn` degrees counter-clockwise (0, 90, 180 or 270): unturn_points() undone."""
+    w, h = size
+    there = {
+        0: lambda x, y: (x, y),
+        90: lambda x, y: (y, w - x),
+        180: lambda x, y: (w - x, h - y),
+        270: lambda x, y: (h - y, x),
+    }[turn]
+    return [[round(c) for c in there(x, y)] for x, y in points]
+
+
 def unturn_points(points, turn: int, size: tuple[int, int]) -> list[list[int]]:
     """Points of an image turned `turn` degrees (90, 180 or 270; `size` its width and height), in the
     pixels of the image as stored."""

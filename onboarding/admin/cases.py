@@ -210,6 +210,7 @@ class VerificationAdmin(CaseColumns, admin.ModelAdmin):
             Verification.Status.REJECTED,
         )
         found = documents.reading_for(verification, actor=audit.Actor.staff(user), purpose="case page")
+        analyses = photo_analyses(verification)
         hits = screening.hits_of(verification)
         document_check = next(
             (c for c in reversed(context["checks"]) if c.kind == "document" and c.role == "decide"), None
@@ -222,8 +223,12 @@ class VerificationAdmin(CaseColumns, admin.ModelAdmin):
             screening_hits=hits,
             screened=screening.person_of(verification) if hits else None,
             can_resolve_hits=user.has_perm("onboarding.resolve_screening_hit"),
-            document_rows=identity.document_rows(verification, found[1]) if found else [],
-            face_crops=face_crops(verification),
+            document_rows=(
+                identity.document_rows(verification, found[1], turns={pk: a.turn for pk, a in analyses.items()})
+                if found
+                else []
+            ),
+            face_crops=face_crops(verification, analyses),
             liveness_evidence=liveness_evidence,
             opts=self.model._meta,
             title=_("Case %s") % verification,
@@ -558,12 +563,22 @@ class ReviewQueueAdmin(CaseColumns, ReadOnlyMixin, admin.ModelAdmin):
         return obj.flagged
 
 
-def face_crops(verification) -> list[dict]:
+def photo_analyses(verification) -> dict:
+    """By photo id, the stored analysis of each of the case's photos still kept that has one."""
+    found = {}
+    for photo in (verification.selfie, verification.id_card, verification.id_card_back):
+        if photo is not None and not photo.purged_at and (analysis := stored_analysis(photo)) is not None:
+            found[photo.pk] = analysis
+    return found
+
+
+def face_crops(verification, analyses: dict) -> list[dict]:
     """The selfie's face and the card's portrait, each cropped around its face (the box the local
-    engine found) so that both show upright at the same scale side by side; [] unless both were found."""
+    engine found in the photo's analysis, of `analyses`) so that both show upright at the same
+    scale side by side; [] unless both were found."""
     crops = []
     for photo in (verification.selfie, verification.id_card):
-        analysis = stored_analysis(photo) if photo is not None and not photo.purged_at else None
+        analysis = analyses.get(photo.pk) if photo is not None else None
         if analysis is None or analysis.face is None:
             return []
         f = analysis.face
@@ -579,20 +594,10 @@ def face_crops(verification) -> list[dict]:
                 "view_box": f"{left} {top} {crop_w} {crop_h}",
                 "width": photo.width,
                 "height": photo.height,
-                "transform": _svg_turn(analysis.turn, photo.width, photo.height),
+                "transform": identity.svg_turn(analysis.turn, photo.width, photo.height),
             }
         )
     return crops
-
-
-def _svg_turn(turn: int, width: int, height: int) -> str:
-    """The SVG transform that draws a stored photo turned `turn` degrees counter-clockwise."""
-    return {
-        0: "",
-        90: f"translate(0 {width}) rotate(-90)",
-        180: f"translate({width} {height}) rotate(180)",
-        270: f"translate({height} 0) rotate(90)",
-    }[turn]
 
 
 def _hours(seconds: float) -> str:

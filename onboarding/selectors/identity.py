@@ -7,6 +7,7 @@ import json
 
 from onboarding import encryption
 from onboarding.models import DeclaredIdentity, DocumentReading, Verification
+from vendors.engine import turn_points
 
 
 def declared_name(applicant_id) -> str:
@@ -83,9 +84,10 @@ def document_view(verification: Verification) -> dict | None:
     }
 
 
-def document_rows(verification: Verification, data: dict) -> list[dict]:
+def document_rows(verification: Verification, data: dict, turns: dict | None = None) -> list[dict]:
     """The case page's rows: each field read beside its crop of the card (the box on the side's
-    photo, unless that photo is gone), with its confidence."""
+    photo, unless that photo is gone), with its confidence. `turns`: by photo id, the turn that
+    makes a photo upright (its analysis's): the crop of a sideways card is drawn upright."""
     photos = {"front": verification.id_card, "back": verification.id_card_back}
     rows = []
     for name, field in data.get("fields", {}).items():
@@ -93,7 +95,8 @@ def document_rows(verification: Verification, data: dict) -> list[dict]:
         box = field.get("box")
         crop = None
         if photo is not None and not photo.purged_at and box:
-            xs, ys = [x for x, _y in box], [y for _x, y in box]
+            turn = (turns or {}).get(photo.pk, 0)
+            xs, ys = zip(*turn_points(box, turn, (photo.width, photo.height)))  # in the upright photo
             pad = 4
             left, top = max(0, min(xs) - pad), max(0, min(ys) - pad)
             crop = {
@@ -101,6 +104,7 @@ def document_rows(verification: Verification, data: dict) -> list[dict]:
                 "view_box": f"{left} {top} {max(xs) - left + pad} {max(ys) - top + pad}",
                 "width": photo.width,
                 "height": photo.height,
+                "transform": svg_turn(turn, photo.width, photo.height),
             }
         rows.append(
             {
@@ -112,3 +116,14 @@ def document_rows(verification: Verification, data: dict) -> list[dict]:
             }
         )
     return rows
+
+
+def svg_turn(turn: int, width: int, height: int) -> str:
+    """The SVG transform that draws a stored photo (`width` x `height`) turned `turn` degrees
+    counter-clockwise, as vendors.engine.turn_points() turns its points."""
+    return {
+        0: "",
+        90: f"translate(0 {width}) rotate(-90)",
+        180: f"translate({width} {height}) rotate(180)",
+        270: f"translate({height} 0) rotate(90)",
+    }[turn]

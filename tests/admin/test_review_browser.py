@@ -181,3 +181,47 @@ def test_a_case_of_sideways_photos_shows_both_faces_upright(chromium, live_serve
     connections.close_all()
     context.close()
     assert csp_violations == []
+
+
+def test_the_fields_of_a_sideways_card_are_shown_upright(chromium, live_server, roles, django_user_model, settings):  # noqa: F811
+    """Each field's crop of a card photographed sideways (front and back each turned its own way) is
+    drawn upright, as Chromium shows it: the OCR reads the field's value in the crop's screenshot."""
+    import io
+
+    from PIL import Image
+
+    from onboarding.models import Photo
+    from onboarding.services.pipeline.verifications import submit_verification
+    from tests.conftest import face_bytes, jpeg_bytes
+    from tests.documents import pages
+    from tests.factories import ApplicantFactory, PhotoFactory
+    from tests.vendors.test_local_engine import turned_jpeg
+    from vendors.documents import ocr
+
+    settings.KYC_CHECK_VENDORS = {**settings.KYC_CHECK_VENDORS, "document": ["local"]}
+    person = pages.Person()
+    applicant = ApplicantFactory()
+    selfie = PhotoFactory(applicant=applicant, kind=Photo.Kind.SELFIE, source=face_bytes("obama_1"))
+    front, back = (
+        PhotoFactory(applicant=applicant, kind=kind, source=turned_jpeg(pages.photograph(page), degrees))
+        for kind, page, degrees in (
+            (Photo.Kind.ID_CARD, pages.cn_front(person, face="obama_2.jpg"), 90),
+            (Photo.Kind.ID_CARD_BACK, pages.cn_back(person), 270),
+        )
+    )
+    case = submit_verification(applicant, selfie=selfie, id_card=front, id_card_back=back)
+    context, page, csp_violations = signed_in(
+        chromium, live_server, user_in(django_user_model, "Reviewer", "ann"), "/admin/onboarding/reviewcase/"
+    )
+    page.goto(f"{live_server.url}/admin/onboarding/verification/{case.pk}/change/")
+    page.wait_for_load_state("networkidle")  # the photos drawn
+    shot(page, "case-turned-fields")
+    for field, value in (("document_number", person.number), ("issuing_authority", "公安局")):
+        crop = page.locator(f"svg.kyc-crop[aria-label^='{field} ']")
+        crop.evaluate("svg => { svg.style.height = '64px'; svg.style.maxWidth = 'none'; }")  # legible to the OCR
+        drawn = Image.open(io.BytesIO(crop.screenshot())).convert("RGB")
+        read = "".join(line.text for line in ocr.read_text(jpeg_bytes(drawn, quality=95)))
+        assert value in read, (field, read)
+    connections.close_all()
+    context.close()
+    assert csp_violations == []

@@ -122,6 +122,18 @@ def test_a_sideways_or_upside_down_selfie_and_card_are_turned_upright(local, deg
     assert other.passed is False and other.score < 40
 
 
+def test_points_turned_and_turned_back_are_where_they_were():
+    from vendors.engine import turn_points, unturn_points
+
+    points, size = [[0, 0], [639, 5], [12, 479], [300, 200]], (640, 480)
+    assert turn_points(points, 0, size) == points
+    for turn in (90, 180, 270):
+        there = turn_points(points, turn, size)
+        turned_size = size if turn == 180 else size[::-1]
+        assert all(0 <= x <= turned_size[0] and 0 <= y <= turned_size[1] for x, y in there)
+        assert unturn_points(there, turn, turned_size) == points
+
+
 def test_an_upright_photo_is_not_turned_and_a_faceless_one_stays_as_it_is():
     from vendors.analysis import analyse
 
