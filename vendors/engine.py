@@ -92,22 +92,20 @@ class Face:
 def detection_copy(gray: Image.Image) -> Image.Image:
     """The grey copy faces are detected on: no larger than DETECT_MAX_SIDE (grey: HOG's gradients
     on three channels cost a third more, for the same faces)."""
-    scale = DETECT_MAX_SIDE / max(gray.size)
-    if scale >= 1.0:
-        return gray
-    return gray.resize((max(1, int(gray.width * scale)), max(1, int(gray.height * scale))), Image.BILINEAR)
+    return _at_most(gray, DETECT_MAX_SIDE)
 
 
 def fine_copy(gray: Image.Image) -> Image.Image | None:
     """The grey copy a face too small for the detection copy is looked for on, or None where the
     photo has no more than twice the detection copy's pixels on its side (upsampling the copy then
     sees as much)."""
-    side = max(gray.size)
-    if side < 2 * DETECT_MAX_SIDE:
-        return None
-    if side <= FINE_MAX_SIDE:
+    return _at_most(gray, FINE_MAX_SIDE) if max(gray.size) >= 2 * DETECT_MAX_SIDE else None
+
+
+def _at_most(gray: Image.Image, side: int) -> Image.Image:
+    scale = side / max(gray.size)
+    if scale >= 1.0:
         return gray
-    scale = FINE_MAX_SIDE / side
     return gray.resize((max(1, int(gray.width * scale)), max(1, int(gray.height * scale))), Image.BILINEAR)
 
 
