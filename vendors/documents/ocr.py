@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import importlib.metadata
 import logging
+import math
 import threading
 
 import numpy as np
@@ -46,7 +47,7 @@ class Line:
 
 def version() -> str:
     """Changes when a reading made before would read differently now (kept readings are redone)."""
-    return f"rapidocr {importlib.metadata.version('rapidocr')} PP-OCRv6 small det{DETECT_SIDE} rec1"
+    return f"rapidocr {importlib.metadata.version('rapidocr')} PP-OCRv6 small det{DETECT_SIDE} rec1 rows-along-tilt"
 
 
 def params() -> dict:
@@ -87,19 +88,42 @@ def read_text(data: bytes, *, turn: int = 0) -> list[Line]:
         for text, score, box in zip(result.txts, result.scores, result.boxes)
         if text.strip()
     ]
-    # Top to bottom, and left to right within a row (a row: centres within half a line's height).
-    lines.sort(key=lambda line: (_centre_y(line), line.box[0][0]))
-    rows: list[list[Line]] = []
-    for line in lines:
-        if rows and abs(_centre_y(line) - _centre_y(rows[-1][0])) < _height(rows[-1][0]) / 2:
-            rows[-1].append(line)
-        else:
-            rows.append([line])
-    lines = [line for row in rows for line in sorted(row, key=lambda line: line.box[0][0])]
+    lines = _reading_order(lines)
     if turn:
         for line in lines:
             line.box = unturn_points(line.box, turn, (rgb.shape[1], rgb.shape[0]))
     return lines
+
+
+def _reading_order(lines: list[Line]) -> list[Line]:
+    """Top to bottom, and left to right within a row (a row: centres within half a line's height),
+    along the page's own lines: a page photographed at a tilt is read in the order it is printed."""
+    tilt = _tilt(lines)
+    cos, sin = math.cos(tilt), math.sin(tilt)
+    level = {}  # by line: its box turned back by the tilt's centre height, left edge and height
+    for line in lines:
+        xs = [x * cos + y * sin for x, y in line.box]
+        ys = [y * cos - x * sin for x, y in line.box]
+        level[id(line)] = (sum(ys) / 4, xs[0], max(ys) - min(ys))
+    rows: list[list[Line]] = []
+    for line in sorted(lines, key=lambda line: level[id(line)][:2]):
+        first = level[id(rows[-1][0])] if rows else None
+        if first and abs(level[id(line)][0] - first[0]) < first[2] / 2:
+            rows[-1].append(line)
+        else:
+            rows.append([line])
+    return [line for row in rows for line in sorted(row, key=lambda line: level[id(line)][1])]
+
+
+def _tilt(lines: list[Line]) -> float:
+    """The page's tilt (radians, clockwise as the image is drawn): the median slope of the top
+    edges of its wide lines (at least twice as long as high); 0 without any."""
+    slopes = []
+    for line in lines:
+        (x0, y0), (x1, y1), _, (x3, y3) = line.box
+        if math.hypot(x1 - x0, y1 - y0) >= 2 * math.hypot(x3 - x0, y3 - y0):
+            slopes.append(math.atan2(y1 - y0, x1 - x0))
+    return float(np.median(slopes)) if slopes else 0.0
 
 
 def read_upright(data: bytes) -> tuple[int, list[Line]]:
@@ -142,10 +166,6 @@ def _elongated(line: Line) -> bool:
 def _width(line: Line) -> float:
     xs = [x for x, _y in line.box]
     return max(xs) - min(xs)
-
-
-def _centre_y(line: Line) -> float:
-    return sum(y for _x, y in line.box) / 4
 
 
 def _height(line: Line) -> float:
