@@ -64,3 +64,16 @@ def test_traditional_forms_a_recogniser_returns_are_read_as_the_simplified_print
     ]
     fields = cn_id.read_front(lines)
     assert fields["full_name"].value == "张伟" and fields["ethnicity"].value == "汉"
+
+
+@pytest.mark.parametrize("label", ["签发机关", "签发机关:", "签发机关：", "签发机关 :"])
+def test_a_colon_read_after_a_label_is_not_taken_for_its_value(label):
+    """The recogniser may read a colon (or a space) after a label standing alone on its line: the
+    value is then the next line's, as for the bare label."""
+    from vendors.documents.ocr import Line
+
+    box = [[0, 0], [10, 0], [10, 10], [0, 10]]
+    lines = [Line(text, 0.99, box) for text in (label, "北京市公安局东城分局", "有效期限", "2020.05.12-2040.05.12")]
+    fields = cn_id.read_back(lines)
+    assert fields["issuing_authority"].value == "北京市公安局东城分局"
+    assert (fields["issue_date"].value, fields["expiry_date"].value) == ("2020-05-12", "2040-05-12")

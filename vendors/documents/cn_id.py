@@ -91,7 +91,7 @@ def _after(label: str, items, *, stop=FRONT_LABELS) -> tuple[str, float, list] |
         at = text.find(label)
         if at < 0:
             continue
-        rest = text[at + len(label) :]
+        rest = text[at + len(label) :].lstrip(":： ")  # a colon or space read after the label is not the value
         for other in stop:  # two fields merged on one line
             if other != label and other in rest:
                 rest = rest[: rest.index(other)]
