@@ -1,8 +1,8 @@
 """Identity documents: a labelled set of generated documents, and what reading one costs.
 
 generate: Chinese ID cards (front and back), TD3 passport pages and TD1 cards with known fields,
-          drawn by tests/documents/pages.py and photographed plain, at an angle, in low light and
-          as JPEG quality 40, some with a wrong check digit or expired; each NAME.jpg (+
+          drawn by tests/documents/pages.py and photographed plain, at an angle and tilted, in low
+          light and as JPEG quality 40, some with a wrong check digit or expired; each NAME.jpg (+
           NAME.back.jpg) beside NAME.json, for `manage.py evaluate_documents DIR`.
 cost:     CPU and wall time to read one page (vendors.documents.ocr) with 1 and 2 onnxruntime
           threads, on the generated pages; and the local engine's whole document check of a
@@ -40,10 +40,10 @@ ADDRESSES = ["北京市东城区景山前街4号", "上海市浦东新区世纪�
 AUTHORITIES = ["北京市公安局东城分局", "上海市公安局浦东分局", "广州市公安局天河分局"]
 CONDITIONS = {
     "plain": {},
-    "angle": {"angle": 0.6},
+    "angle": {"angle": 0.6, "tilt": 12},
     "low_light": {"light": 0.45},
     "jpeg40": {"quality": 40},
-    "all": {"angle": 0.5, "light": 0.5, "quality": 40},
+    "all": {"angle": 0.5, "tilt": -8, "light": 0.5, "quality": 40},
 }
 
 

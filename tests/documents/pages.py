@@ -199,10 +199,10 @@ def td1_front(p: Person, *, face: str | None = "obama_1.jpg") -> Image.Image:
 
 
 def photograph(
-    image: Image.Image, *, angle: float = 0.0, light: float = 1.0, quality: int = 88, seed: int = 0
+    image: Image.Image, *, angle: float = 0.0, tilt: float = 0.0, light: float = 1.0, quality: int = 88, seed: int = 0
 ) -> bytes:
-    """The document as a phone photographs it: on a table, keystoned by `angle` (0-1), its light
-    scaled by `light`, slightly soft, saved as JPEG at `quality`."""
+    """The document as a phone photographs it: on a table, keystoned by `angle` (0-1), turned `tilt`
+    degrees counter-clockwise on it, its light scaled by `light`, slightly soft, saved as JPEG at `quality`."""
     rnd = random.Random(seed)
     w, h = image.size
     margin = 60
@@ -212,6 +212,8 @@ def photograph(
         coeffs = _perspective([(0, 0), (w, 0), (w, h), (0, h)], [(d, 0), (w - d, d // 2), (w, h), (0, h - d // 2)])
         image = image.transform((w, h), Image.PERSPECTIVE, coeffs, Image.BICUBIC, fillcolor=(84, 76, 68))
     canvas.paste(image, (margin + rnd.randint(-10, 10), margin + rnd.randint(-10, 10)))
+    if tilt:
+        canvas = canvas.rotate(tilt, Image.BICUBIC, expand=True, fillcolor=(84, 76, 68))
     canvas = canvas.filter(ImageFilter.GaussianBlur(0.5))
     if light != 1.0:
         canvas = ImageEnhance.Brightness(canvas).enhance(light)
