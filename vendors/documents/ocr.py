@@ -100,19 +100,18 @@ def _reading_order(lines: list[Line]) -> list[Line]:
     along the page's own lines: a page photographed at a tilt is read in the order it is printed."""
     tilt = _tilt(lines)
     cos, sin = math.cos(tilt), math.sin(tilt)
-    level = {}  # by line: its box turned back by the tilt's centre height, left edge and height
+    levelled = []  # (centre height, left edge, height) of each line's box turned back by the tilt
     for line in lines:
         xs = [x * cos + y * sin for x, y in line.box]
         ys = [y * cos - x * sin for x, y in line.box]
-        level[id(line)] = (sum(ys) / 4, xs[0], max(ys) - min(ys))
-    rows: list[list[Line]] = []
-    for line in sorted(lines, key=lambda line: level[id(line)][:2]):
-        first = level[id(rows[-1][0])] if rows else None
-        if first and abs(level[id(line)][0] - first[0]) < first[2] / 2:
-            rows[-1].append(line)
+        levelled.append((sum(ys) / 4, xs[0], max(ys) - min(ys), line))
+    rows: list[list[tuple]] = []
+    for item in sorted(levelled, key=lambda item: item[:2]):
+        if rows and abs(item[0] - rows[-1][0][0]) < rows[-1][0][2] / 2:
+            rows[-1].append(item)
         else:
-            rows.append([line])
-    return [line for row in rows for line in sorted(row, key=lambda line: level[id(line)][1])]
+            rows.append([item])
+    return [item[3] for row in rows for item in sorted(row, key=lambda item: item[1])]
 
 
 def _tilt(lines: list[Line]) -> float:
