@@ -139,14 +139,8 @@ def turn_points(points, turn: int, size: tuple[int, int]) -> list[list[int]]:
 
 def unturn_points(points, turn: int, size: tuple[int, int]) -> list[list[int]]:
     """Points of an image turned `turn` degrees (90, 180 or 270; `size` its width and height), in the
-    pixels of the image as stored."""
-    w, h = size if turn == 180 else size[::-1]  # the stored image's
-    back = {
-        90: lambda u, v: (w - v, u),
-        180: lambda u, v: (w - u, h - v),
-        270: lambda u, v: (v, h - u),
-    }[turn]
-    return [[round(c) for c in back(u, v)] for u, v in points]
+    pixels of the image as stored: turned the rest of the way round."""
+    return turn_points(points, -turn % 360, size)
 
 
 def similarity_from_distance(distance: float) -> float:
