@@ -68,19 +68,18 @@ def main():
     # on a card's front of more than 1,280 px the stored pixels are searched for a small portrait.
     turned = normalize_image(jpeg_bytes(Image.open(io.BytesIO(selfie.data)).rotate(90, expand=True)))
     faceless = normalize_image(pages.photograph(pages.cn_back(pages.Person())))
-
-    def afar(page):  # the card spanning a quarter of a 4:3 phone photo's width, stored at 2,000 px
-        canvas = Image.new("RGB", (page.width * 4, page.width * 3), (84, 76, 68))
-        canvas.paste(page, ((canvas.width - page.width) // 2, (canvas.height - page.height) // 2))
-        return normalize_image(jpeg_bytes(canvas, quality=88))
-
-    far_card = afar(pages.cn_front(pages.Person(), face="obama_2.jpg"))
+    # A card spanning a quarter of a 4:3 phone photo's width, stored at 2,000 px.
+    far_card = normalize_image(pages.from_afar(pages.cn_front(pages.Person(), face="obama_2.jpg"), 0.25))
     assert len(analyse(far_card.data, selfie=False, embedding=False).faces) == 1
     for name, image, is_selfie in (
         ("selfie turned a quarter turn", turned, True),
         ("a card's back sent as its front (no face)", faceless, False),
         ("ID card from afar, a quarter of the width", far_card, False),
-        ("a card's back from afar sent as its front (no face)", afar(pages.cn_back(pages.Person())), False),
+        (
+            "a card's back from afar sent as its front (no face)",
+            normalize_image(pages.from_afar(pages.cn_back(pages.Person()), 0.25)),
+            False,
+        ),
     ):
         name = f"{name} {image.width} x {image.height}"
         p50, p95 = timed(lambda: analyse(image.data, selfie=is_selfie, embedding=False), args.runs)

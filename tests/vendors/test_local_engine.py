@@ -143,14 +143,6 @@ def test_an_upright_photo_is_not_turned_and_a_faceless_one_stays_as_it_is():
     assert blank.turn == 0 and blank.faces == []
 
 
-def far(page, share):
-    """The card photographed from afar: `share` of a 4:3 phone photo's width (stored at 2,000 px)."""
-    width = int(page.width / share)
-    canvas = Image.new("RGB", (width, width * 3 // 4), (84, 76, 68))
-    canvas.paste(page, ((canvas.width - page.width) // 2, (canvas.height - page.height) // 2))
-    return jpeg_bytes(canvas, quality=88)
-
-
 @pytest.mark.parametrize("share", [0.2, 0.3])
 def test_a_card_photographed_from_afar_has_its_portrait_found_on_the_stored_pixels(local, monkeypatch, share):
     """The portrait is too small for the 640-px copy, even upsampled; on the stored 2,000 px it is found."""
@@ -163,13 +155,13 @@ def test_a_card_photographed_from_afar_has_its_portrait_found_on_the_stored_pixe
         FaceEngine, "_locate", lambda self, copy, up: sizes.append((max(copy.size), up)) or real(self, copy, up)
     )
     selfie = image(face_bytes("obama_1"))
-    card = image(far(pages.cn_front(pages.Person(), face="obama_2.jpg"), share))
+    card = image(pages.from_afar(pages.cn_front(pages.Person(), face="obama_2.jpg"), share))
     assert max(card.width, card.height) == 2000
     result = local.run(request(CheckKind.COMPARE, Subject.PAIR, selfie, card))
     assert result.passed is True and result.details["id_card_faces"] == 1
     assert result.details["distance"] < 0.5
     assert (2000, 0) in sizes and (640, 1) not in sizes  # the stored pixels, not the copy upsampled
-    other = image(far(pages.cn_front(pages.Person(), face="biden_2.jpg"), share))
+    other = image(pages.from_afar(pages.cn_front(pages.Person(), face="biden_2.jpg"), share))
     assert local.run(request(CheckKind.COMPARE, Subject.PAIR, selfie, other)).passed is False
 
 
@@ -186,7 +178,7 @@ def test_a_faceless_photo_from_afar_is_looked_at_closely_only_as_a_cards_front(m
         FaceEngine, "_locate", lambda self, copy, up: sizes.append(max(copy.size)) or real(self, copy, up)
     )
     for page in (pages.cn_back(pages.Person()), pages.cn_front(pages.Person(), face=None)):
-        data = normalize_image(far(page, 0.3)).data
+        data = normalize_image(pages.from_afar(page, 0.3)).data
         assert analyse(data, selfie=False, embedding=False).faces == []
         assert 2000 in sizes
         sizes.clear()
