@@ -77,3 +77,14 @@ def test_a_colon_read_after_a_label_is_not_taken_for_its_value(label):
     fields = cn_id.read_back(lines)
     assert fields["issuing_authority"].value == "北京市公安局东城分局"
     assert (fields["issue_date"].value, fields["expiry_date"].value) == ("2020-05-12", "2040-05-12")
+
+
+@pytest.mark.parametrize("sex_line", ["性别男", "性别」男", "性别：男", "性别"])
+def test_a_stray_mark_read_before_a_value_is_passed_over(sex_line):
+    """On a tilted photo the recogniser read '」男' for 男 (on the label's line or the next)."""
+    from vendors.documents.ocr import Line
+
+    box = [[0, 0], [10, 0], [10, 10], [0, 10]]
+    texts = [sex_line] + (["」男"] if sex_line == "性别" else []) + ["民族汉"]
+    fields = cn_id.read_front([Line(text, 0.99, box) for text in texts])
+    assert fields["sex"].value == "M" and fields["ethnicity"].value == "汉"

@@ -91,15 +91,22 @@ def _after(label: str, items, *, stop=FRONT_LABELS) -> tuple[str, float, list] |
         at = text.find(label)
         if at < 0:
             continue
-        rest = text[at + len(label) :].lstrip(":： ")  # a colon or space read after the label is not the value
+        rest = _unmarked(text[at + len(label) :])
         for other in stop:  # two fields merged on one line
             if other != label and other in rest:
                 rest = rest[: rest.index(other)]
         if rest:
             return rest, score, box
         if i + 1 < len(items):
-            return items[i + 1]
+            text, score, box = items[i + 1]
+            return _unmarked(text), score, box
     return None
+
+
+def _unmarked(value: str) -> str:
+    """The value without the marks the recogniser may read before it (a colon after its label, a
+    stray bracket from the card's print): no field of the card starts with one."""
+    return re.sub(r"^[\W_]+", "", value)
 
 
 def read_front(lines) -> dict[str, Field]:
