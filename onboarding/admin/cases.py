@@ -229,6 +229,7 @@ class VerificationAdmin(CaseColumns, admin.ModelAdmin):
                 else []
             ),
             face_crops=face_crops(verification, analyses),
+            photo_views=photo_views(verification, analyses),
             liveness_evidence=liveness_evidence,
             opts=self.model._meta,
             title=_("Case %s") % verification,
@@ -570,6 +571,27 @@ def photo_analyses(verification) -> dict:
         if photo is not None and not photo.purged_at and (analysis := stored_analysis(photo)) is not None:
             found[photo.pk] = analysis
     return found
+
+
+def photo_views(verification, analyses: dict) -> list[dict]:
+    """The case's photos as the page draws them: each one the local engine found sideways or upside
+    down (its analysis's turn) drawn turned upright (`transform`, `width` and `height` those of the
+    upright drawing). The file served is the one stored, unchanged: the evidence is not re-encoded."""
+    views = []
+    for photo in (verification.selfie, verification.id_card, verification.id_card_back):
+        if photo is None:
+            continue
+        analysis = analyses.get(photo.pk)
+        turn = analysis.turn if analysis is not None else 0
+        views.append(
+            {
+                "photo": photo,
+                "transform": identity.svg_turn(turn, photo.width, photo.height),
+                "width": photo.height if turn % 180 else photo.width,
+                "height": photo.width if turn % 180 else photo.height,
+            }
+        )
+    return views
 
 
 def face_crops(verification, analyses: dict) -> list[dict]:

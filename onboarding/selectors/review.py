@@ -181,7 +181,6 @@ def case_page(verification_id) -> dict:
     return {
         "verification": verification,
         "applicant": verification.applicant,
-        "photos": [p for p in (verification.selfie, verification.id_card, verification.id_card_back) if p],
         "challenge": challenge,
         "challenge_frames": range(challenge.frame_count) if challenge else [],
         "checks": checks,

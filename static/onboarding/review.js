@@ -3,7 +3,7 @@
   "use strict";
   const form = document.getElementById("kyc-decide-form");
   const zoom = document.querySelector(".kyc-zoom");
-  const zoomImg = zoom && zoom.querySelector("img");
+  let zoomed = null; // the overlay's copy of the photo: an img, or the svg of a photo drawn turned upright
   let scale = 1;
 
   // Only the reasons of the chosen outcome are offered: optgroups carry the outcome's label.
@@ -31,12 +31,13 @@
     if (options[n - 1]) form.querySelector("select[name=reason]").value = options[n - 1].value;
   }
 
-  function openZoom(img) {
+  function openZoom(photo) {
     if (!zoom) return;
-    zoomImg.src = img.src;
-    zoomImg.alt = img.alt;
+    zoomed = photo.cloneNode(true);
+    zoomed.removeAttribute("class");
+    zoomed.removeAttribute("tabindex");
+    zoom.replaceChildren(zoomed);
     scale = 1;
-    zoomImg.style.transform = "";
     zoom.hidden = false;
     zoom.focus();
   }
@@ -45,9 +46,9 @@
     if (zoom) zoom.hidden = true;
   }
 
-  document.querySelectorAll(".kyc-zoomable").forEach(function (img) {
-    img.addEventListener("click", function () { openZoom(img); });
-    img.addEventListener("keydown", function (e) { if (e.key === "Enter") openZoom(img); });
+  document.querySelectorAll(".kyc-zoomable").forEach(function (photo) {
+    photo.addEventListener("click", function () { openZoom(photo); });
+    photo.addEventListener("keydown", function (e) { if (e.key === "Enter") openZoom(photo); });
   });
   if (zoom) {
     zoom.tabIndex = -1;
@@ -55,10 +56,11 @@
     zoom.addEventListener("wheel", function (e) {
       e.preventDefault();
       scale = Math.min(8, Math.max(1, scale * (e.deltaY < 0 ? 1.25 : 0.8)));
-      const box = zoomImg.getBoundingClientRect();
-      zoomImg.style.transformOrigin = ((e.clientX - box.left) / box.width * 100) + "% " +
+      if (!zoomed) return;
+      const box = zoomed.getBoundingClientRect();
+      zoomed.style.transformOrigin = ((e.clientX - box.left) / box.width * 100) + "% " +
         ((e.clientY - box.top) / box.height * 100) + "%";
-      zoomImg.style.transform = "scale(" + scale + ")";
+      zoomed.style.transform = "scale(" + scale + ")";
     }, { passive: false });
   }
 

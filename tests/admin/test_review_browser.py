@@ -178,6 +178,21 @@ def test_a_case_of_sideways_photos_shows_both_faces_upright(chromium, live_serve
     for i in range(2):
         drawn = Image.open(io.BytesIO(crops.nth(i).screenshot())).convert("RGB")
         assert len(get_engine().detect(np.asarray(drawn))) == 1, f"crop {i}: no upright face"
+    # The whole photos too, on the page and zoomed (the files served are the stored ones, sideways).
+    photos = page.locator(".kyc-photos svg.kyc-photo")
+    assert photos.count() == 2
+    assert page.inner_text(".kyc-photos").count("turned upright") == 2
+    for i in range(2):
+        drawn = Image.open(io.BytesIO(photos.nth(i).screenshot())).convert("RGB")
+        assert drawn.height > drawn.width if i == 0 else drawn.width > drawn.height  # a portrait selfie, a card
+        assert get_engine().detect(np.asarray(drawn)), f"photo {i}: no upright face"
+    photos.nth(1).click()
+    zoomed = page.locator(".kyc-zoom svg")
+    zoomed.wait_for()
+    drawn = Image.open(io.BytesIO(page.screenshot())).convert("RGB")
+    assert get_engine().detect(np.asarray(drawn)), "zoomed card: no upright face"
+    page.keyboard.press("Escape")
+    assert not page.locator(".kyc-zoom").is_visible()
     connections.close_all()
     context.close()
     assert csp_violations == []
