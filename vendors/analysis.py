@@ -16,7 +16,17 @@ import numpy as np
 
 from .documents import ocr
 from .documents.outline import card_outline
-from .engine import Face, decode_image, decode_rgb, detection_copy, get_engine, sharpness, turned
+from .engine import (
+    Face,
+    decode_image,
+    decode_rgb,
+    detection_copy,
+    get_engine,
+    sharpness,
+    turn_points,
+    turned,
+    unturn_points,
+)
 from .pad import heuristics
 
 
@@ -141,8 +151,23 @@ def add_text(analysis: Analysis, data: bytes, *, portrait: bool = True) -> Analy
             analysis.text = ocr.read_text(data, turn=analysis.turn)
         else:
             turn, analysis.text = ocr.read_upright(data)
-            if turn % 180:  # width and height are the upright image's
-                analysis.width, analysis.height = analysis.height, analysis.width
-            analysis.turn = turn
+            _turn_to(analysis, turn)
         analysis.text_engine = ocr.version()
     return analysis
+
+
+def _turn_to(analysis: Analysis, turn: int) -> None:
+    """The analysis made of the stored photo turned `turn` degrees (its text's turn) instead of its
+    own: size and faces (a back may have a false one: a pattern, a hologram) in that image's pixels."""
+    if turn == analysis.turn:
+        return
+    upright = (analysis.width, analysis.height)
+    stored = upright[::-1] if analysis.turn % 180 else upright
+    for face in analysis.faces:
+        points = unturn_points(face.landmarks, analysis.turn, upright)
+        face.landmarks = np.array(turn_points(points, turn, stored), dtype=np.float32)
+        corners = [[face.left, face.top], [face.right, face.bottom]]
+        xs, ys = zip(*turn_points(unturn_points(corners, analysis.turn, upright), turn, stored))
+        face.left, face.top, face.right, face.bottom = min(xs), min(ys), max(xs), max(ys)
+    analysis.width, analysis.height = stored[::-1] if turn % 180 else stored
+    analysis.turn = turn

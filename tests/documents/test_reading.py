@@ -108,6 +108,32 @@ def test_a_page_without_a_portrait_is_turned_upright_as_its_text_says(monkeypatc
     assert {c["check"]: c["outcome"] for c in r.checks}["front_back"] == "passed"
 
 
+def test_a_back_turned_by_its_text_keeps_its_false_face_on_the_same_pixels():
+    """A back is analysed as it stands (it has no portrait); a face found on it (a pattern, a
+    hologram, here a real one) is then turned with the photo when its text turns it upright."""
+    import numpy as np
+    from PIL import Image
+
+    from tests.conftest import jpeg_bytes
+    from vendors.analysis import add_text, analyse
+    from vendors.engine import decode_image, turned
+
+    sideways = Image.open(io.BytesIO(pages.photograph(pages.cn_back(PERSON)))).rotate(90, expand=True)
+    photo = Image.new("RGB", (sideways.width + 320, sideways.height), (84, 76, 68))
+    photo.paste(sideways)
+    photo.paste(pages._portrait("obama_1.jpg", (240, 300)), (sideways.width + 40, 80))  # upright, stored so
+    data = jpeg_bytes(photo, quality=95)
+    analysis = analyse(data, selfie=False, embedding=False, turns=False)
+    assert analysis.turn == 0 and analysis.faces  # the portrait (and a false face in the sideways text)
+    as_stored = [turned(decode_image(data).crop(tuple(face.box)), 270) for face in analysis.faces]
+    add_text(analysis, data, portrait=False)
+    assert analysis.turn == 270 and (analysis.width, analysis.height) == (photo.height, photo.width)
+    upright = decode_image(data, 270)
+    for face, pixels in zip(analysis.faces, as_stored):
+        assert np.array_equal(np.asarray(upright.crop(tuple(face.box))), np.asarray(pixels))
+        assert all(face.left <= x <= face.right and face.top <= y <= face.bottom for x, y in face.landmarks)
+
+
 @pytest.mark.parametrize("degrees", [-15, 12, 25])
 def test_pages_photographed_at_a_tilt_are_read_in_their_printed_order(degrees):
     """The lines of a tilted page are ordered along its own rows, not the photo's: labels stay
