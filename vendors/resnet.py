@@ -107,11 +107,11 @@ class FaceResNet:
             raise ValueError(f"a face chip is {CHIP_SIZE} x {CHIP_SIZE} RGB, not {chip.shape}")
         x = (chip.transpose(2, 0, 1).astype(np.float32) - CHANNEL_MEANS) / 256.0
         x = np.maximum(self._conv(x, 0), 0)
-        x = _pool(x, 3, 2).max(axis=(3, 4))
+        x = _max_pool(x, 3, 2)
         for block, (_filters, stride) in enumerate(BLOCKS):
             y = np.maximum(self._conv(x, 1 + 2 * block), 0)
             y = self._conv(y, 2 + 2 * block)
-            skip = _pool(x, 2, 2).mean(axis=(3, 4)) if stride == 2 else x
+            skip = _mean_pool_2(x) if stride == 2 else x
             x = np.maximum(_add(y, skip), 0)
         return x.mean(axis=(1, 2)) @ self._fc
 
@@ -128,6 +128,26 @@ class FaceResNet:
 def _pool(x: np.ndarray, size: int, stride: int) -> np.ndarray:
     """The size x size windows of x at this stride (a view)."""
     return np.lib.stride_tricks.sliding_window_view(x, (size, size), axis=(1, 2))[:, ::stride, ::stride]
+
+
+def _max_pool(x: np.ndarray, size: int, stride: int) -> np.ndarray:
+    """The maximum of each size x size window at this stride, as the maximum of size² strided
+    slices: reducing a sliding view over its small window axes costs over twenty times as much."""
+    rows, cols = ((n - size) // stride + 1 for n in x.shape[1:])
+    out = None
+    for i in range(size):
+        for j in range(size):
+            window = x[:, i : i + stride * (rows - 1) + 1 : stride, j : j + stride * (cols - 1) + 1 : stride]
+            out = window.copy() if out is None else np.maximum(out, window, out=out)
+    return out
+
+
+def _mean_pool_2(x: np.ndarray) -> np.ndarray:
+    """The mean of each 2 x 2 window at stride 2 (the strided slices summed, as _max_pool)."""
+    rows, cols = (n // 2 * 2 for n in x.shape[1:])
+    return (
+        x[:, 0:rows:2, 0:cols:2] + x[:, 1:rows:2, 0:cols:2] + x[:, 0:rows:2, 1:cols:2] + x[:, 1:rows:2, 1:cols:2]
+    ) * 0.25
 
 
 def _add(a: np.ndarray, b: np.ndarray) -> np.ndarray:
