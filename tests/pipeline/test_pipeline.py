@@ -193,6 +193,54 @@ def test_a_soft_time_limit_while_calls_are_out_keeps_what_came_and_releases_the_
     assert not v.decisions.exists()
 
 
+def test_a_call_thread_keeps_its_database_connection_as_a_request_does(settings):
+    """A call may read the database on a pool thread (a screening check searches the lists). The
+    pool's threads outlive their calls: each call is handled as a request, so a connection is
+    closed past CONN_MAX_AGE (0 here) or when broken, not left open on a thread that idles."""
+    from django.db import connections
+
+    class Reads:
+        def run(self):
+            self.wrapper = connections["default"]  # this thread's
+            assert Check.objects.count() == 0
+
+    calls = [Reads(), Reads()]
+    assert [len(group) for group in check_service._as_they_finish(calls)]
+    assert all(call.wrapper.connection is None for call in calls)
+
+
+@pytest.mark.django_db  # on_commit is captured only inside a test transaction
+def test_a_database_error_in_a_call_is_retried_and_not_held_against_the_vendor(
+    monkeypatch, local_as_remote, django_capture_on_commit_callbacks
+):
+    """A call that reads the database and finds it gone (a failover while a screening check
+    searches the lists): the check waits for the task's retry, counted as no failure of the vendor's."""
+    from django.core.cache import cache
+    from django.db import OperationalError
+
+    from vendors.circuit import CircuitBreaker
+
+    with django_capture_on_commit_callbacks(execute=False):
+        v = submitted_verification()
+    compare = v.checks.get(kind=CheckKind.COMPARE)
+    backend = registry.get_backend(compare.vendor)
+    real = backend.run
+
+    def run(request):
+        if request.kind == CheckKind.COMPARE:
+            raise OperationalError("server closed the connection unexpectedly")
+        return real(request)
+
+    monkeypatch.setattr(backend, "run", run)
+    waiting = check_service.execute_checks([c.pk for c in v.checks.all()])
+    compare.refresh_from_db()
+    assert list(waiting) == [str(compare.pk)] and waiting[str(compare.pk)].code == "database_unreachable"
+    assert compare.status == Check.Status.PENDING and compare.claimed_at is None
+    assert compare.error_code == "database_unreachable"
+    assert cache.get(CircuitBreaker(compare.vendor).failures_key) is None
+    assert v.checks.exclude(pk=compare.pk).exclude(status__in=Check.FINAL_STATUSES).count() == 0
+
+
 @pytest.mark.django_db  # on_commit is captured only inside a test transaction
 def test_a_live_claim_is_left_alone_and_an_expired_one_is_taken_over(monkeypatch, django_capture_on_commit_callbacks):
     counter = CallCounter(monkeypatch)

@@ -24,7 +24,7 @@ from datetime import timedelta
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.db import InterfaceError, OperationalError, connection, transaction
+from django.db import InterfaceError, OperationalError, close_old_connections, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -222,7 +222,8 @@ def execute_check(check_id):
 
 
 class _Call:
-    """One claimed check's vendor call. run() touches no database, so it may run on another thread."""
+    """One claimed check's vendor call. run() may run on another thread: it writes nothing, and what
+    it reads (a screening check searches the lists) goes through that thread's own connection."""
 
     def __init__(self, check, probe):
         self.check, self.probe = check, probe
@@ -253,6 +254,10 @@ class _Call:
         if exc is None:
             self.circuit.record_success(self.probe)
             return None
+        if isinstance(exc, (OperationalError, InterfaceError)):  # our database, not the vendor: later
+            exc = RetryableVendorError(f"{check.vendor}: the database was unreachable", code="database_unreachable")
+            _release_after_retryable_error(check, exc)
+            return exc
         if isinstance(exc, SoftTimeLimitExceeded):
             exc = RetryableVendorError(f"{check.vendor}: no answer within the task's time limit", code="time_limit")
         if isinstance(exc, RetryableVendorError):
@@ -297,9 +302,13 @@ def _as_they_finish(calls):
     finished = queue.SimpleQueue()
 
     def run(call):
+        # The pool's threads outlive their calls: each call is a request for the thread's database
+        # connection (closed past CONN_MAX_AGE or broken), as for the task's own thread.
         try:
+            close_old_connections()
             call.run()
         finally:
+            close_old_connections()
             finished.put(call)
 
     for call in calls:
