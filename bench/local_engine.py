@@ -1,8 +1,9 @@
-"""The local engine on one core: one photo's analysis (vendors.analysis: decoding, detection on the
-640-px grey copy, landmarks, the quality measures), without and with the largest face's embedding,
-and its decoding and detection alone (what any analysis costs at least), on a stored selfie and a
-stored ID card; a selfie turned a quarter turn and a photo without a face (each has the other three
-turns tried); and the cost of verifying one active-liveness burst.
+"""The local engine on one core: one photo's analysis (vendors.analysis: decoding, BlazeFace's
+proposals and HOG's confirmation on the 640-px grey copy, landmarks, the quality measures), without
+and with the largest face's embedding, and its decoding and detection alone (what any analysis
+costs at least), on a stored selfie and a stored ID card; a selfie turned a quarter turn and a photo
+without a face (each has the other three turns tried); and the cost of verifying one active-liveness
+burst.
 
     python bench/local_engine.py [--runs 20]
 """
@@ -48,7 +49,7 @@ def main():
     from vendors.engine import decode_image, detection_copy, get_engine
     from vendors.liveness import verify_burst
 
-    def detected(data):  # what any analysis costs at least: the 640-px grey copy, HOG, landmarks
+    def detected(data):  # what any analysis costs at least: the copies, BlazeFace and HOG, landmarks
         image = decode_image(data)
         return get_engine().detect(np.asarray(image), detection_copy(image.convert("L")))
 

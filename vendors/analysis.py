@@ -14,6 +14,7 @@ import dataclasses
 
 import numpy as np
 
+from .blazeface import proposal_copy
 from .documents import ocr
 from .documents.outline import card_outline
 from .engine import (
@@ -106,7 +107,8 @@ def analyse(data: bytes, *, selfie: bool, embedding: bool = True, turns: bool = 
     image = decode_image(data)
     gray = image.convert("L")
     small = detection_copy(gray)
-    turn, located = engine.locate(small, turns=turns, stored=gray if turns and not selfie else None)
+    stored = gray if turns and not selfie else None
+    turn, located = engine.locate(small, turns=turns, stored=stored, colour=proposal_copy(image))
     if turn:
         image, gray, small = turned(image, turn), turned(gray, turn), turned(small, turn)
     rgb = np.asarray(image)
@@ -131,7 +133,8 @@ def analyse(data: bytes, *, selfie: bool, embedding: bool = True, turns: bool = 
 def upright_turn(data: bytes) -> int | None:
     """The turn that makes a photo upright, found as an analysis finds it (a card read without one);
     None when no face tells it."""
-    return get_engine().upright_turn(detection_copy(decode_image(data).convert("L")))
+    image = decode_image(data)
+    return get_engine().upright_turn(detection_copy(image.convert("L")), proposal_copy(image))
 
 
 def add_embedding(analysis: Analysis, data: bytes) -> Analysis:

@@ -1,12 +1,12 @@
-"""dlib face models from PyPI wheels (dlib-bin, face-recognition-models).
+"""dlib face models from PyPI wheels (dlib-bin, face-recognition-models), and BlazeFace.
 
-Detection (HOG, built into dlib), 5-point landmarks (eye corners and the base of the nose: what
-the embedding aligns faces with) and the 128-d ResNet embedding that dlib reports at 99.38% on
-LFW (dlib's network and weights, run by numpy: vendors.resnet). The model files ship inside the
-face_recognition_models package; nothing is downloaded at run time. Which files a business may
-run, and why the 68-point model is only an opt-in (KYC_ENGINE_68_POINT_LANDMARKS):
-docs/licences.md. Used by the local engine vendor and by the vendor sandbox to compute scores
-from real photos.
+Detection (BlazeFace proposes, dlib's HOG detector confirms: vendors.blazeface), 5-point landmarks
+(eye corners and the base of the nose: what the embedding aligns faces with) and the 128-d ResNet
+embedding that dlib reports at 99.38% on LFW (dlib's network and weights, run by numpy:
+vendors.resnet). dlib's model files ship inside the face_recognition_models package, BlazeFace's in
+vendors/models/; nothing is downloaded at run time. Which files a business may run, and why the
+68-point model is only an opt-in (KYC_ENGINE_68_POINT_LANDMARKS): docs/licences.md. Used by the
+local engine vendor and by the vendor sandbox to compute scores from real photos.
 """
 
 from __future__ import annotations
@@ -14,12 +14,14 @@ from __future__ import annotations
 import dataclasses
 import importlib.util
 import io
+import math
 import os
 import threading
 
 import numpy as np
 from PIL import Image, ImageOps
 
+from . import blazeface
 from .resnet import CHIP_SIZE, FaceResNet
 
 # dlib's documented tolerance for its ResNet model: same person below 0.6.
@@ -39,6 +41,18 @@ SURE_FACE = 0.5
 # finds a card's portrait where the card spans a quarter of the frame's width, the copy upsampled
 # only where it spans a third (real pixels, not interpolated ones), at about twice the cost.
 FINE_MAX_SIDE = 2000
+# HOG confirms a face BlazeFace proposes on a crop of the detection copy twice the face's side,
+# shrunk by whole steps of HOG's own image pyramid (5/6) until the face is about this many pixels
+# (HOG's window is 80): a crop of about 200 px, a seventh of a 640-px copy's pixels.
+CONFIRM_FACE = 96
+# More proposals than this (a crowd, a wall of printed faces) and HOG looks at the whole copy once:
+# it costs about what four crops do, whatever the photo holds.
+MAX_PROPOSALS = 4
+# HOG's score on a crop that makes a proposal a face without looking further. On crops it scores the
+# upright faces of the shared photos (plain, blurred, dark, on a generated card) 0.81-2.6, and the
+# faces of those photos turned sideways or upside down, which BlazeFace still proposes, at most 0.55
+# (on the whole copy at most 0.38): below this, HOG decides on the whole copy, as without proposals.
+CONFIRMED = 0.7
 # Counter-clockwise turns that make a photo upright (PIL's rotate direction), by degrees.
 TURNS = {90: Image.Transpose.ROTATE_90, 180: Image.Transpose.ROTATE_180, 270: Image.Transpose.ROTATE_270}
 
@@ -64,7 +78,8 @@ def engine_version(landmarks_68: bool | None = None) -> str:
         from django.conf import settings
 
         landmarks_68 = getattr(settings, "KYC_ENGINE_68_POINT_LANDMARKS", False)
-    return f"hog{DETECT_MAX_SIDE}/{LANDMARKS_68 if landmarks_68 else LANDMARKS_5}/{EMBEDDING}"
+    landmarks = LANDMARKS_68 if landmarks_68 else LANDMARKS_5
+    return f"{blazeface.MODEL}+hog{DETECT_MAX_SIDE}/{landmarks}/{EMBEDDING}"
 
 
 @dataclasses.dataclass
@@ -168,13 +183,19 @@ def _sure(located: list[tuple]) -> bool:
     return any(score >= SURE_FACE for _rect, score in located)
 
 
+def _overlap(a, b) -> float:
+    """Intersection over union of two dlib rectangles."""
+    return blazeface.overlap((a.left(), a.top(), a.right(), a.bottom()), (b.left(), b.top(), b.right(), b.bottom()))
+
+
 class FaceEngine:
     def __init__(self, directory: str | None = None, *, landmarks_68: bool = False):
         import dlib  # imported here so that importing this module stays cheap
 
         directory = directory or models_dir()
-        self.model_files = (LANDMARKS_68 if landmarks_68 else LANDMARKS_5, EMBEDDING)
+        self.model_files = (LANDMARKS_68 if landmarks_68 else LANDMARKS_5, EMBEDDING, blazeface.MODEL)
         self._dlib = dlib
+        self._proposer = blazeface.BlazeFace()
         self._detector = dlib.get_frontal_face_detector()
         self._predictor = dlib.shape_predictor(os.path.join(directory, self.model_files[0]))
         self._resnet = FaceResNet(os.path.join(directory, self.model_files[1]))  # dlib's network, run by numpy
@@ -192,19 +213,69 @@ class FaceEngine:
             rects, scores, _kinds = self._detector.run(np.asarray(small), upsample, 0.0)
         return list(zip(rects, scores))
 
+    def _find(self, small: Image.Image, colour: Image.Image | None) -> list[tuple]:
+        """The faces HOG finds on the copy without upsampling.
+
+        Where BlazeFace proposes faces on `colour` (blazeface.proposal_copy() of the photo, turned as
+        the copy), HOG looks on a small crop around each, and where it scores one CONFIRMED or more
+        these are the faces. Otherwise (none proposed, none confirmed so surely, more than
+        MAX_PROPOSALS, or no `colour`) HOG looks at the whole copy."""
+        if colour is not None:
+            with self._lock:
+                proposals = self._proposer(colour)
+            if len(proposals) <= MAX_PROPOSALS:
+                found = []
+                for proposal in proposals:
+                    for rect, score in self._confirm(small, proposal.box):
+                        if all(_overlap(rect, kept) < 0.5 for kept, _score in found):
+                            found.append((rect, score))
+                if any(score >= CONFIRMED for _rect, score in found):
+                    return found
+        return self._locate(small, 0)
+
+    def _confirm(self, small: Image.Image, proposal: tuple) -> list[tuple]:
+        """HOG's faces on a crop of the copy around a proposed face (in fractions of the copy's side),
+        the crop shrunk so that the face is about CONFIRM_FACE px; rectangles on the copy."""
+        left, right = proposal[0] * small.width, proposal[2] * small.width
+        top, bottom = proposal[1] * small.height, proposal[3] * small.height
+        side, cx, cy = max(right - left, bottom - top), (left + right) / 2, (top + bottom) / 2
+        steps = max(0, math.floor(math.log(side / CONFIRM_FACE, 6 / 5))) if side > CONFIRM_FACE else 0
+        x0, y0 = max(0, round(cx - side)), max(0, round(cy - side))
+        x1, y1 = min(small.width, round(cx + side)), min(small.height, round(cy + side))
+        if x1 - x0 < 8 or y1 - y0 < 8:
+            return []
+        crop = small.crop((x0, y0, x1, y1))
+        if steps:
+            scale = (5 / 6) ** steps
+            crop = crop.resize((max(1, round(crop.width * scale)), max(1, round(crop.height * scale))), Image.BILINEAR)
+        kx, ky = (x1 - x0) / crop.width, (y1 - y0) / crop.height
+        return [
+            (
+                self._dlib.drectangle(r.left() * kx + x0, r.top() * ky + y0, r.right() * kx + x0, r.bottom() * ky + y0),
+                score,
+            )
+            for r, score in self._locate(crop, 0)
+        ]
+
     def locate(
-        self, small: Image.Image, *, turns: bool = True, stored: Image.Image | None = None
+        self,
+        small: Image.Image,
+        *,
+        turns: bool = True,
+        stored: Image.Image | None = None,
+        colour: Image.Image | None = None,
     ) -> tuple[int, list[tuple]]:
         """The turn that makes the photo upright (0 unless only a turned copy has a sure face: the
         first found; no turn tried if turns=False) and where the faces are on the detection copy
-        turned so.
+        turned so. `colour`: blazeface.proposal_copy() of the photo, to look where BlazeFace
+        proposes (_find()).
 
         dlib's HOG window is 80 px: without upsampling it finds every face of 80 px and more in the
         copy, at a quarter of the cost. Only when no turn finds one (a card photographed from afar,
         a small face), look closer: on the pixels of `stored` (the grey photo the copy was made from,
         if given and fine_copy() has a copy of it), else on the copy upsampled."""
-        found = self._locate(small, 0)
-        hit = self._turned_faces(small, found) if turns else None
+        found = self._find(small, colour)
+        hit = self._turned_faces(small, found, colour) if turns else None
         if hit or found:
             return hit or (0, found)
         fine = fine_copy(stored) if stored is not None else None
@@ -216,19 +287,21 @@ class FaceEngine:
             for r, score in self._locate(fine, 0)
         ]
 
-    def upright_turn(self, small: Image.Image) -> int | None:
+    def upright_turn(self, small: Image.Image, colour: Image.Image | None = None) -> int | None:
         """The turn locate() would find, without locating small faces (a card read without an
         analysis); None when no face is found to tell it."""
-        found = self._locate(small, 0)
-        hit = self._turned_faces(small, found)
+        found = self._find(small, colour)
+        hit = self._turned_faces(small, found, colour)
         return hit[0] if hit else (0 if found else None)
 
-    def _turned_faces(self, small: Image.Image, upright: list[tuple]) -> tuple[int, list[tuple]] | None:
+    def _turned_faces(
+        self, small: Image.Image, upright: list[tuple], colour: Image.Image | None
+    ) -> tuple[int, list[tuple]] | None:
         """Without a sure face among those found upright, the first turn with one, and its faces."""
         if _sure(upright):
             return None
         for turn in (90, 270, 180):  # a quarter turn either way first: a phone held the other way
-            located = self._locate(turned(small, turn), 0)
+            located = self._find(turned(small, turn), None if colour is None else turned(colour, turn))
             if _sure(located):
                 return turn, located
         return None
@@ -255,8 +328,9 @@ class FaceEngine:
         """All faces of the image as it is (no turn tried), with their landmarks, largest first.
 
         `small`: the grey detection copy (detection_copy()) when the caller has made it already."""
-        small = detection_copy(Image.fromarray(rgb).convert("L")) if small is None else small
-        return self.landmarks(rgb, small, self.locate(small, turns=False)[1])
+        image = Image.fromarray(rgb)
+        small = detection_copy(image.convert("L")) if small is None else small
+        return self.landmarks(rgb, small, self.locate(small, turns=False, colour=blazeface.proposal_copy(image))[1])
 
     def embed(self, rgb: np.ndarray, face: Face) -> np.ndarray:
         """The 128-d embedding of one detected face, aligned on its landmarks (dlib's face chip)."""

@@ -9,7 +9,7 @@ import pytest
 from django.core.management import call_command
 from PIL import Image
 
-from vendors import engine
+from vendors import blazeface, engine
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGE = (ROOT / "docs" / "licences.md").read_text()
@@ -42,7 +42,7 @@ def test_the_default_engine_is_the_commercially_usable_one(settings):
     settings.KYC_ENGINE_68_POINT_LANDMARKS = False
     engine._engine = None
     try:
-        assert engine.get_engine().model_files == (engine.LANDMARKS_5, engine.EMBEDDING)
+        assert engine.get_engine().model_files == (engine.LANDMARKS_5, engine.EMBEDDING, blazeface.MODEL)
     finally:
         engine._engine = None
 
