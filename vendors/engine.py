@@ -233,11 +233,11 @@ class FaceEngine:
                     return found
         return self._locate(small, 0)
 
-    def _confirm(self, small: Image.Image, proposal: tuple) -> list[tuple]:
-        """HOG's faces on a crop of the copy around a proposed face (in fractions of the copy's side),
-        the crop shrunk so that the face is about CONFIRM_FACE px; rectangles on the copy."""
-        left, right = proposal[0] * small.width, proposal[2] * small.width
-        top, bottom = proposal[1] * small.height, proposal[3] * small.height
+    def _confirm(self, small: Image.Image, box: tuple) -> list[tuple]:
+        """HOG's faces on a crop of the copy around a proposed face's box (in fractions of the copy's
+        sides), the crop shrunk so that the face is about CONFIRM_FACE px; rectangles on the copy."""
+        left, right = box[0] * small.width, box[2] * small.width
+        top, bottom = box[1] * small.height, box[3] * small.height
         side, cx, cy = max(right - left, bottom - top), (left + right) / 2, (top + bottom) / 2
         steps = max(0, math.floor(math.log(side / CONFIRM_FACE, 6 / 5))) if side > CONFIRM_FACE else 0
         x0, y0 = max(0, round(cx - side)), max(0, round(cy - side))

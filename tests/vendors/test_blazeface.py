@@ -20,10 +20,6 @@ def boxes(located):
     return [(r.left(), r.top(), r.right(), r.bottom()) for r, _score in located]
 
 
-def overlap(a, b):
-    return blazeface.overlap(a, b)
-
-
 @pytest.fixture
 def whole_copy_searches(monkeypatch):
     """The sizes of the images HOG searched: the copy's own size means the whole copy."""
@@ -46,7 +42,7 @@ def test_the_faces_found_through_proposals_are_those_hog_finds_on_the_whole_phot
     proposed = boxes(engine_.locate(small, turns=False, colour=colour)[1])
     assert whole and len(proposed) == len(whole)
     for box in whole:  # HOG's boxes move by a cell of its grid between one crop and another
-        assert max(overlap(box, p) for p in proposed) > 0.6
+        assert max(blazeface.overlap(box, p) for p in proposed) > 0.6
 
 
 @pytest.mark.parametrize("name", ["obama_2", "biden_2", "leslie_2"])
