@@ -37,7 +37,7 @@ class Analysis:
     width: int  # of the photo turned upright: faces, measures and text are of that image
     height: int
     faces: list[Face]
-    # brightness, card_sharpness; face_sharpness, face_brightness with a face; card (outline.card_outline) on a card
+    # brightness; face_sharpness, face_brightness with a face; card_sharpness and card (outline.card_outline) on a card
     measures: dict
     pad: dict | None = None  # vendors.pad.heuristics, for a selfie
     # The lines of text read on it (vendors.documents.ocr.Line), by the OCR of text_engine.
@@ -113,10 +113,9 @@ def analyse(data: bytes, *, selfie: bool, embedding: bool = True, turns: bool = 
         image, gray, small = turned(image, turn), turned(gray, turn), turned(small, turn)
     rgb = np.asarray(image)
     faces = engine.landmarks(rgb, small, located)
-    measures = {
-        "brightness": round(float(np.asarray(small).mean()), 1),
-        "card_sharpness": round(sharpness(gray), 1),
-    }
+    measures = {"brightness": round(float(np.asarray(small).mean()), 1)}
+    if not selfie:  # only a card's quality check judges the whole photo's sharpness
+        measures["card_sharpness"] = round(sharpness(gray), 1)
     if faces:
         face = faces[0]
         crop = np.asarray(gray.crop(tuple(face.box)), dtype=np.float32)

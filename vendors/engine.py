@@ -131,8 +131,9 @@ def turned(image: Image.Image, turn: int) -> Image.Image:
 
 def decode_image(data: bytes, turn: int = 0) -> Image.Image:
     """The photo in RGB, its EXIF orientation applied, then turned `turn` degrees (an analysis's turn)."""
-    with Image.open(io.BytesIO(data)) as im:
-        return turned(ImageOps.exif_transpose(im).convert("RGB"), turn)
+    image = Image.open(io.BytesIO(data))
+    ImageOps.exif_transpose(image, in_place=True)  # loads it; in place: no copy of the pixels
+    return turned(image if image.mode == "RGB" else image.convert("RGB"), turn)
 
 
 def decode_rgb(data: bytes, turn: int = 0) -> np.ndarray:
