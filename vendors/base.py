@@ -168,11 +168,18 @@ class VendorBackend:
     reads_challenge: bool = False  # the active-liveness burst (liveness checks)
     reads_liveness_data: bool = False  # a mobile SDK's liveness file
     reads_analysis: bool = False  # the photo's stored analysis (vendors.analysis): the local engine
-    # The work is done here, on the CPU, holding the GIL (the local engine): such a check runs in
-    # its own task, since on a thread beside network calls it would stall their answers' storing.
+    # The work is done here, on the CPU, holding the GIL (the local engine): costs no vendor money,
+    # and a check whose call does that work (works_in_call) runs in its own task, since on a thread
+    # beside network calls it would stall their answers' storing.
     computes_locally: bool = False
     # The vendor's documented score-to-false-accept-rate tables (vendors.calibration.Calibration).
     calibrations: tuple = ()
+
+    def works_in_call(self, kind) -> bool:
+        """Whether this kind of check does its CPU work during its call. One that computes locally
+        from the photos' analyses only (made as the case's task builds its requests, before any of
+        its calls starts) may go in the case's task with the network checks."""
+        return self.computes_locally
 
     def setting(self, key: str):
         return vendor_setting(self.name, key, self.settings_defaults.get(key, ""))

@@ -120,6 +120,11 @@ class LocalEngineBackend(VendorBackend):
         CheckKind.LIVENESS: Threshold(100.0, "kyc: every turn of the challenge, in order, same face throughout"),
     }
 
+    def works_in_call(self, kind) -> bool:
+        # Quality and compare judge the photos' analyses; liveness verifies a burst, document reads
+        # a card, screening searches the lists, all during the call.
+        return CheckKind(kind) not in (CheckKind.QUALITY, CheckKind.COMPARE)
+
     def score_passes(self, kind, score, threshold, details):
         # Active liveness passes on the turns and the checks of the burst, not on its score.
         return None if CheckKind(kind) == CheckKind.LIVENESS else score >= threshold

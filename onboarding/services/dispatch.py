@@ -25,17 +25,21 @@ def interactive_queue() -> str:
 def start_after_commit(verification_id, checks, shadows=()):
     """A new case's checks go straight to the workers (the first one claimed moves the case to
     processing): its deciding checks that call a vendor over the network in one task, their calls
-    in parallel; those computed here (the local engine) in another (CPU work beside the network
-    calls would hold back the storing of their answers), a local document check apart from them (it
-    reads the card for most of a second: it starts beside their photo analyses, not after them), and
-    each shadow check in its own task (the decision does not wait for shadows). A case without
-    checks goes to process_verification, which decides it at once."""
+    in parallel, with the local engine's checks that judge the photos' analyses (made as that task
+    builds its requests, before the calls start: one claim and one store for the case). The local
+    checks that work during their call (an active-liveness burst, screening) go in another task
+    (beside the network calls they would hold back the storing of their answers), a local document
+    check apart from them (it reads the card for most of a second: it starts beside their photo
+    analyses, not after them), and each shadow check in its own task (the decision does not wait
+    for shadows). A case without checks goes to process_verification, which decides it at once."""
     if any(c.kind == CheckKind.DOCUMENT for c in checks):  # screening screens what the document says
         checks = [c for c in checks if c.kind != CheckKind.SCREENING]  # started when it is read (pipeline.checks)
-    remote = [str(c.pk) for c in checks if not get_backend(c.vendor).computes_locally]
-    if remote:
-        transaction.on_commit(lambda: run_case_checks(remote))
+    remote = [c for c in checks if not get_backend(c.vendor).computes_locally]
     local = [c for c in checks if get_backend(c.vendor).computes_locally]
+    if remote:
+        remote += [c for c in local if not get_backend(c.vendor).works_in_call(c.kind)]
+        local = [c for c in local if c not in remote]
+        transaction.on_commit(lambda ids=[str(c.pk) for c in remote]: run_case_checks(ids))
     for ids in (
         [str(c.pk) for c in local if c.kind != CheckKind.DOCUMENT],
         [str(c.pk) for c in local if c.kind == CheckKind.DOCUMENT],

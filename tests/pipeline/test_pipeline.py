@@ -142,6 +142,39 @@ def test_a_cases_checks_run_in_one_task_their_vendor_calls_at_once(monkeypatch, 
     assert v.status == Verification.Status.NEEDS_REVIEW and v.decisions.count() == 1
 
 
+def test_the_engines_quality_answers_go_with_the_cases_network_calls_and_their_first_answer(
+    sandbox, monkeypatch, settings
+):
+    """The quality checks judge the photos' analyses, made before the calls start: they ride in the
+    case's task, and their free answers are stored with the first paid one, not on their own."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    settings.KYC_CHECK_VENDORS = {**settings.KYC_CHECK_VENDORS, "liveness": ["tencent"], "compare": ["baidu"]}
+    tasks, run = [], run_case_checks.apply_async
+    monkeypatch.setattr(run_case_checks, "apply_async", lambda *a, **k: (tasks.append(a), run(*a, **k))[1])
+    stores, store = [], check_service._store_results
+    monkeypatch.setattr(
+        check_service,
+        "_store_results",
+        lambda answered, later: (stores.append(sorted(c.vendor for c, _r in answered)), store(answered, later))[1],
+    )
+    with CaptureQueriesContext(connection) as queries:
+        v = submitted_verification()
+    v.refresh_from_db()
+    assert len(tasks) == 1 and v.decisions.count() == 1
+    assert sorted(v.checks.values_list("vendor", "status")) == [
+        ("baidu", "completed"),
+        ("local", "completed"),
+        ("local", "completed"),
+        ("tencent", "completed"),
+    ]
+    assert stores[0].count("local") == 2 and len(stores[0]) >= 3 and sum(map(len, stores)) == 4
+    # The analyses' rows came with the claim (a join): no query of their own looked for them.
+    looked = [q["sql"] for q in queries if q["sql"].startswith('SELECT "onboarding_photoanalysis"')]
+    assert looked == []
+
+
 def test_in_a_cases_task_an_answer_is_stored_before_a_slower_vendor_answers(monkeypatch, local_as_remote):
     """A crash while the slow vendor is still out must not lose the fast vendor's paid answer."""
     stored, slow_saw_it, count = threading.Event(), [], []
@@ -285,11 +318,15 @@ def test_a_new_cases_checks_go_to_the_workers_at_submission_and_the_first_claim_
     monkeypatch.setattr(tasks.process_verification, "delay", lambda *a: sent.append("process_verification"))
     with django_capture_on_commit_callbacks(execute=True):
         v = submitted_verification()
-    remote = sorted(str(c.pk) for c in v.checks.filter(vendor="baidu"))
-    local = sorted(str(c.pk) for c in v.checks.exclude(vendor="baidu"))
-    # One message for the network calls, one for the engine's CPU work (beside network calls it
-    # would stall their answers' storing); no task per check, no process_verification.
-    assert len(remote) == 1 and len(local) == 3 and sent == [remote, local]
+    remote = [str(c.pk) for c in v.checks.filter(vendor="baidu")]
+    quality = [str(c.pk) for c in v.checks.filter(vendor="local", kind="quality")]
+    liveness = [str(c.pk) for c in v.checks.filter(vendor="local", kind="liveness")]
+    # One message for the network call and the engine's checks that judge the photos' analyses
+    # (made before the call starts); one for the engine's work during a call (a burst's liveness:
+    # beside network calls it would stall their answers' storing); no task per check, no
+    # process_verification.
+    assert len(remote) == 1 and len(quality) == 2 and len(liveness) == 1
+    assert sent == [sorted(remote + quality), liveness]
     assert Verification.objects.get(pk=v.pk).status == Verification.Status.SUBMITTED  # no worker yet
     first, second = v.checks.all()[:2]
     check_service.claim(first.pk)

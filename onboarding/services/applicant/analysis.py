@@ -84,10 +84,20 @@ def _enough(found: Analysis, embedding: bool, text: bool) -> bool:
     return (found.complete or not embedding) and (found.has_text or not text)
 
 
+def _row(photo: Photo, *, again: bool) -> PhotoAnalysis | None:
+    """The photo's analysis row, None without one. On the first look, the one loaded with the photo
+    when it was (the claim of a case's checks selects it; what is stored here is kept there too):
+    a query fewer for each photo of a case."""
+    if not again and Photo.analysis.related.is_cached(photo):
+        return Photo.analysis.related.get_cached_value(photo)
+    return PhotoAnalysis.objects.filter(photo=photo).first()
+
+
 def _kept_analysis(photo: Photo, embedding: bool, text: bool) -> Analysis:
     deadline = time.monotonic() + CLAIM_SECONDS
+    again = False
     while True:
-        row = PhotoAnalysis.objects.filter(photo=photo).first()
+        row, again = _row(photo, again=again), True
         if row is None:
             row = PhotoAnalysis(photo=photo, applicant_id=photo.applicant_id, claimed_at=timezone.now())
             try:
@@ -125,24 +135,30 @@ def _make(photo: Photo, row: PhotoAnalysis, found: Analysis | None, embedding: b
         PhotoAnalysis.objects.filter(pk=row.pk).update(claimed_at=None)  # the next one tries again
         raise
     try:
-        store(photo, analysis)
+        store(photo, analysis, row)
     except (OperationalError, InterfaceError) as exc:  # made: use it; the next check makes it again
         logger.warning("photo %s: analysis not kept, database unreachable (%s)", photo.pk, type(exc).__name__)
     return analysis
 
 
-def store(photo: Photo, analysis: Analysis) -> None:
-    """Keep the analysis with the photo (its row exists: analysis_of claimed it), encrypted."""
+def store(photo: Photo, analysis: Analysis, row: PhotoAnalysis | None = None) -> None:
+    """Keep the analysis with the photo (its row exists: analysis_of claimed it), encrypted; `row`,
+    that row as loaded, is updated to match and kept on the photo for the next check's look."""
     vector = analysis.embedding
-    PhotoAnalysis.objects.filter(photo=photo).update(
-        sha256=photo.sha256,
-        engine=analysis.engine,
-        has_embedding=vector is not None,
-        embedding=encode_embedding(photo.pk, vector) if vector is not None else b"",
-        embedded_at=timezone.now() if vector is not None else None,
-        data=encryption.encrypt(json.dumps(analysis.as_dict()).encode(), name=_data_name(photo.pk)),
-        claimed_at=None,
-    )
+    values = {
+        "sha256": photo.sha256,
+        "engine": analysis.engine,
+        "has_embedding": vector is not None,
+        "embedding": encode_embedding(photo.pk, vector) if vector is not None else b"",
+        "embedded_at": timezone.now() if vector is not None else None,
+        "data": encryption.encrypt(json.dumps(analysis.as_dict()).encode(), name=_data_name(photo.pk)),
+        "claimed_at": None,
+    }
+    PhotoAnalysis.objects.filter(photo=photo).update(**values)
+    if row is not None:
+        for field, value in values.items():
+            setattr(row, field, value)
+        Photo.analysis.related.set_cached_value(photo, row)
 
 
 def embedding_needed() -> bool:

@@ -172,19 +172,23 @@ def claim_many(check_ids, now=None, *, before_call=None):
     claimed, done, waiting, started = [], set(), {}, set()
     with transaction.atomic():
         # Only the checks' rows are locked, in key order (no deadlock between overlapping claims);
-        # the case, its applicant (whose API client gets the webhooks) and files come along.
+        # the case, its applicant (whose API client gets the webhooks), files and the photos'
+        # analyses (services.applicant.analysis looks there first) come along.
         rows = (
             Check.objects.select_for_update(of=("self",))
             .select_related(
                 "verification__applicant",
-                "verification__selfie",
-                "verification__id_card",
+                "verification__selfie__analysis",
+                "verification__id_card__analysis",
                 "verification__liveness_data",
             )
             .filter(pk__in=list(check_ids))
             .order_by("pk")
         )
+        cases = {}
         for check in rows:
+            # One case object for its checks: an analysis one check makes is there for the next.
+            check.verification = cases.setdefault(check.verification_id, check.verification)
             if check.is_final:
                 done.add(check.verification_id)
                 continue
@@ -337,18 +341,29 @@ def execute_checks(check_ids) -> dict:
         # Done already (a re-delivered task, a decision that failed): make sure the case is decided.
         finalize_if_complete(verification_id)
     calls = [_Call(check, probe) for check, probe in claimed]
-    unfinished = list(calls)
+    unfinished, held = list(calls), []
     try:
         for group in _as_they_finish(calls):
             unfinished = [call for call in unfinished if call not in group]
-            answered = [(call.check, call.result) for call in group if call.error is None]
-            if answered:  # first: nothing after a call may lose what the vendor was paid for
+            answered = held + [call for call in group if call.error is None]
+            # An answer computed here cost nothing: it waits for the next paid one (one transaction
+            # for both) while network calls are out; a paid one is stored as it comes.
+            paid = [call for call in answered if not call.backend.computes_locally]
+            if not paid and any(not call.backend.computes_locally for call in unfinished):
+                held = answered
+            elif answered:  # first: nothing after a call may lose what the vendor was paid for
+                held = []
                 # A case with calls still out is decided when their answers are stored, by this task.
-                _store_durably(answered, later={call.check.verification_id for call in unfinished})
+                _store_durably(
+                    [(call.check, call.result) for call in answered],
+                    later={call.check.verification_id for call in unfinished},
+                )
             _settle(group, waiting)
     except SoftTimeLimitExceeded as exc:  # (prefork pool) raised in this thread while the calls were out
         for call in unfinished:
             call.result, call.error = None, exc  # its thread's late answer is dropped
+        if held:
+            _store_durably([(call.check, call.result) for call in held])
         _settle(unfinished, waiting)
     return waiting
 
