@@ -177,8 +177,8 @@ class VendorBackend:
 
     def works_in_call(self, kind) -> bool:
         """Whether this kind of check does its CPU work during its call. One that computes locally
-        from the photos' analyses only (made as the case's task builds its requests, before any of
-        its calls starts) may go in the case's task with the network checks."""
+        from the photos' analyses only (which the case's task makes before it claims its checks and
+        calls their vendors) may go in the case's task with the network checks."""
         return self.computes_locally
 
     def setting(self, key: str):

@@ -25,8 +25,8 @@ def interactive_queue() -> str:
 def start_after_commit(verification_id, checks, shadows=()):
     """A new case's checks go straight to the workers (the first one claimed moves the case to
     processing): its deciding checks that call a vendor over the network in one task, their calls
-    in parallel, with the local engine's checks that judge the photos' analyses (made as that task
-    builds its requests, before the calls start: one claim and one store for the case). The local
+    in parallel, with the local engine's checks that judge the photos' analyses (made by that task
+    before it claims the checks: one claim and one store for the case). The local
     checks that work during their call (an active-liveness burst, screening) go in another task
     (beside the network calls they would hold back the storing of their answers), a local document
     check apart from them (it reads the card for most of a second: it starts beside their photo

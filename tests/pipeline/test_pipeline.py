@@ -145,7 +145,7 @@ def test_a_cases_checks_run_in_one_task_their_vendor_calls_at_once(monkeypatch, 
 def test_the_engines_quality_answers_go_with_the_cases_network_calls_and_their_first_answer(
     sandbox, monkeypatch, settings
 ):
-    """The quality checks judge the photos' analyses, made before the calls start: they ride in the
+    """The quality checks judge the photos' analyses, made before the claim: they ride in the
     case's task, and their free answers are stored with the first paid one, not on their own."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -173,6 +173,23 @@ def test_the_engines_quality_answers_go_with_the_cases_network_calls_and_their_f
     # The analyses' rows came with the claim (a join): no query of their own looked for them.
     looked = [q["sql"] for q in queries if q["sql"].startswith('SELECT "onboarding_photoanalysis"')]
     assert looked == []
+
+
+def test_beside_paid_checks_the_photos_are_analysed_before_the_claim(sandbox, monkeypatch, settings):
+    """The claim's lease and the task's time limits are for the vendor calls: no engine work between
+    the claim and a call."""
+    from onboarding.models import PhotoAnalysis
+
+    settings.KYC_CHECK_VENDORS = {**settings.KYC_CHECK_VENDORS, "liveness": ["tencent"], "compare": ["baidu"]}
+    at_claim, claim = [], check_service.claim_many
+
+    def claiming(check_ids, *args, **kwargs):
+        at_claim.append(sorted(PhotoAnalysis.objects.exclude(data=b"").values_list("photo__kind", flat=True)))
+        return claim(check_ids, *args, **kwargs)
+
+    monkeypatch.setattr(check_service, "claim_many", claiming)
+    v = submitted_verification()
+    assert at_claim == [["id_card", "selfie"]] and v.decisions.count() == 1
 
 
 def test_in_a_cases_task_an_answer_is_stored_before_a_slower_vendor_answers(monkeypatch, local_as_remote):

@@ -334,8 +334,9 @@ def execute_checks(check_ids) -> dict:
     Returns, by check id (str), what the task has to act on: CheckHeld (another worker has the
     check) or RetryableVendorError (CircuitOpenError when the vendor was not called at all).
     """
+    _analyse_before_claim(check_ids)
     # The vendor's circuit is asked only for a check this worker is about to run, under its lock:
-    # no query before the claim, and no probe taken for a check that is done or held.
+    # no probe taken for a check that is done or held.
     claimed, done, waiting = claim_many(check_ids, before_call=lambda c: CircuitBreaker(c.vendor).before_call())
     for verification_id in done:
         # Done already (a re-delivered task, a decision that failed): make sure the case is decided.
@@ -366,6 +367,40 @@ def execute_checks(check_ids) -> dict:
             _store_durably([(call.check, call.result) for call in held])
         _settle(unfinished, waiting)
     return waiting
+
+
+def _analyse_before_claim(check_ids):
+    """Where the local engine's checks ride with paid ones, their photos' analyses are made before
+    the claim: the lease and the task's time limits are budgeted for the vendor calls, and CPU work
+    between the claim and a call (a slow photo, a process loading its models) must not let a lease
+    run out or a time limit drop a paid answer. What fails here fails again, and is settled, as the
+    claimed check builds its request."""
+    pending = list(
+        Check.objects.filter(pk__in=list(check_ids))
+        .exclude(status__in=Check.FINAL_STATUSES)
+        .select_related("verification__selfie__analysis", "verification__id_card__analysis")
+    )
+    if all(get_backend(check.vendor).computes_locally for check in pending):
+        return  # nothing paid waits on this work: the claimed checks make it
+    cases = {}
+    for check in pending:
+        check.verification = cases.setdefault(check.verification_id, check.verification)  # as claim_many
+        backend = get_backend(check.vendor)
+        if not backend.reads_analysis or check.kind == CheckKind.DOCUMENT:
+            continue
+        subject, verification = Subject(check.subject), check.verification
+        for photo in (
+            verification.selfie if subject in (Subject.SELFIE, Subject.PAIR) else None,
+            verification.id_card if subject in (Subject.ID_CARD, Subject.PAIR) else None,
+        ):
+            if photo is None:
+                continue
+            try:
+                _analysis(photo, check, backend)
+            except SoftTimeLimitExceeded:
+                raise  # out of time before anything is claimed: the sweeper starts the case again
+            except Exception:
+                logger.info("check %s: its photo's analysis failed before the claim", check.pk, exc_info=True)
 
 
 def _settle(calls, waiting):
