@@ -185,10 +185,7 @@ def claim_many(check_ids, now=None, *, before_call=None):
             .filter(pk__in=list(check_ids))
             .order_by("pk")
         )
-        cases = {}
-        for check in rows:
-            # One case object for its checks: an analysis one check makes is there for the next.
-            check.verification = cases.setdefault(check.verification_id, check.verification)
+        for check in _one_case_object(rows):
             if check.is_final:
                 done.add(check.verification_id)
                 continue
@@ -212,6 +209,15 @@ def claim_many(check_ids, now=None, *, before_call=None):
                 status=Check.Status.RUNNING, claimed_at=now, attempt_count=F("attempt_count") + 1
             )
     return claimed, done, waiting
+
+
+def _one_case_object(checks):
+    """The checks, each case's sharing one case object (and its photos): an analysis one check makes
+    is there for the next one's look."""
+    cases = {}
+    for check in checks:
+        check.verification = cases.setdefault(check.verification_id, check.verification)
+        yield check
 
 
 def execute_check(check_id):
@@ -382,9 +388,7 @@ def _analyse_before_claim(check_ids):
     )
     if all(get_backend(check.vendor).computes_locally for check in pending):
         return  # nothing paid waits on this work: the claimed checks make it
-    cases = {}
-    for check in pending:
-        check.verification = cases.setdefault(check.verification_id, check.verification)  # as claim_many
+    for check in _one_case_object(pending):
         backend = get_backend(check.vendor)
         if not backend.reads_analysis or check.kind == CheckKind.DOCUMENT:
             continue
