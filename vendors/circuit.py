@@ -7,6 +7,9 @@ checks move to the next configured vendor at once.
 Half-open: when the open period ends, one worker at a time may send a probe; its
 success closes the circuit, its failure opens it again.
 
+A vendor that computes locally (the local engine) has none: there is no remote side to spare or to
+wait for, and asking the cache would cost a round trip a check (breaker_for()).
+
 Only RetryableVendorError counts (timeouts, 5xx, rate limits, connection errors): a bad
 photo or a configuration error says nothing about the vendor's health.
 
@@ -124,3 +127,21 @@ class CircuitBreaker:
         cache.set(self.open_key, until, timeout=int(self.open_seconds * 10) + 60)
         cache.delete_many([self.probe_key, self.failures_key])
         logger.warning("circuit %s opened for %ss: %s", self.vendor, self.open_seconds, why)
+
+
+class NoCircuit:
+    """A locally computing vendor's stand-in: always closed, counts nothing, asks no cache."""
+
+    def before_call(self) -> bool:
+        return False
+
+    def record_success(self, probe: bool = False):
+        pass
+
+    def record_failure(self, probe: bool = False):
+        pass
+
+
+def breaker_for(backend) -> CircuitBreaker | NoCircuit:
+    """The circuit a call to this vendor backend goes through."""
+    return NoCircuit() if backend.computes_locally else CircuitBreaker(backend.name)

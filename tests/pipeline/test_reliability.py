@@ -134,7 +134,7 @@ def test_a_failing_decision_keeps_the_paid_results_and_the_sweeper_decides_later
 
 
 @pytest.mark.django_db  # on_commit is captured only inside a test transaction
-def test_an_open_circuit_leaves_checks_as_they_were(settings, fast_circuit, django_capture_on_commit_callbacks):
+def test_an_open_circuit_leaves_checks_as_they_were(settings, via_sandbox, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False):
         v = submitted_verification()
     held, waiting = v.checks.get(kind="compare"), v.checks.get(kind="liveness")
@@ -150,6 +150,19 @@ def test_an_open_circuit_leaves_checks_as_they_were(settings, fast_circuit, djan
     waiting.refresh_from_db()
     assert (held.status, held.attempt_count) == (Check.Status.RUNNING, 1)
     assert (waiting.status, waiting.attempt_count, waiting.claimed_at) == (Check.Status.PENDING, 0, None)
+
+
+def test_the_local_engine_has_no_circuit(settings, fast_circuit):
+    """It has no remote side to spare: what the cache says of a circuit named after it is not asked."""
+    for _ in range(settings.KYC_CIRCUIT_FAILURES):
+        CircuitBreaker("local").record_failure()
+    assert CircuitBreaker("local").state() == "open"
+    v = submitted_verification()  # the embedded default: every check by the local engine
+    assert v.checks.exclude(vendor="local").count() == 0 and v.checks.count() >= 2
+    assert all(c.is_final and c.attempt_count == 1 for c in v.checks.all())
+    v.refresh_from_db()
+    assert v.is_decided
+    assert CircuitBreaker("local").state() == "open"  # nothing counted either way
 
 
 @pytest.mark.django_db  # on_commit is captured only inside a test transaction

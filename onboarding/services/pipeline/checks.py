@@ -7,7 +7,7 @@ one check per task.
 Idempotent: a check that is final is never run again (a re-delivered task reuses
 the stored result), and a check another worker holds (a live claim) is left to it
 until its lease ends. A claim older than the lease belongs to a dead worker and is
-taken over. The vendor's circuit breaker is asked before every call.
+taken over. The vendor's circuit breaker is asked before every call to a remote vendor.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from django.db import InterfaceError, OperationalError, close_old_connections, c
 from django.db.models import F
 from django.utils import timezone
 
-from onboarding.models import Check, LivenessChallenge, Verification
+from onboarding.models import Check, LivenessChallenge, Photo, Verification
 from onboarding.selectors.cases import check_summary
 from onboarding.selectors.identity import declared_of
 from onboarding.services import dispatch
@@ -45,7 +45,7 @@ from onboarding.services.policy import rules, scoring, versions
 from onboarding.services.screening import cases as screening_cases
 from onboarding.storage import read_file
 from vendors.base import ChallengeInput, CheckKind, CheckRequest, ImageInput, ResultStatus, Subject
-from vendors.circuit import CircuitBreaker, CircuitOpenError
+from vendors.circuit import CircuitOpenError, breaker_for
 from vendors.exceptions import PermanentVendorError, RetryableVendorError, VendorError
 from vendors.registry import get_backend
 
@@ -65,6 +65,10 @@ def image_input(photo, vendor, *, analysis=None) -> ImageInput:
         url_factory=lambda: signed_photo_url(photo, vendor),
         analysis=analysis,
     )
+
+
+def _image(photo, check, backend) -> ImageInput | None:
+    return image_input(photo, check.vendor, analysis=_analysis(photo, check, backend)) if photo else None
 
 
 def _analysis(photo, check, backend):
@@ -91,24 +95,15 @@ def build_request(check, backend) -> CheckRequest:
             person=screening_cases.person_of(verification),
             screen=screening_cases.search_with(versions.active()) if screening_cases.lists_imported() else None,
         )
+    photos = {name: getattr(verification, name) for name in _photos_of(subject)}
     return CheckRequest(
         kind=CheckKind(check.kind),
         subject=subject,
         request_id=str(check.request_id),
-        selfie=(
-            image_input(verification.selfie, check.vendor, analysis=_analysis(verification.selfie, check, backend))
-            if subject in (Subject.SELFIE, Subject.PAIR)
-            else None
-        ),
-        id_card=(
-            image_input(verification.id_card, check.vendor, analysis=_analysis(verification.id_card, check, backend))
-            if subject in (Subject.ID_CARD, Subject.PAIR)
-            else None
-        ),
+        selfie=_image(photos.get("selfie"), check, backend),
+        id_card=_image(photos.get("id_card"), check, backend),
         id_card_back=(
-            image_input(
-                verification.id_card_back, check.vendor, analysis=_analysis(verification.id_card_back, check, backend)
-            )
+            _image(verification.id_card_back, check, backend)
             if check.kind == CheckKind.DOCUMENT and verification.id_card_back_id
             else None
         ),
@@ -159,33 +154,34 @@ def claim(check_id, now=None, *, before_call=None) -> Check | None:
     return claimed[0][0] if claimed else None
 
 
-def claim_many(check_ids, now=None, *, before_call=None):
+def claim_many(check_ids, now=None, *, before_call=None, analysed=None):
     """Take these checks for this worker in one transaction.
 
     Returns (claimed, done, waiting): claimed, (check, what before_call returned) for each check
     taken; done, the case ids of checks already final; waiting, by check id (str), why a check was not
     taken: CheckHeld while a live worker has it, or what before_call raised under its row lock
     (the vendor's open circuit), which leaves that check as it was. The first check of a case
-    claimed moves the case to processing.
+    claimed moves the case to processing. `analysed`: the case's photos' analysis rows by photo id,
+    as _analyse_before_claim() left them (not read again).
     """
     now = now or timezone.now()
     claimed, done, waiting, started = [], set(), {}, set()
     with transaction.atomic():
         # Only the checks' rows are locked, in key order (no deadlock between overlapping claims);
         # the case, its applicant (whose API client gets the webhooks), files and the photos'
-        # analyses (services.applicant.analysis looks there first) come along.
+        # analyses (services.applicant.analysis looks there first) come along, or are handed over.
+        photos = ("verification__selfie", "verification__id_card")
         rows = (
             Check.objects.select_for_update(of=("self",))
             .select_related(
                 "verification__applicant",
-                "verification__selfie__analysis",
-                "verification__id_card__analysis",
                 "verification__liveness_data",
+                *(photos if analysed else (f"{photo}__analysis" for photo in photos)),
             )
             .filter(pk__in=list(check_ids))
             .order_by("pk")
         )
-        for check in _one_case_object(rows):
+        for check in _one_case_object(rows, analysed or {}):
             if check.is_final:
                 done.add(check.verification_id)
                 continue
@@ -211,11 +207,15 @@ def claim_many(check_ids, now=None, *, before_call=None):
     return claimed, done, waiting
 
 
-def _one_case_object(checks):
-    """The checks, each case's sharing one case object (and its photos): an analysis one check makes
-    is there for the next one's look."""
+def _one_case_object(checks, analysed):
+    """The checks, each case's sharing one case object (and its photos, with their `analysed` rows
+    by photo id): an analysis one check makes is there for the next one's look."""
     cases = {}
     for check in checks:
+        if check.verification_id not in cases:
+            for photo in (check.verification.selfie, check.verification.id_card):
+                if photo is not None and photo.pk in analysed:
+                    Photo.analysis.related.set_cached_value(photo, analysed[photo.pk])
         check.verification = cases.setdefault(check.verification_id, check.verification)
         yield check
 
@@ -237,9 +237,9 @@ class _Call:
 
     def __init__(self, check, probe):
         self.check, self.probe = check, probe
-        self.circuit = CircuitBreaker(check.vendor)
         self.result = self.error = self.request = None
         self.backend = get_backend(check.vendor)
+        self.circuit = breaker_for(self.backend)
         self.declared = {}
         try:
             self.request = build_request(check, self.backend)  # reads files and the challenge: here
@@ -340,10 +340,12 @@ def execute_checks(check_ids) -> dict:
     Returns, by check id (str), what the task has to act on: CheckHeld (another worker has the
     check) or RetryableVendorError (CircuitOpenError when the vendor was not called at all).
     """
-    _analyse_before_claim(check_ids)
+    analysed = _analyse_before_claim(check_ids)
     # The vendor's circuit is asked only for a check this worker is about to run, under its lock:
     # no probe taken for a check that is done or held.
-    claimed, done, waiting = claim_many(check_ids, before_call=lambda c: CircuitBreaker(c.vendor).before_call())
+    claimed, done, waiting = claim_many(
+        check_ids, before_call=lambda c: breaker_for(get_backend(c.vendor)).before_call(), analysed=analysed
+    )
     for verification_id in done:
         # Done already (a re-delivered task, a decision that failed): make sure the case is decided.
         finalize_if_complete(verification_id)
@@ -375,36 +377,50 @@ def execute_checks(check_ids) -> dict:
     return waiting
 
 
-def _analyse_before_claim(check_ids):
+def _analyse_before_claim(check_ids) -> dict:
     """Where the local engine's checks ride with paid ones, their photos' analyses are made before
     the claim: the lease and the task's time limits are budgeted for the vendor calls, and CPU work
     between the claim and a call (a slow photo, a process loading its models) must not let a lease
     run out or a time limit drop a paid answer. What fails here fails again, and is settled, as the
-    claimed check builds its request."""
+    claimed check builds its request.
+
+    Returns the analysed photos' analysis rows by photo id, for the claim to hand to its checks."""
     pending = list(
         Check.objects.filter(pk__in=list(check_ids))
         .exclude(status__in=Check.FINAL_STATUSES)
-        .select_related("verification__selfie__analysis", "verification__id_card__analysis")
+        .order_by()
+        .values("vendor", "kind", "subject", selfie=F("verification__selfie_id"), id_card=F("verification__id_card_id"))
     )
-    if all(get_backend(check.vendor).computes_locally for check in pending):
-        return  # nothing paid waits on this work: the claimed checks make it
-    for check in _one_case_object(pending):
-        backend = get_backend(check.vendor)
-        if not backend.reads_analysis or check.kind == CheckKind.DOCUMENT:
+    backends = {check["vendor"]: get_backend(check["vendor"]) for check in pending}
+    if all(backend.computes_locally for backend in backends.values()):
+        return {}  # nothing paid waits on this work: the claimed checks make it
+    embedding = {}  # photo id: whether a check needs its embedding (a quality check does not)
+    for check in pending:
+        if not backends[check["vendor"]].reads_analysis or check["kind"] == CheckKind.DOCUMENT:
             continue
-        subject, verification = Subject(check.subject), check.verification
-        for photo in (
-            verification.selfie if subject in (Subject.SELFIE, Subject.PAIR) else None,
-            verification.id_card if subject in (Subject.ID_CARD, Subject.PAIR) else None,
-        ):
-            if photo is None:
-                continue
-            try:
-                _analysis(photo, check, backend)
-            except SoftTimeLimitExceeded:
-                raise  # out of time before anything is claimed: the sweeper starts the case again
-            except Exception:
-                logger.info("check %s: its photo's analysis failed before the claim", check.pk, exc_info=True)
+        for photo_id in (check[name] for name in _photos_of(Subject(check["subject"]))):
+            if photo_id is not None:
+                embedding[photo_id] = embedding.get(photo_id, False) or check["kind"] != CheckKind.QUALITY
+    rows = {}
+    for photo in Photo.objects.filter(pk__in=list(embedding)).select_related("analysis"):
+        try:
+            analysis_of(photo, embedding=embedding[photo.pk] or embedding_needed())
+        except SoftTimeLimitExceeded:
+            raise  # out of time before anything is claimed: the sweeper starts the case again
+        except Exception:
+            logger.info("photo %s: its analysis failed before the claim", photo.pk, exc_info=True)
+            continue
+        row = Photo.analysis.related.get_cached_value(photo, default=None)  # what analysis_of found or stored
+        if row is not None:
+            rows[photo.pk] = row
+    return rows
+
+
+def _photos_of(subject: Subject) -> tuple[str, ...]:
+    """Which of a case's photos a check of this subject looks at."""
+    return {Subject.SELFIE: ("selfie",), Subject.ID_CARD: ("id_card",), Subject.PAIR: ("selfie", "id_card")}.get(
+        subject, ()
+    )
 
 
 def _settle(calls, waiting):
