@@ -127,7 +127,7 @@ def test_a_dead_makers_claim_is_taken_over_and_a_live_one_waited_for(engine_call
     assert waited and engine_calls["detect"] == 2
 
 
-def test_a_failed_analysis_releases_its_claim(monkeypatch):
+def test_a_failed_analysis_leaves_no_claim_behind(monkeypatch):
     photo = PhotoFactory(kind=Photo.Kind.SELFIE, source=face_bytes("obama_1"))
 
     def broken(*args, **kwargs):
@@ -136,7 +136,30 @@ def test_a_failed_analysis_releases_its_claim(monkeypatch):
     monkeypatch.setattr(analysis_service, "analyse", broken)
     with pytest.raises(RuntimeError):
         analysis_of(photo)
+    assert not PhotoAnalysis.objects.filter(photo=photo).exists()  # a first analysis is kept once made
+    monkeypatch.undo()
+    analysis_of(photo, embedding=False)
+    monkeypatch.setattr(analysis_service, "add_embedding", broken)
+    with pytest.raises(RuntimeError):
+        analysis_of(photo)  # the embedding is added under a claim
     assert PhotoAnalysis.objects.get(photo=photo).claimed_at is None
+
+
+def test_a_first_analysis_kept_meanwhile_by_another_process_is_left_to_it(monkeypatch):
+    photo = PhotoFactory(kind=Photo.Kind.SELFIE, source=face_bytes("obama_1"))
+    real = analysis_service._complete
+
+    def racing(*args):
+        made = real(*args)
+        # Another process looked at the same moment, and claimed the row to add an embedding.
+        PhotoAnalysis.objects.create(photo=photo, applicant=photo.applicant, claimed_at=timezone.now())
+        return made
+
+    monkeypatch.setattr(analysis_service, "_complete", racing)
+    made = analysis_of(photo, embedding=False)
+    assert len(made.faces) == 1  # this check goes on with its own
+    row = PhotoAnalysis.objects.get(photo=photo)
+    assert row.claimed_at is not None and not row.data  # the other's row, as it left it
 
 
 def test_a_face_too_small_for_the_small_copy_is_found_by_upsampling(engine_calls):

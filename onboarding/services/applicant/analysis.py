@@ -1,7 +1,8 @@
 """Each stored photo analysed once (vendors.analysis), kept with it, reused by every check.
 
 The quality, compare and liveness checks of the local engine and the duplicate scan all read the
-photo's one analysis; the first that needs it makes it, the others wait for it. It is valid for
+photo's one analysis; the first that needs it makes it and keeps it, and one being completed (its
+embedding or its text added, under a claim) is waited for. It is valid for
 the stored image it was made from (its SHA-256, computed here from what we stored: nothing a client
 sends) and the engine that made it. The largest face's embedding is a biometric template: it and
 the rest are encrypted like the photo, bound to the photo's id, and deleted with its file
@@ -98,7 +99,9 @@ def _kept_analysis(photo: Photo, embedding: bool, text: bool) -> Analysis:
     again = False
     while True:
         row, again = _row(photo, again=again), True
-        if row is None:
+        if row is None and not text:
+            return _first(photo, embedding)
+        if row is None:  # the text (seconds of OCR) is made under a claim: one process reads it
             row = PhotoAnalysis(photo=photo, applicant_id=photo.applicant_id, claimed_at=timezone.now())
             try:
                 with transaction.atomic():
@@ -116,6 +119,24 @@ def _kept_analysis(photo: Photo, embedding: bool, text: bool) -> Analysis:
         # Not made, out of date, or its maker died: take the claim over (one process wins).
         if PhotoAnalysis.objects.filter(pk=row.pk, claimed_at=claimed).update(claimed_at=timezone.now()):
             return _make(photo, row, found, embedding, text)
+
+
+def _first(photo: Photo, embedding: bool) -> Analysis:
+    """A photo's first analysis, made, then kept in one statement: no claim first (it costs a
+    commit, and the analysis a few tens of ms). Another process that looks meanwhile makes it too;
+    the one kept first is kept (the same image, by the same engine)."""
+    analysis = _complete(None, photo, read_file(photo), embedding, False)
+    row = PhotoAnalysis(photo=photo, applicant_id=photo.applicant_id, **_values(photo, analysis))
+    try:
+        with transaction.atomic():
+            row.save()
+    except IntegrityError:  # made or claimed meanwhile by another process, which keeps its own
+        return analysis
+    except (OperationalError, InterfaceError) as exc:  # made: use it; the next check makes it again
+        logger.warning("photo %s: analysis not kept, database unreachable (%s)", photo.pk, type(exc).__name__)
+        return analysis
+    Photo.analysis.related.set_cached_value(photo, row)
+    return analysis
 
 
 def _complete(found: Analysis | None, photo: Photo, image: bytes, embedding: bool, text: bool) -> Analysis:
@@ -144,8 +165,18 @@ def _make(photo: Photo, row: PhotoAnalysis, found: Analysis | None, embedding: b
 def store(photo: Photo, analysis: Analysis, row: PhotoAnalysis | None = None) -> None:
     """Keep the analysis with the photo (its row exists: analysis_of claimed it), encrypted; `row`,
     that row as loaded, is updated to match and kept on the photo for the next check's look."""
+    values = _values(photo, analysis)
+    PhotoAnalysis.objects.filter(photo=photo).update(**values)
+    if row is not None:
+        for field, value in values.items():
+            setattr(row, field, value)
+        Photo.analysis.related.set_cached_value(photo, row)
+
+
+def _values(photo: Photo, analysis: Analysis) -> dict:
+    """The analysis as its row keeps it, encrypted and bound to the photo, unclaimed."""
     vector = analysis.embedding
-    values = {
+    return {
         "sha256": photo.sha256,
         "engine": analysis.engine,
         "has_embedding": vector is not None,
@@ -154,11 +185,6 @@ def store(photo: Photo, analysis: Analysis, row: PhotoAnalysis | None = None) ->
         "data": encryption.encrypt(json.dumps(analysis.as_dict()).encode(), name=_data_name(photo.pk)),
         "claimed_at": None,
     }
-    PhotoAnalysis.objects.filter(photo=photo).update(**values)
-    if row is not None:
-        for field, value in values.items():
-            setattr(row, field, value)
-        Photo.analysis.related.set_cached_value(photo, row)
 
 
 def embedding_needed() -> bool:
