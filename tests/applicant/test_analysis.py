@@ -156,10 +156,15 @@ def test_a_first_analysis_kept_meanwhile_by_another_process_is_left_to_it(monkey
         return made
 
     monkeypatch.setattr(analysis_service, "_complete", racing)
+    photo = Photo.objects.select_related("analysis").get(pk=photo.pk)  # as a claim loads it: no row
     made = analysis_of(photo, embedding=False)
     assert len(made.faces) == 1  # this check goes on with its own
     row = PhotoAnalysis.objects.get(photo=photo)
     assert row.claimed_at is not None and not row.data  # the other's row, as it left it
+    monkeypatch.setattr(analysis_service, "_complete", real)
+    monkeypatch.setattr(analysis_service.time, "sleep", lambda s: row.delete())  # the other dies
+    assert len(analysis_of(photo, embedding=False).faces) == 1  # the next look saw the other's row
+    assert PhotoAnalysis.objects.get(photo=photo).data  # and, that one gone, kept its own
 
 
 def test_a_face_too_small_for_the_small_copy_is_found_by_upsampling(engine_calls):

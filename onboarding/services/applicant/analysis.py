@@ -131,6 +131,8 @@ def _first(photo: Photo, embedding: bool) -> Analysis:
         with transaction.atomic():
             row.save()
     except IntegrityError:  # made or claimed meanwhile by another process, which keeps its own
+        if Photo.analysis.related.is_cached(photo):
+            Photo.analysis.related.delete_cached_value(photo)  # the next look reads that row
         return analysis
     except (OperationalError, InterfaceError) as exc:  # made: use it; the next check makes it again
         logger.warning("photo %s: analysis not kept, database unreachable (%s)", photo.pk, type(exc).__name__)
