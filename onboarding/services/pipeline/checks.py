@@ -72,16 +72,21 @@ def _image(photo, check, backend) -> ImageInput | None:
 
 
 def _analysis(photo, check, backend):
-    """The photo's one analysis, for a vendor that reads it (the local engine). A quality check
-    needs no embedding: it is made at once only when a compare or the duplicate scan will ask. A
-    document check takes the card's text read at upload (the web flow); without it, the vendor
-    reads the card during its call, beside the case's other checks."""
+    """The photo's one analysis, for a vendor that reads it (the local engine). A document check
+    takes the card's text read at upload (the web flow); without it, the vendor reads the card
+    during its call, beside the case's other checks."""
     if not backend.reads_analysis:
         return None
     if check.kind == CheckKind.DOCUMENT:
         found = stored_analysis(photo)
         return found if found is not None and found.has_text else None
-    return analysis_of(photo, embedding=check.kind != CheckKind.QUALITY or embedding_needed())
+    return analysis_of(photo, embedding=_embedding_wanted({check.kind}))
+
+
+def _embedding_wanted(kinds) -> bool:
+    """Whether a photo's analysis, read by checks of these kinds, is made with its embedding. A
+    quality check needs none: it is made at once only when a compare or the duplicate scan will ask."""
+    return any(kind != CheckKind.QUALITY for kind in kinds) or embedding_needed()
 
 
 def build_request(check, backend) -> CheckRequest:
@@ -394,17 +399,17 @@ def _analyse_before_claim(check_ids) -> dict:
     backends = {check["vendor"]: get_backend(check["vendor"]) for check in pending}
     if all(backend.computes_locally for backend in backends.values()):
         return {}  # nothing paid waits on this work: the claimed checks make it
-    embedding = {}  # photo id: whether a check needs its embedding (a quality check does not)
+    kinds = {}  # photo id: the kinds of the checks that read its analysis
     for check in pending:
         if not backends[check["vendor"]].reads_analysis or check["kind"] == CheckKind.DOCUMENT:
             continue
         for photo_id in (check[name] for name in _photos_of(Subject(check["subject"]))):
             if photo_id is not None:
-                embedding[photo_id] = embedding.get(photo_id, False) or check["kind"] != CheckKind.QUALITY
+                kinds.setdefault(photo_id, set()).add(check["kind"])
     rows = {}
-    for photo in Photo.objects.filter(pk__in=list(embedding)).select_related("analysis"):
+    for photo in Photo.objects.filter(pk__in=list(kinds)).select_related("analysis"):
         try:
-            analysis_of(photo, embedding=embedding[photo.pk] or embedding_needed())
+            analysis_of(photo, embedding=_embedding_wanted(kinds[photo.pk]))
         except SoftTimeLimitExceeded:
             raise  # out of time before anything is claimed: the sweeper starts the case again
         except Exception:
