@@ -48,10 +48,10 @@ def run_check(self, check_id):
 
 
 @shared_task(bind=True, acks_late=True)
-def run_case_checks(self, check_ids):
+def run_case_checks(self, check_ids, analyse_first=True):
     """A case's deciding checks in one task, their vendor calls in parallel: one message, one claim
     and one transaction for all. A check that has to wait or retry goes on alone, as run_check."""
-    for check_id, exc in checks.execute_checks(check_ids).items():
+    for check_id, exc in checks.execute_checks(check_ids, analyse_first=analyse_first).items():
         step = checks.next_step(check_id, exc, retries=0, in_process=self.request.is_eager)
         if step.action == step.RETRY:
             dispatch.run_check(check_id, countdown=step.countdown, retries=1)

@@ -39,13 +39,16 @@ def start_after_commit(verification_id, checks, shadows=()):
     if remote:
         remote += [c for c in local if not get_backend(c.vendor).works_in_call(c.kind)]
         local = [c for c in local if c not in remote]
-        transaction.on_commit(lambda ids=[str(c.pk) for c in remote]: run_case_checks(ids))
+        analyse_first = any(get_backend(c.vendor).reads_analysis for c in remote)
+        transaction.on_commit(
+            lambda ids=[str(c.pk) for c in remote], first=analyse_first: run_case_checks(ids, analyse_first=first)
+        )
     for ids in (
         [str(c.pk) for c in local if c.kind != CheckKind.DOCUMENT],
         [str(c.pk) for c in local if c.kind == CheckKind.DOCUMENT],
     ):
-        if ids:
-            transaction.on_commit(lambda ids=ids: run_case_checks(ids))
+        if ids:  # the engine alone: its claimed checks make their analyses
+            transaction.on_commit(lambda ids=ids: run_case_checks(ids, analyse_first=False))
     if not checks:
         transaction.on_commit(lambda: _task("process_verification").delay(str(verification_id)))
     if shadows:
@@ -54,12 +57,15 @@ def start_after_commit(verification_id, checks, shadows=()):
         transaction.on_commit(lambda: scan_duplicates(verification_id))
 
 
-def run_case_checks(check_ids):
-    """One case's checks in one task, their vendor calls in parallel (one Celery message per case)."""
+def run_case_checks(check_ids, *, analyse_first=True):
+    """One case's checks in one task, their vendor calls in parallel (one Celery message per case).
+
+    analyse_first=False: none of them is a local engine's check riding with paid calls, so the
+    task has no photo analysis to make before its claim, nor needs to look for one."""
     if len(check_ids) == 1:
         run_check(check_ids[0])
     elif check_ids:
-        _task("run_case_checks").delay([str(pk) for pk in check_ids])
+        _task("run_case_checks").delay([str(pk) for pk in check_ids], analyse_first=analyse_first)
 
 
 def run_check(check_id, *, countdown=None, retries=0):

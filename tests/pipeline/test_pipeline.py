@@ -192,6 +192,23 @@ def test_beside_paid_checks_the_photos_are_analysed_before_the_claim(sandbox, mo
     assert at_claim == [["id_card", "selfie"]] and v.decisions.count() == 1
 
 
+def test_a_case_of_paid_checks_alone_does_not_look_for_analyses_to_make(sandbox, monkeypatch, settings):
+    """Nothing of the local engine rides with the network calls: the task goes straight to its claim."""
+    settings.KYC_CHECK_VENDORS = {
+        **settings.KYC_CHECK_VENDORS,
+        "quality": [],
+        "liveness": ["tencent"],
+        "compare": ["baidu"],
+    }
+    tasks, run = [], run_case_checks.apply_async
+    monkeypatch.setattr(run_case_checks, "apply_async", lambda *a, **k: (tasks.append(a), run(*a, **k))[1])
+    looked, look = [], check_service._analyse_before_claim
+    monkeypatch.setattr(check_service, "_analyse_before_claim", lambda ids: (looked.append(ids), look(ids))[1])
+    v = submitted_verification()
+    assert len(tasks) == 1 and tasks[0][1] == {"analyse_first": False}
+    assert looked == [] and v.decisions.count() == 1
+
+
 def test_in_a_cases_task_an_answer_is_stored_before_a_slower_vendor_answers(monkeypatch, local_as_remote):
     """A crash while the slow vendor is still out must not lose the fast vendor's paid answer."""
     stored, slow_saw_it, count = threading.Event(), [], []
@@ -329,7 +346,9 @@ def test_a_new_cases_checks_go_to_the_workers_at_submission_and_the_first_claim_
 
     settings.KYC_CHECK_VENDORS = {**settings.KYC_CHECK_VENDORS, "compare": ["baidu"]}
     sent = []
-    monkeypatch.setattr(tasks.run_case_checks, "delay", lambda ids: sent.append(sorted(ids)))
+    monkeypatch.setattr(
+        tasks.run_case_checks, "delay", lambda ids, analyse_first: sent.append((sorted(ids), analyse_first))
+    )
     monkeypatch.setattr(tasks.run_check, "apply_async", lambda args, **kwargs: sent.append(list(args)))
     monkeypatch.setattr(dispatch, "run_checks", lambda ids: sent.append(("one task each", sorted(map(str, ids)))))
     monkeypatch.setattr(tasks.process_verification, "delay", lambda *a: sent.append("process_verification"))
@@ -343,7 +362,8 @@ def test_a_new_cases_checks_go_to_the_workers_at_submission_and_the_first_claim_
     # beside network calls it would stall their answers' storing); no task per check, no
     # process_verification.
     assert len(remote) == 1 and len(quality) == 2 and len(liveness) == 1
-    assert sent == [sorted(remote + quality), liveness]
+    # The case's task makes the quality checks' analyses before its claim.
+    assert sent == [(sorted(remote + quality), True), liveness]
     assert Verification.objects.get(pk=v.pk).status == Verification.Status.SUBMITTED  # no worker yet
     first, second = v.checks.all()[:2]
     check_service.claim(first.pk)
