@@ -209,6 +209,21 @@ def test_a_case_of_paid_checks_alone_does_not_look_for_analyses_to_make(sandbox,
     assert looked == [] and v.decisions.count() == 1
 
 
+@pytest.mark.django_db  # on_commit is captured only inside a test transaction
+def test_a_check_run_alone_does_not_look_for_analyses_to_make(
+    sandbox, monkeypatch, settings, django_capture_on_commit_callbacks
+):
+    """A check in its own task (a retry, the sweeper's) has nothing riding with it."""
+    settings.KYC_CHECK_VENDORS = {**settings.KYC_CHECK_VENDORS, "liveness": ["tencent"], "compare": ["baidu"]}
+    looked, look = [], check_service._analyse_before_claim
+    monkeypatch.setattr(check_service, "_analyse_before_claim", lambda ids: (looked.append(ids), look(ids))[1])
+    with django_capture_on_commit_callbacks(execute=False):
+        v = submitted_verification()
+    for check in v.checks.order_by("vendor"):  # the engine's quality checks and the paid ones
+        check_service.execute_check(check.pk)
+    assert looked == [] and all(c.is_final for c in v.checks.all())
+
+
 def test_in_a_cases_task_an_answer_is_stored_before_a_slower_vendor_answers(monkeypatch, local_as_remote):
     """A crash while the slow vendor is still out must not lose the fast vendor's paid answer."""
     stored, slow_saw_it, count = threading.Event(), [], []

@@ -342,13 +342,14 @@ def execute_checks(check_ids, *, analyse_first=True) -> dict:
     vendor calls in parallel, each answer stored as it comes (answers that come together in one
     transaction), the case decided with the last one.
 
-    analyse_first=False (the dispatcher knows none of them reads an analysis while a paid call
-    waits) skips looking for analyses to make before the claim: a query less a case.
+    Analyses are made before the claim only for the engine's checks riding with paid calls: not
+    for one check alone (nothing rides with it), nor where the dispatcher knows none rides
+    (analyse_first=False); a query less a case.
 
     Returns, by check id (str), what the task has to act on: CheckHeld (another worker has the
     check) or RetryableVendorError (CircuitOpenError when the vendor was not called at all).
     """
-    analysed = _analyse_before_claim(check_ids) if analyse_first else {}
+    analysed = _analyse_before_claim(check_ids) if analyse_first and len(check_ids) > 1 else {}
     # The vendor's circuit is asked only for a check this worker is about to run, under its lock:
     # no probe taken for a check that is done or held.
     claimed, done, waiting = claim_many(
