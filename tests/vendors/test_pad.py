@@ -7,8 +7,9 @@ import pytest
 from PIL import Image
 
 from tests.conftest import FACES, jpeg_bytes
+from vendors import pad
 from vendors.engine import get_engine
-from vendors.pad import heuristics, simulate_halftone_print, simulate_screen_recapture
+from vendors.pad import SPECTRUM_WINDOW, heuristics, simulate_halftone_print, simulate_screen_recapture
 
 PHOTOS = sorted(FACES.glob("*.jpg"))
 
@@ -38,6 +39,20 @@ def test_synthetic_screen_recapture_is_flagged(path):
 def test_synthetic_prints_are_mostly_flagged():
     flagged = sum("periodic_pattern" in flags(simulate_halftone_print(photo(p))) for p in PHOTOS)
     assert flagged >= len(PHOTOS) - 1  # measured: all but one
+
+
+def test_a_large_faces_spectrum_is_taken_on_a_window_of_it(monkeypatch):
+    """A selfie stored at 2,000 px has a face region of 800 px and more: its spectrum is taken on a
+    window about the face's centre (the cost grows with the pixels), which still sees a print's dots."""
+    windows = []
+    measure = pad.spectral_peak
+    monkeypatch.setattr(pad, "spectral_peak", lambda gray: windows.append(gray.shape) or measure(gray))
+    large = photo(FACES / "biden_2.jpg").resize((2000, 2000), Image.LANCZOS)
+    printed = np.asarray(Image.open(io.BytesIO(jpeg_bytes(simulate_halftone_print(large), quality=90))))
+    face = get_engine().faces(printed, embeddings=False)[0]
+    assert face.width * 1.2 > 2 * SPECTRUM_WINDOW
+    assert "periodic_pattern" in heuristics(printed, face)["flags"]
+    assert windows == [(SPECTRUM_WINDOW, SPECTRUM_WINDOW)]
 
 
 def test_policy_sends_a_flagged_selfie_to_review():
