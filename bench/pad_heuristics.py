@@ -4,7 +4,11 @@ Genuine photos are the photos in DIR; attacks are made from them by simulate_scr
 and simulate_halftone_print. Prints a table and writes JSON. Synthetic attacks only: these rates
 say the heuristics react to the cues they look for, not how they fare against real attackers.
 
-    python bench/pad_heuristics.py ../shared/faces [--json bench/results/pad_heuristics.json]
+    python bench/pad_heuristics.py ../shared/faces [--side 1280] [--json bench/results/pad_heuristics.json]
+
+--side: each photo is first brought to at most that many pixels on its long side (1280, the
+default); --side N --enlarge brings every photo to exactly N, enlarging the smaller ones (as a
+sender that enlarges its photos would).
 """
 
 import argparse
@@ -31,6 +35,8 @@ def main():
 
     parser = argparse.ArgumentParser()
     parser.add_argument("directory", type=Path)
+    parser.add_argument("--side", type=int, default=1280)
+    parser.add_argument("--enlarge", action="store_true")
     parser.add_argument("--json", type=Path, default=Path("bench/results/pad_heuristics.json"))
     args = parser.parse_args()
     makers = {
@@ -41,7 +47,11 @@ def main():
     rows = {name: [] for name in makers}
     for path in sorted(args.directory.glob("*.jpg")):
         photo = Image.open(path).convert("RGB")
-        photo.thumbnail((1280, 1280))
+        if args.enlarge:
+            k = args.side / max(photo.size)
+            photo = photo.resize((round(photo.width * k), round(photo.height * k)), Image.LANCZOS)
+        else:
+            photo.thumbnail((args.side, args.side))
         for name, make in makers.items():
             buf = io.BytesIO()
             make(photo).save(buf, "JPEG", quality=90)
