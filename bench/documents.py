@@ -179,7 +179,7 @@ def card_check_row(datas, images) -> dict:
     from vendors.registry import get_backend
 
     def image(data):
-        return ImageInput(data, "image/jpeg", 0, 0, hashlib.sha256(data).hexdigest())
+        return ImageInput.of(data, "image/jpeg", 0, 0, hashlib.sha256(data).hexdigest())
 
     pairs = [
         (data, path.with_name(path.name.replace(".jpg", ".back.jpg")).read_bytes())

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import functools
 import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -46,9 +47,12 @@ class Subject(str, enum.Enum):
 
 @dataclasses.dataclass(frozen=True)
 class ImageInput:
-    """A validated, normalized image (see onboarding.services.applicant.images)."""
+    """A validated, normalized image (see onboarding.services.applicant.images).
 
-    data: bytes = dataclasses.field(repr=False)
+    Its bytes are read (a stored photo decrypted) when a check first asks for `data`: the local
+    engine's checks that judge the photo's stored analysis never do."""
+
+    read: Callable[[], bytes] = dataclasses.field(repr=False, compare=False)
     content_type: str
     width: int
     height: int
@@ -57,6 +61,15 @@ class ImageInput:
     url_factory: Callable[[], str] | None = dataclasses.field(default=None, repr=False, compare=False)
     # The photo's stored analysis (vendors.analysis), for a vendor that reads_analysis.
     analysis: Analysis | None = dataclasses.field(default=None, repr=False, compare=False)
+
+    @classmethod
+    def of(cls, data: bytes, content_type: str, width: int, height: int, sha256: str, **kwargs) -> ImageInput:
+        """An image whose bytes are at hand."""
+        return cls(lambda: data, content_type, width, height, sha256, **kwargs)
+
+    @functools.cached_property
+    def data(self) -> bytes:
+        return self.read()
 
 
 @dataclasses.dataclass(frozen=True)

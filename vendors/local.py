@@ -95,7 +95,9 @@ def _photo_analysis(image: ImageInput, subject: Subject, *, embedding: bool) -> 
     found = image.analysis
     if found is None:
         return analyse(image.data, selfie=subject == Subject.SELFIE, embedding=embedding)
-    return add_embedding(found, image.data) if embedding else found
+    if embedding and not found.complete:  # the photo is read only for what its analysis lacks
+        add_embedding(found, image.data)
+    return found
 
 
 class LocalEngineBackend(VendorBackend):
@@ -280,8 +282,11 @@ def _text(image: ImageInput, portrait: bool) -> list:
     """The lines on a card: from its stored analysis when the pipeline gives one, else read here,
     the front turned upright as its portrait is; a back, or a front whose portrait is not found,
     as its text says."""
-    if image.analysis is not None:
-        return add_text(image.analysis, image.data, portrait=portrait).text
+    found = image.analysis
+    if found is not None:
+        if not found.has_text:  # the photo is read only for what its analysis lacks
+            add_text(found, image.data, portrait=portrait)
+        return found.text
     turn = upright_turn(image.data) if portrait else None
     return ocr.read_text(image.data, turn=turn) if turn is not None else ocr.read_upright(image.data)[1]
 

@@ -13,6 +13,7 @@ from onboarding.services.applicant import analysis as analysis_service
 from onboarding.services.applicant.analysis import analysis_of, stored_analysis
 from onboarding.services.compliance import audit
 from onboarding.services.compliance.erasure import erase_applicant
+from onboarding.services.pipeline import checks as checks_service
 from tests.conftest import face_bytes, id_card_bytes, jpeg_bytes
 from tests.factories import ApplicantFactory, PhotoFactory, submitted_verification
 from vendors.engine import FaceEngine
@@ -59,6 +60,18 @@ def test_a_case_analyses_each_photo_once(settings, engine_calls):
     assert engine_calls["detect"] == 2 and engine_calls["embed"] == 2
     assert engine_calls["upsample"] == 0  # both faces are found on the small copy
     assert PhotoAnalysis.objects.filter(applicant=v.applicant, has_embedding=True).count() == 2
+
+
+def test_the_engines_checks_do_not_read_the_photos_their_analyses_hold(settings, monkeypatch):
+    """A photo is decrypted to be analysed; the local checks then judge its analysis without
+    reading the photo again (a vendor's check reads it when it sends it)."""
+    all_local(settings)
+    read = []
+    real = checks_service.read_file
+    monkeypatch.setattr(checks_service, "read_file", lambda item: read.append(item) or real(item))
+    v = submitted_verification("obama_1", "obama_2")
+    kinds = set(Check.objects.filter(verification=v, status=Check.Status.COMPLETED).values_list("kind", flat=True))
+    assert kinds == {"quality", "compare"} and read == []
 
 
 def test_a_quality_check_alone_makes_no_embedding_and_a_later_compare_adds_it(settings, engine_calls):

@@ -14,7 +14,7 @@ from vendors.registry import get_backend
 
 def image(data):
     n = normalize_image(data)
-    return ImageInput(data=n.data, content_type=n.content_type, width=n.width, height=n.height, sha256=n.sha256)
+    return ImageInput.of(n.data, n.content_type, n.width, n.height, n.sha256)
 
 
 def request(kind, subject=Subject.SELFIE, selfie=None, id_card=None):

@@ -16,12 +16,12 @@ from vendors.sandbox import container
 
 def image(data, url=None):
     n = normalize_image(data)
-    return ImageInput(
-        data=n.data,
-        content_type=n.content_type,
-        width=n.width,
-        height=n.height,
-        sha256=n.sha256,
+    return ImageInput.of(
+        n.data,
+        n.content_type,
+        n.width,
+        n.height,
+        n.sha256,
         url_factory=(lambda: url) if url else None,
     )
 

@@ -57,7 +57,7 @@ CALL_THREADS = 256
 
 def image_input(photo, vendor, *, analysis=None) -> ImageInput:
     return ImageInput(
-        data=read_file(photo),
+        read=lambda: read_file(photo),
         content_type=photo.content_type,
         width=photo.width,
         height=photo.height,
@@ -247,7 +247,8 @@ class _Call:
         self.circuit = breaker_for(self.backend)
         self.declared = {}
         try:
-            self.request = build_request(check, self.backend)  # reads files and the challenge: here
+            # Reads the challenge and an SDK's liveness file here; a photo when the call first needs it.
+            self.request = build_request(check, self.backend)
             if check.kind == CheckKind.DOCUMENT:
                 self.declared = declared_of(check.verification.applicant_id)
         except Exception as exc:
