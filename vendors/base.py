@@ -194,6 +194,11 @@ class VendorBackend:
         calls their vendors) may go in the case's task with the network checks."""
         return self.computes_locally
 
+    def judges_analysis(self, kind) -> bool:
+        """Whether this kind of check judges the photos' stored analyses and does nothing else in its
+        call: in a case's task with network checks, the task makes those analyses before its claim."""
+        return self.reads_analysis and not self.works_in_call(kind)
+
     def setting(self, key: str):
         return vendor_setting(self.name, key, self.settings_defaults.get(key, ""))
 

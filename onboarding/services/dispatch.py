@@ -39,7 +39,7 @@ def start_after_commit(verification_id, checks, shadows=()):
     if remote:
         remote += [c for c in local if not get_backend(c.vendor).works_in_call(c.kind)]
         local = [c for c in local if c not in remote]
-        analyse_first = any(get_backend(c.vendor).reads_analysis for c in remote)
+        analyse_first = any(get_backend(c.vendor).judges_analysis(c.kind) for c in remote)
         transaction.on_commit(
             lambda ids=[str(c.pk) for c in remote], first=analyse_first: run_case_checks(ids, analyse_first=first)
         )

@@ -406,7 +406,7 @@ def _analyse_before_claim(check_ids) -> dict:
         return {}  # nothing paid waits on this work: the claimed checks make it
     kinds = {}  # photo id: the kinds of the checks that read its analysis
     for check in pending:
-        if not backends[check["vendor"]].reads_analysis or check["kind"] == CheckKind.DOCUMENT:
+        if not backends[check["vendor"]].judges_analysis(check["kind"]):
             continue
         for photo_id in (check[name] for name in _photos_of(Subject(check["subject"]))):
             if photo_id is not None:
