@@ -275,6 +275,7 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "control_folder": str(_broker_dir / "control"),
         "polling_interval": 0.2,
     }
+    CELERY_BROKER_TRANSPORT = "kyc.broker:FilesystemTransport"  # kombu's, writing each message whole
 else:
     # Longer than the slowest task (hard time limit), so Redis never re-delivers a task still running.
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}

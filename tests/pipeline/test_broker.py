@@ -1,5 +1,8 @@
-"""kyc.broker: kombu's Redis transport keeping one client per channel, on a real Redis."""
+"""kyc.broker: kombu's Redis transport keeping one client per channel, on a real Redis; its
+filesystem transport writing each message whole."""
 
+import os
+import threading
 import uuid
 
 import pytest
@@ -47,3 +50,36 @@ def test_a_new_pool_after_a_connection_error_gets_a_new_client(connection):
     channel._disconnect_pools()  # what kombu does when the connection breaks
     second = channel._create_client()
     assert second is not first and second.connection_pool is channel.pool
+
+
+def test_the_filesystem_broker_never_hands_over_a_message_still_being_written(tmp_path):
+    """A consumer polling while messages are written takes each one whole (kombu's own transport
+    hands over the empty file it has just created, and the worker's consumer dies on it)."""
+    folders = {name: str(tmp_path / name) for name in ("queue", "processed", "control")}
+    for folder in folders.values():
+        os.mkdir(folder)
+    options = {
+        "data_folder_in": folders["queue"],
+        "data_folder_out": folders["queue"],
+        "processed_folder": folders["processed"],
+        "control_folder": folders["control"],
+        "polling_interval": 0,
+    }
+    count, body = 200, "x" * 200_000  # large: each write takes a while
+    transport = "kyc.broker:FilesystemTransport"  # kombu's "filesystem" fails here: JSONDecodeError
+    with (
+        Connection("filesystem://", transport=transport, transport_options=options) as producer_conn,
+        Connection("filesystem://", transport=transport, transport_options=options) as consumer_conn,
+    ):
+        sender, receiver = producer_conn.SimpleQueue("kyc-test"), consumer_conn.SimpleQueue("kyc-test")
+        writer = threading.Thread(target=lambda: [sender.put({"n": n, "body": body}) for n in range(count)])
+        writer.start()
+        received = []
+        try:
+            while len(received) < count:
+                message = receiver.get(timeout=10)
+                received.append(message.payload["n"])
+                message.ack()
+        finally:
+            writer.join()
+        assert sorted(received) == list(range(count))
