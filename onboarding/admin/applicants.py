@@ -191,7 +191,8 @@ class ApplicantAdmin(ReadOnlyMixin, admin.ModelAdmin):
             button=_("Erase now"),
             intro=_(
                 "Photos, liveness files, vendor responses and the external reference are "
-                "deleted now and cannot be recovered. Decisions and the audit trail are "
+                "deleted now and cannot be recovered. Decisions with their list matches, "
+                "blocklist entries made from the applicant's cases and the audit trail are "
                 "kept for their retention period; the receipt says until when."
             ),
             label=_("Request reference"),

@@ -60,7 +60,9 @@ class ErasedSerializer(serializers.Serializer):
 
 
 class KeptSerializer(serializers.Serializer):
-    until = serializers.DateTimeField(allow_null=True, help_text="When it goes too; null: kept indefinitely.")
+    until = serializers.DateTimeField(
+        allow_null=True, help_text="When it goes too; null: kept until removed (or none is kept)."
+    )
     why = serializers.CharField()
 
 
@@ -68,8 +70,18 @@ class KeptDecisionsSerializer(KeptSerializer):
     cases = serializers.IntegerField()
 
 
+class KeptScreeningHitsSerializer(KeptSerializer):
+    hits = serializers.IntegerField()
+
+
+class KeptBlocklistSerializer(KeptSerializer):
+    entries = serializers.IntegerField(help_text="Faces and document numbers barred from the applicant's cases")
+
+
 class KeptDataSerializer(serializers.Serializer):
     decisions = KeptDecisionsSerializer()
+    screening_hits = KeptScreeningHitsSerializer()
+    blocklist = KeptBlocklistSerializer()
     audit_trail = KeptSerializer()
 
 
@@ -80,7 +92,7 @@ class ErasureReceiptSerializer(serializers.Serializer):
     requested_by = serializers.CharField()
     reference = serializers.CharField()
     erased = ErasedSerializer(help_text="What was erased, by kind (files are deleted, not just hidden).")
-    kept = KeptDataSerializer(help_text="What is kept under a legal duty, and until when.")
+    kept = KeptDataSerializer(help_text="What is kept (a legal duty, fraud prevention), how much, and until when.")
     digest = serializers.CharField(
         help_text="SHA-256 of the receipt without digest and audit_event_id "
         "(canonical JSON); the same digest is in the audit trail."

@@ -18,11 +18,13 @@ from onboarding.models import (
     AuditCheckpoint,
     AuditEvent,
     AuditSeal,
+    BlocklistEntry,
     Check,
     Decision,
     ErasureReceipt,
     LegalHold,
     Photo,
+    ScreeningHit,
     Verification,
 )
 from onboarding.services.applicant.applicants import add_photo
@@ -241,6 +243,8 @@ def test_erasure_through_the_api_gives_a_receipt_and_keeps_the_decision():
         "external_reference": True,
     }
     assert receipt["kept"]["decisions"]["cases"] == 1 and receipt["kept"]["decisions"]["until"]
+    assert receipt["kept"]["screening_hits"]["hits"] == 0 and receipt["kept"]["blocklist"]["entries"] == 0
+    assert receipt["kept"]["blocklist"]["until"] is None
     assert receipt["requested_by"] == "api:acme" and receipt["reference"] == "ticket-991"
     assert stored_files(applicant_id) == []
     applicant = Applicant.objects.get(pk=applicant_id)
@@ -258,6 +262,32 @@ def test_erasure_through_the_api_gives_a_receipt_and_keeps_the_decision():
     assert api.get(f"{BASE}/applicants/{applicant_id}/erasure/").json() == receipt
     assert ErasureReceipt.objects.count() == 1
     assert api.get(f"{BASE}/applicants/{applicant_id}/").json()["erased_at"]
+
+
+def test_the_receipt_lists_the_list_matches_and_blocklist_entries_erasure_keeps(settings, django_user_model):
+    from onboarding.services.faces import blocklist
+    from onboarding.services.review.decisions import record_human_decision
+    from tests.screening.test_cases import import_list, submitted
+
+    settings.KYC_CHECK_VENDORS = {**settings.KYC_CHECK_VENDORS, "screening": ["local"]}
+    import_list(("Q2", {"name": ["PETROVA, Olga"], "birthDate": ["1971-05-05"]}))
+    v = submitted(declared={"full_name": "Olga Petrova", "date_of_birth": "1971-05-05"})
+    assert v.status == Verification.Status.NEEDS_REVIEW
+    reviewer = django_user_model.objects.create_user("senior", is_staff=True)
+    record_human_decision(v.pk, outcome="reject", comment="listed person", user=reviewer)
+    barred = blocklist.add_case(Verification.objects.get(pk=v.pk), reason="listed person", actor=Actor.system("t"))
+    assert len(barred) >= 2  # the selfie's face and the card portrait's
+
+    receipt, _ = erase_applicant(v.applicant_id, actor=Actor.system("test"))
+    kept = receipt.content["kept"]
+    assert kept["screening_hits"]["hits"] == 1
+    assert kept["screening_hits"]["until"] == kept["decisions"]["until"] is not None
+    last = max(entry.created_at for entry in barred)
+    assert kept["blocklist"]["entries"] == len(barred)
+    assert kept["blocklist"]["until"] == retention.expires_on(last, "blocklist").isoformat()
+    # What the receipt says is kept is there.
+    assert ScreeningHit.objects.filter(applicant_id=v.applicant_id).count() == 1
+    assert BlocklistEntry.objects.filter(source_applicant_id=v.applicant_id).count() == len(barred)
 
 
 def test_erasure_waits_for_an_open_case():

@@ -2,7 +2,9 @@
 
 Erased at once: every photo, SDK liveness file and liveness burst, every stored vendor response,
 and the external reference. Kept, and listed on the receipt with the date they go: the decisions
-(record-keeping duty under anti-money-laundering law) and the audit trail. Refused while a legal
+and the list matches reviewed with them (record-keeping duty under anti-money-laundering law), the
+blocklist entries made from the applicant's cases (fraud prevention; their own retention) and the
+audit trail. Refused while a legal
 hold is active or a case is still open (a vendor call may be reading the photos).
 
 The receipt's digest is recorded in the hash-chained audit trail, so a receipt can be checked
@@ -18,10 +20,12 @@ from django.utils import timezone
 
 from onboarding.models import (
     Applicant,
+    BlocklistEntry,
     Check,
     DeclaredIdentity,
     DocumentReading,
     ErasureReceipt,
+    ScreeningHit,
     Verification,
     WebhookEvent,
 )
@@ -44,11 +48,26 @@ def _kept(applicant, now) -> dict:
     last = max((d for d in cases if d), default=None)
     decisions_until = retention.expires_on(last or applicant.created_at, "decisions")
     audit_until = retention.expires_on(now, "audit_trail")
+    barred = BlocklistEntry.objects.filter(source_applicant_id=applicant.pk).values_list("created_at", flat=True)
+    blocklist_until = [retention.expires_on(added, "blocklist") for added in barred]
     return {
         "decisions": {
             "cases": len(cases),
             "until": decisions_until.isoformat() if decisions_until else None,
             "why": "record-keeping duty: the outcome of each case, its scores and who decided",
+        },
+        "screening_hits": {
+            "hits": ScreeningHit.objects.filter(applicant=applicant).count(),
+            "until": decisions_until.isoformat() if decisions_until else None,
+            "why": "record-keeping duty: the sanctions and PEP list entries the cases matched, "
+            "and how a reviewer resolved each (they go with the decisions)",
+        },
+        "blocklist": {
+            "entries": len(blocklist_until),
+            # None when there is none, or one has no period (KYC_RETAIN_BLOCKLIST_DAYS=0: kept until removed)
+            "until": None if not blocklist_until or None in blocklist_until else max(blocklist_until).isoformat(),
+            "why": "fraud prevention: the faces and document numbers a fraud team barred from a case, "
+            "each its own encrypted copy",
         },
         "audit_trail": {
             "until": audit_until.isoformat() if audit_until else None,
