@@ -388,7 +388,7 @@ KYC_FACE_INDEX_WAIT_SECONDS = env.int("KYC_FACE_INDEX_WAIT_SECONDS", default=120
 # Set on the faces queue's workers: build the index as the process starts, not on the first search.
 KYC_FACE_INDEX_PRELOAD = env.bool("KYC_FACE_INDEX_PRELOAD", default=False)
 KYC_DUPLICATES_ACROSS_CLIENTS = env.bool("KYC_DUPLICATES_ACROSS_CLIENTS", default=False)
-KYC_CONSENT_VERSION = env("KYC_CONSENT_VERSION", default="2026-11-v1")
+KYC_CONSENT_VERSION = env("KYC_CONSENT_VERSION", default="2026-12-v1")
 # Pixel caps per format: baseline JPEGs decode at a reduced scale (draft), so they may be large;
 # every other format (and progressive JPEG) is decoded whole, so it is capped by its decoded memory:
 # KYC_MAX_FULL_DECODE_PIXELS of 4-byte pixels (a 12-megapixel photo), more for 1- and 2-byte modes.

@@ -7,10 +7,7 @@ from onboarding.models import Decision, ReviewReason
 
 class ConsentForm(forms.Form):
     agree = forms.BooleanField(
-        label=_(
-            "I have read the notice above and agree to the processing of my photos and ID card for "
-            "identity verification."
-        ),
+        label=_("I have read the notice above and agree to the processing of my photos and ID card that it describes."),
         error_messages={"required": _("Please tick the box to agree before you start.")},
     )
 

@@ -33,6 +33,22 @@ def test_consent_is_required_and_recorded(client, settings):
     assert AuditEvent.objects.filter(applicant_id=applicant.pk, action="consent_given").exists()
 
 
+def test_the_built_in_notice_names_what_the_default_configuration_does(client):
+    """Each processing the default configuration runs on an applicant's data is on the notice they
+    consent to (an operator who changes what runs gives their own text: Branding)."""
+    page = client.get(reverse("onboarding:start")).content.decode()
+    said = {
+        "biometric comparison": "Your photos are biometric data",
+        "duplicate scan (KYC_DUPLICATE_SCAN)": "have not been used in another application",
+        "document reading (KYC_DOCUMENT_VENDORS)": "document number from the card",
+        "screening, and again when lists change": "politically exposed persons lists; while you are our customer",
+        "blocklist": "kept on our fraud list",
+        "retention": "deleted when the retention period ends",
+        "erasure": "ask for your data to be erased",
+    }
+    assert [what for what, words in said.items() if words not in page] == []
+
+
 def test_capture_pages_need_consent_first(client):
     for name in ("selfie", "id_card", "confirm"):
         assert client.get(reverse(f"onboarding:{name}")).url == reverse("onboarding:start")
