@@ -1,6 +1,7 @@
 """Measure the passive presentation-attack heuristics (vendors/pad.py).
 
-Genuine photos are the photos in DIR; attacks are made from them by simulate_screen_recapture
+Genuine photos are the photos in DIR, as they are and softened (a Gaussian blur of 1 px: a soft
+lens, a phone's beauty mode); attacks are made from them by simulate_screen_recapture
 and simulate_halftone_print. Prints a table and writes JSON. Synthetic attacks only: these rates
 say the heuristics react to the cues they look for, not how they fare against real attackers.
 
@@ -23,7 +24,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kyc.settings")
 os.environ.setdefault("DJANGO_DEBUG", "true")
 
 import numpy as np  # noqa: E402
-from PIL import Image  # noqa: E402
+from PIL import Image, ImageFilter  # noqa: E402
 
 
 def main():
@@ -41,6 +42,8 @@ def main():
     args = parser.parse_args()
     makers = {
         "genuine": lambda im: im,
+        # A soft lens, a phone's beauty mode, a little motion: less fine detail, no pattern.
+        "genuine, softened": lambda im: im.filter(ImageFilter.GaussianBlur(1.0)),
         "screen recapture": simulate_screen_recapture,
         "halftone print": simulate_halftone_print,
     }
@@ -60,14 +63,17 @@ def main():
             result = heuristics(rgb, faces[0] if faces else None)
             rows[name].append({"photo": path.name, **result})
     summary = {}
-    print(f"{'set':18} {'photos':>6} {'screen_bezel':>13} {'periodic_pattern':>17} {'any flag':>9}")
+    print(f"{'set':18} {'photos':>6} {'screen_bezel':>13} {'periodic_pattern':>17} {'any flag':>9}  peak")
     for name, results in rows.items():
         n = len(results)
         rate = {flag: sum(flag in r["flags"] for r in results) / n for flag in ("screen_bezel", "periodic_pattern")}
         rate["any"] = sum(bool(r["flags"]) for r in results) / n
         summary[name] = {"photos": n, "flag_rates": rate}
-        print(f"{name:18} {n:6} {rate['screen_bezel']:13.2f} {rate['periodic_pattern']:17.2f} {rate['any']:9.2f}")
-    print("genuine row = false-alarm rates; attack rows = detection rates (synthetic attacks)")
+        peaks = [r["face_spectral_peak"] for r in results if "face_spectral_peak" in r]
+        span = f"{min(peaks)}-{max(peaks)}" if peaks else "-"
+        rates = f"{rate['screen_bezel']:13.2f} {rate['periodic_pattern']:17.2f} {rate['any']:9.2f}"
+        print(f"{name:18} {n:6} {rates}  {span}")
+    print("genuine rows = false-alarm rates; attack rows = detection rates (synthetic attacks)")
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps({"summary": summary, "photos": rows}, indent=2))
     print(f"wrote {args.json}")

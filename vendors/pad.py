@@ -1,8 +1,9 @@
 """Passive presentation-attack heuristics on a single photo.
 
 These are heuristics, not a liveness model, and are named so wherever they show:
-- periodic_pattern: a sharp peak in the spectrum of the face region, the signature of a
-  halftone print or of screen pixels beating against the camera sensor (moire);
+- periodic_pattern: sharp peaks in the spectrum of the face region, above the spectrum around
+  them, the signature of a halftone print or of screen pixels beating against the camera sensor
+  (moire);
 - screen_bezel: a dark, uniform frame around the picture, as when a phone or monitor is
   photographed with its bezel.
 Their measured rates (docs/decision-quality.md, bench/pad_heuristics.py) come from synthetic
@@ -14,10 +15,14 @@ simulate_screen_recapture and simulate_halftone_print make those synthetic attac
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 from PIL import Image, ImageFilter
 
-PERIODIC_PEAK = 22.0  # face-region spectral peak / median; real test photos 6.5-21.2
+# The face region's strongest spectral peaks over their rings' medians: the shared photos, plain,
+# softened, enlarged or once saved as JPEG of quality 60, 3.5-8.6; halftone prints 27.7 and more.
+PERIODIC_PEAK = 12.0
 BEZEL_DARK_SHARE = 0.9  # share of border pixels darker than 40 of 255
 BEZEL_MAX_STD = 15.0  # and nearly uniform
 # The face region's spectrum is taken on at most this many pixels square about the face's centre,
@@ -25,22 +30,49 @@ BEZEL_MAX_STD = 15.0  # and nearly uniform
 # the whole region): a 2,000-px selfie's face region is 800 px and more, and the cost grows with
 # its pixels.
 SPECTRUM_WINDOW = 384
+BAND = (0.12, 0.48)  # cycles per pixel: mid to high frequencies, no DC
+RINGS = 24  # the band in rings of equal width, each its own baseline
+PEAKS = 8  # how many of the strongest values are averaged: a pattern has several, noise one
+
+
+@functools.lru_cache(maxsize=32)
+def _rings(h: int, w: int) -> tuple[np.ndarray, np.ndarray]:
+    """For an h x w window's half spectrum (rfft2): where the measured values are (flat indices,
+    ring by ring) and where each ring starts among them.
+
+    Measured: the band, without the lines where JPEG's 8-px block grid puts its energy (every
+    stored photo is a JPEG) and without the u = 0 column's negative frequencies (a real image's
+    spectrum is symmetric: the half rfft2 computes holds every other value once but those)."""
+    fy, fx = np.fft.fftfreq(h)[:, None], np.fft.rfftfreq(w)[None, :]
+    radius = np.sqrt(fy**2 + fx**2)
+    measured = (radius > BAND[0]) & (radius < BAND[1])
+    measured &= np.abs(fx * 8 - np.round(fx * 8)) * w / 8 > 1.5
+    measured &= np.abs(fy * 8 - np.round(fy * 8)) * h / 8 > 1.5
+    measured[:, 0] &= fy[:, 0] > 0
+    ring = np.minimum(((radius[measured] - BAND[0]) / (BAND[1] - BAND[0]) * RINGS).astype(np.intp), RINGS - 1)
+    order = np.argsort(ring, kind="stable")
+    return np.flatnonzero(measured)[order], np.searchsorted(ring[order], np.arange(RINGS + 1))
 
 
 def spectral_peak(gray: np.ndarray) -> float:
-    """The 99.9th percentile of the face region's spectrum in the mid-to-high band over its median.
+    """How far the face region's strongest spectral peaks stand above the spectrum around them: the
+    mean of the PEAKS largest values in the band, each over the median of its ring.
 
-    A real image's spectrum is symmetric (F(-u) is F(u)'s conjugate): the half rfft2 computes is
-    the whole band with each value twice but the u = 0 column's, counted so."""
+    Each ring is its own baseline, so what a photo's spectrum falls off like (a soft or smoothed
+    face, an enlarged photo: little fine detail) does not count, only peaks sharper than their
+    ring: the periodic dots of a print or a screen's moire."""
     g = gray.astype(np.float32)
     g -= g.mean()
     h, w = g.shape
+    where, starts = _rings(h, w)
     spectrum = np.abs(np.fft.rfft2(g * np.outer(np.hanning(h), np.hanning(w)).astype(np.float32)))
-    radius = np.sqrt(np.fft.fftfreq(h)[:, None] ** 2 + np.fft.rfftfreq(w)[None, :] ** 2)
-    band = (radius > 0.12) & (radius < 0.48)  # mid to high frequencies, no DC
-    once, twice = spectrum[:, 0][band[:, 0]], spectrum[:, 1:][band[:, 1:]]
-    median, peak = np.percentile(np.concatenate([once, twice, twice]), [50, 99.9])
-    return float(peak / (median + 1e-6))
+    by_ring = spectrum.ravel()[where]
+    baseline = np.empty_like(by_ring)
+    for a, b in zip(starts[:-1], starts[1:]):
+        if b > a:
+            baseline[a:b] = np.median(by_ring[a:b])
+    ratios = by_ring / (baseline + 1e-6)
+    return float(np.partition(ratios, -PEAKS)[-PEAKS:].mean()) if ratios.size >= PEAKS else 0.0
 
 
 def heuristics(rgb: np.ndarray, face) -> dict:
