@@ -28,7 +28,7 @@ from .engine import (
     turned,
     unturn_points,
 )
-from .pad import heuristics
+from .pad import MEASURE, heuristics
 
 
 @dataclasses.dataclass
@@ -50,6 +50,11 @@ class Analysis:
     def has_text(self) -> bool:
         """Its text was read, by the OCR this process runs (a reading by another is made again)."""
         return self.text is not None and self.text_engine == ocr.version()
+
+    @property
+    def pad_current(self) -> bool:
+        """Its presentation-attack measures are of the kind this code makes (a selfie's)."""
+        return self.pad is not None and self.pad.get("measure") == MEASURE
 
     @property
     def face(self) -> Face | None:
@@ -140,6 +145,14 @@ def add_embedding(analysis: Analysis, data: bytes) -> Analysis:
     """The largest face's embedding, for an analysis made without it, from its stored landmarks."""
     if not analysis.complete:
         analysis.faces[0].embedding = get_engine().embed(decode_rgb(data, analysis.turn), analysis.faces[0])
+    return analysis
+
+
+def add_pad(analysis: Analysis, data: bytes) -> Analysis:
+    """A selfie's presentation-attack measures made again, for an analysis kept with measures of
+    another kind (vendors.pad.MEASURE), on the photo turned upright as its face was found."""
+    if not analysis.pad_current:
+        analysis.pad = heuristics(decode_rgb(data, analysis.turn), analysis.face)
     return analysis
 
 

@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .analysis import Analysis, add_embedding, add_text, analyse, upright_turn
+from .analysis import Analysis, add_embedding, add_pad, add_text, analyse, upright_turn
 from .base import (
     CheckKind,
     CheckRequest,
@@ -135,6 +135,8 @@ class LocalEngineBackend(VendorBackend):
         started = time.monotonic()
         image = request.subject_image
         analysis = _photo_analysis(image, request.subject, embedding=False)
+        if request.subject == Subject.SELFIE and not analysis.pad_current:  # kept by an earlier version
+            add_pad(analysis, image.data)
         details, codes = assess_quality(analysis, request.subject)
         details["image_size"] = [image.width, image.height]
         if analysis.turn:  # found sideways or upside down: face_box is in the photo turned upright

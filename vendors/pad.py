@@ -23,6 +23,9 @@ from PIL import Image, ImageFilter
 # The face region's strongest spectral peaks over their rings' medians: the shared photos, plain,
 # softened, enlarged or once saved as JPEG of quality 60, 3.5-8.6; halftone prints 27.7 and more.
 PERIODIC_PEAK = 12.0
+# Which measures made a photo's figures: an analysis kept with measures of another kind has them made
+# again when a quality check judges it (vendors.analysis.add_pad).
+MEASURE = "ring-peaks/1"
 BEZEL_DARK_SHARE = 0.9  # share of border pixels darker than 40 of 255
 BEZEL_MAX_STD = 15.0  # and nearly uniform
 # The face region's spectrum is taken on at most this many pixels square about the face's centre,
@@ -99,6 +102,7 @@ def heuristics(rgb: np.ndarray, face) -> dict:
             if out["face_spectral_peak"] >= PERIODIC_PEAK:
                 flags.append("periodic_pattern")
     out["flags"] = flags
+    out["measure"] = MEASURE
     return out
 
 

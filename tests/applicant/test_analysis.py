@@ -14,9 +14,11 @@ from onboarding.services.applicant.analysis import analysis_of, stored_analysis
 from onboarding.services.compliance import audit
 from onboarding.services.compliance.erasure import erase_applicant
 from onboarding.services.pipeline import checks as checks_service
+from onboarding.services.pipeline.verifications import submit_verification
 from tests.conftest import face_bytes, id_card_bytes, jpeg_bytes
 from tests.factories import ApplicantFactory, PhotoFactory, submitted_verification
 from vendors.engine import FaceEngine
+from vendors.pad import MEASURE
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -72,6 +74,26 @@ def test_the_engines_checks_do_not_read_the_photos_their_analyses_hold(settings,
     v = submitted_verification("obama_1", "obama_2")
     kinds = set(Check.objects.filter(verification=v, status=Check.Status.COMPLETED).values_list("kind", flat=True))
     assert kinds == {"quality", "compare"} and read == []
+
+
+def test_a_selfies_kept_measures_of_another_kind_are_made_again_when_judged(settings):
+    """An analysis kept by an earlier version has presentation-attack measures of another kind:
+    the quality check makes them again from the photo rather than judge by those."""
+    settings.KYC_CHECK_VENDORS = {"quality": ["local"], "liveness": [], "compare": []}
+    settings.KYC_DUPLICATE_SCAN = False
+    applicant = ApplicantFactory()
+    selfie = PhotoFactory(applicant=applicant, kind=Photo.Kind.SELFIE, source=face_bytes("obama_1"))
+    card = PhotoFactory(applicant=applicant, kind=Photo.Kind.ID_CARD, source=id_card_bytes("obama_2"))
+    kept = analysis_of(selfie, embedding=False)
+    assert kept.pad_current and kept.pad["flags"] == []
+    kept.pad = {"face_spectral_peak": 30.0, "flags": ["periodic_pattern"]}  # as an earlier measure kept it
+    analysis_service.store(selfie, kept, PhotoAnalysis.objects.get(photo=selfie))
+    assert not stored_analysis(Photo.objects.get(pk=selfie.pk)).pad_current
+
+    v = submit_verification(applicant, selfie=selfie, id_card=card)
+    quality = Check.objects.get(verification=v, kind="quality", subject="selfie")
+    assert quality.details["presentation_attack_heuristics"]["measure"] == MEASURE
+    assert "heuristic_flags" not in quality.details
 
 
 def test_a_quality_check_alone_makes_no_embedding_and_a_later_compare_adds_it(settings, engine_calls):
