@@ -52,7 +52,8 @@ def _rings(h: int, w: int) -> tuple[np.ndarray, np.ndarray]:
     measured &= np.abs(fx * 8 - np.round(fx * 8)) * w / 8 > 1.5
     measured &= np.abs(fy * 8 - np.round(fy * 8)) * h / 8 > 1.5
     measured[:, 0] &= fy[:, 0] > 0
-    ring = np.minimum(((radius[measured] - BAND[0]) / (BAND[1] - BAND[0]) * RINGS).astype(np.intp), RINGS - 1)
+    # As bytes: numpy sorts them by radix, in a third of the time.
+    ring = np.minimum(((radius[measured] - BAND[0]) / (BAND[1] - BAND[0]) * RINGS).astype(np.uint8), RINGS - 1)
     order = np.argsort(ring, kind="stable")
     return np.flatnonzero(measured)[order], np.searchsorted(ring[order], np.arange(RINGS + 1))
 
