@@ -192,8 +192,9 @@ class ApplicantAdmin(ReadOnlyMixin, admin.ModelAdmin):
             intro=_(
                 "Photos, liveness files, vendor responses and the external reference are "
                 "deleted now and cannot be recovered. Decisions with their list matches, "
-                "blocklist entries made from the applicant's cases and the audit trail are "
-                "kept for their retention period; the receipt says until when."
+                "blocklist entries made from the applicant's cases, other applicants' cases' "
+                "matches with the applicant's photos and the audit trail are kept for their "
+                "retention period; the receipt says until when."
             ),
             label=_("Request reference"),
             run=run,

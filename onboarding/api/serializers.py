@@ -82,6 +82,10 @@ class KeptDataSerializer(serializers.Serializer):
     decisions = KeptDecisionsSerializer()
     screening_hits = KeptScreeningHitsSerializer()
     blocklist = KeptBlocklistSerializer()
+    duplicate_signals = KeptSerializer(
+        help_text="Other applicants' cases that matched this applicant's photos keep the match with their "
+        "decisions (not counted: they may be another client's)"
+    )
     audit_trail = KeptSerializer()
 
 

@@ -280,8 +280,10 @@ class DuplicateSignal(models.Model):
     verification = models.ForeignKey(Verification, on_delete=models.CASCADE, related_name="duplicate_signals")
     kind = models.CharField(max_length=16, choices=Kind.choices)
     photo = models.ForeignKey(Photo, on_delete=models.CASCADE, related_name="+")
-    other_photo = models.ForeignKey(Photo, on_delete=models.CASCADE, related_name="+")
-    other_applicant = models.ForeignKey(Applicant, on_delete=models.CASCADE, related_name="+")
+    # The other side's rows may go first (its own retention): this case keeps the match, its
+    # evidence, with its decision (null: that applicant is deleted).
+    other_photo = models.ForeignKey(Photo, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    other_applicant = models.ForeignKey(Applicant, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     other_verification = models.ForeignKey(
         Verification, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

@@ -169,7 +169,8 @@ def case_page(verification_id) -> dict:
                 "kind": s.get_kind_display(),
                 "distance": s.distance,
                 "subject": (s.photo if mine else s.other_photo).get_kind_display(),
-                "other_subject": (s.other_photo if mine else s.photo).get_kind_display(),
+                # None: the other applicant is deleted (its retention), the match kept here
+                "other_subject": other.get_kind_display() if (other := s.other_photo if mine else s.photo) else None,
                 "other_applicant_id": s.other_applicant_id if mine else s.verification.applicant_id,
                 "other_verification_id": s.other_verification_id if mine else s.verification_id,
                 "found_here": mine,

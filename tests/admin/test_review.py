@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from onboarding.models import (
+    Applicant,
     AuditEvent,
     Check,
     Decision,
@@ -315,6 +316,52 @@ def test_the_same_face_or_photo_under_another_applicant_is_flagged_with_links(
     for here, there in ((same_face, first), (first, same_face)):
         page = client.get(reverse("admin:onboarding_verification_change", args=[here.pk])).content.decode()
         assert "Duplicate signals" in page and reverse("admin:onboarding_verification_change", args=[there.pk]) in page
+
+
+def test_a_case_keeps_its_duplicate_signal_when_the_other_applicant_is_deleted(
+    no_vendors, roles, client, django_user_model
+):
+    first = submitted_verification("obama_1", "obama_2")
+    later = submitted_verification("obama_2", "obama_1")
+    for v in (first, later):
+        duplicates.scan(v.pk)
+    found = DuplicateSignal.objects.filter(verification=later, other_applicant=first.applicant_id).count()
+    assert found > 0
+    # The first case is past the decisions period: it goes with its applicant; the later case stays.
+    long_ago = timezone.now() - timedelta(days=5 * 365 + 1)
+    Verification.objects.filter(pk=first.pk).update(status=Verification.Status.REJECTED, decided_at=long_ago)
+    Applicant.objects.filter(pk=first.applicant_id).update(created_at=long_ago)
+    Photo.objects.filter(applicant_id=first.applicant_id).update(created_at=long_ago)
+    done = retention.purge()
+    assert done["applicants"] == 1 and not Applicant.objects.filter(pk=first.applicant_id).exists()
+    kept = DuplicateSignal.objects.filter(verification=later)
+    assert kept.count() == found
+    assert {(s.other_applicant_id, s.other_photo_id, s.other_verification_id) for s in kept} == {(None, None, None)}
+    assert all(s.distance is not None for s in kept if s.kind == "same_face")
+    client.force_login(user_in(django_user_model, "Reviewer"))
+    page = client.get(reverse("admin:onboarding_verification_change", args=[later.pk])).content.decode()
+    assert "matched a photo of another applicant, since deleted" in page
+
+
+def test_erasure_leaves_other_cases_their_matches_and_the_receipt_says_so(no_vendors):
+    from onboarding.services.compliance.audit import Actor
+    from onboarding.services.compliance.erasure import erase_applicant
+
+    first = submitted_verification("obama_1", "obama_2")
+    later = submitted_verification("obama_2", "obama_1")
+    for v in (first, later):
+        duplicates.scan(v.pk)
+    naming_first = DuplicateSignal.objects.filter(other_applicant=first.applicant_id)
+    theirs = set(naming_first.values_list("pk", "distance"))
+    assert theirs
+    Verification.objects.filter(pk=first.pk).update(status=Verification.Status.REJECTED, decided_at=timezone.now())
+    receipt, _ = erase_applicant(first.applicant_id, actor=Actor.system("test"))
+    assert not PhotoAnalysis.objects.filter(photo__applicant=first.applicant_id).exists()
+    # The later case's evidence stays, and the receipt names it without counting it (another client's
+    # cases may be among them).
+    assert set(naming_first.values_list("pk", "distance")) == theirs
+    kept = receipt.content["kept"]["duplicate_signals"]
+    assert set(kept) == {"until", "why"} and "another applicant's case" in kept["why"]
 
 
 def test_face_templates_are_encrypted_and_go_with_the_photo(no_vendors, settings):

@@ -3,8 +3,9 @@
 Erased at once: every photo, SDK liveness file and liveness burst, every stored vendor response,
 and the external reference. Kept, and listed on the receipt with the date they go: the decisions
 and the list matches reviewed with them (record-keeping duty under anti-money-laundering law), the
-blocklist entries made from the applicant's cases (fraud prevention; their own retention) and the
-audit trail. Refused while a legal
+blocklist entries made from the applicant's cases (fraud prevention; their own retention), other
+applicants' cases' matches with this applicant's photos (with those cases) and the audit trail.
+Refused while a legal
 hold is active or a case is still open (a vendor call may be reading the photos).
 
 The receipt's digest is recorded in the hash-chained audit trail, so a receipt can be checked
@@ -68,6 +69,14 @@ def _kept(applicant, now) -> dict:
             "until": None if not blocklist_until or None in blocklist_until else max(blocklist_until).isoformat(),
             "why": "fraud prevention: the faces and document numbers a fraud team barred from a case, "
             "each its own encrypted copy",
+        },
+        # Not counted: some of those cases may be another API client's, which the requester must
+        # not learn about; they go with those cases' decisions.
+        "duplicate_signals": {
+            "until": None,
+            "why": "fraud prevention and record-keeping: where another applicant's case matched this "
+            "applicant's face or photo, that case keeps the match (which photos, and their face "
+            "distance; no image) with its decision, and it goes with them",
         },
         "audit_trail": {
             "until": audit_until.isoformat() if audit_until else None,
