@@ -388,6 +388,7 @@ KYC_FACE_INDEX_WAIT_SECONDS = env.int("KYC_FACE_INDEX_WAIT_SECONDS", default=120
 # Set on the faces queue's workers: build the index as the process starts, not on the first search.
 KYC_FACE_INDEX_PRELOAD = env.bool("KYC_FACE_INDEX_PRELOAD", default=False)
 KYC_DUPLICATES_ACROSS_CLIENTS = env.bool("KYC_DUPLICATES_ACROSS_CLIENTS", default=False)
+# The built-in notice's version; each consent records it with the notice's parts (services.applicant.consent).
 KYC_CONSENT_VERSION = env("KYC_CONSENT_VERSION", default="2026-12-v1")
 # Pixel caps per format: baseline JPEGs decode at a reduced scale (draft), so they may be large;
 # every other format (and progressive JPEG) is decoded whole, so it is capped by its decoded memory:

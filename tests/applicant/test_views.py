@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from onboarding.access import SESSION_KEY
 from onboarding.models import Applicant, AuditEvent, Photo, Verification
+from onboarding.services.applicant.consent import built_in_notice
 from tests.conftest import face_bytes, id_card_bytes
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -29,13 +30,16 @@ def test_consent_is_required_and_recorded(client, settings):
     assert response.status_code == 200 and "Please tick the box" in response.content.decode()
     assert not Applicant.objects.exists()
     applicant = consent(client)
-    assert applicant.consent_given_at and applicant.consent_version == settings.KYC_CONSENT_VERSION
+    assert applicant.consent_given_at and applicant.consent_version == built_in_notice().version
+    assert applicant.consent_version.startswith(settings.KYC_CONSENT_VERSION)
     assert AuditEvent.objects.filter(applicant_id=applicant.pk, action="consent_given").exists()
 
 
-def test_the_built_in_notice_names_what_the_default_configuration_does(client):
+def test_the_built_in_notice_names_what_the_default_configuration_does(client, settings):
     """Each processing the default configuration runs on an applicant's data is on the notice they
-    consent to (an operator who changes what runs gives their own text: Branding)."""
+    consent to."""
+    settings.KYC_DUPLICATE_SCAN = True
+    settings.KYC_CHECK_VENDORS = ALL_LOCAL
     page = client.get(reverse("onboarding:start")).content.decode()
     said = {
         "biometric comparison": "Your photos are biometric data",
@@ -47,6 +51,53 @@ def test_the_built_in_notice_names_what_the_default_configuration_does(client):
         "erasure": "ask for your data to be erased",
     }
     assert [what for what, words in said.items() if words not in page] == []
+
+
+OPTIONAL = {
+    "vendors": "sent to identity-verification providers",
+    "duplicates": "have not been used in another application",
+    "documents": "document number from the card",
+    "screening": "politically exposed persons lists; while you are our customer",
+}
+ALL_LOCAL = {kind: ["local"] for kind in ("quality", "liveness", "compare", "document", "screening")}
+
+
+@pytest.mark.parametrize(
+    "scan, vendors, told",
+    [
+        (True, {}, {"duplicates", "documents", "screening"}),  # the embedded default
+        (False, {}, {"documents", "screening"}),
+        (True, {"document": [], "screening": []}, {"duplicates"}),
+        (True, {"document": []}, {"duplicates", "screening"}),
+        (False, {"screening": []}, {"documents"}),
+        (False, {"compare": ["baidu", "local"], "document": [], "screening": []}, {"vendors"}),
+        (True, {"liveness": ["local", "acedata"]}, {"vendors", "duplicates", "documents", "screening"}),
+    ],
+)
+def test_the_built_in_notice_says_only_what_the_configuration_does(client, settings, scan, vendors, told):
+    settings.KYC_DUPLICATE_SCAN = scan
+    settings.KYC_CHECK_VENDORS = {**ALL_LOCAL, **vendors}
+    page = client.get(reverse("onboarding:start")).content.decode()
+    assert {part for part, words in OPTIONAL.items() if words in page} == told
+    always = ("Your photos are biometric data", "deleted when the retention period ends", "kept on our fraud list")
+    assert all(words in page for words in always)
+    assert ("list checks are kept" in page) == ("screening" in told)
+    assert ("face and document number" in page) == ("documents" in told)
+    # What was shown is what is recorded: the version names the notice's parts.
+    applicant = consent(client)
+    assert applicant.consent_version == settings.KYC_CONSENT_VERSION + "".join(f"+{p}" for p in OPTIONAL if p in told)
+
+
+def test_a_published_policy_that_routes_a_check_to_a_vendor_is_on_the_notice(client, settings):
+    from onboarding.services.compliance.audit import Actor
+    from onboarding.services.policy import versions
+
+    settings.KYC_CHECK_VENDORS = ALL_LOCAL
+    assert not built_in_notice().vendors
+    config = versions.built_in().config
+    config["routing"] = {"compare": {"vendors": [{"vendor": "local", "weight": 90}, {"vendor": "baidu", "weight": 10}]}}
+    versions.publish(config, actor=Actor.system("test"))
+    assert built_in_notice().vendors and OPTIONAL["vendors"] in client.get(reverse("onboarding:start")).content.decode()
 
 
 def test_capture_pages_need_consent_first(client):

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from PIL import Image, UnidentifiedImageError
 
 from onboarding.models import Branding
+from onboarding.services.applicant.consent import Notice, built_in_notice
 from onboarding.services.applicant.images import open_untrusted, other_format
 from onboarding.services.compliance import audit
 
@@ -38,6 +39,7 @@ class Brand:
     support: str
     consent_text: str  # blank: the built-in, translated notice
     consent_version: str
+    notice: Notice | None  # the built-in notice's paragraphs; None under the operator's own text
     logo_version: str  # blank: no logo
 
     @property
@@ -125,13 +127,15 @@ def current(language: str | None = None) -> Brand:
             row.consent_text_zh_hans if language.startswith("zh") and row.consent_text_zh_hans else row.consent_text
         )
     logo = logo_bytes(row)
+    notice = None if row and row.consent_text else built_in_notice()
     return Brand(
         name=(row and row.name) or settings.KYC_BRAND_NAME,
         color=color,
         ink=ink_for(color),
         support=(row and row.support_contact) or settings.KYC_SUPPORT_CONTACT,
         consent_text=consent,
-        consent_version=(row.consent_version if row and row.consent_text else settings.KYC_CONSENT_VERSION),
+        consent_version=row.consent_version if notice is None else notice.version,
+        notice=notice,
         logo_version=hashlib.sha256(logo).hexdigest()[:12] if logo else "",
     )
 
