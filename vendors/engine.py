@@ -53,6 +53,11 @@ MAX_PROPOSALS = 4
 # faces of those photos turned sideways or upside down, which BlazeFace still proposes, at most 0.55
 # (on the whole copy at most 0.38): below this, HOG decides on the whole copy, as without proposals.
 CONFIRMED = 0.7
+# A copy whose grey levels vary less than this (standard deviation, of 255) shows nothing: a
+# covered lens, a camera not yet started, a blank page. HOG finds the shared photos' faces darkened
+# to a twentieth of their light (deviation 1.7) and none in a uniform frame, which would cost it
+# every turn and the closer look (ten times a face's photo); such a copy is not searched.
+FLAT = 1.0
 # Counter-clockwise turns that make a photo upright (PIL's rotate direction), by degrees.
 TURNS = {90: Image.Transpose.ROTATE_90, 180: Image.Transpose.ROTATE_180, 270: Image.Transpose.ROTATE_270}
 
@@ -180,6 +185,11 @@ def to_gray(rgb: np.ndarray) -> np.ndarray:
     return (rgb[..., 0] * 0.299 + rgb[..., 1] * 0.587 + rgb[..., 2] * 0.114).astype(np.float32)
 
 
+def _flat(small: Image.Image) -> bool:
+    """Whether the detection copy shows nothing (FLAT), judged on every fourth pixel each way."""
+    return float(np.asarray(small)[::4, ::4].std()) < FLAT
+
+
 def _sure(located: list[tuple]) -> bool:
     return any(score >= SURE_FACE for _rect, score in located)
 
@@ -275,6 +285,8 @@ class FaceEngine:
         copy, at a quarter of the cost. Only when no turn finds one (a card photographed from afar,
         a small face), look closer: on the pixels of `stored` (the grey photo the copy was made from,
         if given and fine_copy() has a copy of it), else on the copy upsampled."""
+        if _flat(small):
+            return 0, []
         found = self._find(small, colour)
         hit = self._turned_faces(small, found, colour) if turns else None
         if hit or found:
@@ -291,6 +303,8 @@ class FaceEngine:
     def upright_turn(self, small: Image.Image, colour: Image.Image | None = None) -> int | None:
         """The turn locate() would find, without locating small faces (a card read without an
         analysis); None when no face is found to tell it."""
+        if _flat(small):
+            return None
         found = self._find(small, colour)
         hit = self._turned_faces(small, found, colour)
         return hit[0] if hit else (0 if found else None)

@@ -143,6 +143,27 @@ def test_an_upright_photo_is_not_turned_and_a_faceless_one_stays_as_it_is():
     assert blank.turn == 0 and blank.faces == []
 
 
+def test_a_blank_frame_is_not_searched_and_a_very_dark_face_still_is(monkeypatch):
+    """A covered lens or a blank page shows nothing to find (engine.FLAT): no search, where HOG
+    would try every turn and then look closer (ten times a face's photo); a face darkened to a
+    twentieth of its light still is looked for, and found."""
+    from vendors.analysis import analyse, upright_turn
+    from vendors.engine import FaceEngine
+
+    searched = []
+    real = FaceEngine._locate
+    monkeypatch.setattr(FaceEngine, "_locate", lambda self, copy, up: searched.append(up) or real(self, copy, up))
+    for colour in ((0, 0, 0), (255, 255, 255), (128, 128, 128)):
+        data = jpeg_bytes(Image.new("RGB", (2000, 1500), colour))
+        for selfie in (True, False):
+            found = analyse(data, selfie=selfie, embedding=False)
+            assert found.faces == [] and found.turn == 0 and "brightness" in found.measures
+        assert upright_turn(data) is None
+    assert searched == []
+    dark = ImageEnhance.Brightness(Image.open(io.BytesIO(face_bytes("obama_1")))).enhance(1 / 20)
+    assert len(analyse(jpeg_bytes(dark), selfie=True, embedding=False).faces) == 1 and searched
+
+
 @pytest.mark.parametrize("share", [0.2, 0.3])
 def test_a_card_photographed_from_afar_has_its_portrait_found_on_the_stored_pixels(local, monkeypatch, share):
     """The portrait is too small for the 640-px copy, even upsampled; on the stored 2,000 px it is found."""
