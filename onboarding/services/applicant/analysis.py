@@ -195,9 +195,7 @@ def embedding_needed() -> bool:
         return True
     policy = versions.active()
     for kind in (CheckKind.COMPARE, CheckKind.LIVENESS):
-        route = policy.route(kind)
-        names = [name for name, _weight in route.vendors] + ([route.shadow] if route.shadow else [])
-        if any(name in BACKENDS and get_backend(name).reads_analysis for name in names):
+        if any(name in BACKENDS and get_backend(name).reads_analysis for name in policy.route(kind).every_vendor):
             return True
     return False
 

@@ -30,12 +30,6 @@ class Notice:
         return settings.KYC_CONSENT_VERSION[: VERSION_LENGTH - len(parts)] + parts
 
 
-def _vendors(policy, kind) -> list[str]:
-    """Every vendor the active policy may run for a kind: deciding, fallbacks and shadow."""
-    route = policy.route(kind)
-    return [name for name, _weight in route.vendors] + ([route.shadow] if route.shadow else [])
-
-
 def _outside(name: str) -> bool:
     # A name the registry does not know is counted as outside: the notice errs towards telling.
     return name not in BACKENDS or not get_backend(name).computes_locally
@@ -45,8 +39,8 @@ def built_in_notice() -> Notice:
     """What the built-in notice says for the configuration and the policy in force now."""
     policy = versions.active()
     return Notice(
-        vendors=any(_outside(name) for kind in PHOTO_CHECKS for name in _vendors(policy, kind)),
+        vendors=any(_outside(name) for kind in PHOTO_CHECKS for name in policy.route(kind).every_vendor),
         duplicates=settings.KYC_DUPLICATE_SCAN,
-        documents=bool(_vendors(policy, CheckKind.DOCUMENT)),
-        screening=bool(_vendors(policy, CheckKind.SCREENING)),
+        documents=bool(policy.route(CheckKind.DOCUMENT).every_vendor),
+        screening=bool(policy.route(CheckKind.SCREENING).every_vendor),
     )

@@ -85,6 +85,11 @@ class Route:
     vendors: tuple[tuple[str, int], ...]  # (vendor, weight), enabled only, in the configured order
     shadow: str | None = None
 
+    @property
+    def every_vendor(self) -> list[str]:
+        """Every vendor the route may send a case to: deciding, fallbacks and shadow."""
+        return [name for name, _weight in self.vendors] + ([self.shadow] if self.shadow else [])
+
     def plan(self, key: str) -> list[str]:
         """The vendors for one case, deciding one first (picked by weight), then the fallbacks in order.
 
