@@ -43,7 +43,7 @@ def main():
     sys.path.insert(0, str(ROOT))
     from onboarding.services.applicant.images import normalize_image
     from tests.bursts import burst, frame
-    from tests.conftest import face_bytes, id_card_bytes, jpeg_bytes
+    from tests.conftest import face_bytes, id_card_bytes, jpeg_bytes, selfie_from_afar
     from tests.documents import pages
     from vendors.analysis import analyse
     from vendors.engine import decode_image, detection_copy, get_engine
@@ -66,7 +66,7 @@ def main():
         p50, p95 = timed(lambda: analyse(image.data, selfie=is_selfie), args.runs)
         rows.append({"work": f"{name}: analysis with the embedding", "p50_ms": p50, "p95_ms": p95})
     # Photos without an upright face: the three other turns are tried (engine.FaceEngine.locate), and
-    # on a card's front of more than 1,280 px the stored pixels are searched for a small portrait.
+    # on a selfie or a card's front of more than 1,280 px the stored pixels are searched for a small face.
     turned = normalize_image(jpeg_bytes(Image.open(io.BytesIO(selfie.data)).rotate(90, expand=True)))
     faceless = normalize_image(pages.photograph(pages.cn_back(pages.Person())))
     # A selfie as a phone sends it, stored at 2,000 px with the face filling the frame (enlarged
@@ -76,16 +76,18 @@ def main():
     # A card spanning a quarter of a 4:3 phone photo's width, stored at 2,000 px.
     far_card = normalize_image(pages.from_afar(pages.cn_front(pages.Person(), face="obama_2.jpg"), 0.25))
     assert len(analyse(far_card.data, selfie=False, embedding=False).faces) == 1
+    # A selfie taken from afar, stored at 2,000 x 1,500, its face about 100 px; and one without a face.
+    far_selfie = normalize_image(selfie_from_afar("obama_1", 100))
+    far_back = normalize_image(pages.from_afar(pages.cn_back(pages.Person()), 0.25))
+    assert len(analyse(far_selfie.data, selfie=True, embedding=False).faces) == 1
     for name, image, is_selfie in (
         ("selfie as a phone sends it, the face 810 px", phone_selfie, True),
         ("selfie turned a quarter turn", turned, True),
         ("a card's back sent as its front (no face)", faceless, False),
+        ("selfie from afar, the face 100 px", far_selfie, True),
+        ("a card's back from afar sent as a selfie (no face)", far_back, True),
         ("ID card from afar, a quarter of the width", far_card, False),
-        (
-            "a card's back from afar sent as its front (no face)",
-            normalize_image(pages.from_afar(pages.cn_back(pages.Person()), 0.25)),
-            False,
-        ),
+        ("a card's back from afar sent as its front (no face)", far_back, False),
     ):
         name = f"{name} {image.width} x {image.height}"
         p50, p95 = timed(lambda: analyse(image.data, selfie=is_selfie, embedding=False), args.runs)

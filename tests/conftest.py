@@ -34,6 +34,23 @@ def jpeg_bytes(image: Image.Image, **save_kwargs) -> bytes:
     return out.getvalue()
 
 
+def selfie_from_afar(name, face_side: int) -> bytes:
+    """`name`'s photo shrunk so that its face's box is about `face_side` px, on a 2,000 x 1,500
+    textured background: a selfie taken from afar, as a phone sends it."""
+    import numpy as np
+
+    from vendors.analysis import analyse
+
+    whole = Image.open(face(name)).convert("RGB")
+    k = face_side / analyse(face_bytes(name), selfie=True, embedding=False).face.width
+    ramp = np.linspace(60, 200, 2000, dtype=np.float32)[None, :, None] * np.ones((1500, 1, 3), np.float32)
+    room = np.clip(ramp + np.random.default_rng(7).normal(0, 12, (1500, 2000, 3)), 0, 255).astype(np.uint8)
+    far = Image.fromarray(room)
+    shrunk = whole.resize((round(whole.width * k), round(whole.height * k)), Image.LANCZOS)
+    far.paste(shrunk, (1000 - shrunk.width // 2, 750 - shrunk.height // 2))
+    return jpeg_bytes(far, quality=90)
+
+
 def with_last_scan_repeated(jpeg: bytes, times: int) -> bytes:
     """A progressive JPEG with its last scan (a few bytes in a flat picture) repeated before EOI:
     each scan revisits every block, so thousands cost seconds of CPU to decode (LJT-01-003)."""

@@ -105,14 +105,14 @@ def analyse(data: bytes, *, selfie: bool, embedding: bool = True, turns: bool = 
     """Decode once, detect on a small grey copy (turning the photo upright when only a turned copy
     has a face, unless turns=False: a card's back has none), measure, and embed the largest face if asked.
 
-    On a card's front (neither a selfie nor a back) a portrait too small for the copy is looked for
-    on the stored pixels (engine.fine_copy): a card photographed from afar. A selfie's face that
-    small fails the quality check anyway, and a back has no portrait to look for."""
+    A face too small for the copy (a card photographed from afar, a selfie taken from afar) is looked
+    for on the stored pixels (engine.fine_copy), where the quality check's smallest face is as large
+    as HOG's window; a back has no portrait to look for."""
     engine = get_engine()
     image = decode_image(data)
     gray = image.convert("L")
     small = detection_copy(gray)
-    stored = gray if turns and not selfie else None
+    stored = gray if turns else None
     turn, located = engine.locate(small, turns=turns, stored=stored, colour=proposal_copy(image))
     if turn:
         image, gray, small = turned(image, turn), turned(gray, turn), turned(small, turn)

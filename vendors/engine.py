@@ -36,10 +36,11 @@ DETECT_MAX_SIDE = 640
 # or a turned face at most 0.38: without a face scoring this upright, the other three turns are
 # tried, and one with a face scoring this is taken.
 SURE_FACE = 0.5
-# A face too small for the detection copy (a card photographed from afar) is looked for on the
-# stored pixels, up to this side, when they have at least twice the copy's: HOG on a 2,000-px photo
-# finds a card's portrait where the card spans a quarter of the frame's width, the copy upsampled
-# only where it spans a third (real pixels, not interpolated ones), at about twice the cost.
+# A face too small for the detection copy (a card or a selfie photographed from afar) is looked for
+# on the stored pixels, up to this side (the stored size), when they have at least twice the copy's:
+# HOG on a 2,000-px photo finds a card's portrait where the card spans a quarter of the frame's
+# width, and a selfie's face of the quality check's 80 px, the copy upsampled only where they are
+# about half as large again (real pixels, not interpolated ones), at about twice the cost.
 FINE_MAX_SIDE = 2000
 # HOG confirms a face BlazeFace proposes on a crop of the detection copy twice the face's side,
 # shrunk by whole steps of HOG's own image pyramid (5/6) until the face is about this many pixels

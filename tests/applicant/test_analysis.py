@@ -202,14 +202,16 @@ def test_a_first_analysis_kept_meanwhile_by_another_process_is_left_to_it(monkey
     assert PhotoAnalysis.objects.get(photo=photo).data  # and, that one gone, kept its own
 
 
-def test_a_face_too_small_for_the_small_copy_is_found_by_upsampling(engine_calls):
-    # The selfie's face shrunk onto a wide canvas: under 80 px on the 640-px copy.
+@pytest.mark.parametrize("size,thumbnail,upsampled", [((1900, 1400), 480, False), ((1200, 900), 300, True)])
+def test_a_face_too_small_for_the_small_copy_is_looked_for_closer(engine_calls, size, thumbnail, upsampled):
+    """The selfie's face shrunk onto a wide canvas, under 80 px on the 640-px copy: found on the
+    stored pixels where they are at least twice the copy's, else on the copy upsampled."""
     face = Image.open(io.BytesIO(face_bytes("obama_1"))).convert("RGB")
-    face.thumbnail((480, 480))
-    canvas = Image.new("RGB", (1900, 1400), (200, 190, 180))
-    canvas.paste(face, (800, 500))
+    face.thumbnail((thumbnail, thumbnail))
+    canvas = Image.new("RGB", size, (200, 190, 180))
+    canvas.paste(face, (size[0] // 2 - 100, size[1] // 2 - 100))
     result = analysis_service.analyse(jpeg_bytes(canvas, quality=92), selfie=True, embedding=False)
-    assert len(result.faces) == 1 and engine_calls["upsample"] == 1
+    assert len(result.faces) == 1 and engine_calls["upsample"] == int(upsampled)
 
 
 def test_erasure_and_retention_delete_the_analyses(settings):

@@ -6,7 +6,7 @@ import pytest
 from PIL import Image, ImageEnhance, ImageFilter
 
 from onboarding.services.applicant.images import normalize_image
-from tests.conftest import face_bytes, id_card_bytes, jpeg_bytes
+from tests.conftest import face_bytes, id_card_bytes, jpeg_bytes, selfie_from_afar
 from vendors.base import CheckKind, CheckRequest, ImageInput, ResultStatus, Subject
 from vendors.exceptions import BadInputError
 from vendors.registry import get_backend
@@ -186,9 +186,23 @@ def test_a_card_photographed_from_afar_has_its_portrait_found_on_the_stored_pixe
     assert local.run(request(CheckKind.COMPARE, Subject.PAIR, selfie, other)).passed is False
 
 
-def test_a_faceless_photo_from_afar_is_looked_at_closely_only_as_a_cards_front(monkeypatch):
-    """No false portrait on a large photo without one; a selfie and a card's back are not looked
-    at on their stored pixels (a face that small fails a selfie's quality; a back has none)."""
+@pytest.mark.parametrize("name", ["obama_1", "biden_1", "leslie_1"])
+def test_a_selfie_taken_from_afar_is_judged_by_its_faces_size_not_missed(local, name):
+    """A selfie stored at 2,000 px whose face is under a sixteenth of its side (too small for the
+    640-px copy, even upsampled) is looked for on the stored pixels: a face of the quality check's
+    minimum side and more passes, a smaller one is found and said too small, not missing."""
+    from vendors.local import MIN_FACE_SIDE
+
+    for side, codes in ((100, []), (65, ["face_too_small"])):
+        result = local.run(request(CheckKind.QUALITY, Subject.SELFIE, image(selfie_from_afar(name, side))))
+        assert [r.code for r in result.reasons if r.code != "pad_heuristic_flag"] == codes
+        assert result.details["image_size"] == [2000, 1500]
+        assert (result.details["face_side"] >= MIN_FACE_SIDE) == (not codes)
+
+
+def test_a_faceless_photo_from_afar_is_looked_at_closely_unless_a_cards_back(monkeypatch):
+    """No false face on a large photo without one, looked at on its stored pixels as a selfie or a
+    card's front; a card's back is not (it has no portrait, and its text tells its turn)."""
     from tests.documents import pages
     from vendors.analysis import analyse
     from vendors.engine import FaceEngine
@@ -200,10 +214,10 @@ def test_a_faceless_photo_from_afar_is_looked_at_closely_only_as_a_cards_front(m
     )
     for page in (pages.cn_back(pages.Person()), pages.cn_front(pages.Person(), face=None)):
         data = normalize_image(pages.from_afar(page, 0.3)).data
-        assert analyse(data, selfie=False, embedding=False).faces == []
-        assert 2000 in sizes
-        sizes.clear()
-        assert analyse(data, selfie=True, embedding=False).faces == []
+        for selfie in (False, True):
+            assert analyse(data, selfie=selfie, embedding=False).faces == []
+            assert 2000 in sizes
+            sizes.clear()
         assert analyse(data, selfie=False, embedding=False, turns=False).faces == []
         assert set(sizes) == {640}
 
