@@ -85,9 +85,9 @@ bench-documents: $(STAMP)
 bench: bench-normalize bench-engine bench-duplicates bench-admin bench-audit bench-latency bench-throughput bench-broker bench-web bench-documents bench-screening
 
 messages: $(STAMP)
-	$(PY) manage.py makemessages -l zh_Hans --ignore=.venv --ignore=tests --ignore=bench --ignore=staticfiles
-	$(PY) manage.py makemessages -d djangojs -l zh_Hans --ignore=.venv --ignore=tests --ignore=var --ignore=staticfiles
-	$(PY) manage.py compilemessages --ignore=.venv
+	DJANGO_DEBUG=true $(PY) manage.py makemessages -l zh_Hans --no-wrap --ignore=.venv --ignore=tests --ignore=bench --ignore=staticfiles
+	DJANGO_DEBUG=true $(PY) manage.py makemessages -d djangojs -l zh_Hans --no-wrap --ignore=.venv --ignore=tests --ignore=var --ignore=staticfiles
+	DJANGO_DEBUG=true $(PY) manage.py compilemessages --ignore=.venv
 
 # After changing dependencies in pyproject.toml: resolve both lock files again, for Python 3.11 to 3.13.
 lock: $(STAMP)
