@@ -188,10 +188,11 @@ class VendorBackend:
     # The vendor's documented score-to-false-accept-rate tables (vendors.calibration.Calibration).
     calibrations: tuple = ()
 
-    def works_in_call(self, kind) -> bool:
-        """Whether this kind of check does its CPU work during its call. One that computes locally
-        from the photos' analyses only (which the case's task makes before it claims its checks and
-        calls their vendors) may go in the case's task with the network checks."""
+    def works_in_call(self, kind, *, challenge: bool = True) -> bool:
+        """Whether this kind of check does its CPU work during its call (`challenge`: whether the
+        case has an active-liveness challenge). One that computes locally from the photos' analyses
+        only (which the case's task makes before it claims its checks and calls their vendors), or
+        does nothing at all, may go in the case's task with the network checks."""
         return self.computes_locally
 
     def judges_analysis(self, kind) -> bool:

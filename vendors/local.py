@@ -122,10 +122,14 @@ class LocalEngineBackend(VendorBackend):
         CheckKind.LIVENESS: Threshold(100.0, "kyc: every turn of the challenge, in order, same face throughout"),
     }
 
-    def works_in_call(self, kind) -> bool:
-        # Quality and compare judge the photos' analyses; liveness verifies a burst, document reads
-        # a card, screening searches the lists, all during the call.
-        return CheckKind(kind) not in (CheckKind.QUALITY, CheckKind.COMPARE)
+    def works_in_call(self, kind, *, challenge: bool = True) -> bool:
+        # Quality and compare judge the photos' analyses; liveness verifies a burst (without one it
+        # is not applicable at once), document reads a card, screening searches the lists, all
+        # during the call.
+        kind = CheckKind(kind)
+        if kind == CheckKind.LIVENESS:
+            return challenge
+        return kind not in (CheckKind.QUALITY, CheckKind.COMPARE)
 
     def score_passes(self, kind, score, threshold, details):
         # Active liveness passes on the turns and the checks of the burst, not on its score.
@@ -166,13 +170,10 @@ class LocalEngineBackend(VendorBackend):
             latency_ms=_ms(started),
         )
 
-    def check_liveness(self, request: CheckRequest) -> CheckResult:
-        """Active liveness: re-verify the challenge's stored burst against the selfie.
-
-        Without a challenge (photo uploaded instead of the camera, API, CLI) there is
-        nothing to verify: not applicable, and a reviewer decides.
-        """
-        if request.challenge is None:
+    def not_applicable(self, request: CheckRequest) -> CheckResult | None:
+        """Active liveness without a challenge (photo uploaded instead of the camera, API, CLI) has
+        nothing to verify: not applicable, and a reviewer decides."""
+        if request.kind == CheckKind.LIVENESS and request.challenge is None:
             return CheckResult(
                 vendor=self.name,
                 kind=CheckKind.LIVENESS,
@@ -188,6 +189,10 @@ class LocalEngineBackend(VendorBackend):
                 ],
                 latency_ms=0,
             )
+        return None
+
+    def check_liveness(self, request: CheckRequest) -> CheckResult:
+        """Active liveness: re-verify the challenge's stored burst against the selfie."""
         started = time.monotonic()
         challenge = request.challenge
         selfie = _photo_analysis(request.selfie, Subject.SELFIE, embedding=True)

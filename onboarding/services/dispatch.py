@@ -22,7 +22,7 @@ def interactive_queue() -> str:
     return f"{current_app.conf.task_default_queue}.interactive"
 
 
-def start_after_commit(verification_id, checks, shadows=()):
+def start_after_commit(verification_id, checks, shadows=(), *, challenge=True):
     """A new case's checks go straight to the workers (the first one claimed moves the case to
     processing): its deciding checks that call a vendor over the network in one task, their calls
     in parallel, with the local engine's checks that judge the photos' analyses (made by that task
@@ -31,13 +31,15 @@ def start_after_commit(verification_id, checks, shadows=()):
     (beside the network calls they would hold back the storing of their answers), a local document
     check apart from them (it reads the card for most of a second: it starts beside their photo
     analyses, not after them), and each shadow check in its own task (the decision does not wait
-    for shadows). A case without checks goes to process_verification, which decides it at once."""
+    for shadows). A case without checks goes to process_verification, which decides it at once.
+    `challenge`: whether the case has an active-liveness burst (without one, the engine's liveness
+    check has no work and rides with the network calls)."""
     if any(c.kind == CheckKind.DOCUMENT for c in checks):  # screening screens what the document says
         checks = [c for c in checks if c.kind != CheckKind.SCREENING]  # started when it is read (pipeline.checks)
     remote = [c for c in checks if not get_backend(c.vendor).computes_locally]
     local = [c for c in checks if get_backend(c.vendor).computes_locally]
     if remote:
-        remote += [c for c in local if not get_backend(c.vendor).works_in_call(c.kind)]
+        remote += [c for c in local if not get_backend(c.vendor).works_in_call(c.kind, challenge=challenge)]
         local = [c for c in local if c not in remote]
         analyse_first = any(get_backend(c.vendor).judges_analysis(c.kind) for c in remote)
         transaction.on_commit(

@@ -7,13 +7,14 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from onboarding.models import AuditEvent, Check, Decision, Verification
+from onboarding.models import AuditEvent, Check, Decision, Photo, Verification
 from onboarding.services.compliance.audit import Actor
 from onboarding.services.pipeline import checks as check_service
 from onboarding.services.pipeline import state
-from onboarding.services.pipeline.verifications import resume_stalled, start_processing
+from onboarding.services.pipeline.verifications import resume_stalled, start_processing, submit_verification
 from onboarding.tasks import run_case_checks, run_check
-from tests.factories import submitted_verification
+from tests.conftest import id_card_bytes
+from tests.factories import ApplicantFactory, PhotoFactory, submitted_verification
 from vendors import registry
 from vendors.base import CheckKind, CheckResult, Threshold, VendorBackend
 from vendors.exceptions import ConfigurationError, RetryableVendorError
@@ -142,8 +143,16 @@ def test_a_cases_checks_run_in_one_task_their_vendor_calls_at_once(monkeypatch, 
     assert v.status == Verification.Status.NEEDS_REVIEW and v.decisions.count() == 1
 
 
+@pytest.fixture
+def case_tasks(monkeypatch):
+    """The run_case_checks messages sent (args, kwargs), each still run."""
+    sent, run = [], run_case_checks.apply_async
+    monkeypatch.setattr(run_case_checks, "apply_async", lambda *a, **k: (sent.append(a), run(*a, **k))[1])
+    return sent
+
+
 def test_the_engines_quality_answers_go_with_the_cases_network_calls_and_their_first_answer(
-    sandbox, monkeypatch, settings
+    sandbox, case_tasks, monkeypatch, settings
 ):
     """The quality checks judge the photos' analyses, made before the claim: they ride in the
     case's task, and their free answers are stored with the first paid one, not on their own."""
@@ -151,8 +160,6 @@ def test_the_engines_quality_answers_go_with_the_cases_network_calls_and_their_f
     from django.test.utils import CaptureQueriesContext
 
     settings.KYC_CHECK_VENDORS = {**settings.KYC_CHECK_VENDORS, "liveness": ["tencent"], "compare": ["baidu"]}
-    tasks, run = [], run_case_checks.apply_async
-    monkeypatch.setattr(run_case_checks, "apply_async", lambda *a, **k: (tasks.append(a), run(*a, **k))[1])
     stores, store = [], check_service._store_results
     monkeypatch.setattr(
         check_service,
@@ -162,7 +169,7 @@ def test_the_engines_quality_answers_go_with_the_cases_network_calls_and_their_f
     with CaptureQueriesContext(connection) as queries:
         v = submitted_verification()
     v.refresh_from_db()
-    assert len(tasks) == 1 and v.decisions.count() == 1
+    assert len(case_tasks) == 1 and v.decisions.count() == 1
     assert sorted(v.checks.values_list("vendor", "status")) == [
         ("baidu", "completed"),
         ("local", "completed"),
@@ -192,7 +199,7 @@ def test_beside_paid_checks_the_photos_are_analysed_before_the_claim(sandbox, mo
     assert at_claim == [["id_card", "selfie"]] and v.decisions.count() == 1
 
 
-def test_a_case_of_paid_checks_alone_does_not_look_for_analyses_to_make(sandbox, monkeypatch, settings):
+def test_a_case_of_paid_checks_alone_does_not_look_for_analyses_to_make(sandbox, case_tasks, monkeypatch, settings):
     """Nothing of the local engine rides with the network calls: the task goes straight to its claim."""
     settings.KYC_CHECK_VENDORS = {
         **settings.KYC_CHECK_VENDORS,
@@ -200,13 +207,31 @@ def test_a_case_of_paid_checks_alone_does_not_look_for_analyses_to_make(sandbox,
         "liveness": ["tencent"],
         "compare": ["baidu"],
     }
-    tasks, run = [], run_case_checks.apply_async
-    monkeypatch.setattr(run_case_checks, "apply_async", lambda *a, **k: (tasks.append(a), run(*a, **k))[1])
     looked, look = [], check_service._analyse_before_claim
     monkeypatch.setattr(check_service, "_analyse_before_claim", lambda ids: (looked.append(ids), look(ids))[1])
     v = submitted_verification()
-    assert len(tasks) == 1 and tasks[0][1] == {"analyse_first": False}
+    assert len(case_tasks) == 1 and case_tasks[0][1] == {"analyse_first": False}
     assert looked == [] and v.decisions.count() == 1
+
+
+def test_the_engines_liveness_without_a_challenge_rides_with_the_calls_and_looks_at_nothing(
+    sandbox, case_tasks, settings
+):
+    """An API case has no burst: the engine's liveness check is not applicable at once, in the
+    case's task beside the network calls, and no photo is analysed (or read) for it."""
+    from onboarding.models import PhotoAnalysis
+
+    settings.KYC_DUPLICATE_SCAN = False
+    settings.KYC_CHECK_VENDORS = {
+        **settings.KYC_CHECK_VENDORS,
+        "quality": [],
+        "liveness": ["local"],
+        "compare": ["baidu"],
+    }
+    v = submitted_verification()
+    assert len(case_tasks) == 1 and case_tasks[0][1] == {"analyse_first": False}
+    assert sorted(v.checks.values_list("vendor", "status")) == [("baidu", "completed"), ("local", "not_applicable")]
+    assert not PhotoAnalysis.objects.exists() and v.decisions.count() == 1
 
 
 @pytest.mark.django_db  # on_commit is captured only inside a test transaction
@@ -353,13 +378,17 @@ def test_processing_starts_once(django_capture_on_commit_callbacks):
 
 
 @pytest.mark.django_db  # on_commit is captured only inside a test transaction
+@pytest.mark.parametrize("challenged", [True, False])
 def test_a_new_cases_checks_go_to_the_workers_at_submission_and_the_first_claim_starts_it(
-    monkeypatch, django_capture_on_commit_callbacks, settings
+    monkeypatch, django_capture_on_commit_callbacks, settings, challenged
 ):
     from onboarding import tasks
     from onboarding.services import dispatch
+    from tests.applicant.test_liveness import answer
 
     settings.KYC_CHECK_VENDORS = {**settings.KYC_CHECK_VENDORS, "compare": ["baidu"]}
+    applicant = ApplicantFactory()
+    selfie = answer(applicant).selfie if challenged else None  # a passed burst ending with the selfie
     sent = []
     monkeypatch.setattr(
         tasks.run_case_checks, "delay", lambda ids, analyse_first: sent.append((sorted(ids), analyse_first))
@@ -368,17 +397,24 @@ def test_a_new_cases_checks_go_to_the_workers_at_submission_and_the_first_claim_
     monkeypatch.setattr(dispatch, "run_checks", lambda ids: sent.append(("one task each", sorted(map(str, ids)))))
     monkeypatch.setattr(tasks.process_verification, "delay", lambda *a: sent.append("process_verification"))
     with django_capture_on_commit_callbacks(execute=True):
-        v = submitted_verification()
+        if challenged:
+            card = PhotoFactory(applicant=applicant, kind=Photo.Kind.ID_CARD, source=id_card_bytes("obama_2"))
+            v = submit_verification(applicant, selfie=selfie, id_card=card)
+        else:
+            v = submitted_verification(applicant=applicant)
     remote = [str(c.pk) for c in v.checks.filter(vendor="baidu")]
     quality = [str(c.pk) for c in v.checks.filter(vendor="local", kind="quality")]
     liveness = [str(c.pk) for c in v.checks.filter(vendor="local", kind="liveness")]
-    # One message for the network call and the engine's checks that judge the photos' analyses
-    # (made before the call starts); one for the engine's work during a call (a burst's liveness:
-    # beside network calls it would stall their answers' storing); no task per check, no
-    # process_verification.
     assert len(remote) == 1 and len(quality) == 2 and len(liveness) == 1
-    # The case's task makes the quality checks' analyses before its claim.
-    assert sent == [(sorted(remote + quality), True), liveness]
+    # One message for the network call and the engine's checks that judge the photos' analyses
+    # (made before the call starts: the case's task makes them before its claim); one for the
+    # engine's work during a call (a burst's liveness: beside network calls it would stall their
+    # answers' storing), while without a burst the liveness check has no work and rides with the
+    # call; no task per check, no process_verification.
+    if challenged:
+        assert sent == [(sorted(remote + quality), True), liveness]
+    else:
+        assert sent == [(sorted(remote + quality + liveness), True)]
     assert Verification.objects.get(pk=v.pk).status == Verification.Status.SUBMITTED  # no worker yet
     first, second = v.checks.all()[:2]
     check_service.claim(first.pk)

@@ -101,6 +101,11 @@ def build_request(check, backend) -> CheckRequest:
             screen=screening_cases.search_with(versions.active()) if screening_cases.lists_imported() else None,
         )
     photos = {name: getattr(verification, name) for name in _photos_of(subject)}
+    challenge = None
+    if check.kind == CheckKind.LIVENESS and backend.reads_challenge:
+        challenge = challenge_input(verification)
+        if challenge is None:  # an active-liveness check without a burst has nothing to look at
+            photos = {}
     return CheckRequest(
         kind=CheckKind(check.kind),
         subject=subject,
@@ -112,9 +117,7 @@ def build_request(check, backend) -> CheckRequest:
             if check.kind == CheckKind.DOCUMENT and verification.id_card_back_id
             else None
         ),
-        challenge=(
-            challenge_input(verification) if check.kind == CheckKind.LIVENESS and backend.reads_challenge else None
-        ),
+        challenge=challenge,
         liveness_data=(
             read_file(verification.liveness_data)
             if verification.liveness_data_id and backend.reads_liveness_data

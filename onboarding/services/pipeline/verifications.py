@@ -156,7 +156,7 @@ def submit_verification(
             before_commit(verification)
         # Straight to the vendor checks: a task that only moved the case to processing and fanned
         # them out cost each case a Celery message and a transaction (bench/pipeline.py).
-        dispatch.start_after_commit(verification.pk, planned, shadows)
+        dispatch.start_after_commit(verification.pk, planned, shadows, challenge=challenge_id is not None)
     return verification
 
 
