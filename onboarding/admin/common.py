@@ -2,10 +2,10 @@
 
 from django.contrib import admin
 from django.core.paginator import Paginator
-from django.db import connections
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
+from onboarding import statements
 from onboarding.models import Decision
 from onboarding.selectors import review as review_selectors
 from vendors.registry import BACKENDS
@@ -20,15 +20,10 @@ class EstimatedCountPaginator(Paginator):
     @cached_property
     def count(self):
         queryset = self.object_list
-        connection = connections[queryset.db]
-        if connection.vendor == "postgresql" and not queryset.query.where:
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    "SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass", [queryset.model._meta.db_table]
-                )
-                row = cursor.fetchone()
-            if row and row[0] > self.ESTIMATE_ABOVE:
-                return row[0]
+        if not queryset.query.where:
+            estimate = statements.estimated_rows(queryset.model, queryset.db)
+            if estimate is not None and estimate > self.ESTIMATE_ABOVE:
+                return estimate
         return super().count
 
 

@@ -144,3 +144,27 @@ def test_audit_trail_is_read_only_even_for_superusers(client, django_user_model,
     r = client.post(reverse("admin:onboarding_auditevent_change", args=[event.pk]), {"action": "tampered"})
     assert r.status_code == 403
     assert AuditEvent.objects.filter(action="tampered").count() == 0
+
+
+def test_an_unfiltered_list_of_a_big_table_counts_from_the_statistics(case, monkeypatch):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from onboarding import statements
+    from onboarding.admin.common import EstimatedCountPaginator
+
+    events = AuditEvent.objects.order_by("-pk")
+    exact = events.count()
+    assert exact > 1 and EstimatedCountPaginator(events, 20).count == exact  # a small table: counted
+    if connection.vendor != "postgresql":
+        assert statements.estimated_rows(AuditEvent, "default") is None
+        return
+    with connection.cursor() as cursor:  # what autovacuum does to a big table
+        cursor.execute("ANALYZE onboarding_auditevent")
+    monkeypatch.setattr(EstimatedCountPaginator, "ESTIMATE_ABOVE", 0)
+    with CaptureQueriesContext(connection) as queries:
+        assert EstimatedCountPaginator(events, 20).count == statements.estimated_rows(AuditEvent, "default") == exact
+    assert not any("COUNT(" in q["sql"] for q in queries.captured_queries)
+    with CaptureQueriesContext(connection) as queries:  # a filtered list counts exactly
+        assert EstimatedCountPaginator(events.filter(action="no-such-action"), 20).count == 0
+    assert any("COUNT(" in q["sql"] for q in queries.captured_queries)
