@@ -3,7 +3,6 @@
 from datetime import UTC
 
 from django.conf import settings
-from django.db import transaction
 from django.shortcuts import get_object_or_404
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.types import OpenApiTypes
@@ -15,7 +14,6 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from onboarding import storage
 from onboarding.models import Applicant, ErasureReceipt, LivenessDataFile, Photo, Verification
 from onboarding.selectors import api as selectors
 from onboarding.selectors import identity
@@ -31,7 +29,7 @@ from onboarding.services.compliance import audit
 from onboarding.services.compliance.erasure import ErasureRefused, erase_applicant, receipt_document
 from onboarding.services.identity import documents
 from onboarding.services.integrations import idempotency
-from onboarding.services.pipeline.verifications import SubmissionError, submit_verification
+from onboarding.services.pipeline.verifications import SubmissionError, submit_new_applicant, submit_verification
 
 from .authentication import ApiKeyAuthentication, HasScope
 from .errors import ApiProblem
@@ -129,15 +127,13 @@ class ApplicantList(ApiView):
         data = ApplicantCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         declared = declared_data(data.validated_data)
-        actor = _actor(request)
-        with transaction.atomic():
-            applicant = create_applicant(
-                consent_version=f"api:{self.client.name}",
-                client=self.client,
-                external_ref=data.validated_data.get("external_ref", ""),
-                actor=actor,
-            )
-            documents.declare(applicant, declared, actor=actor)
+        applicant = create_applicant(
+            consent_version=f"api:{self.client.name}",
+            client=self.client,
+            external_ref=data.validated_data.get("external_ref", ""),
+            actor=_actor(request),
+            declared=declared,
+        )
         return Response(applicant_body(applicant), status=http.HTTP_201_CREATED)
 
 
@@ -414,35 +410,18 @@ class VerificationList(ApiView):
         raise_upload_errors(errors)
 
         def create(before_commit):
-            actor = _actor(request)
-            with storage.atomic():  # a twin request that wins the key rolls this back, files too
-                applicant = create_applicant(
-                    consent_version=f"api:{self.client.name}",
-                    client=self.client,
-                    external_ref=v.get("external_ref", ""),
-                    actor=actor,
-                )
-                selfie = add_photo(applicant, Photo.Kind.SELFIE, images["selfie"], actor=actor)
-                card = add_photo(applicant, Photo.Kind.ID_CARD, images["id_card"], actor=actor)
-                back = (
-                    add_photo(applicant, Photo.Kind.ID_CARD_BACK, images["id_card_back"], actor=actor)
-                    if "id_card_back" in images
-                    else None
-                )
-                documents.declare(applicant, declared, actor=actor)
-                liveness = (
-                    add_liveness_data(applicant, raw["liveness_data"], actor=actor) if "liveness_data" in raw else None
-                )
-                return submit_verification(
-                    applicant,
-                    selfie=selfie,
-                    id_card=card,
-                    id_card_back=back,
-                    liveness_data=liveness,
-                    channel=Verification.Channel.API,
-                    actor=actor,
-                    before_commit=before_commit,
-                )
+            # A twin request that wins the key rolls this back, files too.
+            return submit_new_applicant(
+                images=images,
+                declared=declared,
+                liveness_data=raw.get("liveness_data"),
+                consent_version=f"api:{self.client.name}",
+                client=self.client,
+                external_ref=v.get("external_ref", ""),
+                channel=Verification.Channel.API,
+                actor=_actor(request),
+                before_commit=before_commit,
+            )
 
         try:
             verification, _ = _idempotent_submit(request, digest, create)

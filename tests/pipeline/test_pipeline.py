@@ -2,18 +2,36 @@
 
 import threading
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from onboarding.models import AuditEvent, Check, Decision, Photo, Verification
+from onboarding.models import (
+    Applicant,
+    AuditEvent,
+    Check,
+    Decision,
+    DeclaredIdentity,
+    LivenessDataFile,
+    Photo,
+    Verification,
+)
+from onboarding.services.applicant.applicants import LivenessDataRejected
+from onboarding.services.applicant.images import normalize_image
 from onboarding.services.compliance.audit import Actor
 from onboarding.services.pipeline import checks as check_service
 from onboarding.services.pipeline import state
-from onboarding.services.pipeline.verifications import resume_stalled, start_processing, submit_verification
+from onboarding.services.pipeline.verifications import (
+    resume_stalled,
+    start_processing,
+    submit_new_applicant,
+    submit_verification,
+)
 from onboarding.tasks import run_case_checks, run_check
-from tests.conftest import id_card_bytes
+from tests.conftest import face_bytes, id_card_bytes
 from tests.factories import ApplicantFactory, PhotoFactory, submitted_verification
 from vendors import registry
 from vendors.base import CheckKind, CheckResult, Threshold, VendorBackend
@@ -535,3 +553,42 @@ def test_what_an_applicants_page_waits_for_has_a_queue_of_its_own(monkeypatch, d
     interactive = f"{settings.CELERY_TASK_DEFAULT_QUEUE}.interactive"
     assert sent == [("onboarding.tasks.analyse_photo", interactive), ("onboarding.tasks.verify_burst", interactive)]
     assert [q.name for q in settings.CELERY_TASK_QUEUES] == [settings.CELERY_TASK_DEFAULT_QUEUE, interactive]
+
+
+def test_a_new_applicant_submitted_in_one_call_is_kept_whole_or_not_at_all(monkeypatch):
+    def stored_files():
+        return {p for p in Path(settings.KYC_PRIVATE_MEDIA_ROOT).rglob("*") if p.is_file()}
+
+    images = {  # validated first, as the API and kyc_verify do
+        Photo.Kind.SELFIE: normalize_image(SimpleUploadedFile("selfie.jpg", face_bytes("obama_1"))),
+        Photo.Kind.ID_CARD: normalize_image(SimpleUploadedFile("card.jpg", id_card_bytes("obama_2"))),
+    }
+    monkeypatch.setattr(settings, "KYC_MAX_UPLOAD_BYTES", 64)
+    kept = dict(
+        images=images,
+        declared={"full_name": "Barack Obama"},
+        consent_version="api:test",
+        external_ref="one-call",
+        channel=Verification.Channel.API,
+        actor=Actor.system("test"),
+    )
+    before = stored_files()
+    with pytest.raises(LivenessDataRejected):  # refused after both photos were stored
+        submit_new_applicant(**kept, liveness_data=b"x" * 65)
+    assert not Applicant.objects.exists() and not Photo.objects.exists() and not DeclaredIdentity.objects.exists()
+    assert stored_files() == before
+
+    verification = submit_new_applicant(**kept, liveness_data=b"sdk")
+    applicant = verification.applicant
+    assert applicant.external_ref == "one-call" and DeclaredIdentity.objects.filter(applicant=applicant).exists()
+    assert {p.kind for p in applicant.photos.all()} == {Photo.Kind.SELFIE, Photo.Kind.ID_CARD}
+    assert verification.liveness_data == LivenessDataFile.objects.get(applicant=applicant)
+    assert verification.channel == Verification.Channel.API and len(stored_files() - before) == 3
+    actions = list(AuditEvent.objects.filter(applicant_id=applicant.pk).order_by("pk").values_list("action", flat=True))
+    assert actions[:5] == [
+        "consent_given",
+        "identity_declared",
+        "photo_uploaded",
+        "photo_uploaded",
+        "liveness_data_uploaded",
+    ]

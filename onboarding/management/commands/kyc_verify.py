@@ -14,11 +14,10 @@ from kyc.celery import app as celery_app
 from onboarding.models import Photo, Verification
 from onboarding.selectors import cases as selectors
 from onboarding.selectors.identity import document_view
-from onboarding.services.applicant.applicants import add_photo, create_applicant
 from onboarding.services.applicant.images import ImageRejected, normalize_image
 from onboarding.services.compliance import audit
 from onboarding.services.identity import documents
-from onboarding.services.pipeline.verifications import submit_verification
+from onboarding.services.pipeline.verifications import submit_new_applicant
 from vendors.registry import BACKENDS
 
 
@@ -79,16 +78,11 @@ class Command(BaseCommand):
         celery_app.conf.task_always_eager = True
         celery_app.conf.task_eager_propagates = True
         actor = audit.Actor.system("kyc_verify")
-        applicant = create_applicant(
-            consent_version="operator:kyc_verify", external_ref=options["external_ref"], actor=actor
-        )
-        photos = {kind: add_photo(applicant, kind, image, actor=actor) for kind, image in images.items()}
-        documents.declare(applicant, declared, actor=actor)
-        verification = submit_verification(
-            applicant,
-            selfie=photos[Photo.Kind.SELFIE],
-            id_card=photos[Photo.Kind.ID_CARD],
-            id_card_back=photos.get(Photo.Kind.ID_CARD_BACK),
+        verification = submit_new_applicant(
+            images=images,
+            declared=declared,
+            consent_version="operator:kyc_verify",
+            external_ref=options["external_ref"],
             channel=Verification.Channel.CLI,
             actor=actor,
             vendors=vendors,

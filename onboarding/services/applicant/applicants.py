@@ -12,10 +12,12 @@ from onboarding.models import Applicant, LivenessDataFile, Photo
 from onboarding.services.applicant.images import NormalizedImage, normalize_image
 from onboarding.services.compliance import audit
 from onboarding.services.errors import Refused
+from onboarding.services.identity import documents
 
 
-def create_applicant(*, consent_version, language="", external_ref="", actor=None, client=None):
-    """An applicant exists once they have consented; consent time and text version are kept."""
+def create_applicant(*, consent_version, language="", external_ref="", actor=None, client=None, declared=None):
+    """An applicant exists once they have consented; consent time and text version are kept, and
+    what they `declared` (identity.documents.declare) with them."""
     with transaction.atomic():
         applicant = Applicant.objects.create(
             external_ref=external_ref,
@@ -31,6 +33,8 @@ def create_applicant(*, consent_version, language="", external_ref="", actor=Non
             consent_version=consent_version,
             language=language,
         )
+        if declared:
+            documents.declare(applicant, declared, actor=actor or audit.Actor.applicant(applicant))
     return applicant
 
 

@@ -10,8 +10,10 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from onboarding import storage
 from onboarding.models import Check, LivenessChallenge, LivenessDataFile, Photo, Verification
 from onboarding.services import dispatch
+from onboarding.services.applicant.applicants import add_liveness_data, add_photo, create_applicant
 from onboarding.services.applicant.challenges import challenge_id_for_selfie
 from onboarding.services.compliance import audit
 from onboarding.services.integrations import webhooks
@@ -158,6 +160,42 @@ def submit_verification(
         # them out cost each case a Celery message and a transaction (bench/pipeline.py).
         dispatch.start_after_commit(verification.pk, planned, shadows, challenge=challenge_id is not None)
     return verification
+
+
+def submit_new_applicant(
+    *,
+    images: dict,
+    consent_version: str,
+    channel,
+    actor,
+    declared: dict | None = None,
+    liveness_data: bytes | None = None,
+    external_ref: str = "",
+    client=None,
+    vendors=None,
+    before_commit=None,
+) -> Verification:
+    """A new applicant, their photos (`images` by Photo.Kind: selfie, id_card and optionally
+    id_card_back; uploads or NormalizedImage), what they declared and an SDK's liveness file, and
+    their case submitted, in one transaction (the one-call API, kyc_verify). What add_photo or
+    add_liveness_data refuses leaves nothing behind: no row, no file."""
+    with storage.atomic():
+        applicant = create_applicant(
+            consent_version=consent_version, client=client, external_ref=external_ref, actor=actor, declared=declared
+        )
+        photos = {kind: add_photo(applicant, kind, image, actor=actor) for kind, image in images.items()}
+        liveness = add_liveness_data(applicant, liveness_data, actor=actor) if liveness_data is not None else None
+        return submit_verification(
+            applicant,
+            selfie=photos.get(Photo.Kind.SELFIE),
+            id_card=photos.get(Photo.Kind.ID_CARD),
+            id_card_back=photos.get(Photo.Kind.ID_CARD_BACK),
+            liveness_data=liveness,
+            channel=channel,
+            actor=actor,
+            vendors=vendors,
+            before_commit=before_commit,
+        )
 
 
 def start_processing(verification_id) -> list:
