@@ -120,6 +120,14 @@ def test_too_small_to_use():
     rejected(jpeg_bytes(Image.new("RGB", (100, 80))), "too_small")
 
 
+def test_a_strip_narrower_than_a_photo_once_stored_is_refused_for_its_shape():
+    # Stored at 2,000 px on the long side, 4,000 x 470 would be 235 px high: less than any photo may be.
+    rejected(jpeg_bytes(Image.new("RGB", (4000, 470), (120, 90, 60))), "wrong_shape")
+    rejected(jpeg_bytes(Image.new("RGB", (300, 8000), (120, 90, 60))), "wrong_shape")
+    kept = normalize_image(jpeg_bytes(Image.new("RGB", (4000, 480), (120, 90, 60))))
+    assert (kept.width, kept.height) == (2000, 240)
+
+
 def test_error_message_in_chinese():
     from django.utils import translation
 
