@@ -141,6 +141,13 @@ def upright_turn(data: bytes) -> int | None:
     return get_engine().upright_turn(detection_copy(image.convert("L")), proposal_copy(image))
 
 
+def card_text(data: bytes, *, portrait: bool = True) -> list[ocr.Line]:
+    """The lines on a card read without an analysis: a front turned upright as its portrait is found;
+    a back (portrait=False), or a front whose portrait is not found, turned as its text says."""
+    turn = upright_turn(data) if portrait else None
+    return ocr.read_text(data, turn=turn) if turn is not None else ocr.read_upright(data)[1]
+
+
 def add_embedding(analysis: Analysis, data: bytes) -> Analysis:
     """The largest face's embedding, for an analysis made without it, from its stored landmarks."""
     if not analysis.complete:

@@ -17,7 +17,7 @@ import numpy as np
 from .analysis import analyse
 from .engine import similarity_from_distance
 
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp"}
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".heic", ".heif"}  # what an upload may be
 
 
 @dataclasses.dataclass
@@ -93,12 +93,19 @@ def labelled_photos(directory: Path, *, by_prefix=False) -> dict[str, list[Path]
     return groups
 
 
-def evaluate(groups: dict[str, list[Path]], threshold: float) -> Evaluation:
+def evaluate(groups: dict[str, list[Path]], threshold: float, *, read=Path.read_bytes) -> Evaluation:
+    """`read(path)`: the photo as a check reads it (manage.py evaluate_engine: as an upload is
+    stored); a ValueError skips the photo, with its message."""
     embeddings: dict[str, list[np.ndarray]] = {}
     skipped = []
     for person, paths in groups.items():
         for path in paths:
-            analysis = analyse(path.read_bytes(), selfie=False)  # as the compare check sees the photo
+            try:
+                data = read(path)
+            except ValueError as exc:
+                skipped.append(f"{path.name}: {exc}")
+                continue
+            analysis = analyse(data, selfie=False)  # as the compare check sees the photo
             if len(analysis.faces) != 1:  # no face, or several: not a usable labelled photo
                 skipped.append(f"{path.name}: {len(analysis.faces)} faces")
                 continue

@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .analysis import Analysis, add_embedding, add_pad, add_text, analyse, upright_turn
+from .analysis import Analysis, add_embedding, add_pad, add_text, analyse, card_text
 from .base import (
     CheckKind,
     CheckRequest,
@@ -27,7 +27,7 @@ from .base import (
     Threshold,
     VendorBackend,
 )
-from .documents import ocr, reader
+from .documents import reader
 from .engine import DLIB_SAME_PERSON_DISTANCE, FaceEngine, similarity_from_distance
 from .exceptions import BadInputError
 from .liveness import verify_burst
@@ -294,8 +294,7 @@ def _text(image: ImageInput, portrait: bool) -> list:
         if not found.has_text:  # the photo is read only for what its analysis lacks
             add_text(found, image.data, portrait=portrait)
         return found.text
-    turn = upright_turn(image.data) if portrait else None
-    return ocr.read_text(image.data, turn=turn) if turn is not None else ocr.read_upright(image.data)[1]
+    return card_text(image.data, portrait=portrait)
 
 
 # A failed check of the document by itself -> the reason it gives.

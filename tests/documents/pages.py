@@ -2,7 +2,7 @@
 which `.ci/run` installs): Chinese resident ID cards (front and back), TD3 passport pages and TD1
 card backs, then photographed: at an angle, in low light, as JPEG of a given quality.
 
-Used by the tests, bench/documents.py and `manage.py evaluate_documents --generate`.
+Used by the tests and bench/documents.py (whose generated set `manage.py evaluate_documents` measures).
 """
 
 from __future__ import annotations

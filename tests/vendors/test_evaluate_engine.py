@@ -6,8 +6,9 @@ import shutil
 
 import pytest
 from django.core.management import CommandError, call_command
+from PIL import Image
 
-from tests.conftest import face
+from tests.conftest import face, jpeg_bytes
 from vendors.evaluation import Evaluation
 
 
@@ -50,3 +51,20 @@ def test_far_threshold_on_known_scores():
     assert resolvable and e.rate(e.impostor, t) <= 1e-3 and e.rate(e.impostor, t - 0.1) > 1e-3
     t, resolvable = Evaluation(2, 4, [], [60.0], [10.0, 20.0, 30.0], 50).threshold_for_far(1e-3)
     assert not resolvable and t == 30.01
+
+
+def test_photos_are_read_as_uploads_are_stored(tmp_path):
+    # An iPhone's HEIC is read as an upload of it is; a file an upload would refuse is skipped, with why.
+    for person, names in (("obama", ("obama_1", "obama_2")), ("biden", ("biden_1", "biden_2"))):
+        (tmp_path / person).mkdir()
+        for name in names:
+            shutil.copy(face(name), tmp_path / person / f"{name}.jpg")
+    (tmp_path / "obama" / "obama_2.jpg").unlink()
+    shutil.copy(face("obama_1").with_suffix(".heic"), tmp_path / "obama" / "IMG_0001.HEIC")
+    (tmp_path / "biden" / "tiny.jpg").write_bytes(jpeg_bytes(Image.new("RGB", (120, 90))))
+    out = io.StringIO()
+    call_command("evaluate_engine", str(tmp_path), "--out", str(tmp_path / "report"), stdout=out)
+    figures = json.loads((tmp_path / "report" / "evaluation.json").read_text())
+    assert figures["photos"] == 4 and figures["genuine_pairs"] == 2 and figures["impostor_pairs"] == 4
+    assert figures["skipped"] == ["tiny.jpg: refused as an upload (too_small)"]
+    assert figures["true_accept_rate"] == 1.0 and figures["false_accept_rate"] == 0.0

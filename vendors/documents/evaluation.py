@@ -19,7 +19,7 @@ from pathlib import Path
 
 from . import ocr, reader
 
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".heic", ".heif")  # what an upload may be
 
 
 @dataclasses.dataclass
@@ -44,9 +44,13 @@ def labelled_documents(directory: Path) -> list[Labelled]:
     return found
 
 
-def evaluate(documents: list[Labelled], *, today: datetime.date | None = None) -> dict:
+def evaluate(documents: list[Labelled], *, lines, read=Path.read_bytes, today: datetime.date | None = None) -> dict:
     """Per type: documents, type detected, read; per field: expected, correct (exact); the checks
-    expected; CPU seconds per page."""
+    expected; CPU seconds per page (of `lines`).
+
+    A page is `read(path)` (manage.py evaluate_documents: stored as an upload is; a ValueError, a
+    page an upload would refuse, counts it as read empty and lists it in `refused`), then its lines
+    are `lines(data, portrait=...)` (there: turned upright as the document check turns a page)."""
     today = today or datetime.date.today()
     by_type = defaultdict(
         lambda: {
@@ -59,30 +63,38 @@ def evaluate(documents: list[Labelled], *, today: datetime.date | None = None) -
         }
     )
     cpu = []
-    misses = []
-    ocr.read_text(documents[0].front.read_bytes())  # the models load on the first reading: not timed
-    for doc in documents:
+    misses, refused = [], []
+
+    def page(path, portrait, timed=True):
+        try:
+            data = read(path)
+        except ValueError as exc:
+            if timed:
+                refused.append(f"{path.name}: {exc}")
+            return []
         started = time.process_time()
-        front = ocr.read_text(doc.front.read_bytes())
-        cpu.append(time.process_time() - started)
-        back = None
-        if doc.back is not None:
-            started = time.process_time()
-            back = ocr.read_text(doc.back.read_bytes())
+        found = lines(data, portrait=portrait)
+        if timed:
             cpu.append(time.process_time() - started)
-        read = reader.read(front, back, today=today)
+        return found
+
+    page(documents[0].front, True, timed=False)  # the models load on the first reading: not timed
+    for doc in documents:
+        front = page(doc.front, True)
+        back = None if doc.back is None else page(doc.back, False)
+        reading = reader.read(front, back, today=today)
         expected_type = doc.truth.get("type", reader.UNKNOWN)
         row = by_type[expected_type]
         row["documents"] += 1
-        row["type_detected"] += read.type == expected_type
-        row["readable"] += read.readable
+        row["type_detected"] += reading.type == expected_type
+        row["readable"] += reading.readable
         for name, value in doc.truth.get("fields", {}).items():
-            got = read.value(name)
+            got = reading.value(name)
             row["fields"][name][0] += 1
             row["fields"][name][1] += got == value
             if got != value:
                 misses.append({"document": doc.name, "field": name})
-        outcomes = {c["check"]: c["outcome"] for c in read.checks}
+        outcomes = {c["check"]: c["outcome"] for c in reading.checks}
         for check, outcome in doc.truth.get("checks", {}).items():
             row["checks_expected"] += 1
             row["checks_as_expected"] += outcomes.get(check) == outcome
@@ -111,5 +123,6 @@ def evaluate(documents: list[Labelled], *, today: datetime.date | None = None) -
             f: {"expected": n, "correct": ok, "accuracy": round(ok / n, 4)} for f, (n, ok) in sorted(totals.items())
         },
         "misses": misses,
+        "refused": refused,
         "reader": ocr.version(),
     }

@@ -1,10 +1,12 @@
-"""Measure the local engine's face compare on labelled photos (one subfolder per person)."""
+"""Measure the local engine's face compare on labelled photos (one subfolder per person), each read
+as a check reads it: stored as an upload is."""
 
 import json
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from onboarding.management.evaluation import as_stored
 from vendors.base import CheckKind
 from vendors.evaluation import evaluate, labelled_photos, plot_roc
 from vendors.registry import get_backend
@@ -34,7 +36,7 @@ class Command(BaseCommand):
         threshold = options["threshold"]
         if threshold is None:
             threshold = get_backend("local").threshold(CheckKind.COMPARE).value
-        result = evaluate(groups, threshold)
+        result = evaluate(groups, threshold, read=as_stored)
         figures = result.as_dict(options["far"])
         out = options["out"]
         out.mkdir(parents=True, exist_ok=True)

@@ -1,10 +1,13 @@
-"""Measure the document reader on labelled documents (vendors.documents.evaluation)."""
+"""Measure the document reader on labelled documents (vendors.documents.evaluation), each page read
+as the local document check reads it: stored as an upload is, turned upright as the check turns it."""
 
 import json
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from onboarding.management.evaluation import as_stored
+from vendors.analysis import card_text
 from vendors.documents.evaluation import evaluate, labelled_documents
 
 
@@ -22,7 +25,7 @@ class Command(BaseCommand):
         documents = labelled_documents(directory)
         if not documents:
             raise CommandError("no labelled document (NAME.jpg beside NAME.json) in the folder")
-        figures = evaluate(documents)
+        figures = evaluate(documents, read=as_stored, lines=card_text)
         if options["out"]:
             options["out"].write_text(json.dumps(figures, indent=2, ensure_ascii=False))
         w = self.stdout.write
@@ -30,6 +33,8 @@ class Command(BaseCommand):
         w(f"documents {figures['documents']}, pages {figures['pages']}")
         w(f"CPU per page p50 {cpu['p50']} s, max {cpu['max']} s")
         w(f"reader    {figures['reader']}")
+        if figures["refused"]:
+            w(f"refused   {', '.join(figures['refused'])} (read as empty)")
         for name, row in figures["by_type"].items():
             n = row["documents"]
             w(
