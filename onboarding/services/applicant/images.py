@@ -235,7 +235,7 @@ def _check_header(im, budget: PixelBudget | None):
             )
             % {"px": settings.KYC_MIN_IMAGE_SIDE},
         )
-    stored_short_side = min(width, height) * min(1.0, settings.KYC_STORED_IMAGE_MAX_SIDE / max(width, height))
+    stored_short_side = round(min(width, height) * min(1.0, settings.KYC_STORED_IMAGE_MAX_SIDE / max(width, height)))
     if stored_short_side < settings.KYC_MIN_IMAGE_SIDE:
         # A panorama or a strip: shrunk to the stored size, it would be narrower than any photo may be.
         raise ImageRejected(
