@@ -57,6 +57,13 @@ def test_ftm_entities_become_entries_with_their_aliases_and_only_persons_count()
     assert {"王建国"} | names.keys("wang jianguo") <= wang  # Han and its pinyin
 
 
+def test_a_former_name_on_an_ftm_entity_is_a_name_it_is_screened_by():
+    imported(ftm(("Q1", "Person", {"name": ["Maria Ivanova"], "previousName": ["Maria Petrova"], "alias": ["M. I."]})))
+    entry = ScreeningEntry.objects.get(key="Q1")
+    assert entry.names == ["Maria Ivanova", "M. I.", "Maria Petrova"]
+    assert names.keys("maria petrova") <= set(ScreeningKey.objects.filter(entry=entry).values_list("key", flat=True))
+
+
 def test_reimporting_a_source_replaces_it_and_says_what_changed():
     imported(ftm(("A", "Person", {"name": ["Anna Schmidt"]}), ("B", "Person", {"name": ["Boris Petrov"]})))
     second = imported(

@@ -1,7 +1,7 @@
 """The list files operators import, read one entry at a time (bounded memory for any size).
 
 - OpenSanctions' FollowTheMoney entities, JSON lines (`entities.ftm.json`): one entity per line,
-  {"id", "schema", "caption", "properties": {"name", "alias", "weakAlias", "birthDate",
+  {"id", "schema", "caption", "properties": {"name", "alias", "previousName", "weakAlias", "birthDate",
   "nationality", "citizenship", "country", ...}, "datasets", "target"}. Only persons are screened
   against; other schemata (companies, vessels, addresses) are skipped.
 - OpenSanctions' `targets.simple.csv`: id, schema, name, aliases (";"-separated), birth_date,
@@ -96,7 +96,10 @@ def _ftm(first: str, stream) -> Iterator[Entry]:
         if entity.get("schema") not in PERSON_SCHEMATA:
             continue
         props = entity.get("properties") or {}
-        names = _clean(props.get("name", []) + props.get("alias", []) + props.get("weakAlias", []))
+        # A former name (a maiden name, a name changed since the listing) is a name the person is known by.
+        names = _clean(
+            props.get("name", []) + props.get("alias", []) + props.get("previousName", []) + props.get("weakAlias", [])
+        )
         if not names:
             continue
         yield Entry(
