@@ -118,6 +118,20 @@ def test_a_plain_csv_for_in_house_lists_with_or_without_a_header():
     assert (version.total, version.removed) == (1, 1)  # Richard Roe left the list; Jane stayed (same key)
 
 
+def test_an_in_house_date_of_birth_in_another_form_is_refused_with_its_line():
+    # 13/01/1967 compared as written would be "another year" and let the listed person pass.
+    for dob in ("13/01/1967", "1967-13-01", "1967-02-30", "67-01-13", "Jan 13 1967"):
+        with pytest.raises(formats.ListFormatError, match=f"line 3: date of birth '{dob}' is not YYYY-MM-DD"):
+            imported(f"name,date of birth\nJane Roe,1980-02-02\nViktor Bout,{dob}\n".encode(), source="in-house")
+    with pytest.raises(formats.ListFormatError, match="line 1: date of birth '13.01.1967'"):
+        imported(b"Viktor Bout,13.01.1967,ru\n", source="in-house", fmt="csv")
+    assert not ScreeningSource.objects.filter(name="in-house").exists()
+    version = imported(
+        b"name,date of birth\nViktor Bout,1967\nJane Roe,1980-02\nJohn Roe,1970-01-31\n", source="in-house"
+    )
+    assert version.total == 3
+
+
 def test_a_file_that_is_not_a_list_is_refused_and_changes_nothing():
     imported(ftm(("A", "Person", {"name": ["Anna Schmidt"]})))
     with pytest.raises(formats.ListFormatError, match="line 2: not JSON"):

@@ -6,14 +6,15 @@
   against; other schemata (companies, vessels, addresses) are skipped.
 - OpenSanctions' `targets.simple.csv`: id, schema, name, aliases (";"-separated), birth_date,
   countries, … dataset.
-- A plain CSV for in-house lists: name, date of birth, nationality (a header row with those names,
-  or those three columns in that order), and optionally id and aliases.
+- A plain CSV for in-house lists: name, date of birth (YYYY-MM-DD, YYYY-MM or YYYY), nationality (a
+  header row with those names, or those three columns in that order), and optionally id and aliases.
 """
 
 from __future__ import annotations
 
 import csv
 import dataclasses
+import datetime
 import hashlib
 import io
 import json
@@ -137,6 +138,24 @@ def _simple(first: str, stream) -> Iterator[Entry]:
 
 
 PLAIN_COLUMNS = ("name", "date of birth", "nationality")
+ISO_BIRTH_DATE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
+
+
+def _birth_date(value: str, line: int) -> str:
+    """An in-house list's date of birth as the matcher compares it: YYYY-MM-DD, YYYY-MM or YYYY.
+    Another form is refused, not guessed: 13/01/1967 compared as written would be another year,
+    which counts against the match, and the listed person would pass screening."""
+    found = ISO_BIRTH_DATE.fullmatch(value)
+    try:
+        if found and found[3]:
+            datetime.date.fromisoformat(value)
+        elif found and found[2] and not 1 <= int(found[2]) <= 12:
+            found = None
+    except ValueError:
+        found = None
+    if not found:
+        raise ListFormatError(f"line {line}: date of birth {value!r} is not YYYY-MM-DD, YYYY-MM or YYYY")
+    return value
 
 
 def _plain(first: str, stream) -> Iterator[Entry]:
@@ -144,12 +163,15 @@ def _plain(first: str, stream) -> Iterator[Entry]:
     has_header = "name" in header
     columns = header if has_header else list(PLAIN_COLUMNS)
     lines = stream if has_header else _lines(first.lstrip("\ufeff"), stream)
-    for values in csv.reader(lines):
+    reader = csv.reader(lines)
+    for values in reader:
         row = dict(zip(columns, values))
         names = _clean([row.get("name", "")] + (row.get("aliases") or "").split(";"))
         if not names:
             continue
         dob = (row.get("date of birth") or row.get("dob") or row.get("birth date") or "").strip()
+        if dob:  # the line it ends on: the header is not part of the reader's lines
+            dob = _birth_date(dob, reader.line_num + (1 if has_header else 0))
         nationality = (row.get("nationality") or "").strip().lower()
         key = (row.get("id") or "").strip() or hashlib.sha256(f"{names[0]}|{dob}".encode()).hexdigest()[:24]
         yield Entry(
