@@ -138,23 +138,21 @@ def _simple(first: str, stream) -> Iterator[Entry]:
 
 
 PLAIN_COLUMNS = ("name", "date of birth", "nationality")
-ISO_BIRTH_DATE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
+ISO_BIRTH_DATE = re.compile(r"\d{4}(?:-\d{2}){0,2}")
+# A year or a month is checked as its first day (a real month: 1967-13 is refused).
+FIRST_DAY = {4: "-01-01", 7: "-01", 10: ""}
 
 
 def _birth_date(value: str, line: int) -> str:
     """An in-house list's date of birth as the matcher compares it: YYYY-MM-DD, YYYY-MM or YYYY.
     Another form is refused, not guessed: 13/01/1967 compared as written would be another year,
     which counts against the match, and the listed person would pass screening."""
-    found = ISO_BIRTH_DATE.fullmatch(value)
     try:
-        if found and found[3]:
-            datetime.date.fromisoformat(value)
-        elif found and found[2] and not 1 <= int(found[2]) <= 12:
-            found = None
+        if not ISO_BIRTH_DATE.fullmatch(value):
+            raise ValueError(value)
+        datetime.date.fromisoformat(value + FIRST_DAY[len(value)])
     except ValueError:
-        found = None
-    if not found:
-        raise ListFormatError(f"line {line}: date of birth {value!r} is not YYYY-MM-DD, YYYY-MM or YYYY")
+        raise ListFormatError(f"line {line}: date of birth {value!r} is not YYYY-MM-DD, YYYY-MM or YYYY") from None
     return value
 
 
