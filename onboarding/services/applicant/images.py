@@ -235,8 +235,7 @@ def _check_header(im, budget: PixelBudget | None):
             )
             % {"px": settings.KYC_MIN_IMAGE_SIDE},
         )
-    stored_short_side = round(min(width, height) * min(1.0, settings.KYC_STORED_IMAGE_MAX_SIDE / max(width, height)))
-    if stored_short_side < settings.KYC_MIN_IMAGE_SIDE:
+    if min(_stored_size(width, height, settings.KYC_STORED_IMAGE_MAX_SIDE)) < settings.KYC_MIN_IMAGE_SIDE:
         # A panorama or a strip: shrunk to the stored size, it would be narrower than any photo may be.
         raise ImageRejected(
             "wrong_shape",
@@ -305,13 +304,18 @@ def _orientation(im) -> int:
         return 1
 
 
+def _stored_size(width: int, height: int, side: int) -> tuple[int, int]:
+    """The size a photo is stored at: at most `side` on its long side."""
+    scale = min(1.0, side / max(width, height))
+    return max(1, round(width * scale)), max(1, round(height * scale))
+
+
 def _shrink(im, side: int):
     """Down to the stored size in the decoded mode, before any conversion: no wider pixels and no
     copy at full size (a 16-bit or palette image converted whole costs several times its pixels)."""
     if max(im.size) <= side:
         return im
-    scale = side / max(im.size)
-    size = (max(1, round(im.width * scale)), max(1, round(im.height * scale)))
+    size = _stored_size(im.width, im.height, side)
     if im.mode in ("1", "P"):
         return im.resize(size, Image.NEAREST)  # palette indices cannot be averaged
     if im.mode.startswith("I;16"):
