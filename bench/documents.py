@@ -1,6 +1,6 @@
 """Identity documents: a labelled set of generated documents, and what reading one costs.
 
-generate: Chinese ID cards (front and back), TD3 passport pages and TD1 cards with known fields,
+generate: Chinese ID cards (front and back), TD3 passport pages, TD1 and TD2 cards with known fields,
           drawn by tests/documents/pages.py and photographed plain, at an angle and tilted, in low
           light and as JPEG quality 40, some with a wrong check digit or expired; each NAME.jpg (+
           NAME.back.jpg) beside NAME.json, for `manage.py evaluate_documents DIR`.
@@ -79,7 +79,7 @@ def generate(directory: Path, count: int, seed: int = 7) -> None:
     for i in range(count):
         p = person(rnd, pages)
         condition = list(CONDITIONS)[i % len(CONDITIONS)]
-        kind = ["cn_resident_id", "passport", "id_card_td1"][i % 3]
+        kind = ["cn_resident_id", "passport", "id_card_td1", "id_card_td2"][i % 4]
         flaw = rnd.choice([None, None, None, "check_digit", "expired"])
         if kind == "id_card_td1" and flaw == "check_digit":
             flaw = None  # the generator draws TD1 zones with good digits only
@@ -103,10 +103,11 @@ def generate(directory: Path, count: int, seed: int = 7) -> None:
                 "expiry_date": p.expires.isoformat(),
             }
         else:
+            corrupt = "number" if flaw == "check_digit" else None
             if kind == "passport":
-                front = pages.passport(p, face=face, corrupt="number" if flaw == "check_digit" else None)
-                if flaw == "check_digit":
-                    checks["mrz_document_number"] = "failed"
+                front = pages.passport(p, face=face, corrupt=corrupt)
+            elif kind == "id_card_td2":  # printed data and zone on one side
+                front = pages.td2_card(p, face=face, corrupt=corrupt)
             else:
                 front, back = pages.td1_front(p, face=face), pages.td1_back(p)
             fields = {
@@ -117,7 +118,9 @@ def generate(directory: Path, count: int, seed: int = 7) -> None:
                 "nationality": p.nationality,
                 "expiry_date": p.expires.isoformat(),
             }
-            if flaw != "check_digit":
+            if flaw == "check_digit":
+                checks["mrz_document_number"] = "failed"
+            else:
                 fields["document_number"] = p.passport_number
         name = f"{i:03d}-{kind}-{condition}" + (f"-{flaw}" if flaw else "")
         (directory / f"{name}.jpg").write_bytes(pages.photograph(front, seed=i, **CONDITIONS[condition]))
@@ -135,7 +138,7 @@ def cost(pages_count: int) -> None:
     from vendors.documents import ocr
 
     with tempfile.TemporaryDirectory() as tmp:
-        generate(Path(tmp), max(3, pages_count // 2))
+        generate(Path(tmp), max(4, pages_count))  # every document has a page or two: enough pages
         images = sorted(Path(tmp).glob("*.jpg"))[:pages_count]
         datas = [p.read_bytes() for p in images]
         rows = []

@@ -213,7 +213,9 @@ class DocumentCheckSerializer(serializers.Serializer):
 
 class DocumentSerializer(serializers.Serializer):
     type = serializers.ChoiceField(
-        choices=["cn_resident_id", "passport", "id_card_td1", "unknown"], allow_null=True, help_text="What was read"
+        choices=["cn_resident_id", "passport", "id_card_td1", "id_card_td2", "unknown"],
+        allow_null=True,
+        help_text="What was read",
     )
     fields = serializers.DictField(
         child=serializers.CharField(),

@@ -1,6 +1,6 @@
 """Identity documents with known fields, drawn with Pillow and a CJK font (Debian's fonts-wqy-zenhei,
-which `.ci/run` installs): Chinese resident ID cards (front and back), TD3 passport pages and TD1
-card backs, then photographed: at an angle, in low light, as JPEG of a given quality.
+which `.ci/run` installs): Chinese resident ID cards (front and back), TD3 passport pages, TD1
+card backs and TD2 cards, then photographed: at an angle, in low light, as JPEG of a given quality.
 
 Used by the tests and bench/documents.py (whose generated set `manage.py evaluate_documents` measures).
 """
@@ -177,24 +177,62 @@ def td1_back(p: Person) -> Image.Image:
     return card
 
 
-def td1_front(p: Person, *, face: str | None = "obama_1.jpg") -> Image.Image:
-    card = Image.new("RGB", CARD, (226, 234, 244))
+def td2_lines(p: Person, *, corrupt: str | None = None) -> list[str]:
+    number = (p.passport_number + "<" * 9)[:9]
+    born, expires = f"{p.born:%y%m%d}", f"{p.expires:%y%m%d}"
+    one = (f"I<{p.nationality}{p.latin_surname}<<{p.latin_given.replace(' ', '<')}" + "<" * 36)[:36]
+    two = number + mrz.check_digit(number) + p.nationality + born + mrz.check_digit(born) + p.sex
+    two += expires + mrz.check_digit(expires) + "<" * 7
+    two += mrz.check_digit(two[0:10] + two[13:20] + two[21:35])
+    if corrupt == "number":  # a wrong check digit on the document number
+        two = two[:9] + str((int(two[9]) + 1) % 10) + two[10:]
+    return [one, two]
+
+
+def td2_card(p: Person, *, face: str | None = "obama_1.jpg", corrupt: str | None = None) -> Image.Image:
+    """A card with its printed data and a TD2 zone on the same side."""
+    card = _printed_card(p, face, "IDENTITY CARD / CARTE D'IDENTITE", (232, 238, 226), COMPACT)
     d = ImageDraw.Draw(card)
-    d.text((300, 40), "IDENTITY CARD", fill=(20, 40, 90), font=font(36))
+    for i, line in enumerate(td2_lines(p, corrupt=corrupt)):
+        d.text((24, 400 + i * 56), line, fill=(20, 20, 20), font=font(38, MONO))
+    return card
+
+
+def td1_front(p: Person, *, face: str | None = "obama_1.jpg") -> Image.Image:
+    return _printed_card(p, face, "IDENTITY CARD", (226, 234, 244), FULL)
+
+
+@dataclasses.dataclass(frozen=True)
+class Layout:
+    title: tuple  # (y, font size)
+    rows: tuple  # (x, first y, step, label size, value's offset, value size)
+    portrait: tuple  # (x, y, width, height)
+
+
+FULL = Layout((40, 36), (300, 110, 90, 20, 24, 30), (40, 110, 220, 290))
+COMPACT = Layout((24, 26), (260, 80, 70, 18, 20, 28), (36, 80, 200, 260))  # the bottom third left for a zone
+
+
+def _printed_card(p: Person, face: str | None, title: str, background, layout: Layout) -> Image.Image:
+    """A card's printed side: title, portrait, name, number and birth date."""
+    card = Image.new("RGB", CARD, background)
+    d = ImageDraw.Draw(card)
+    x, y, step, label_size, offset, value_size = layout.rows
+    d.text((x, layout.title[0]), title, fill=(20, 40, 90), font=font(layout.title[1]))
     rows = [
         ("Surname", p.latin_surname),
         ("Given names", p.latin_given),
         ("Document No.", p.passport_number),
         ("Date of birth", f"{p.born:%d.%m.%Y}"),
     ]
-    y = 110
     for label, value in rows:
-        d.text((300, y), label, fill=(90, 90, 90), font=font(20))
-        d.text((300, y + 24), value, fill=(20, 20, 20), font=font(30))
-        y += 90
-    portrait = _portrait(face, (220, 290))
+        d.text((x, y), label, fill=(90, 90, 90), font=font(label_size))
+        d.text((x, y + offset), value, fill=(20, 20, 20), font=font(value_size))
+        y += step
+    left, top, width, height = layout.portrait
+    portrait = _portrait(face, (width, height))
     if portrait is not None:
-        card.paste(portrait, (40, 110))
+        card.paste(portrait, (left, top))
     return card
 
 

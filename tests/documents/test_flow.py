@@ -51,10 +51,11 @@ def test_the_flow_reads_the_card_at_upload_asks_for_its_back_and_the_details(cli
     assert check.passed and {c["check"] for c in check.details["checks"]} >= {"front_back", "declared_full_name"}
 
 
-def test_a_passport_page_skips_the_back(client, documents_read):
+@pytest.mark.parametrize("document", [pages.passport, pages.td2_card], ids=["passport", "td2_card"])
+def test_a_document_read_whole_on_its_front_skips_the_back(client, documents_read, document):
     consent(client)
     send(client, "onboarding:selfie", face_bytes("obama_1"))
-    _answer, checklist = send(client, "onboarding:id_card", pages.photograph(pages.passport(pages.Person())))
+    _answer, checklist = send(client, "onboarding:id_card", pages.photograph(document(pages.Person())))
     assert checklist["needs_back"] is False
     r = client.get(reverse("onboarding:id_card_back"))
     assert r.status_code == 302 and r.url == reverse("onboarding:details")

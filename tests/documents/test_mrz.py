@@ -5,13 +5,28 @@ import datetime
 
 import pytest
 
-from tests.documents.pages import Person, td1_lines, td3_lines
+from tests.documents.pages import Person, td1_lines, td2_lines, td3_lines
 from vendors.documents import mrz
 
 TODAY = datetime.date(2026, 12, 4)
 # ICAO Doc 9303 part 4 and part 5 specimens.
 SPECIMEN_TD3 = ["P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<", "L898902C36UTO7408122F1204159ZE184226B<<<<<10"]
 SPECIMEN_TD1 = ["I<UTOD231458907<<<<<<<<<<<<<<<", "7408122F1204159UTO<<<<<<<<<<<6", "ERIKSSON<<ANNA<MARIA<<<<<<<<<<"]
+SPECIMEN_TD2 = ["I<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<", "D231458907UTO7408122F1204159<<<<<<<6"]
+# A card number longer than nine characters: its first nine in the number field, the filler where
+# its check digit would be, the rest and the check digit at the start of the optional data.
+LONG_NUMBER = "D23145890701"
+
+
+def long_number_td1(number=LONG_NUMBER) -> list[str]:
+    one = ("I<UTO" + number[:9] + "<" + number[9:] + mrz.check_digit(number) + "<" * 30)[:30]
+    two = "7408122F1204159UTO" + "<" * 11
+    return [one, two + mrz.check_digit(one[5:30] + two[0:7] + two[8:15] + two[18:29]), SPECIMEN_TD1[2]]
+
+
+def long_number_td2(number=LONG_NUMBER) -> list[str]:
+    two = number[:9] + "<UTO7408122F1204159" + (number[9:] + mrz.check_digit(number) + "<" * 7)[:7]
+    return [SPECIMEN_TD2[0], two + mrz.check_digit(two[0:10] + two[13:20] + two[21:35])]
 
 
 def test_check_digits_follow_the_7_3_1_weights():
@@ -32,6 +47,36 @@ def test_the_td1_specimen_reads_and_every_check_digit_holds():
     m = mrz.parse(*mrz.find_lines(SPECIMEN_TD1), today=TODAY)
     assert (m.format, m.document_number, m.surname, m.given_names) == ("TD1", "D23145890", "ERIKSSON", "ANNA MARIA")
     assert m.valid
+
+
+def test_the_td2_specimen_reads_and_every_check_digit_holds():
+    m = mrz.parse(*mrz.find_lines(["REPUBLIC OF UTOPIA", *SPECIMEN_TD2]), today=TODAY)
+    assert (m.format, m.document_code, m.issuing_state, m.nationality) == ("TD2", "I", "UTO", "UTO")
+    assert (m.surname, m.given_names, m.document_number) == ("ERIKSSON", "ANNA MARIA", "D23145890")
+    assert (m.date_of_birth, m.expiry_date, m.sex) == (datetime.date(1974, 8, 12), datetime.date(2012, 4, 15), "F")
+    assert m.valid and m.optional == ""
+
+
+def test_generated_td2_lines_hold_and_a_wrong_digit_fails():
+    assert mrz.parse(*mrz.find_lines(td2_lines(Person())), today=TODAY).valid
+    m = mrz.parse(*mrz.find_lines(td2_lines(Person(), corrupt="number")), today=TODAY)
+    assert m.failed_fields == ["document_number", "composite"]
+
+
+@pytest.mark.parametrize("lines", [long_number_td1, long_number_td2], ids=["TD1", "TD2"])
+def test_a_long_card_number_reads_on_into_the_optional_data(lines):
+    m = mrz.parse(*mrz.find_lines(lines()), today=TODAY)
+    assert m.valid and m.document_number == LONG_NUMBER
+
+
+@pytest.mark.parametrize("lines", [long_number_td1, long_number_td2], ids=["TD1", "TD2"])
+def test_a_misread_in_a_long_numbers_tail_is_corrected_when_the_composite_confirms_it(lines):
+    """O for 0 in the part of the number that lies in the optional data: one swap makes the number's
+    check digit hold, and the composite, over the corrected characters where they lie, confirms it."""
+    misread = [line.replace(LONG_NUMBER[9:], "7O1", 1) for line in lines()]
+    assert misread != lines()
+    m = mrz.parse(*mrz.find_lines(misread), today=TODAY)
+    assert m.valid and m.document_number == LONG_NUMBER
 
 
 def test_a_wrong_check_digit_fails_its_field_and_the_composite():

@@ -23,6 +23,7 @@ def lines_of(name: str, angle=0.0, light=1.0, quality=88) -> list:
         "passport_bad_digit": lambda: pages.passport(PERSON, corrupt="number"),
         "td1_front": lambda: pages.td1_front(PERSON),
         "td1_back": lambda: pages.td1_back(PERSON),
+        "td2_card": lambda: pages.td2_card(PERSON),
         "blank": lambda: pages.Image.new("RGB", pages.CARD, (200, 200, 200)),
     }[name]()
     return ocr.read_text(pages.photograph(image, angle=angle, light=light, quality=quality))
@@ -82,6 +83,23 @@ def test_an_id_card_with_a_td1_zone_on_its_back():
     assert r.type == reader.ID_CARD_TD1 and r.readable
     assert r.fields["document_number"].value == "E12345678" and r.fields["document_number"].side == "back"
     assert {c["check"]: c["outcome"] for c in r.checks}["front_back"] == "passed"
+
+
+@pytest.mark.parametrize("conditions", [{}, {"angle": 0.6, "light": 0.45, "quality": 40}], ids=["plain", "hard"])
+def test_an_id_card_with_its_printed_data_and_a_td2_zone_on_one_side(conditions):
+    r = reader.read(lines_of("td2_card", **conditions), None, today=TODAY)
+    assert r.type == reader.ID_CARD_TD2 and r.readable and not reader.NEEDS_BACK[r.type]
+    values = {name: f.value for name, f in r.fields.items()}
+    assert (values["surname"], values["given_names"], values["document_number"]) == ("ZHANG", "WEI", "E12345678")
+    born, expires = values["date_of_birth"], values["expiry_date"]
+    assert (born, expires, values["nationality"]) == ("1990-03-07", "2040-05-12", "CHN")
+    assert {c["check"]: c["outcome"] for c in r.checks} == {
+        "mrz_document_number": "passed",
+        "mrz_date_of_birth": "passed",
+        "mrz_expiry_date": "passed",
+        "mrz_composite": "passed",
+        "printed_mrz": "passed",  # the printed number beside the zone is the zone's
+    }
 
 
 def test_a_photo_without_a_document_is_unreadable():

@@ -1,4 +1,5 @@
-"""ICAO Doc 9303 machine-readable zones: TD3 (passports, 2 x 44) and TD1 (ID cards, 3 x 30).
+"""ICAO Doc 9303 machine-readable zones: TD3 (passports, 2 x 44), TD2 (ID cards and residence
+permits, 2 x 36) and TD1 (ID cards, 3 x 30).
 
 Finds the zone among OCR'd lines, corrects the recogniser's letter/digit confusions only where a
 field's alphabet or its check digit decides them, and verifies every check digit: per field and the
@@ -106,7 +107,7 @@ class MrzCheck:
 
 @dataclasses.dataclass
 class Mrz:
-    format: str  # "TD3" or "TD1"
+    format: str  # "TD3", "TD2" or "TD1"
     document_code: str
     issuing_state: str
     document_number: str
@@ -148,10 +149,11 @@ def _fit(line: str, length: int, *, names: bool) -> str | None:
 
 
 def find_lines(texts: list[str]) -> tuple[str, list[str]] | None:
-    """("TD3" | "TD1", the zone's lines) from OCR'd lines in reading order, if a zone is there."""
+    """("TD3" | "TD2" | "TD1", the zone's lines) from OCR'd lines in reading order, if a zone is there."""
     candidates = [normalise_line(t) for t in texts]
     candidates = [c for c in candidates if len(c) >= 20 and (FILLER in c or len(c) >= 28)]
-    for fmt, count, length, names in (("TD3", 2, 44, 0), ("TD1", 3, 30, 2)):
+    # Longest first: a zone's lines are never cut to a shorter format's (only filler may be).
+    for fmt, count, length, names in (("TD3", 2, 44, 0), ("TD2", 2, 36, 0), ("TD1", 3, 30, 2)):
         for start in range(len(candidates) - count + 1):
             block = [_fit(c, length, names=i == names) for i, c in enumerate(candidates[start : start + count])]
             if all(block) and re.match(r"^[A-Z0-9<]{2}", block[0]) and block[0][0] in "PIACV":
@@ -163,6 +165,8 @@ def parse(fmt: str, lines: list[str], *, today: datetime.date | None = None) -> 
     today = today or datetime.date.today()
     if fmt == "TD3":
         return _parse_td3(lines, today)
+    if fmt == "TD2":
+        return _parse_td2(lines, today)
     return _parse_td1(lines, today)
 
 
@@ -176,6 +180,36 @@ def _sex(c: str) -> str:
     return c if c in "MF" else ""
 
 
+def _holds(field: str, digit: str) -> bool:
+    digit = _check_char(digit)
+    return digit.isdigit() and check_digit(field) == digit
+
+
+def _confirmed(number: str, number_ok: bool, as_read: str, composite_ok: bool) -> tuple[str, bool]:
+    """A correction the composite check digit does not confirm is a guess: the number as read fails."""
+    return (number, number_ok) if composite_ok or number == as_read else (as_read, False)
+
+
+def _zone(fmt, lines, *, number, nationality, sex, dates, names, optional, checks: dict) -> Mrz:
+    one = lines[0]
+    surname, given = _names(names)
+    return Mrz(
+        format=fmt,
+        document_code=one[0:2].strip(FILLER),
+        issuing_state=_letters(one[2:5]).strip(FILLER),
+        document_number=number.strip(FILLER),
+        nationality=_letters(nationality).strip(FILLER),
+        date_of_birth=dates[0],
+        sex=_sex(sex),
+        expiry_date=dates[1],
+        surname=surname,
+        given_names=given,
+        optional=optional.strip(FILLER),
+        checks=[MrzCheck(name, passed) for name, passed in checks.items()],
+        lines=list(lines),
+    )
+
+
 def _parse_td3(lines, today) -> Mrz:
     one, two = lines
     number, number_ok = _alphanumeric(two[0:9], _check_char(two[9]))
@@ -187,75 +221,92 @@ def _parse_td3(lines, today) -> Mrz:
         optional_ok = set(optional) <= {FILLER}
     else:
         optional, optional_ok = _alphanumeric(optional, optional_digit)
-    composite_field = (
-        (number + _check_char(two[9]) + dob_raw + _check_char(two[19]) + exp_raw + _check_char(two[27]))
-        + optional
-        + optional_digit
+    dated = dob_raw + _check_char(two[19]) + exp_raw + _check_char(two[27])
+    composite_ok = _holds(number + _check_char(two[9]) + dated + optional + optional_digit, two[43])
+    number, number_ok = _confirmed(number, number_ok, two[0:9], composite_ok)
+    return _zone(
+        "TD3",
+        lines,
+        number=number,
+        nationality=two[10:13],
+        sex=two[20],
+        dates=(dob, exp),
+        names=one[5:44],
+        optional=optional,
+        checks={
+            "document_number": number_ok,
+            "date_of_birth": dob_ok,
+            "expiry_date": exp_ok,
+            "optional": optional_ok,
+            "composite": composite_ok,
+        },
     )
-    composite_digit = _check_char(two[43])
-    composite_ok = composite_digit.isdigit() and check_digit(composite_field) == composite_digit
-    if not composite_ok and number != two[0:9]:
-        # A correction the composite check digit does not confirm is a guess: the number as printed fails.
-        number, number_ok = two[0:9], False
-    surname, given = _names(one[5:44])
-    return Mrz(
-        format="TD3",
-        document_code=one[0:2].strip(FILLER),
-        issuing_state=_letters(one[2:5]).strip(FILLER),
-        document_number=number.strip(FILLER),
-        nationality=_letters(two[10:13]).strip(FILLER),
-        date_of_birth=dob,
-        sex=_sex(two[20]),
-        expiry_date=exp,
-        surname=surname,
-        given_names=given,
-        optional=optional.strip(FILLER),
-        checks=[
-            MrzCheck("document_number", number_ok),
-            MrzCheck("date_of_birth", dob_ok),
-            MrzCheck("expiry_date", exp_ok),
-            MrzCheck("optional", optional_ok),
-            MrzCheck("composite", composite_ok),
-        ],
-        lines=list(lines),
+
+
+def _card_number(line: str, start: int, optional: slice) -> tuple[str, str, bool, str]:
+    """(number as read, number, passes, the line with it) for an ID card's number: nine characters
+    from `start`, its check digit next; a longer one continues in the `optional` field, its check
+    digit last there, the filler where the check digit would be. `number` and the line carry the
+    reading _alphanumeric() makes hold, if one does."""
+    spans, digit = [(start, start + 9)], line[start + 9]
+    rest = line[optional].split(FILLER, 1)[0]
+    if digit == FILLER and rest:
+        spans.append((optional.start, optional.start + len(rest) - 1))
+        digit = rest[-1]
+    field = "".join(line[a:b] for a, b in spans)
+    number, passes = _alphanumeric(field, _check_char(digit))
+    chars, taken = list(line), 0
+    for a, b in spans:
+        chars[a:b] = number[taken : taken + b - a]
+        taken += b - a
+    return field, number, passes, "".join(chars)
+
+
+def _card_checks(number_ok, dob_ok, exp_ok, composite_ok) -> dict:
+    return {"document_number": number_ok, "date_of_birth": dob_ok, "expiry_date": exp_ok, "composite": composite_ok}
+
+
+def _parse_td2(lines, today) -> Mrz:
+    one, two = lines
+    as_read, number, number_ok, corrected = _card_number(two, 0, slice(28, 35))
+    dob_raw, dob, dob_ok = _dated(two[13:19], two[19], future=False, today=today)
+    exp_raw, exp, exp_ok = _dated(two[21:27], two[27], future=True, today=today)
+    # The composite covers the number, the birth date and the expiry with their check digits, and
+    # the optional field (a corrected number counts as corrected).
+    composite = corrected[0:9] + _check_char(two[9]) + dob_raw + _check_char(two[19])
+    composite_ok = _holds(composite + exp_raw + _check_char(two[27]) + corrected[28:35], two[35])
+    number, number_ok = _confirmed(number, number_ok, as_read, composite_ok)
+    return _zone(
+        "TD2",
+        lines,
+        number=number,
+        nationality=two[10:13],
+        sex=two[20],
+        dates=(dob, exp),
+        names=one[5:36],
+        optional=two[28:35],
+        checks=_card_checks(number_ok, dob_ok, exp_ok, composite_ok),
     )
 
 
 def _parse_td1(lines, today) -> Mrz:
     one, two, three = lines
-    number_field, number_digit, optional1 = one[5:14], one[14], one[15:30]
-    if number_digit == FILLER and FILLER in optional1:
-        # A number longer than nine characters continues in the optional field, its check digit last.
-        rest = optional1.split(FILLER, 1)[0]
-        number_field, number_digit = number_field + rest[:-1], rest[-1:] or FILLER
-    number, number_ok = _alphanumeric(number_field, _check_char(number_digit))
+    as_read, number, number_ok, corrected = _card_number(one, 5, slice(15, 30))
     dob_raw, dob, dob_ok = _dated(two[0:6], two[6], future=False, today=today)
     exp_raw, exp, exp_ok = _dated(two[8:14], two[14], future=True, today=today)
-    # The composite covers the first line from the number on, and the second up to its last check.
-    first = one[5:30].replace(number_field, number, 1)  # a corrected number counts as corrected
-    composite_field = first + dob_raw + _check_char(two[6]) + exp_raw + _check_char(two[14]) + two[18:29]
-    composite_digit = _check_char(two[29])
-    composite_ok = composite_digit.isdigit() and check_digit(composite_field) == composite_digit
-    if not composite_ok and number != number_field:
-        number, number_ok = number_field, False  # as for TD3: an unconfirmed correction is not made
-    surname, given = _names(three)
-    return Mrz(
-        format="TD1",
-        document_code=one[0:2].strip(FILLER),
-        issuing_state=_letters(one[2:5]).strip(FILLER),
-        document_number=number.strip(FILLER),
-        nationality=_letters(two[15:18]).strip(FILLER),
-        date_of_birth=dob,
-        sex=_sex(two[7]),
-        expiry_date=exp,
-        surname=surname,
-        given_names=given,
-        optional=(optional1 + two[18:29]).strip(FILLER),
-        checks=[
-            MrzCheck("document_number", number_ok),
-            MrzCheck("date_of_birth", dob_ok),
-            MrzCheck("expiry_date", exp_ok),
-            MrzCheck("composite", composite_ok),
-        ],
-        lines=list(lines),
+    # The composite covers the first line from the number on (a corrected number counts as
+    # corrected), and the second up to its last check.
+    composite = corrected[5:30] + dob_raw + _check_char(two[6]) + exp_raw + _check_char(two[14]) + two[18:29]
+    composite_ok = _holds(composite, two[29])
+    number, number_ok = _confirmed(number, number_ok, as_read, composite_ok)
+    return _zone(
+        "TD1",
+        lines,
+        number=number,
+        nationality=two[15:18],
+        sex=two[7],
+        dates=(dob, exp),
+        names=three,
+        optional=one[15:30] + two[18:29],
+        checks=_card_checks(number_ok, dob_ok, exp_ok, composite_ok),
     )

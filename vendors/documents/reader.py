@@ -19,17 +19,23 @@ from .ocr import Line
 CN_RESIDENT_ID = "cn_resident_id"
 PASSPORT = "passport"
 ID_CARD_TD1 = "id_card_td1"
+ID_CARD_TD2 = "id_card_td2"
 UNKNOWN = "unknown"
-TYPES = (CN_RESIDENT_ID, PASSPORT, ID_CARD_TD1, UNKNOWN)
+TYPES = (CN_RESIDENT_ID, PASSPORT, ID_CARD_TD1, ID_CARD_TD2, UNKNOWN)
+# The ID cards' zones, by format: on either side, the printed data on the other.
+CARD_ZONES = {"TD1": ID_CARD_TD1, "TD2": ID_CARD_TD2}
 # The sides' fields a type must yield to count as read.
 REQUIRED_FIELDS = {
     CN_RESIDENT_ID: ("full_name", "document_number", "date_of_birth"),
     PASSPORT: ("surname", "document_number", "date_of_birth", "expiry_date"),
     ID_CARD_TD1: ("surname", "document_number", "date_of_birth", "expiry_date"),
+    ID_CARD_TD2: ("surname", "document_number", "date_of_birth", "expiry_date"),
 }
 PASSED, FAILED, NOT_CHECKED = "passed", "failed", "not_checked"
 # Which side a type needs besides the front.
-NEEDS_BACK = {CN_RESIDENT_ID: True, ID_CARD_TD1: True, PASSPORT: False}
+# A TD2 card's zone holds every field, on whichever side it is printed (a front without it reads
+# as unknown, which asks for the back too).
+NEEDS_BACK = {CN_RESIDENT_ID: True, ID_CARD_TD1: True, ID_CARD_TD2: False, PASSPORT: False}
 
 
 @dataclasses.dataclass
@@ -91,11 +97,12 @@ def read(front: list[Line], back: list[Line] | None, *, today: datetime.date | N
     sides = {"front": _side_kind(front, front_zone), "back": _side_kind(back, back_zone) if back else "absent"}
     if front_zone and front_zone[0] == "TD3":
         return _machine_readable(PASSPORT, front_zone, front_boxes, "front", _visual(front, front_zone), sides, today)
-    if back_zone and back_zone[0] == "TD1" or front_zone and front_zone[0] == "TD1":
-        zone, boxes, side = (back_zone, back_boxes, "back") if back_zone else (front_zone, front_boxes, "front")
-        # The printed side is the other one; a TD1 zone on the front leaves only that side's print.
+    if back_zone and back_zone[0] in CARD_ZONES or front_zone and front_zone[0] in CARD_ZONES:
+        on_back = bool(back_zone) and back_zone[0] in CARD_ZONES
+        zone, boxes, side = (back_zone, back_boxes, "back") if on_back else (front_zone, front_boxes, "front")
+        # The printed side is the other one; a zone on the front leaves only that side's print.
         visual = _visual(front, front_zone) if side == "back" else _visual(back or front, front_zone)
-        return _machine_readable(ID_CARD_TD1, zone, boxes, side, visual, sides, today)
+        return _machine_readable(CARD_ZONES[zone[0]], zone, boxes, side, visual, sides, today)
     if cn_id.is_front(front) or cn_id.is_back(back):
         return _cn_resident_id(front, back, sides)
     return Reading(UNKNOWN, {}, [_check("document_type", FAILED)], sides)
@@ -183,7 +190,9 @@ def _machine_readable(doc_type, found, boxes, side, visual, sides, today) -> Rea
     }
     fields = {name: field(value) for name, value in values.items() if value}
     checks = [_check(f"mrz_{c.field}", PASSED if c.passed else FAILED, c.field) for c in parsed.checks]
-    checks.append(_printed_against_mrz(parsed, visual, "front_back" if doc_type == ID_CARD_TD1 else "printed_mrz"))
+    # A card's print on its other side is its front against its back; beside the zone, as on a passport page.
+    other_side = doc_type in CARD_ZONES.values() and sides["back"] != "absent"
+    checks.append(_printed_against_mrz(parsed, visual, "front_back" if other_side else "printed_mrz"))
     return Reading(doc_type, fields, checks, sides)
 
 
