@@ -88,3 +88,28 @@ def test_a_stray_mark_read_before_a_value_is_passed_over(sex_line):
     texts = [sex_line] + (["」男"] if sex_line == "性别" else []) + ["民族汉"]
     fields = cn_id.read_front([Line(text, 0.99, box) for text in texts])
     assert fields["sex"].value == "M" and fields["ethnicity"].value == "汉"
+
+
+@pytest.mark.parametrize(
+    "row",
+    [["出生1990年3月7日"], ["出生1990年", "3月", "7日"], ["出生", "1990年3月", "7日"], ["出生", "1990年", "3月7日"]],
+    ids=["one line", "year, month, day", "label alone", "month and day"],
+)
+def test_a_birth_date_row_split_at_its_gaps_is_read_whole(row):
+    """The card prints 出生 1990 年 3 月 7 日 with wide gaps, which the recogniser may read as lines of their own."""
+    from vendors.documents.ocr import Line
+
+    box = [[0, 0], [10, 0], [10, 10], [0, 10]]
+    number = "公民身份号码" + cn_number(datetime.date(1990, 3, 7), "M")
+    texts = ["姓名张伟", "性别男 民族汉", *row, "住址北京市东城区景山前街4号", number]
+    fields = cn_id.read_front([Line(text, 0.99, box) for text in texts])
+    assert fields["date_of_birth"].value == "1990-03-07"
+    assert fields["address"].value == "北京市东城区景山前街4号"
+
+
+def test_a_birth_date_is_not_made_of_the_lines_after_another_label():
+    from vendors.documents.ocr import Line
+
+    box = [[0, 0], [10, 0], [10, 10], [0, 10]]
+    texts = ["姓名张伟", "出生1990年", "住址北京市3月", "7日"]
+    assert "date_of_birth" not in cn_id.read_front([Line(text, 0.99, box) for text in texts])

@@ -123,15 +123,9 @@ def read_front(lines) -> dict[str, Field]:
         value = found[0].removesuffix("族")
         if value in ETHNICITIES:
             fields["ethnicity"] = Field(value, *found[1:])
-    for text, score, box in items:
-        m = re.search(r"(\d{4})年(\d{1,2})月(\d{1,2})日", text)
-        if m:
-            try:
-                born = datetime.date(int(m[1]), int(m[2]), int(m[3]))
-            except ValueError:
-                continue
-            fields["date_of_birth"] = Field(born.isoformat(), score, box)
-            break
+    born = _birth_date(items)
+    if born:
+        fields["date_of_birth"] = born
     address = _address(items)
     if address:
         fields["address"] = address
@@ -141,6 +135,29 @@ def read_front(lines) -> dict[str, Field]:
             fields["document_number"] = Field(m[1], score, box)
             break
     return fields
+
+
+def _birth_date(items) -> Field | None:
+    """出生 1990 年 3 月 7 日: on one line, or, where the recogniser splits the row at its wide gaps
+    (1990年 / 3月 / 7日), on the lines from the label up to the next one."""
+    rows = list(items)
+    for i, (text, _score, _box) in enumerate(items):
+        if "出生" in text:
+            tail = [text]
+            for more, _s, _b in items[i + 1 : i + 4]:
+                if any(label in more for label in FRONT_LABELS):
+                    break
+                tail.append(more)
+            scores = [score for _t, score, _b in items[i : i + len(tail)]]
+            rows.append(("".join(tail), min(scores), items[i][2]))
+    for text, score, box in rows:
+        m = re.search(r"(\d{4})年(\d{1,2})月(\d{1,2})日", text)
+        if m:
+            try:
+                return Field(datetime.date(int(m[1]), int(m[2]), int(m[3])).isoformat(), score, box)
+            except ValueError:
+                continue
+    return None
 
 
 def _address(items) -> Field | None:
