@@ -118,6 +118,20 @@ def test_a_plain_csv_for_in_house_lists_with_or_without_a_header():
     assert (version.total, version.removed) == (1, 1)  # Richard Roe left the list; Jane stayed (same key)
 
 
+def test_an_in_house_header_is_read_as_people_write_it():
+    data = b"Full_Name,DOB,Citizenship,AKA,Notes\nViktor Bout,1967-01-13,RU,Victor Bout;Viktor But,arms\n"
+    assert imported(data, source="in-house").total == 1
+    bout = ScreeningEntry.objects.get(caption="Viktor Bout")
+    assert (bout.names, bout.birth_dates, bout.nationalities) == (
+        ["Viktor Bout", "Victor Bout", "Viktor But"],
+        ["1967-01-13"],
+        ["ru"],
+    )
+    # A header that names no name column is not taken for a listed person called "Surname".
+    with pytest.raises(formats.ListFormatError, match="line 1: the header has no name column"):
+        imported(b"surname,date of birth,nationality\nBout,1967-01-13,ru\n", source="in-house")
+
+
 def test_an_in_house_date_of_birth_in_another_form_is_refused_with_its_line():
     # 13/01/1967 compared as written would be "another year" and let the listed person pass.
     for dob in ("13/01/1967", "1967-13-01", "1967-02-30", "67-01-13", "Jan 13 1967"):

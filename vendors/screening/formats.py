@@ -138,6 +138,15 @@ def _simple(first: str, stream) -> Iterator[Entry]:
 
 
 PLAIN_COLUMNS = ("name", "date of birth", "nationality")
+# A plain CSV's header, as people write it: each column by the names it goes by.
+PLAIN_HEADERS = {
+    "name": ("name", "full name", "fullname"),
+    "date of birth": ("date of birth", "dob", "birth date", "birthdate"),
+    "nationality": ("nationality", "nationalities", "citizenship"),
+    "aliases": ("aliases", "alias", "aka", "also known as"),
+    "id": ("id",),
+}
+HEADER_NAMES = {spelling: column for column, spellings in PLAIN_HEADERS.items() for spelling in spellings}
 ISO_BIRTH_DATE = re.compile(r"\d{4}(?:-\d{2}){0,2}")
 # A year or a month is checked as its first day (a real month: 1967-13 is refused).
 FIRST_DAY = {4: "-01-01", 7: "-01", 10: ""}
@@ -157,8 +166,11 @@ def _birth_date(value: str, line: int) -> str:
 
 
 def _plain(first: str, stream) -> Iterator[Entry]:
-    header = [h.strip().lower().replace("_", " ") for h in next(csv.reader([first.lstrip("\ufeff")]))]
-    has_header = "name" in header
+    cells = [re.sub(r"[\s_-]+", " ", h).strip().lower() for h in next(csv.reader([first.lstrip("\ufeff")]))]
+    header = [HEADER_NAMES.get(cell, cell) for cell in cells]
+    has_header = any(cell in HEADER_NAMES for cell in cells)
+    if has_header and "name" not in header:
+        raise ListFormatError(f"line 1: the header has no name column ({', '.join(PLAIN_HEADERS['name'])})")
     columns = header if has_header else list(PLAIN_COLUMNS)
     lines = stream if has_header else _lines(first.lstrip("\ufeff"), stream)
     reader = csv.reader(lines)
@@ -167,7 +179,7 @@ def _plain(first: str, stream) -> Iterator[Entry]:
         names = _clean([row.get("name", "")] + (row.get("aliases") or "").split(";"))
         if not names:
             continue
-        dob = (row.get("date of birth") or row.get("dob") or row.get("birth date") or "").strip()
+        dob = (row.get("date of birth") or "").strip()
         if dob:  # the line it ends on: the header is not part of the reader's lines
             dob = _birth_date(dob, reader.line_num + (1 if has_header else 0))
         nationality = (row.get("nationality") or "").strip().lower()
