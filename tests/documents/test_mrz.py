@@ -107,6 +107,13 @@ def test_an_alphanumeric_field_is_corrected_only_when_its_check_digit_decides():
     assert mrz._alphanumeric("AB1O2Z", "0") == ("AB1O2Z", False)
 
 
+def test_a_td1_zone_whose_line_lost_its_last_character_is_not_taken_for_a_td2_one():
+    one, two, three = SPECIMEN_TD1
+    fmt, lines = mrz.find_lines([one, two[:-1], three])
+    assert fmt == "TD1" and lines[0] == one
+    assert mrz.parse(fmt, lines, today=TODAY).failed_fields == ["composite"]
+
+
 @pytest.mark.parametrize("text", ["P<UTOERIKSSON", "HELLO WORLD", "L898902C36UTO7408122F1204159ZE184226B<<<<<10"])
 def test_no_zone_is_made_up_from_other_text(text):
     assert mrz.find_lines([text]) is None

@@ -152,13 +152,16 @@ def find_lines(texts: list[str]) -> tuple[str, list[str]] | None:
     """("TD3" | "TD2" | "TD1", the zone's lines) from OCR'd lines in reading order, if a zone is there."""
     candidates = [normalise_line(t) for t in texts]
     candidates = [c for c in candidates if len(c) >= 20 and (FILLER in c or len(c) >= 28)]
-    # Longest first: a zone's lines are never cut to a shorter format's (only filler may be).
+    # Of the blocks that fit a format, the one whose lines as read are nearest its length: a TD1
+    # zone whose second line lost its last character also fits TD2 once padded with filler.
+    found = []
     for fmt, count, length, names in (("TD3", 2, 44, 0), ("TD2", 2, 36, 0), ("TD1", 3, 30, 2)):
         for start in range(len(candidates) - count + 1):
-            block = [_fit(c, length, names=i == names) for i, c in enumerate(candidates[start : start + count])]
+            lines = candidates[start : start + count]
+            block = [_fit(c, length, names=i == names) for i, c in enumerate(lines)]
             if all(block) and re.match(r"^[A-Z0-9<]{2}", block[0]) and block[0][0] in "PIACV":
-                return fmt, block
-    return None
+                found.append((sum(abs(len(c) - length) for c in lines), len(found), fmt, block))
+    return min(found)[2:] if found else None
 
 
 def parse(fmt: str, lines: list[str], *, today: datetime.date | None = None) -> Mrz:
