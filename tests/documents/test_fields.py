@@ -113,3 +113,14 @@ def test_a_birth_date_is_not_made_of_the_lines_after_another_label():
     box = [[0, 0], [10, 0], [10, 10], [0, 10]]
     texts = ["姓名张伟", "出生1990年", "住址北京市3月", "7日"]
     assert "date_of_birth" not in cn_id.read_front([Line(text, 0.99, box) for text in texts])
+
+
+def test_full_width_digits_read_on_a_card_are_its_ascii_digits():
+    from vendors.documents.ocr import Line
+
+    box = [[0, 0], [10, 0], [10, 10], [0, 10]]
+    number = cn_number(datetime.date(1990, 3, 7), "M")
+    wide = "".join(chr(ord(c) + 0xFEE0) for c in number)  # １１０１０１…
+    texts = ["姓名张伟", "出生１９９０年３月７日", "公民身份号码" + wide]
+    fields = cn_id.read_front([Line(text, 0.99, box) for text in texts])
+    assert (fields["document_number"].value, fields["date_of_birth"].value) == (number, "1990-03-07")

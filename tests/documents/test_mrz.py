@@ -114,6 +114,16 @@ def test_a_td1_zone_whose_line_lost_its_last_character_is_not_taken_for_a_td2_on
     assert mrz.parse(fmt, lines, today=TODAY).failed_fields == ["composite"]
 
 
+def test_full_width_forms_and_chinese_brackets_read_for_the_filler_are_the_zones_characters():
+    """The recogniser's alphabet (Chinese and Latin) has ＜, Ｏ, ０, ≪ and 《: read for < and for
+    OCR-B's letters and digits."""
+    one, two = SPECIMEN_TD3
+    wide = "".join(chr(ord(c) + 0xFEE0) for c in two[:20]) + two[20:]  # Ｌ８９８…: full-width forms
+    one = one.replace("<<", "≪", 1).replace("<<", "《")  # ERIKSSON≪ANNA<MARIA《《…
+    m = mrz.parse(*mrz.find_lines([one, wide]), today=TODAY)
+    assert m.valid and (m.surname, m.given_names, m.document_number) == ("ERIKSSON", "ANNA MARIA", "L898902C3")
+
+
 @pytest.mark.parametrize("text", ["P<UTOERIKSSON", "HELLO WORLD", "L898902C36UTO7408122F1204159ZE184226B<<<<<10"])
 def test_no_zone_is_made_up_from_other_text(text):
     assert mrz.find_lines([text]) is None

@@ -11,6 +11,7 @@ import dataclasses
 import datetime
 import functools
 import re
+import unicodedata
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK_CHARS = "10X98765432"
@@ -71,7 +72,12 @@ def simplified(text: str) -> str:
 
 
 def _joined(lines) -> list[tuple[str, float, list]]:
-    return [(simplified(re.sub(r"\s+", "", line.text)), line.score, line.box) for line in lines]
+    """Each line without spaces, full-width digits and letters (１９９０, which the recogniser's
+    alphabet has) as ASCII, in simplified characters."""
+    return [
+        (simplified(re.sub(r"\s+", "", unicodedata.normalize("NFKC", line.text))), line.score, line.box)
+        for line in lines
+    ]
 
 
 def is_front(lines) -> bool:

@@ -12,6 +12,7 @@ import dataclasses
 import datetime
 import itertools
 import re
+import unicodedata
 
 FILLER = "<"
 WEIGHTS = (7, 3, 1)
@@ -130,9 +131,14 @@ class Mrz:
         return [c.field for c in self.checks if not c.passed]
 
 
+# How a recogniser whose alphabet includes Chinese punctuation may read the filler, one or two of them.
+FILLER_READINGS = str.maketrans({"«": "<<", "≪": "<<", "《": "<<", "‹": "<", "〈": "<", "く": "<"})
+
+
 def normalise_line(text: str) -> str:
-    """An OCR'd line as MRZ characters: upper case, no spaces, the usual misreadings of the filler."""
-    text = text.upper().replace("«", "<<").replace("‹", "<").replace("〈", "<").replace("く", "<")
+    """An OCR'd line as MRZ characters: upper case, no spaces, the usual misreadings of the filler;
+    full-width forms (Ｏ, ０, ＜, which the recogniser's Chinese alphabet has) as the ASCII they are."""
+    text = unicodedata.normalize("NFKC", text).upper().translate(FILLER_READINGS)
     return re.sub(r"[^A-Z0-9<]", "", text)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import re
+import unicodedata
 
 from . import cn_id, mrz
 from .names import latin_parts
@@ -200,7 +201,7 @@ def _printed_against_mrz(parsed: mrz.Mrz, visual: list[Line], name: str) -> dict
     """The document number and the date of birth as printed in the visual zone (or on the card's
     other side), against the MRZ: a printed value that is the MRZ's but for a character or two is a
     mismatch; none found to compare is not checked."""
-    text = " ".join(line.text for line in visual).upper()
+    text = unicodedata.normalize("NFKC", " ".join(line.text for line in visual)).upper()  # full-width as ASCII
     if not text or not parsed.document_number:
         return _check(name, NOT_CHECKED)
     tokens = set(re.findall(r"[A-Z0-9]{6,12}", text))
