@@ -32,6 +32,7 @@ from .engine import DLIB_SAME_PERSON_DISTANCE, FaceEngine, similarity_from_dista
 from .exceptions import BadInputError
 from .liveness import verify_burst
 from .messages import APPLICANT_MESSAGES as MESSAGES
+from .screening.names import spellings
 
 # Quality limits, measured on the fixture photos (tests/fixtures/faces): sharp faces
 # score 24-415, the same faces under a 6-px Gaussian blur 1-3.
@@ -263,7 +264,9 @@ class LocalEngineBackend(VendorBackend):
         started = time.monotonic()
         person = request.person
         missing = "screening_no_lists" if request.screen is None else None
-        missing = missing or ("screening_no_name" if person is None or not person.names else None)
+        # A name with nothing to spell (no letters in any script) is not screened: it would match nothing.
+        spelt = person is not None and any(spellings(name) for name in person.names)
+        missing = missing or (None if spelt else "screening_no_name")
         if missing:
             return CheckResult(
                 vendor=self.name,
@@ -356,7 +359,7 @@ def document_result(vendor: str, reading: reader.Reading, started: float, day: d
 # For staff and the operator's systems only: a list match is never told to the applicant.
 SCREENING_MESSAGES = {
     "screening_match": _("The name matches an entry of a sanctions or PEP list."),
-    "screening_no_name": _("No name to screen: none was read from the document or declared."),
+    "screening_no_name": _("No name to screen: none was read from the document or declared, or it has no letters."),
     "screening_no_lists": _("No sanctions or PEP list is imported: nothing to screen against."),
 }
 

@@ -113,6 +113,16 @@ def test_without_lists_or_a_name_the_case_waits_for_a_person():
     no_name = submitted()
     assert no_name.checks.get(kind="screening").reasons[0]["code"] == "screening_no_name"
     assert "screening_not_checked" in reasons(no_name)
+    # A name with no letters to spell would match nothing: not screened, rather than passed.
+    no_letters = submitted(declared={"full_name": "??? 😀"})
+    assert no_letters.checks.get(kind="screening").reasons[0]["code"] == "screening_no_name"
+    assert "screening_not_checked" in reasons(no_letters)
+
+
+def test_a_name_declared_in_cyrillic_is_screened_against_the_latin_entry():
+    import_list(("Q1", {"name": ["Viktor Bout"], "birthDate": ["1967-01-13"]}))
+    v = submitted(declared={"full_name": "Виктор Бут", "date_of_birth": "1967-01-13"})
+    assert "screening_match" in reasons(v)
 
 
 def test_the_applicant_is_never_told_of_a_list_match(client):

@@ -202,3 +202,17 @@ def test_the_demo_set_up_imports_a_made_up_list_once(settings):
     call_command("kyc_demo_setup", stdout=io.StringIO())
     source = ScreeningSource.objects.get()
     assert (source.name, source.version, source.entry_count) == ("demo", 1, 3)
+
+
+def test_entries_in_other_scripts_imported_earlier_are_keyed_again_by_the_migration():
+    import importlib
+
+    from django.apps import apps
+
+    imported(ftm(("R1", "Person", {"name": ["Сергей Шойгу"]}), ("A", "Person", {"name": ["Anna Schmidt"]})))
+    ScreeningKey.objects.filter(entry__key="R1").delete()  # as keyed before names in Cyrillic were spelt
+    anna = set(ScreeningKey.objects.filter(entry__key="A").values_list("key", flat=True))
+    importlib.import_module("onboarding.migrations.0029_screening_keys_in_other_scripts").rekey(apps, None)
+    shoygu = set(ScreeningKey.objects.filter(entry__key="R1").values_list("key", flat=True))
+    assert names.keys("sergey shoygu") <= shoygu
+    assert set(ScreeningKey.objects.filter(entry__key="A").values_list("key", flat=True)) == anna  # left alone

@@ -64,6 +64,33 @@ def test_nationality_codes_meet_in_one_form_and_unknown_ones_say_nothing():
     assert nationality("", ["cn"]) == nationality("cn", []) == "unknown"
 
 
+@pytest.mark.parametrize(
+    "name,entry",
+    [
+        ("Виктор Бут", "Viktor Bout"),  # a name declared in Cyrillic against a Latin entry
+        ("Viktor Bout", "Виктор Бут"),  # and a list's Cyrillic alias against a Latin name
+        ("Κώστας Παπαδόπουλος", "Kostas Papadopoulos"),  # Greek
+    ],
+)
+def test_a_name_in_another_script_is_spelt_in_latin_letters_and_matches(name, entry):
+    match = score(Person.of(name), [entry], [], [])
+    assert match.is_hit(DEFAULTS), match
+
+
+def test_a_name_partly_in_another_script_is_spelt_whole():
+    # Not "ali" alone, which would meet every entry called Ali.
+    assert spellings("Ali Хаменеи") == ["ali khamenei"]
+    assert spellings("김정은") == ["gim jeong eun"]  # a Hangul syllable, a word
+    assert spellings("😀 ???") == []
+
+
+@pytest.mark.django_db
+def test_a_cyrillic_only_entry_is_found_by_a_latin_name():
+    entry = '{"id": "R1", "schema": "Person", "properties": {"name": ["Сергей Шойгу"]}}'
+    lists.import_file(io.BytesIO(entry.encode()), source="ru", actor=audit.Actor.system("test"))
+    assert [h.entry.key for h in search.screen(Person.of("Sergey Shoygu"))] == ["R1"]
+
+
 def test_an_alias_matches_and_is_named():
     match = score(Person.of("Victor Butt"), ["Viktor Bout", "Victor Butt"], [], [])
     assert match.is_hit(DEFAULTS) and match.matched_name == "Victor Butt"
