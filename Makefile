@@ -77,10 +77,10 @@ bench-broker: $(STAMP)
 	$(PY) bench/broker.py
 bench-web: $(STAMP)
 	$(PY) bench/web.py
-# Reading a page's cost; then field accuracy on 80 generated documents.
+# Reading a page's cost; then field accuracy on 100 generated documents.
 bench-documents: $(STAMP)
 	$(PY) bench/documents.py cost
-	rm -rf var/bench-documents && $(PY) bench/documents.py generate var/bench-documents --count 80
+	rm -rf var/bench-documents && $(PY) bench/documents.py generate var/bench-documents --count 100
 	$(PY) manage.py evaluate_documents var/bench-documents
 bench: bench-normalize bench-engine bench-duplicates bench-admin bench-audit bench-latency bench-throughput bench-broker bench-web bench-documents bench-screening
 

@@ -1,6 +1,6 @@
 """Identity documents: a labelled set of generated documents, and what reading one costs.
 
-generate: Chinese ID cards (front and back), TD3 passport pages, TD1 and TD2 cards with known fields,
+generate: Chinese ID cards (front and back), TD3 passport pages, TD1, TD2 and French cards with known fields,
           drawn by tests/documents/pages.py and photographed plain, at an angle and tilted, in low
           light and as JPEG quality 40, some with a wrong check digit or expired; each NAME.jpg (+
           NAME.back.jpg) beside NAME.json, for `manage.py evaluate_documents DIR`.
@@ -70,6 +70,9 @@ def person(rnd, pages):
     )
 
 
+KINDS = ["cn_resident_id", "passport", "id_card_td1", "id_card_td2", "id_card_fr"]
+
+
 def generate(directory: Path, count: int, seed: int = 7) -> None:
     from tests.documents import pages
 
@@ -78,8 +81,8 @@ def generate(directory: Path, count: int, seed: int = 7) -> None:
     faces = ["obama_1.jpg", "biden_1.jpg", "leslie_1.jpg"]
     for i in range(count):
         p = person(rnd, pages)
-        condition = list(CONDITIONS)[i % len(CONDITIONS)]
-        kind = ["cn_resident_id", "passport", "id_card_td1", "id_card_td2"][i % 4]
+        kind = KINDS[i % len(KINDS)]
+        condition = list(CONDITIONS)[i // len(KINDS) % len(CONDITIONS)]  # every kind in every condition
         flaw = rnd.choice([None, None, None, "check_digit", "expired"])
         if kind == "id_card_td1" and flaw == "check_digit":
             flaw = None  # the generator draws TD1 zones with good digits only
@@ -108,6 +111,8 @@ def generate(directory: Path, count: int, seed: int = 7) -> None:
                 front = pages.passport(p, face=face, corrupt=corrupt)
             elif kind == "id_card_td2":  # printed data and zone on one side
                 front = pages.td2_card(p, face=face, corrupt=corrupt)
+            elif kind == "id_card_fr":  # as TD2, in its own layout, without an expiry date
+                front = pages.fr_card(p, face=face, corrupt=corrupt)
             else:
                 front, back = pages.td1_front(p, face=face), pages.td1_back(p)
             fields = {
@@ -118,10 +123,13 @@ def generate(directory: Path, count: int, seed: int = 7) -> None:
                 "nationality": p.nationality,
                 "expiry_date": p.expires.isoformat(),
             }
+            if kind == "id_card_fr":
+                fields["nationality"] = "FRA"
+                del fields["expiry_date"]
             if flaw == "check_digit":
                 checks["mrz_document_number"] = "failed"
             else:
-                fields["document_number"] = p.passport_number
+                fields["document_number"] = pages.fr_number(p) if kind == "id_card_fr" else p.passport_number
         name = f"{i:03d}-{kind}-{condition}" + (f"-{flaw}" if flaw else "")
         (directory / f"{name}.jpg").write_bytes(pages.photograph(front, seed=i, **CONDITIONS[condition]))
         if back is not None:

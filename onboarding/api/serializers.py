@@ -213,7 +213,7 @@ class DocumentCheckSerializer(serializers.Serializer):
 
 class DocumentSerializer(serializers.Serializer):
     type = serializers.ChoiceField(
-        choices=["cn_resident_id", "passport", "id_card_td1", "id_card_td2", "unknown"],
+        choices=["cn_resident_id", "passport", "id_card_td1", "id_card_td2", "id_card_fr", "unknown"],
         allow_null=True,
         help_text="What was read",
     )

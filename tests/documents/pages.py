@@ -1,6 +1,7 @@
 """Identity documents with known fields, drawn with Pillow and a CJK font (Debian's fonts-wqy-zenhei,
 which `.ci/run` installs): Chinese resident ID cards (front and back), TD3 passport pages, TD1
-card backs and TD2 cards, then photographed: at an angle, in low light, as JPEG of a given quality.
+card backs, TD2 cards and French cards of 1988-2021, then photographed: at an angle, in low light,
+as JPEG of a given quality.
 
 Used by the tests and bench/documents.py (whose generated set `manage.py evaluate_documents` measures).
 """
@@ -198,6 +199,32 @@ def td2_card(p: Person, *, face: str | None = "obama_1.jpg", corrupt: str | None
     return card
 
 
+def fr_number(p: Person) -> str:
+    """A French card's number: year and month of issue, department, a sequence."""
+    return f"{p.issued:%y%m}932" + f"{int(p.passport_number[-5:]):05d}"
+
+
+def fr_lines(p: Person, *, corrupt: str | None = None) -> list[str]:
+    """The zone of a French national identity card of 1988-2021 (its own layout, no expiry)."""
+    one = "IDFRA" + (p.latin_surname + "<" * 25)[:25] + "932013"
+    number, born = fr_number(p), f"{p.born:%y%m%d}"
+    given = (p.latin_given.replace(" ", "<<") + "<" * 14)[:14]
+    two = number + mrz.check_digit(number) + given + born + mrz.check_digit(born) + p.sex
+    two += mrz.check_digit(one + two)
+    if corrupt == "number":  # a wrong check digit on the card number
+        two = two[:12] + str((int(two[12]) + 1) % 10) + two[13:]
+    return [one, two]
+
+
+def fr_card(p: Person, *, face: str | None = "obama_1.jpg", corrupt: str | None = None) -> Image.Image:
+    """The front of a French national identity card of 1988-2021: its print, its portrait and its zone."""
+    card = _printed_card(p, face, "CARTE NATIONALE D'IDENTITE", (236, 232, 240), COMPACT, number=fr_number(p))
+    d = ImageDraw.Draw(card)
+    for i, line in enumerate(fr_lines(p, corrupt=corrupt)):
+        d.text((24, 400 + i * 56), line, fill=(20, 20, 20), font=font(38, MONO))
+    return card
+
+
 def td1_front(p: Person, *, face: str | None = "obama_1.jpg") -> Image.Image:
     return _printed_card(p, face, "IDENTITY CARD", (226, 234, 244), FULL)
 
@@ -213,8 +240,8 @@ FULL = Layout((40, 36), (300, 110, 90, 20, 24, 30), (40, 110, 220, 290))
 COMPACT = Layout((24, 26), (260, 80, 70, 18, 20, 28), (36, 80, 200, 260))  # the bottom third left for a zone
 
 
-def _printed_card(p: Person, face: str | None, title: str, background, layout: Layout) -> Image.Image:
-    """A card's printed side: title, portrait, name, number and birth date."""
+def _printed_card(p: Person, face: str | None, title: str, background, layout: Layout, number=None) -> Image.Image:
+    """A card's printed side: title, portrait, name, number (the passport number unless given) and birth date."""
     card = Image.new("RGB", CARD, background)
     d = ImageDraw.Draw(card)
     x, y, step, label_size, offset, value_size = layout.rows
@@ -222,7 +249,7 @@ def _printed_card(p: Person, face: str | None, title: str, background, layout: L
     rows = [
         ("Surname", p.latin_surname),
         ("Given names", p.latin_given),
-        ("Document No.", p.passport_number),
+        ("Document No.", number or p.passport_number),
         ("Date of birth", f"{p.born:%d.%m.%Y}"),
     ]
     for label, value in rows:

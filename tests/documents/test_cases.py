@@ -274,6 +274,15 @@ def test_a_card_without_its_back_goes_to_review_its_expiry_unknown():
     assert {c["check"]: c["outcome"] for c in document_check(v).details["checks"]}["expiry"] == "not_checked"
 
 
+def test_a_french_card_of_1988_to_2021_is_read_and_goes_to_review_for_its_expiry():
+    """Its zone has TD2's size but not its layout: read as TD2 every check digit failed, and the
+    case was rejected. Read in its own layout it passes them; the zone has no expiry date."""
+    v = case(back=False, front=pages.photograph(pages.fr_card(VALID, face="obama_2.jpg")))
+    check = document_check(v)
+    assert check.details["type"] == "id_card_fr" and "mrz_check_failed" not in codes(v)
+    assert "document_expiry_unknown" in codes(v) and v.status == Verification.Status.NEEDS_REVIEW
+
+
 def test_the_policys_document_section_is_validated():
     with pytest.raises(versions.PolicyError) as raised:
         versions.validate(

@@ -5,7 +5,7 @@ import datetime
 
 import pytest
 
-from tests.documents.pages import Person, td1_lines, td2_lines, td3_lines
+from tests.documents.pages import Person, fr_lines, td1_lines, td2_lines, td3_lines
 from vendors.documents import mrz
 
 TODAY = datetime.date(2026, 12, 4)
@@ -55,6 +55,19 @@ def test_the_td2_specimen_reads_and_every_check_digit_holds():
     assert (m.surname, m.given_names, m.document_number) == ("ERIKSSON", "ANNA MARIA", "D23145890")
     assert (m.date_of_birth, m.expiry_date, m.sex) == (datetime.date(1974, 8, 12), datetime.date(2012, 4, 15), "F")
     assert m.valid and m.optional == ""
+
+
+def test_a_french_card_of_1988_to_2021_is_read_in_its_own_layout():
+    """Its 2 x 36 zone is not ICAO's TD2: read as one, every check digit would fail (and reject the case)."""
+    zone = ["IDFRADOUEL<<<<<<<<<<<<<<<<<<<<932013", "0506932020438CHRISTIANE<<NI2906209F3"]  # a specimen
+    fmt, lines = mrz.find_lines(["CARTE NATIONALE D'IDENTITE", *zone])
+    m = mrz.parse(fmt, lines, today=TODAY)
+    assert (m.format, m.document_code, m.issuing_state, m.nationality) == ("FR", "ID", "FRA", "FRA")
+    assert (m.surname, m.given_names, m.document_number) == ("DOUEL", "CHRISTIANE NI", "050693202043")
+    assert (m.date_of_birth, m.sex, m.expiry_date) == (datetime.date(1929, 6, 20), "F", None)
+    assert m.valid and [c.field for c in m.checks] == ["document_number", "date_of_birth", "composite"]
+    wrong = mrz.parse(*mrz.find_lines(fr_lines(Person(), corrupt="number")), today=TODAY)
+    assert wrong.failed_fields == ["document_number", "composite"]
 
 
 def test_generated_td2_lines_hold_and_a_wrong_digit_fails():

@@ -24,6 +24,7 @@ def lines_of(name: str, angle=0.0, light=1.0, quality=88) -> list:
         "td1_front": lambda: pages.td1_front(PERSON),
         "td1_back": lambda: pages.td1_back(PERSON),
         "td2_card": lambda: pages.td2_card(PERSON),
+        "fr_card": lambda: pages.fr_card(PERSON),
         "blank": lambda: pages.Image.new("RGB", pages.CARD, (200, 200, 200)),
     }[name]()
     return ocr.read_text(pages.photograph(image, angle=angle, light=light, quality=quality))
@@ -100,6 +101,15 @@ def test_an_id_card_with_its_printed_data_and_a_td2_zone_on_one_side(conditions)
         "mrz_composite": "passed",
         "printed_mrz": "passed",  # the printed number beside the zone is the zone's
     }
+
+
+def test_a_french_card_of_1988_to_2021_is_read_without_an_expiry_date():
+    r = reader.read(lines_of("fr_card", angle=0.6, quality=40), None, today=TODAY)
+    assert r.type == reader.ID_CARD_FR and r.readable and "expiry_date" not in r.fields
+    values = {name: f.value for name, f in r.fields.items()}
+    assert (values["surname"], values["given_names"], values["date_of_birth"]) == ("ZHANG", "WEI", "1990-03-07")
+    assert (values["document_number"], values["nationality"]) == (pages.fr_number(PERSON), "FRA")
+    assert all(c["outcome"] == "passed" for c in r.checks), r.checks  # printed_mrz too: the number beside the zone
 
 
 def test_a_photo_without_a_document_is_unreadable():

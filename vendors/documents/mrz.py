@@ -1,5 +1,6 @@
 """ICAO Doc 9303 machine-readable zones: TD3 (passports, 2 x 44), TD2 (ID cards and residence
-permits, 2 x 36) and TD1 (ID cards, 3 x 30).
+permits, 2 x 36) and TD1 (ID cards, 3 x 30); and the French national identity card of 1988-2021,
+whose 2 x 36 zone (IDFRA...) has its own layout and no expiry date.
 
 Finds the zone among OCR'd lines, corrects the recogniser's letter/digit confusions only where a
 field's alphabet or its check digit decides them, and verifies every check digit: per field and the
@@ -108,7 +109,7 @@ class MrzCheck:
 
 @dataclasses.dataclass
 class Mrz:
-    format: str  # "TD3", "TD2" or "TD1"
+    format: str  # "TD3", "TD2", "TD1" or "FR"
     document_code: str
     issuing_state: str
     document_number: str
@@ -155,7 +156,7 @@ def _fit(line: str, length: int, *, names: bool) -> str | None:
 
 
 def find_lines(texts: list[str]) -> tuple[str, list[str]] | None:
-    """("TD3" | "TD2" | "TD1", the zone's lines) from OCR'd lines in reading order, if a zone is there."""
+    """("TD3" | "TD2" | "TD1" | "FR", the zone's lines) from OCR'd lines in reading order, if a zone is there."""
     candidates = [normalise_line(t) for t in texts]
     candidates = [c for c in candidates if len(c) >= 20 and (FILLER in c or len(c) >= 28)]
     # Of the blocks that fit a format, the one whose lines as read are nearest its length: a TD1
@@ -167,7 +168,11 @@ def find_lines(texts: list[str]) -> tuple[str, list[str]] | None:
             block = [_fit(c, length, names=i == names) for i, c in enumerate(lines)]
             if all(block) and re.match(r"^[A-Z0-9<]{2}", block[0]) and block[0][0] in "PIACV":
                 found.append((sum(abs(len(c) - length) for c in lines), len(found), fmt, block))
-    return min(found)[2:] if found else None
+    if not found:
+        return None
+    fmt, block = min(found)[2:]
+    # A French card of 1988-2021 has a zone of TD2's size, laid out its own way.
+    return ("FR" if fmt == "TD2" and block[0].startswith("IDFRA") else fmt), block
 
 
 def parse(fmt: str, lines: list[str], *, today: datetime.date | None = None) -> Mrz:
@@ -176,6 +181,8 @@ def parse(fmt: str, lines: list[str], *, today: datetime.date | None = None) -> 
         return _parse_td3(lines, today)
     if fmt == "TD2":
         return _parse_td2(lines, today)
+    if fmt == "FR":
+        return _parse_fr(lines, today)
     return _parse_td1(lines, today)
 
 
@@ -318,4 +325,28 @@ def _parse_td1(lines, today) -> Mrz:
         names=three,
         optional=one[15:30] + two[18:29],
         checks=_card_checks(number_ok, dob_ok, exp_ok, composite_ok),
+    )
+
+
+def _parse_fr(lines, today) -> Mrz:
+    """IDFRA, the surname (25), the issuing department and office; then the card number (12: year
+    and month of issue, department, sequence) and its check digit, the given names (14), the birth
+    date and its check digit, the sex, and a check digit over both lines. No expiry date: the card's
+    validity is printed on its back (and was extended by law for some)."""
+    one, two = lines
+    number, number_ok = _alphanumeric(two[0:12], _check_char(two[12]))
+    dob_raw, dob, dob_ok = _dated(two[27:33], two[33], future=False, today=today)
+    composite = one + number + _check_char(two[12]) + two[13:27] + dob_raw + _check_char(two[33]) + two[34]
+    composite_ok = _holds(composite, two[35])
+    number, number_ok = _confirmed(number, number_ok, two[0:12], composite_ok)
+    return _zone(
+        "FR",
+        lines,
+        number=number,
+        nationality="FRA",  # only French citizens hold it
+        sex=two[34],
+        dates=(dob, None),
+        names=one[5:30] + FILLER * 2 + two[13:27],
+        optional="",
+        checks={"document_number": number_ok, "date_of_birth": dob_ok, "composite": composite_ok},
     )

@@ -21,22 +21,24 @@ CN_RESIDENT_ID = "cn_resident_id"
 PASSPORT = "passport"
 ID_CARD_TD1 = "id_card_td1"
 ID_CARD_TD2 = "id_card_td2"
+ID_CARD_FR = "id_card_fr"  # the French national identity card of 1988-2021
 UNKNOWN = "unknown"
-TYPES = (CN_RESIDENT_ID, PASSPORT, ID_CARD_TD1, ID_CARD_TD2, UNKNOWN)
+TYPES = (CN_RESIDENT_ID, PASSPORT, ID_CARD_TD1, ID_CARD_TD2, ID_CARD_FR, UNKNOWN)
 # The ID cards' zones, by format: on either side, the printed data on the other.
-CARD_ZONES = {"TD1": ID_CARD_TD1, "TD2": ID_CARD_TD2}
+CARD_ZONES = {"TD1": ID_CARD_TD1, "TD2": ID_CARD_TD2, "FR": ID_CARD_FR}
 # The sides' fields a type must yield to count as read.
 REQUIRED_FIELDS = {
     CN_RESIDENT_ID: ("full_name", "document_number", "date_of_birth"),
     PASSPORT: ("surname", "document_number", "date_of_birth", "expiry_date"),
     ID_CARD_TD1: ("surname", "document_number", "date_of_birth", "expiry_date"),
     ID_CARD_TD2: ("surname", "document_number", "date_of_birth", "expiry_date"),
+    ID_CARD_FR: ("surname", "document_number", "date_of_birth"),  # its zone has no expiry date
 }
 PASSED, FAILED, NOT_CHECKED = "passed", "failed", "not_checked"
 # Which side a type needs besides the front.
 # A TD2 card's zone holds every field, on whichever side it is printed (a front without it reads
-# as unknown, which asks for the back too).
-NEEDS_BACK = {CN_RESIDENT_ID: True, ID_CARD_TD1: True, ID_CARD_TD2: False, PASSPORT: False}
+# as unknown, which asks for the back too); a French card's back is not read.
+NEEDS_BACK = {CN_RESIDENT_ID: True, ID_CARD_TD1: True, ID_CARD_TD2: False, ID_CARD_FR: False, PASSPORT: False}
 
 
 @dataclasses.dataclass
@@ -75,7 +77,10 @@ def _check(name, outcome, field=None) -> dict:
 
 
 def _in_zone(line: Line, zone) -> bool:
-    return mrz.normalise_line(line.text)[:10] in {z[:10] for z in zone}
+    """Whether the line is one of the zone's (a printed number its second line starts with is not:
+    zone lines are of 20 characters and more, as mrz.find_lines takes them)."""
+    text = mrz.normalise_line(line.text)
+    return len(text) >= 20 and text[:10] in {z[:10] for z in zone}
 
 
 def _mrz_of(lines: list[Line]):
