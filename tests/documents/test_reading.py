@@ -112,6 +112,19 @@ def test_a_french_card_of_1988_to_2021_is_read_without_an_expiry_date():
     assert all(c["outcome"] == "passed" for c in r.checks), r.checks  # printed_mrz too: the number beside the zone
 
 
+def test_a_visa_is_not_taken_for_an_identity_document():
+    """A visa's zone (MRV-A, TD3's size; MRV-B, TD2's) has no composite check digit: read as a
+    passport's or a card's it would fail one, and the policy would reject the case."""
+    from vendors.documents.ocr import Line
+
+    box = [[0, 0], [10, 0], [10, 10], [0, 10]]
+    mrv_a = ["V<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<", "L8988901C4XXX4009078F96121096ZE184226B<<<<<<"]
+    mrv_b = ["V<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<", "L8988901C4XXX4009078F9612109<<<<<<<<"]
+    for zone in (mrv_a, mrv_b):
+        r = reader.read([Line(text, 0.99, box) for text in ["VISA", *zone]], None, today=TODAY)
+        assert r.type == reader.UNKNOWN and not r.readable and r.sides["front"] == "unknown"
+
+
 def test_a_photo_without_a_document_is_unreadable():
     r = reader.read(lines_of("blank"), None, today=TODAY)
     assert r.type == reader.UNKNOWN and not r.readable

@@ -85,7 +85,7 @@ def _in_zone(line: Line, zone) -> bool:
 
 def _mrz_of(lines: list[Line]):
     found = mrz.find_lines([line.text for line in lines])
-    if found is None:
+    if found is None or found[1][0].startswith("V"):  # a visa's zone: not an identity document
         return None, None
     return found, [line.box for line in lines if _in_zone(line, found[1])]
 
