@@ -132,6 +132,23 @@ def test_an_in_house_header_is_read_as_people_write_it():
         imported(b"surname,date of birth,nationality\nBout,1967-01-13,ru\n", source="in-house")
 
 
+def test_an_in_house_list_saved_by_a_spreadsheet_is_read_as_it_was_written():
+    # Semicolons where the comma is the decimal mark, with or without a header; a comma in a name.
+    imported(b"Name;Date of birth;Nationality\nViktor Bout;1967-01-13;ru\n", source="eu-office")
+    imported(b"BOUT, Viktor;1967-01-13;ru\n", source="eu-office-bare", fmt="csv")
+    # Excel's "Unicode text": UTF-16 with its byte-order mark, tab-separated.
+    imported("name\tdob\tnationality\nВиктор Бут\t1967-01-13\tru\n".encode("utf-16"), source="excel")
+    for source, name in (("eu-office", "Viktor Bout"), ("eu-office-bare", "BOUT, Viktor"), ("excel", "Виктор Бут")):
+        entry = ScreeningEntry.objects.get(source__name=source)
+        assert (entry.names, entry.birth_dates, entry.nationalities) == ([name], ["1967-01-13"], ["ru"]), source
+
+
+def test_a_list_not_in_utf8_is_refused_rather_than_read_with_letters_replaced():
+    with pytest.raises(formats.ListFormatError, match="not UTF-8"):
+        imported("name,date of birth\nJosé Müller,1970-01-01\n".encode("cp1252"), source="legacy")
+    assert not ScreeningSource.objects.filter(name="legacy").exists()
+
+
 def test_an_in_house_date_of_birth_in_another_form_is_refused_with_its_line():
     # 13/01/1967 compared as written would be "another year" and let the listed person pass.
     for dob in ("13/01/1967", "1967-13-01", "1967-02-30", "67-01-13", "Jan 13 1967"):

@@ -59,6 +59,12 @@ def _clean(values, limit=MAX_NAMES) -> list[str]:
     return out
 
 
+def encoding_of(head: bytes) -> str:
+    """The file's encoding from its first bytes: UTF-16 by its byte-order mark (Excel's "Unicode
+    text"), else UTF-8 (a byte-order mark skipped)."""
+    return "utf-16" if head[:2] in (b"\xff\xfe", b"\xfe\xff") else "utf-8-sig"
+
+
 def detect(first_line: str) -> str:
     """The format of a file from its first line."""
     line = first_line.lstrip("\ufeff").strip()
@@ -165,15 +171,27 @@ def _birth_date(value: str, line: int) -> str:
     return value
 
 
+# What separates a plain CSV's columns: a comma, or what a spreadsheet writes where the comma is
+# the decimal mark (a semicolon), or a tab.
+DELIMITERS = (",", ";", "\t")
+
+
+def _delimiter(first: str) -> str:
+    """The separator that splits the first line into the most columns (a comma on a tie)."""
+    return max(DELIMITERS, key=lambda d: len(next(csv.reader([first], delimiter=d))))
+
+
 def _plain(first: str, stream) -> Iterator[Entry]:
-    cells = [re.sub(r"[\s_-]+", " ", h).strip().lower() for h in next(csv.reader([first.lstrip("\ufeff")]))]
+    first = first.lstrip("\ufeff")
+    delimiter = _delimiter(first)
+    cells = [re.sub(r"[\s_-]+", " ", h).strip().lower() for h in next(csv.reader([first], delimiter=delimiter))]
     header = [HEADER_NAMES.get(cell, cell) for cell in cells]
     has_header = any(cell in HEADER_NAMES for cell in cells)
     if has_header and "name" not in header:
         raise ListFormatError(f"line 1: the header has no name column ({', '.join(PLAIN_HEADERS['name'])})")
     columns = header if has_header else list(PLAIN_COLUMNS)
-    lines = stream if has_header else _lines(first.lstrip("\ufeff"), stream)
-    reader = csv.reader(lines)
+    lines = stream if has_header else _lines(first, stream)
+    reader = csv.reader(lines, delimiter=delimiter)
     for values in reader:
         row = dict(zip(columns, values))
         names = _clean([row.get("name", "")] + (row.get("aliases") or "").split(";"))

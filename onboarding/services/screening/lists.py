@@ -40,9 +40,18 @@ def import_file(
 ) -> ScreeningListVersion:
     """Import a list file (a binary stream: a file or an upload) as the source's new version."""
     sha = file_sha256(binary)
+    encoding = formats.encoding_of(binary.read(4))
+    binary.seek(0)
     # The wrapper closes the stream when it goes: the caller's file is read to its end here.
-    text = io.TextIOWrapper(binary, encoding="utf-8-sig", errors="replace", newline="")
-    return import_entries(formats.read(text, fmt), source=source, actor=actor, fmt=fmt, file_name=file_name, sha256=sha)
+    text = io.TextIOWrapper(binary, encoding=encoding, newline="")
+    try:
+        return import_entries(
+            formats.read(text, fmt), source=source, actor=actor, fmt=fmt, file_name=file_name, sha256=sha
+        )
+    except UnicodeDecodeError:  # names read with their letters replaced would be screened as others' names
+        raise formats.ListFormatError(
+            "the file is not UTF-8 (nor UTF-16 with its byte-order mark): save it as UTF-8 (Excel: CSV UTF-8)"
+        ) from None
 
 
 def entry_keys(entry) -> set[str]:
