@@ -5,6 +5,7 @@ are made only when it changes, which importing the same list again would not do.
 from django.db import migrations
 from django.db.models import Count
 
+from vendors.documents.names import OTHER_SCRIPT
 from vendors.screening import names
 
 BATCH = 1000
@@ -28,7 +29,7 @@ def rekey(apps, schema_editor):
 
     batch, rekeyed = [], 0
     for entry in entries.objects.only("id", "names").iterator(chunk_size=BATCH):
-        if any(names.OTHER_SCRIPT.search(name) for name in entry.names):
+        if any(OTHER_SCRIPT.search(name) for name in entry.names):
             batch.append(entry)
         if len(batch) == BATCH:
             write(batch)

@@ -42,6 +42,9 @@ def test_the_number_carries_the_birth_date_and_the_sex():
         ("Anna-Maria Eriksson", "ERIKSSON ANNA MARIA"),
         ("José Müller", "JOSE MUELLER"),
         ("annamaria eriksson", "ERIKSSON ANNA MARIA"),
+        ("Юлия Щербакова", "SHCHERBAKOVA IULIIA"),  # Cyrillic as ICAO 9303 spells it in the zone
+        ("Юлия Щербакова", "Yuliya Shcherbakova"),  # and as it is commonly spelt
+        ("Олександр Зінченко", "ZINCHENKO OLEKSANDR"),  # Ukrainian і
     ],
 )
 def test_names_match_across_case_spacing_diacritics_order_and_script(declared, read):
@@ -49,7 +52,14 @@ def test_names_match_across_case_spacing_diacritics_order_and_script(declared, r
 
 
 @pytest.mark.parametrize(
-    "declared,read", [("Li Wei", "张伟"), ("Zhang Wen", "张伟"), ("Anna Erikson", "ERIKSSON ANNA"), ("王伟", "张伟")]
+    "declared,read",
+    [
+        ("Li Wei", "张伟"),
+        ("Zhang Wen", "张伟"),
+        ("Anna Erikson", "ERIKSSON ANNA"),
+        ("王伟", "张伟"),
+        ("Юлия Щербакова", "SHCHERBAKOVA IRINA"),
+    ],
 )
 def test_other_names_do_not_match(declared, read):
     assert not names_match(declared, read)

@@ -4,7 +4,9 @@ Latin names are compared without case, spacing, punctuation or diacritics, in an
 parts (a passport's "ERIKSSON ANNA MARIA" is the applicant's "Anna-Maria Eriksson"). A name in Han
 script matches its pinyin spelling, family name first or last, with or without spaces, for any
 reading of a character that has several (单 is Shàn as a family name), from pypinyin's dictionary;
-Han against Han in either script (張偉 is 张伟).
+Han against Han in either script (張偉 is 张伟). A name in Cyrillic matches its spelling by ICAO
+9303's transliteration (Юлия Щербакова: IULIIA SHCHERBAKOVA, as passports print it) or by the
+common one (Yuliya Shcherbakova); a name in another script, its anyascii spelling.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import itertools
 import re
 import unicodedata
 
+from anyascii import anyascii
 from pypinyin import Style, pinyin
 
 from .cn_id import simplified
@@ -29,6 +32,24 @@ def simplified_han(name: str) -> str:
 
 def is_han(text: str) -> bool:
     return bool(HAN.search(text))
+
+
+# ICAO Doc 9303 part 3, the transliteration of Cyrillic in machine-readable zones.
+ICAO_CYRILLIC = str.maketrans(
+    dict(
+        pair.split("=")
+        for pair in (
+            "а=a б=b в=v г=g ґ=g д=d ђ=d ѓ=g е=e ё=e є=ie ж=zh з=z ѕ=dz и=i і=i ї=i й=i ј=j к=k л=l љ=lj "
+            "м=m н=n њ=nj о=o п=p р=r с=s т=t ћ=c ќ=k у=u ў=u ф=f х=kh ц=ts ч=ch џ=dz ш=sh щ=shch ъ=ie "
+            "ы=y ь= э=e ю=iu я=ia"
+        ).split()
+    )
+)
+CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+# Letters beyond Latin Extended-B: another script, which latin_parts() would drop.
+OTHER_SCRIPT = re.compile(r"[^\W\d_\u0000-\u024f]")
+# anyascii capitalises each Hangul syllable (GimJeongEun): a syllable is a word of the name.
+SYLLABLE = re.compile(r"(?<=[a-z])(?=[A-Z])")
 
 
 UNDECOMPOSED = str.maketrans(
@@ -86,6 +107,18 @@ def _pinyin_matches(han: str, latin: list[str]) -> bool:
     return False
 
 
+def latin_spellings(name: str) -> list[list[str]]:
+    """The name's parts in Latin letters: as written; for Cyrillic, by ICAO's transliteration and by
+    the common one (anyascii's); for another script, anyascii's, each Hangul syllable a word. A name
+    partly in another script is spelt whole, not with that part dropped."""
+    if not OTHER_SCRIPT.search(name):
+        return [latin_parts(name)]
+    spelt = [latin_parts(SYLLABLE.sub(" ", anyascii(name)))]
+    if CYRILLIC.search(name):
+        spelt.insert(0, latin_parts(name.casefold().translate(ICAO_CYRILLIC)))
+    return spelt
+
+
 def names_match(declared: str, read: str) -> bool:
     """Whether the name the applicant gave is the name on the document."""
     if is_han(declared) and is_han(read):  # in either script: 張偉 is 张伟
@@ -94,4 +127,4 @@ def names_match(declared: str, read: str) -> bool:
         return _pinyin_matches(read, latin_parts(declared))
     if is_han(declared):
         return _pinyin_matches(declared, latin_parts(read))
-    return _latin_matches(latin_parts(declared), latin_parts(read))
+    return any(_latin_matches(a, b) for a in latin_spellings(declared) for b in latin_spellings(read))

@@ -4,8 +4,9 @@ Case, punctuation, diacritics and word order do not matter ("Müller, Hans-Peter
 muller"); a name in Han script is also spelled in pinyin, family name first and last, the given
 name joined and apart (张小明: "zhang xiaoming", "zhang xiao ming"), so it meets Latin-script list
 entries, and a Latin name meets a Han one the same way. Traditional characters count as simplified.
-A name in another script (Cyrillic, Greek, Arabic, Hebrew, Hangul …) is also spelled in Latin
-letters (anyascii: Виктор Бут is "viktor but"), each Hangul syllable a word.
+A name in another script (Cyrillic, Greek, Arabic, Hebrew, Hangul …) is spelled in Latin letters
+(documents.names.latin_spellings: Сергей Шойгу is "sergei shoigu", as ICAO spells it, and "sergey
+shoygu"; 김정은 "gim jeong eun").
 """
 
 from __future__ import annotations
@@ -14,15 +15,9 @@ import functools
 import re
 import unicodedata
 
-from anyascii import anyascii
-
-from vendors.documents.names import han_readings, is_han, latin_parts, simplified_han
+from vendors.documents.names import han_readings, is_han, latin_spellings, simplified_han
 
 VOWELS = re.compile(r"[aeiouy]+")
-# Letters beyond Latin Extended-B: another script, which latin_parts() would drop.
-OTHER_SCRIPT = re.compile(r"[^\W\d_\u0000-\u024f]")
-# anyascii capitalises each Hangul syllable (GimJeongEun): a syllable is a word of the name.
-SYLLABLE = re.compile(r"(?<=[a-z])(?=[A-Z])")
 # Spellings tried at most for one name (a Han name with several readings per character).
 MAX_SPELLINGS = 8
 
@@ -42,10 +37,7 @@ def spellings(name: str) -> list[str]:
                 out.append(" ".join(family + ["".join(given)]))
             out.append(" ".join(syllables))
     else:
-        # A name partly in another script is spelled whole in Latin letters, not with that part dropped.
-        parts = latin_parts(SYLLABLE.sub(" ", anyascii(name)) if OTHER_SCRIPT.search(name) else name)
-        if parts:
-            out.append(" ".join(parts))
+        out += [" ".join(parts) for parts in latin_spellings(name) if parts]
     return list(dict.fromkeys(out))
 
 
