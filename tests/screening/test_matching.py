@@ -70,6 +70,10 @@ def test_nationality_codes_meet_in_one_form_and_unknown_ones_say_nothing():
         ("Виктор Бут", "Viktor Bout"),  # a name declared in Cyrillic against a Latin entry
         ("Viktor Bout", "Виктор Бут"),  # and a list's Cyrillic alias against a Latin name
         ("Κώστας Παπαδόπουλος", "Kostas Papadopoulos"),  # Greek
+        ("Сергей Лавров", "Sergei Lavrov"),  # Cyrillic as ICAO spells it
+        ("김정은", "KIM Jong-un"),  # Hangul, the family name as the lists spell it
+        ("최룡해", "Choe Ryong Hae"),
+        ("박근혜", "Park Geun-hye"),
     ],
 )
 def test_a_name_in_another_script_is_spelt_in_latin_letters_and_matches(name, entry):
@@ -77,18 +81,26 @@ def test_a_name_in_another_script_is_spelt_in_latin_letters_and_matches(name, en
     assert match.is_hit(DEFAULTS), match
 
 
+def test_a_korean_name_is_not_taken_for_a_relatives():
+    assert not score(Person.of("김정은"), ["Kim Jong Il"], [], []).is_hit(DEFAULTS)
+
+
 def test_a_name_partly_in_another_script_is_spelt_whole():
     # Not "ali" alone, which would meet every entry called Ali.
     assert spellings("Ali Хаменеи") == ["ali khamenei"]
-    assert spellings("김정은") == ["gim jeong eun"]  # a Hangul syllable, a word
+    assert spellings("김정은") == ["gim jeong eun", "kim jeong eun"]  # a Hangul syllable a word; Kim as lists spell it
     assert spellings("😀 ???") == []
 
 
 @pytest.mark.django_db
-def test_a_cyrillic_only_entry_is_found_by_a_latin_name():
-    entry = '{"id": "R1", "schema": "Person", "properties": {"name": ["Сергей Шойгу"]}}'
-    lists.import_file(io.BytesIO(entry.encode()), source="ru", actor=audit.Actor.system("test"))
+def test_entries_and_names_in_other_scripts_find_each_other_in_the_database():
+    entries = [
+        '{"id": "R1", "schema": "Person", "properties": {"name": ["Сергей Шойгу"]}}',
+        '{"id": "K1", "schema": "Person", "properties": {"name": ["KIM Jong Un"]}}',
+    ]
+    lists.import_file(io.BytesIO("\n".join(entries).encode()), source="lists", actor=audit.Actor.system("test"))
     assert [h.entry.key for h in search.screen(Person.of("Sergey Shoygu"))] == ["R1"]
+    assert [h.entry.key for h in search.screen(Person.of("김정은"))] == ["K1"]
 
 
 def test_an_alias_matches_and_is_named():

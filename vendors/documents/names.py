@@ -46,6 +46,41 @@ ICAO_CYRILLIC = str.maketrans(
     )
 )
 CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+HANGUL = re.compile(r"[\uac00-\ud7a3]")
+# Korean family names as passports and sanctions lists spell them (Kim Jong Un, Park, Lee), which
+# no one system of romanisation gives (the Revised one writes 김 Gim, 박 Bak, 이 I): the commonest.
+KOREAN_FAMILY_NAMES = {
+    "김": ("kim",),
+    "이": ("lee", "yi", "rhee"),
+    "리": ("ri", "lee"),
+    "박": ("park", "pak"),
+    "최": ("choi", "choe"),
+    "정": ("jung", "chung", "jong"),
+    "강": ("kang",),
+    "조": ("cho",),
+    "윤": ("yoon", "yun"),
+    "장": ("jang", "chang"),
+    "임": ("lim", "im"),
+    "오": ("oh",),
+    "서": ("suh", "seo"),
+    "신": ("shin",),
+    "권": ("kwon",),
+    "안": ("ahn",),
+    "류": ("ryu", "yoo"),
+    "유": ("yoo", "yu"),
+    "전": ("jun", "jeon", "chon"),
+    "고": ("ko",),
+    "문": ("moon",),
+    "백": ("baek", "paek"),
+    "허": ("hur", "heo"),
+    "심": ("shim",),
+    "노": ("roh",),
+    "곽": ("kwak",),
+    "성": ("sung", "seong"),
+    "주": ("joo", "chu"),
+    "우": ("woo",),
+    "구": ("koo",),
+}
 # Letters beyond Latin Extended-B: another script, which latin_parts() would drop.
 OTHER_SCRIPT = re.compile(r"[^\W\d_\u0000-\u024f]")
 # anyascii capitalises each Hangul syllable (GimJeongEun): a syllable is a word of the name.
@@ -116,6 +151,9 @@ def latin_spellings(name: str) -> list[list[str]]:
     spelt = [latin_parts(SYLLABLE.sub(" ", anyascii(name)))]
     if CYRILLIC.search(name):
         spelt.insert(0, latin_parts(name.casefold().translate(ICAO_CYRILLIC)))
+    family = HANGUL.search(name)
+    if family and spelt[0] and family[0] in KOREAN_FAMILY_NAMES:  # a Korean name is written family name first
+        spelt += [[variant, *spelt[0][1:]] for variant in KOREAN_FAMILY_NAMES[family[0]]]
     return spelt
 
 
