@@ -73,6 +73,16 @@ def person(rnd, pages):
 KINDS = ["cn_resident_id", "passport", "id_card_td1", "id_card_td2", "id_card_fr"]
 
 
+def french_validity(p, *, by_law=False) -> datetime.date:
+    """A French card's validity as printed (ten years, fifteen for an adult's from 2014), or as the
+    law has it (cards issued to adults from 2004 to 2013: five years more than printed)."""
+    adult = (p.issued - p.born).days >= 18 * 365.25
+    years = 15 if adult and p.issued.year >= 2014 else 10
+    if by_law and adult and datetime.date(2004, 1, 2) <= p.issued <= datetime.date(2013, 12, 31):
+        years += 5
+    return p.issued.replace(year=p.issued.year + years) - datetime.timedelta(days=1)
+
+
 def generate(directory: Path, count: int, seed: int = 7) -> None:
     from tests.documents import pages
 
@@ -111,8 +121,11 @@ def generate(directory: Path, count: int, seed: int = 7) -> None:
                 front = pages.passport(p, face=face, corrupt=corrupt)
             elif kind == "id_card_td2":  # printed data and zone on one side
                 front = pages.td2_card(p, face=face, corrupt=corrupt)
-            elif kind == "id_card_fr":  # as TD2, in its own layout, without an expiry date
-                front = pages.fr_card(p, face=face, corrupt=corrupt)
+            elif kind == "id_card_fr":  # as TD2, in its own layout; its validity on the back
+                if flaw != "expired":  # the model was issued until 2021
+                    p.issued = p.issued.replace(year=2005 + i % 16)
+                p.expires = french_validity(p)
+                front, back = pages.fr_card(p, face=face, corrupt=corrupt), pages.fr_back(p)
             else:
                 front, back = pages.td1_front(p, face=face), pages.td1_back(p)
             fields = {
@@ -124,8 +137,8 @@ def generate(directory: Path, count: int, seed: int = 7) -> None:
                 "expiry_date": p.expires.isoformat(),
             }
             if kind == "id_card_fr":
-                fields["nationality"] = "FRA"
-                del fields["expiry_date"]
+                fields.update(nationality="FRA", issue_date=p.issued.isoformat())
+                fields["expiry_date"] = french_validity(p, by_law=True).isoformat()
             if flaw == "check_digit":
                 checks["mrz_document_number"] = "failed"
             else:

@@ -225,6 +225,21 @@ def fr_card(p: Person, *, face: str | None = "obama_1.jpg", corrupt: str | None 
     return card
 
 
+def fr_back(p: Person) -> Image.Image:
+    """The back of a French card of 1988-2021: address, validity as printed, issue date and office."""
+    card = Image.new("RGB", CARD, (236, 232, 240))
+    d = ImageDraw.Draw(card)
+    rows = [
+        "Adresse : 12 RUE DE LA PAIX 75002 PARIS",
+        f"Carte valable jusqu'au : {p.expires:%d.%m.%Y}",
+        f"délivrée le : {p.issued:%d.%m.%Y}",
+        "par : PREFECTURE DE PARIS (75)",
+    ]
+    for i, row in enumerate(rows):
+        d.text((40, 60 + i * 70), row, fill=(20, 20, 20), font=font(28))
+    return card
+
+
 def td1_front(p: Person, *, face: str | None = "obama_1.jpg") -> Image.Image:
     return _printed_card(p, face, "IDENTITY CARD", (226, 234, 244), FULL)
 

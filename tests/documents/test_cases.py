@@ -46,9 +46,8 @@ def case(person=VALID, *, back=True, declared=None, front=None) -> Verification:
         documents.declare(applicant, documents.clean_declared(**declared), actor=audit.Actor.applicant(applicant))
     selfie = PhotoFactory(applicant=applicant, kind=Photo.Kind.SELFIE, source=face_bytes("obama_1"))
     front = PhotoFactory(applicant=applicant, kind=Photo.Kind.ID_CARD, source=front or card(person))
-    back_photo = (
-        PhotoFactory(applicant=applicant, kind=Photo.Kind.ID_CARD_BACK, source=card(person, "back")) if back else None
-    )
+    back = card(person, "back") if back is True else back  # or the back's own bytes
+    back_photo = PhotoFactory(applicant=applicant, kind=Photo.Kind.ID_CARD_BACK, source=back) if back else None
     v = submit_verification(applicant, selfie=selfie, id_card=front, id_card_back=back_photo)
     v.refresh_from_db()
     return v
@@ -281,6 +280,20 @@ def test_a_french_card_of_1988_to_2021_is_read_and_goes_to_review_for_its_expiry
     check = document_check(v)
     assert check.details["type"] == "id_card_fr" and "mrz_check_failed" not in codes(v)
     assert "document_expiry_unknown" in codes(v) and v.status == Verification.Status.NEEDS_REVIEW
+
+
+def test_a_french_card_with_its_back_is_decided_on_its_validity():
+    issued_2016 = pages.Person(issued=datetime.date(2016, 6, 15), expires=datetime.date(2031, 6, 14))
+    front = pages.photograph(pages.fr_card(issued_2016, face="obama_2.jpg"))
+    v = case(back=pages.photograph(pages.fr_back(issued_2016)), front=front)
+    outcomes = {c["check"]: c["outcome"] for c in document_check(v).details["checks"]}
+    assert set(outcomes.values()) == {"passed"} and {"front_back", "expiry"} <= set(outcomes)
+    assert codes(v) == ["liveness_not_checked"]  # as for any valid card on this channel
+    # Issued in 2010 to an adult: printed valid until 2020, valid until 2025 by law, expired now.
+    issued_2010 = pages.Person(issued=datetime.date(2010, 6, 15), expires=datetime.date(2020, 6, 14))
+    front = pages.photograph(pages.fr_card(issued_2010, face="obama_2.jpg"))
+    v = case(back=pages.photograph(pages.fr_back(issued_2010)), front=front)
+    assert "document_expired" in codes(v) and v.status == Verification.Status.REJECTED
 
 
 def test_the_policys_document_section_is_validated():

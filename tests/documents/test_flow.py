@@ -51,9 +51,7 @@ def test_the_flow_reads_the_card_at_upload_asks_for_its_back_and_the_details(cli
     assert check.passed and {c["check"] for c in check.details["checks"]} >= {"front_back", "declared_full_name"}
 
 
-@pytest.mark.parametrize(
-    "document", [pages.passport, pages.td2_card, pages.fr_card], ids=["passport", "td2_card", "fr_card"]
-)
+@pytest.mark.parametrize("document", [pages.passport, pages.td2_card], ids=["passport", "td2_card"])
 def test_a_document_read_whole_on_its_front_skips_the_back(client, documents_read, document):
     consent(client)
     send(client, "onboarding:selfie", face_bytes("obama_1"))

@@ -12,6 +12,7 @@ from vendors.documents import ocr, reader
 
 TODAY = datetime.date(2026, 12, 4)
 PERSON = pages.Person()
+FR_2010 = pages.Person(issued=datetime.date(2010, 6, 15), expires=datetime.date(2020, 6, 14))
 
 
 @functools.cache
@@ -25,6 +26,8 @@ def lines_of(name: str, angle=0.0, light=1.0, quality=88) -> list:
         "td1_back": lambda: pages.td1_back(PERSON),
         "td2_card": lambda: pages.td2_card(PERSON),
         "fr_card": lambda: pages.fr_card(PERSON),
+        "fr_card_2010": lambda: pages.fr_card(FR_2010),
+        "fr_back_2010": lambda: pages.fr_back(FR_2010),
         "blank": lambda: pages.Image.new("RGB", pages.CARD, (200, 200, 200)),
     }[name]()
     return ocr.read_text(pages.photograph(image, angle=angle, light=light, quality=quality))
@@ -109,7 +112,51 @@ def test_a_french_card_of_1988_to_2021_is_read_without_an_expiry_date():
     values = {name: f.value for name, f in r.fields.items()}
     assert (values["surname"], values["given_names"], values["date_of_birth"]) == ("ZHANG", "WEI", "1990-03-07")
     assert (values["document_number"], values["nationality"]) == (pages.fr_number(PERSON), "FRA")
-    assert all(c["outcome"] == "passed" for c in r.checks), r.checks  # printed_mrz too: the number beside the zone
+    outcomes = {c["check"]: c["outcome"] for c in r.checks}
+    assert outcomes.pop("front_back") == "not_checked"  # its back, where the issue date is, was not taken
+    assert set(outcomes.values()) == {"passed"}, r.checks  # printed_mrz too: the number beside the zone
+
+
+def test_a_french_cards_back_gives_its_validity_extended_as_the_law_says():
+    """Issued in 2010 to an adult: printed valid until 14.06.2020, valid five years longer."""
+    r = reader.read(lines_of("fr_card_2010"), lines_of("fr_back_2010"), today=TODAY)
+    assert r.type == reader.ID_CARD_FR and reader.NEEDS_BACK[r.type]
+    assert (r.fields["issue_date"].value, r.fields["expiry_date"].value) == ("2010-06-15", "2025-06-14")
+    assert {c["check"]: c["outcome"] for c in r.checks}["front_back"] == "passed"  # 1006… issued 06/2010
+
+
+def _french(back_rows: list[str], *, born="900307", issued="1006"):
+    from vendors.documents import mrz
+    from vendors.documents.ocr import Line
+
+    one = "IDFRA" + "ZHANG" + "<" * 20 + "932013"
+    number = issued + "93245678"
+    two = number + mrz.check_digit(number) + "WEI" + "<" * 11 + born + mrz.check_digit(born) + "M"
+    two += mrz.check_digit(one + two)
+    box = [[0, 0], [10, 0], [10, 10], [0, 10]]
+    front = [Line(text, 0.99, box) for text in ("CARTE NATIONALE D'IDENTITE", one, two)]
+    return reader.read(front, [Line(text, 0.99, box) for text in back_rows], today=TODAY)
+
+
+@pytest.mark.parametrize(
+    "born,issued,printed,valid",
+    [
+        ("900307", "15.06.2010", "14.06.2020", "2025-06-14"),  # an adult, 2004-2013: five years more
+        ("950307", "15.06.2010", "14.06.2020", "2020-06-14"),  # a minor then: as printed
+        ("800307", "01.03.2006", "29.02.2016", "2021-02-28"),  # no 29 February five years on
+        ("900307", "15.06.2016", "14.06.2031", "2031-06-14"),  # since 2014: printed for fifteen years
+    ],
+)
+def test_a_french_cards_validity_is_extended_only_where_the_law_extends_it(born, issued, printed, valid):
+    day, month, year = issued.split(".")
+    rows = ["Carte valable jusqu'au :", printed, f"delivree le : {issued}"]  # accents lost, a date on its own line
+    r = _french(rows, born=born, issued=year[2:] + month)
+    assert r.fields["expiry_date"].value == valid and r.fields["issue_date"].value == f"{year}-{month}-{day}"
+
+
+def test_a_french_card_whose_number_is_not_of_its_issue_month_fails_front_against_back():
+    r = _french(["Carte valable jusqu'au : 14.06.2020", "délivrée le : 15.06.2010"], issued="1107")
+    assert {c["check"]: c["outcome"] for c in r.checks}["front_back"] == "failed"
 
 
 def test_a_visa_is_not_taken_for_an_identity_document():

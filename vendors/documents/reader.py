@@ -37,8 +37,8 @@ REQUIRED_FIELDS = {
 PASSED, FAILED, NOT_CHECKED = "passed", "failed", "not_checked"
 # Which side a type needs besides the front.
 # A TD2 card's zone holds every field, on whichever side it is printed (a front without it reads
-# as unknown, which asks for the back too); a French card's back is not read.
-NEEDS_BACK = {CN_RESIDENT_ID: True, ID_CARD_TD1: True, ID_CARD_TD2: False, ID_CARD_FR: False, PASSPORT: False}
+# as unknown, which asks for the back too); a French card's validity is on its back.
+NEEDS_BACK = {CN_RESIDENT_ID: True, ID_CARD_TD1: True, ID_CARD_TD2: False, ID_CARD_FR: True, PASSPORT: False}
 
 
 @dataclasses.dataclass
@@ -103,6 +103,8 @@ def read(front: list[Line], back: list[Line] | None, *, today: datetime.date | N
     sides = {"front": _side_kind(front, front_zone), "back": _side_kind(back, back_zone) if back else "absent"}
     if front_zone and front_zone[0] == "TD3":
         return _machine_readable(PASSPORT, front_zone, front_boxes, "front", _visual(front, front_zone), sides, today)
+    if front_zone and front_zone[0] == "FR":
+        return _french_card(front_zone, front_boxes, _visual(front, front_zone), back, sides, today)
     if back_zone and back_zone[0] in CARD_ZONES or front_zone and front_zone[0] in CARD_ZONES:
         on_back = bool(back_zone) and back_zone[0] in CARD_ZONES
         zone, boxes, side = (back_zone, back_boxes, "back") if on_back else (front_zone, front_boxes, "front")
@@ -173,7 +175,54 @@ def _front_against_back_cn(fields, back, long_term) -> dict:
     return _check("front_back", PASSED if years in (5, 10, 20) else FAILED, "expiry_date")
 
 
-def _machine_readable(doc_type, found, boxes, side, visual, sides, today) -> Reading:
+# A French card issued from 2 January 2004 to 31 December 2013 to an adult is valid five years
+# beyond the date printed on it (décret 2013-1188), as are those issued since for fifteen years.
+FR_EXTENDED = (datetime.date(2004, 1, 2), datetime.date(2013, 12, 31))
+FR_DATE = r"[.\s/-]*(\d{2})[.\s/-]*(\d{2})[.\s/-]*(\d{4})"
+
+
+def _french_card(zone, boxes, visual, back, sides, today) -> Reading:
+    """The French card of 1988-2021: its zone and print on the front; on its back, when it was
+    photographed, the issue date and the validity ("Carte valable jusqu'au", with the extension by
+    law applied) and, against the front, the issue's year and month the card number begins with."""
+    reading = _machine_readable(ID_CARD_FR, zone, boxes, "front", visual, sides, today, print_check="printed_mrz")
+    text = unicodedata.normalize("NFKD", " ".join(line.text for line in back or [])).casefold()
+    text = "".join(c for c in text if not unicodedata.combining(c))  # délivrée, as read or without accents
+    issued, expires = _fr_date(r"delivree?\s*le", text), _fr_date(r"valable\s*jusqu\W*\s*au", text)
+    born = reading.value("date_of_birth")
+    if issued and expires and born:
+        adult = age_on(born, issued) >= 18
+        if FR_EXTENDED[0] <= issued <= FR_EXTENDED[1] and adult:
+            expires = _years_later(expires, 5)
+    box = back[0].box if back else None
+    for name, value in (("issue_date", issued), ("expiry_date", expires)):
+        if value:
+            reading.fields[name] = Field(value.isoformat(), 0.9, "back", box)
+    number = reading.value("document_number") or ""
+    if issued is None or not re.fullmatch(r"\d{4}", number[:4]):
+        reading.checks.append(_check("front_back", NOT_CHECKED))
+    else:
+        same = number[:4] == f"{issued:%y%m}"
+        reading.checks.append(_check("front_back", PASSED if same else FAILED, "issue_date"))
+    return reading
+
+
+def _years_later(day: datetime.date, years: int) -> datetime.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February, in a year without one
+        return day.replace(year=day.year + years, day=28)
+
+
+def _fr_date(label: str, text: str) -> datetime.date | None:
+    m = re.search(label + r"\W*" + FR_DATE, text)
+    try:
+        return datetime.date(int(m[3]), int(m[2]), int(m[1])) if m else None
+    except ValueError:
+        return None
+
+
+def _machine_readable(doc_type, found, boxes, side, visual, sides, today, print_check=None) -> Reading:
     fmt, zone = found
     parsed = mrz.parse(fmt, zone, today=today)
     box = boxes[-1] if boxes else None
@@ -198,7 +247,8 @@ def _machine_readable(doc_type, found, boxes, side, visual, sides, today) -> Rea
     checks = [_check(f"mrz_{c.field}", PASSED if c.passed else FAILED, c.field) for c in parsed.checks]
     # A card's print on its other side is its front against its back; beside the zone, as on a passport page.
     other_side = doc_type in CARD_ZONES.values() and sides["back"] != "absent"
-    checks.append(_printed_against_mrz(parsed, visual, "front_back" if other_side else "printed_mrz"))
+    print_check = print_check or ("front_back" if other_side else "printed_mrz")
+    checks.append(_printed_against_mrz(parsed, visual, print_check))
     return Reading(doc_type, fields, checks, sides)
 
 
