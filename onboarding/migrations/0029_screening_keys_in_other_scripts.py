@@ -20,11 +20,7 @@ def rekey(apps, schema_editor):
     def write(batch):
         keys.objects.filter(entry_id__in=[e.pk for e in batch]).delete()
         keys.objects.bulk_create(
-            [
-                keys(entry_id=entry.pk, key=key)
-                for entry in batch
-                for key in {k for name in entry.names for s in names.spellings(name) for k in names.keys(s)}
-            ]
+            [keys(entry_id=entry.pk, key=key) for entry in batch for key in names.keys_of_names(entry.names)]
         )
 
     batch, rekeyed = [], 0

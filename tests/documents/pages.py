@@ -193,10 +193,7 @@ def td2_lines(p: Person, *, corrupt: str | None = None) -> list[str]:
 def td2_card(p: Person, *, face: str | None = "obama_1.jpg", corrupt: str | None = None) -> Image.Image:
     """A card with its printed data and a TD2 zone on the same side."""
     card = _printed_card(p, face, "IDENTITY CARD / CARTE D'IDENTITE", (232, 238, 226), COMPACT)
-    d = ImageDraw.Draw(card)
-    for i, line in enumerate(td2_lines(p, corrupt=corrupt)):
-        d.text((24, 400 + i * 56), line, fill=(20, 20, 20), font=font(38, MONO))
-    return card
+    return _zone_below(card, td2_lines(p, corrupt=corrupt))
 
 
 def fr_number(p: Person) -> str:
@@ -219,8 +216,13 @@ def fr_lines(p: Person, *, corrupt: str | None = None) -> list[str]:
 def fr_card(p: Person, *, face: str | None = "obama_1.jpg", corrupt: str | None = None) -> Image.Image:
     """The front of a French national identity card of 1988-2021: its print, its portrait and its zone."""
     card = _printed_card(p, face, "CARTE NATIONALE D'IDENTITE", (236, 232, 240), COMPACT, number=fr_number(p))
+    return _zone_below(card, fr_lines(p, corrupt=corrupt))
+
+
+def _zone_below(card: Image.Image, lines: list[str]) -> Image.Image:
+    """A 2 x 36 zone in the bottom third a COMPACT card leaves for it."""
     d = ImageDraw.Draw(card)
-    for i, line in enumerate(fr_lines(p, corrupt=corrupt)):
+    for i, line in enumerate(lines):
         d.text((24, 400 + i * 56), line, fill=(20, 20, 20), font=font(38, MONO))
     return card
 

@@ -92,12 +92,16 @@ UNDECOMPOSED = str.maketrans(
 )
 
 
-def latin_parts(text: str) -> list[str]:
-    """Lower-case ASCII parts: accents dropped (é → e, ß → ss), punctuation as a separator."""
+def unaccented(text: str) -> str:
+    """Lower case, accents dropped (é → e, ß → ss): délivrée as printed or as a recogniser reads it."""
     # Letters NFKD does not take apart (ø, æ, ł …) are spelt as ICAO 9303 transliterates them.
     text = unicodedata.normalize("NFKD", text.casefold()).translate(UNDECOMPOSED)
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    return [p for p in re.split(r"[^a-z0-9]+", text) if p]
+    return "".join(c for c in text if not unicodedata.combining(c))
+
+
+def latin_parts(text: str) -> list[str]:
+    """Lower-case ASCII parts: accents dropped (é → e, ß → ss), punctuation as a separator."""
+    return [p for p in re.split(r"[^a-z0-9]+", unaccented(text)) if p]
 
 
 def han_readings(name: str) -> list[list[str]]:

@@ -14,7 +14,7 @@ import re
 import unicodedata
 
 from . import cn_id, mrz
-from .names import latin_parts
+from .names import latin_parts, unaccented
 from .ocr import Line
 
 CN_RESIDENT_ID = "cn_resident_id"
@@ -186,8 +186,7 @@ def _french_card(zone, boxes, visual, back, sides, today) -> Reading:
     photographed, the issue date and the validity ("Carte valable jusqu'au", with the extension by
     law applied) and, against the front, the issue's year and month the card number begins with."""
     reading = _machine_readable(ID_CARD_FR, zone, boxes, "front", visual, sides, today, print_check="printed_mrz")
-    text = unicodedata.normalize("NFKD", " ".join(line.text for line in back or [])).casefold()
-    text = "".join(c for c in text if not unicodedata.combining(c))  # délivrée, as read or without accents
+    text = unaccented(" ".join(line.text for line in back or []))
     issued, expires = _fr_date(r"delivree?\s*le", text), _fr_date(r"valable\s*jusqu\W*\s*au", text)
     born = reading.value("date_of_birth")
     if issued and expires and born:

@@ -69,6 +69,11 @@ def forms(word: str) -> tuple[str, str]:
     return skeleton(word) or word, "".join(sorted(word))
 
 
+def keys_of_names(names: list[str]) -> set[str]:
+    """A list entry's search keys: those of every spelling of each of its names and aliases."""
+    return {key for name in names for spelling in spellings(name) for key in keys(spelling)}
+
+
 def pairs(spelling: str) -> list[tuple[str, str]]:
     """Every two words of the name (any order, not only neighbours: a document may leave a middle
     name out), and each pair of neighbours run together with a third word ("abdel rahman" is also

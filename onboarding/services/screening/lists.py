@@ -54,14 +54,6 @@ def import_file(
         ) from None
 
 
-def entry_keys(entry) -> set[str]:
-    found = set()
-    for name in entry.names:
-        for spelling in names.spellings(name):
-            found |= names.keys(spelling)
-    return found
-
-
 def import_entries(entries, *, source: str, actor, fmt=None, file_name="", sha256="") -> ScreeningListVersion:
     counts = {"added": 0, "changed": 0, "total": 0}
     with transaction.atomic():
@@ -155,7 +147,9 @@ def _write(source, version, batch, counts):
         )
         ScreeningKey.objects.filter(entry_id__in=[pk for pk, _e in changed]).delete()
     keyed = [(row.pk, e) for row, e in zip(rows, new)] + changed
-    ScreeningKey.objects.bulk_create([ScreeningKey(entry_id=pk, key=k) for pk, e in keyed for k in entry_keys(e)])
+    ScreeningKey.objects.bulk_create(
+        [ScreeningKey(entry_id=pk, key=k) for pk, e in keyed for k in names.keys_of_names(e.names)]
+    )
     counts["added"] += len(new)
     counts["changed"] += len(changed)
 
