@@ -84,6 +84,14 @@ def test_sixteen_bit_png_is_scaled_not_clipped():
     assert 150 < out.getpixel((10, 10))[0] < 160  # 40000/65535*255 ~ 155
 
 
+def test_sixteen_bit_png_with_eight_bit_levels_is_not_black():
+    arr = np.tile(np.arange(0, 250, dtype=np.uint16), (300, 2))[:, :300]  # a grey ramp, 0-249
+    buf = io.BytesIO()
+    Image.fromarray(arr).save(buf, "PNG")
+    out = np.asarray(Image.open(io.BytesIO(normalize_image(buf.getvalue()).data)).convert("L"), dtype=int)
+    assert abs(out[:, 200].mean() - 200) < 3 and abs(out[:, 20].mean() - 20) < 3
+
+
 def test_empty_file():
     rejected(b"", "empty_file")
 

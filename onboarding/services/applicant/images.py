@@ -331,10 +331,11 @@ def _shrink(im, side: int):
 
 def _to_rgb(im):
     if im.mode.startswith("I;16") or im.mode == "I":
-        # 16-bit (or 32-bit) grey to 8 bits, on the already reduced image.
+        # 16-bit (or 32-bit) grey to 8 bits, on the already reduced image. Levels that all fit in 8
+        # bits are 8-bit data in a wider file (a tool that did not scale them), not a black photo.
         arr = np.asarray(im)
-        if im.mode.startswith("I;16") or int(arr.max(initial=0)) > 255:
-            arr = (arr.astype(np.uint32) >> 8) if im.mode.startswith("I;16") else arr.clip(0, 65535) >> 8
+        if int(arr.max(initial=0)) > 255:
+            arr = arr.clip(0, 65535).astype(np.uint32) >> 8
         return Image.fromarray(arr.clip(0, 255).astype(np.uint8), "L").convert("RGB")
     if im.mode in ("RGBA", "LA", "PA") or (im.mode == "P" and "transparency" in im.info):
         rgba = im.convert("RGBA")
