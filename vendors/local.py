@@ -336,6 +336,7 @@ def document_result(vendor: str, reading: reader.Reading, started: float, day: d
         "confidence": {name: round(f.confidence, 3) for name, f in reading.fields.items()},
         "needs_back": needs_back,
         "long_term": reading.long_term,
+        "names_truncated": reading.names_truncated,
         # What the policy's expiry and minimum-age rules need, without the dates themselves.
         "read_on": day.isoformat(),
         "age_years": reader.age_on(reading.value("date_of_birth"), day),

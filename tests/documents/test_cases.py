@@ -102,6 +102,18 @@ def test_underage_rejects_under_the_policys_minimum_age():
     assert "underage" not in codes(case(young, back=False))
 
 
+def test_a_passports_name_cut_to_fit_its_zone_matches_the_declared_name():
+    person = pages.Person(latin_surname="OSTROWSKA-WIELGOSZEWSKA", latin_given="KATARZYNA MAGDALENA")
+    passport = pages.photograph(pages.passport(person, face="obama_2.jpg"))
+    outcomes = {}
+    for name in ("Katarzyna Magdalena Ostrowska-Wielgoszewska", "Katarzyna Maria Ostrowska-Wielgoszewska"):
+        v = case(person, back=False, front=passport, declared={"full_name": name})
+        check = document_check(v)
+        assert check.details["names_truncated"] is True
+        outcomes[name] = {c["check"]: c["outcome"] for c in check.details["checks"]}["declared_full_name"]
+    assert list(outcomes.values()) == ["passed", "failed"]
+
+
 def test_what_the_applicant_declared_is_compared_and_the_field_that_differs_named():
     v = case(declared={"full_name": "Li Ming", "date_of_birth": "1990-03-07"})
     assert v.status == Verification.Status.NEEDS_REVIEW and "declared_data_mismatch" in codes(v)

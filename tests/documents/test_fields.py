@@ -65,6 +65,33 @@ def test_other_names_do_not_match(declared, read):
     assert not names_match(declared, read)
 
 
+@pytest.mark.parametrize(
+    "declared,read",
+    [
+        # The zone's field cut the last given name short, or left it out.
+        ("Katarzyna Magdalena Ostrowska-Wielgoszewska", "OSTROWSKA WIELGOSZEWSKA KATARZYNA MAGD"),
+        ("Katarzyna Magdalena Ostrowska-Wielgoszewska", "OSTROWSKA WIELGOSZEWSKA KATARZYNA"),
+        # Each part shortened to fit (ICAO 9303 part 3's rules allow initials).
+        ("Hans-Jürgen Alexander Müller-Lüdenscheidt", "MUELLER LUEDENSCHEIDT HANS J A"),
+    ],
+)
+def test_a_name_the_zone_cut_short_matches_what_it_begins(declared, read):
+    assert names_match(declared, read, truncated=True)
+    assert not names_match(declared, read)  # only where the zone's field is full
+
+
+@pytest.mark.parametrize(
+    "declared,read",
+    [
+        ("Katarzyna Maria Ostrowska-Wielgoszewska", "OSTROWSKA WIELGOSZEWSKA KATARZYNA MAGD"),
+        ("Anna Ostrowska-Wielgoszewska", "OSTROWSKA WIELGOSZEWSKA ANNABELLE"),  # longer than declared
+        ("Katarzyna Ostrowska", "OSTROWSKA WIELGOSZEWSKA KATARZYNA"),  # more parts than declared
+    ],
+)
+def test_a_cut_name_still_differs_where_it_was_not_cut(declared, read):
+    assert not names_match(declared, read, truncated=True)
+
+
 def test_traditional_forms_a_recogniser_returns_are_read_as_the_simplified_print():
     from vendors.documents.ocr import Line
 

@@ -43,6 +43,14 @@ def test_the_td3_specimen_reads_and_every_check_digit_holds():
     assert m.valid and m.optional == "ZE184226B"
 
 
+def test_a_name_that_fills_its_field_is_marked_as_perhaps_cut():
+    assert not mrz.parse(*mrz.find_lines(SPECIMEN_TD3), today=TODAY).names_truncated
+    person = Person(latin_surname="OSTROWSKA-WIELGOSZEWSKA", latin_given="KATARZYNA MAGDALENA")
+    m = mrz.parse(*mrz.find_lines(td3_lines(person)), today=TODAY)
+    assert (m.surname, m.given_names, m.names_truncated) == ("OSTROWSKA WIELGOSZEWSKA", "KATARZYNA MAGD", True)
+    assert m.valid
+
+
 def test_the_td1_specimen_reads_and_every_check_digit_holds():
     m = mrz.parse(*mrz.find_lines(SPECIMEN_TD1), today=TODAY)
     assert (m.format, m.document_number, m.surname, m.given_names) == ("TD1", "D23145890", "ERIKSSON", "ANNA MARIA")

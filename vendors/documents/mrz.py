@@ -122,6 +122,9 @@ class Mrz:
     optional: str
     checks: list[MrzCheck]
     lines: list[str] = dataclasses.field(repr=False)
+    # The name field is full to its last character: a longer name is cut there, its parts perhaps
+    # shortened (ICAO 9303 part 3, 4.6: truncation shown by a letter in the field's last place).
+    names_truncated: bool = False
 
     @property
     def valid(self) -> bool:
@@ -206,7 +209,7 @@ def _confirmed(number: str, number_ok: bool, as_read: str, composite_ok: bool) -
     return (number, number_ok) if composite_ok or number == as_read else (as_read, False)
 
 
-def _zone(fmt, lines, *, number, nationality, sex, dates, names, optional, checks: dict) -> Mrz:
+def _zone(fmt, lines, *, number, nationality, sex, dates, names, optional, checks: dict, truncated=None) -> Mrz:
     one = lines[0]
     surname, given = _names(names)
     return Mrz(
@@ -223,6 +226,7 @@ def _zone(fmt, lines, *, number, nationality, sex, dates, names, optional, check
         optional=optional.strip(FILLER),
         checks=[MrzCheck(name, passed) for name, passed in checks.items()],
         lines=list(lines),
+        names_truncated=names[-1] != FILLER if truncated is None else truncated,
     )
 
 
@@ -347,6 +351,7 @@ def _parse_fr(lines, today) -> Mrz:
         sex=two[34],
         dates=(dob, None),
         names=one[5:30] + FILLER * 2 + two[13:27],
+        truncated=one[29] != FILLER or two[26] != FILLER,  # the surname's field or the given names'
         optional="",
         checks={"document_number": number_ok, "date_of_birth": dob_ok, "composite": composite_ok},
     )

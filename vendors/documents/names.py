@@ -119,7 +119,7 @@ def _icao_folded(parts: list[str]) -> list[str]:
     return [p.replace("ae", "a").replace("oe", "o").replace("ue", "u") for p in parts]
 
 
-def _latin_matches(declared: list[str], read: list[str]) -> bool:
+def _latin_matches(declared: list[str], read: list[str], truncated: bool = False) -> bool:
     if not declared or not read:
         return False
     declared, read = _icao_folded(declared), _icao_folded(read)
@@ -127,7 +127,14 @@ def _latin_matches(declared: list[str], read: list[str]) -> bool:
         return True
     # Parts run together or split differently ("AnnaMaria" for "ANNA MARIA"), family name first or last.
     typed = "".join(declared)
-    return any(typed == "".join(read[k:] + read[:k]) for k in range(len(read)))
+    if any(typed == "".join(read[k:] + read[:k]) for k in range(len(read))):
+        return True
+    # A name cut to fit the zone: its last parts left out, the parts kept perhaps shortened, each
+    # the beginning of the declared part in its place (family name first or last).
+    return truncated and any(
+        len(read) <= len(declared) and all(d.startswith(r) for r, d in zip(read, declared[k:] + declared[:k]))
+        for k in range(len(declared))
+    )
 
 
 def _pinyin_matches(han: str, latin: list[str]) -> bool:
@@ -161,12 +168,13 @@ def latin_spellings(name: str) -> list[list[str]]:
     return spelt
 
 
-def names_match(declared: str, read: str) -> bool:
-    """Whether the name the applicant gave is the name on the document."""
+def names_match(declared: str, read: str, *, truncated: bool = False) -> bool:
+    """Whether the name the applicant gave is the name on the document; `truncated`: the document's
+    is a machine-readable zone's that filled its field, and may be cut short (mrz.Mrz.names_truncated)."""
     if is_han(declared) and is_han(read):  # in either script: 張偉 is 张伟
         return simplified_han(declared) == simplified_han(read)
     if is_han(read):
         return _pinyin_matches(read, latin_parts(declared))
     if is_han(declared):
         return _pinyin_matches(declared, latin_parts(read))
-    return any(_latin_matches(a, b) for a in latin_spellings(declared) for b in latin_spellings(read))
+    return any(_latin_matches(a, b, truncated) for a in latin_spellings(declared) for b in latin_spellings(read))

@@ -59,6 +59,7 @@ class Reading:
     checks: list[dict]  # {"check", "outcome", "field"?}
     sides: dict[str, str]  # side -> what was seen on it ("cn_front", "cn_back", "mrz_td1", "unknown", "absent")
     long_term: bool = False  # a card valid without end (长期)
+    names_truncated: bool = False  # the zone's name field is full: the name read may be cut short
 
     @property
     def readable(self) -> bool:
@@ -248,7 +249,7 @@ def _machine_readable(doc_type, found, boxes, side, visual, sides, today, print_
     other_side = doc_type in CARD_ZONES.values() and sides["back"] != "absent"
     print_check = print_check or ("front_back" if other_side else "printed_mrz")
     checks.append(_printed_against_mrz(parsed, visual, print_check))
-    return Reading(doc_type, fields, checks, sides)
+    return Reading(doc_type, fields, checks, sides, names_truncated=parsed.names_truncated)
 
 
 def _printed_against_mrz(parsed: mrz.Mrz, visual: list[Line], name: str) -> dict:

@@ -79,7 +79,8 @@ def judge(result: CheckResult, declared: dict) -> CheckResult:
         if read is None:
             outcome = "not_checked"
         elif name == "full_name":
-            outcome = "passed" if _name_matches(declared[name], fields) else "failed"
+            truncated = result.details.get("names_truncated", False)
+            outcome = "passed" if _name_matches(declared[name], fields, truncated) else "failed"
         elif name == "document_number":
             outcome = "passed" if re.sub(r"[\s<-]", "", read).upper() == declared[name] else "failed"
         else:
@@ -99,11 +100,11 @@ def judge(result: CheckResult, declared: dict) -> CheckResult:
     return result
 
 
-def _name_matches(declared: str, fields: dict) -> bool:
+def _name_matches(declared: str, fields: dict, truncated: bool = False) -> bool:
     candidates = [fields.get("full_name")]
     if fields.get("surname"):
         candidates.append(f"{fields['surname']} {fields.get('given_names', '')}")
-    return any(c and names_match(declared, c) for c in candidates)
+    return any(c and names_match(declared, c, truncated=truncated) for c in candidates)
 
 
 def kept(document: dict) -> dict:
