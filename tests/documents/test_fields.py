@@ -45,6 +45,10 @@ def test_the_number_carries_the_birth_date_and_the_sex():
         ("Юлия Щербакова", "SHCHERBAKOVA IULIIA"),  # Cyrillic as ICAO 9303 spells it in the zone
         ("Юлия Щербакова", "Yuliya Shcherbakova"),  # and as it is commonly spelt
         ("Олександр Зінченко", "ZINCHENKO OLEKSANDR"),  # Ukrainian і
+        ("Γεώργιος Παπαδόπουλος", "PAPADOPOULOS GEORGIOS"),  # Greek as ELOT 743 spells it in the zone
+        ("Ευάγγελος Μπακογιάννης", "BAKOGIANNIS EVANGELOS"),
+        ("Ευθύμιος Ντόκος", "DOKOS EFTHYMIOS"),
+        ("Σπύρος Λάμπρου", "LAMPROU SPYROS"),
     ],
 )
 def test_names_match_across_case_spacing_diacritics_order_and_script(declared, read):

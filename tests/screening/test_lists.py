@@ -233,3 +233,17 @@ def test_entries_in_other_scripts_imported_earlier_are_keyed_again_by_the_migrat
     shoygu = set(ScreeningKey.objects.filter(entry__key="R1").values_list("key", flat=True))
     assert names.keys("sergey shoygu") <= shoygu
     assert set(ScreeningKey.objects.filter(entry__key="A").values_list("key", flat=True)) == anna  # left alone
+
+
+def test_entries_with_greek_names_imported_earlier_are_keyed_again_by_the_migration():
+    import importlib
+
+    from django.apps import apps
+
+    imported(ftm(("G1", "Person", {"name": ["Ευάγγελος Μπακογιάννης"]}), ("R1", "Person", {"name": ["Сергей Шойгу"]})))
+    ScreeningKey.objects.filter(entry__key="G1").delete()  # as keyed before Greek was spelt by ELOT 743
+    shoygu = set(ScreeningKey.objects.filter(entry__key="R1").values_list("key", flat=True))
+    importlib.import_module("onboarding.migrations.0030_screening_keys_of_greek_names").rekey(apps, None)
+    greek = set(ScreeningKey.objects.filter(entry__key="G1").values_list("key", flat=True))
+    assert names.keys("evangelos bakogiannis") <= greek
+    assert set(ScreeningKey.objects.filter(entry__key="R1").values_list("key", flat=True)) == shoygu

@@ -70,6 +70,7 @@ def test_nationality_codes_meet_in_one_form_and_unknown_ones_say_nothing():
         ("Виктор Бут", "Viktor Bout"),  # a name declared in Cyrillic against a Latin entry
         ("Viktor Bout", "Виктор Бут"),  # and a list's Cyrillic alias against a Latin name
         ("Κώστας Παπαδόπουλος", "Kostas Papadopoulos"),  # Greek
+        ("Evangelos Bakogiannis", "Ευάγγελος Μπακογιάννης"),  # a Greek entry, a name as a passport spells it
         ("Сергей Лавров", "Sergei Lavrov"),  # Cyrillic as ICAO spells it
         ("김정은", "KIM Jong-un"),  # Hangul, the family name as the lists spell it
         ("최룡해", "Choe Ryong Hae"),
@@ -97,10 +98,12 @@ def test_entries_and_names_in_other_scripts_find_each_other_in_the_database():
     entries = [
         '{"id": "R1", "schema": "Person", "properties": {"name": ["Сергей Шойгу"]}}',
         '{"id": "K1", "schema": "Person", "properties": {"name": ["KIM Jong Un"]}}',
+        '{"id": "G1", "schema": "Person", "properties": {"name": ["Ευάγγελος Μπακογιάννης"]}}',
     ]
     lists.import_file(io.BytesIO("\n".join(entries).encode()), source="lists", actor=audit.Actor.system("test"))
     assert [h.entry.key for h in search.screen(Person.of("Sergey Shoygu"))] == ["R1"]
     assert [h.entry.key for h in search.screen(Person.of("김정은"))] == ["K1"]
+    assert [h.entry.key for h in search.screen(Person.of("Evangelos Bakogiannis"))] == ["G1"]
 
 
 def test_an_alias_matches_and_is_named():

@@ -46,6 +46,17 @@ ICAO_CYRILLIC = str.maketrans(
     )
 )
 CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+GREEK = re.compile(r"[\u0370-\u03ff\u1f00-\u1fff]")
+# ELOT 743, as Greek passports spell names (ΠΑΠΑΔΟΠΟΥΛΟΣ: PAPADOPOULOS, where anyascii spells each
+# letter: papadopoylos): letters, then the pairs that spell one sound (_elot743).
+ELOT_LETTERS = dict(
+    pair.split("=")
+    for pair in (
+        "α=a β=v γ=g δ=d ε=e ζ=z η=i θ=th ι=i κ=k λ=l μ=m ν=n ξ=x ο=o π=p ρ=r σ=s ς=s τ=t υ=y φ=f χ=ch ψ=ps ω=o"
+    ).split()
+)
+# αυ, ευ, ηυ are af, ef, if before these and at a word's end, av, ev, iv elsewhere.
+ELOT_VOICELESS = set("θκξπστφχψ")
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
 # Korean family names as passports and sanctions lists spell them (Kim Jong Un, Park, Lee), which
 # no one system of romanisation gives (the Revised one writes 김 Gim, 박 Bak, 이 I): the commonest.
@@ -97,6 +108,37 @@ def unaccented(text: str) -> str:
     # Letters NFKD does not take apart (ø, æ, ł …) are spelt as ICAO 9303 transliterates them.
     text = unicodedata.normalize("NFKD", text.casefold()).translate(UNDECOMPOSED)
     return "".join(c for c in text if not unicodedata.combining(c))
+
+
+def _elot743(name: str) -> str:
+    """A Greek name spelt by ELOT 743: ου ou, αυ/ευ/ηυ av or af, μπ and ντ b and d at a word's start
+    (mp, nt within it), γγ ng, γξ nx, γχ nch; a diaeresis (ϋ) keeps its vowel apart."""
+    letters = []  # (letter, has a diaeresis), accents dropped
+    for c in unicodedata.normalize("NFD", name.casefold()):
+        if c == "\u0308" and letters:
+            letters[-1] = (letters[-1][0], True)
+        elif not unicodedata.combining(c):
+            letters.append((c, False))
+    text = [c for c, _ in letters] + [""]
+    out, i = [], 0
+    while i < len(letters):
+        c, n = text[i], text[i + 1]
+        start = i == 0 or text[i - 1] not in ELOT_LETTERS
+        apart = i + 1 < len(letters) and letters[i + 1][1]
+        if c in "αεη" and n == "υ" and not apart:
+            after = text[i + 2]
+            out.append(ELOT_LETTERS[c] + ("f" if after in ELOT_VOICELESS or after not in ELOT_LETTERS else "v"))
+            i += 2
+        elif c == "ο" and n == "υ" and not apart:
+            out.append("ou")
+            i += 2
+        elif (c, n) in (("μ", "π"), ("ν", "τ")):
+            out.append(("b" if c == "μ" else "d") if start else ("mp" if c == "μ" else "nt"))
+            i += 2
+        else:
+            out.append("n" if c == "γ" and n and n in "γξχ" else ELOT_LETTERS.get(c, c))
+            i += 1
+    return "".join(out)
 
 
 def latin_parts(text: str) -> list[str]:
@@ -155,13 +197,16 @@ def _pinyin_matches(han: str, latin: list[str]) -> bool:
 
 def latin_spellings(name: str) -> list[list[str]]:
     """The name's parts in Latin letters: as written; for Cyrillic, by ICAO's transliteration and by
-    the common one (anyascii's); for another script, anyascii's, each Hangul syllable a word. A name
+    the common one (anyascii's); for Greek, by ELOT 743 and by anyascii; for another script,
+    anyascii's, each Hangul syllable a word. A name
     partly in another script is spelt whole, not with that part dropped."""
     if not OTHER_SCRIPT.search(name):
         return [latin_parts(name)]
     spelt = [latin_parts(SYLLABLE.sub(" ", anyascii(name)))]
     if CYRILLIC.search(name):
         spelt.insert(0, latin_parts(name.casefold().translate(ICAO_CYRILLIC)))
+    if GREEK.search(name):
+        spelt.insert(0, latin_parts(_elot743(name)))
     family = HANGUL.search(name)
     if family and spelt[0] and family[0] in KOREAN_FAMILY_NAMES:  # a Korean name is written family name first
         spelt += [[variant, *spelt[0][1:]] for variant in KOREAN_FAMILY_NAMES[family[0]]]
