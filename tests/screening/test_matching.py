@@ -64,6 +64,19 @@ def test_nationality_codes_meet_in_one_form_and_unknown_ones_say_nothing():
     assert nationality("", ["cn"]) == nationality("cn", []) == "unknown"
 
 
+def test_countries_named_as_an_in_house_list_writes_them_meet_the_documents_codes():
+    def nationality(mine, theirs):
+        return score(Person.of("Zhang Wei", "", mine), ["ZHANG Wei"], [], theirs).why["nationality"]
+
+    for name in ("Russian Federation", "russia", "RUSSIA", "俄罗斯"):
+        assert nationality("RUS", [name]) == "same", name
+    assert nationality("CHN", ["中國"]) == nationality("GBR", ["UK"]) == nationality("TUR", ["Turkey"]) == "same"
+    assert nationality("MMR", ["Burma"]) == nationality("CIV", ["Côte d'Ivoire"]) == "same"
+    assert nationality("CHN", ["North Korea"]) == "differs"
+    for unknown in ("Narnia", "Russian", "Korea"):  # no such country; an adjective; which Korea
+        assert nationality("RUS", [unknown]) == "unknown", unknown
+
+
 @pytest.mark.parametrize(
     "name,entry",
     [

@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import re
 
 import iso3166
+from babel import Locale
 from rapidfuzz import fuzz
 
-from vendors.documents.names import is_han
+from vendors.documents.names import is_han, unaccented
 
 from .names import skeleton, spellings
 
@@ -90,18 +92,59 @@ def _dob(mine: str, theirs: list[str], weights) -> tuple[float, str]:
     return weights["dob_differs"], "differs"
 
 
-# Codes a travel document may carry (ICAO 9303) that ISO 3166 does not have.
-ICAO_CODES = {"d": "de", "gbd": "gb", "gbn": "gb", "gbo": "gb", "gbp": "gb", "gbs": "gb"}
+# Codes a travel document may carry (ICAO 9303) that ISO 3166 does not have, and the two it
+# reserves for their common use (UK, and EL for Greece in the EU's lists).
+OTHER_CODES = {"d": "de", "gbd": "gb", "gbn": "gb", "gbo": "gb", "gbp": "gb", "gbs": "gb", "uk": "gb", "el": "gr"}
+# The languages a list may name countries in (an in-house list written by hand): CLDR's names in
+# these, beside ISO's own.
+NAME_LOCALES = ("en", "zh_Hans", "zh_Hant")
+# Names still in common use that CLDR gives only as alternatives (which Babel leaves out).
+FORMER_NAMES = {
+    "Turkey": "tr",
+    "Czech Republic": "cz",
+    "Macedonia": "mk",
+    "Swaziland": "sz",
+    "Ivory Coast": "ci",
+    "East Timor": "tl",
+    "Palestine": "ps",
+    "Democratic Republic of the Congo": "cd",
+    "Republic of the Congo": "cg",
+    "Great Britain": "gb",
+}
 
 
 @functools.lru_cache(maxsize=1024)
 def country(code: str) -> str:
-    """A nationality in one form, ISO 3166 alpha-2 in lower case: a document's alpha-3 (CHN) and a
-    list's alpha-2 (cn) meet. A code neither standard knows stays as it is (XXA, stateless)."""
+    """A nationality in one form, ISO 3166 alpha-2 in lower case: a document's alpha-3 (CHN), a
+    list's alpha-2 (cn) and a country's name as people write it (China, 中国; Russian Federation or
+    Russia) meet. What neither standard knows stays as it is (XXA, stateless; a former state)."""
     code = code.strip().lower()
-    code = ICAO_CODES.get(code, code)
+    code = OTHER_CODES.get(code, code)
+    if len(code) > 3 or not code.isascii():
+        return _country_names().get(_name_key(code), code)
     found = iso3166.countries.get(code, None) if len(code) == 3 else None
     return found.alpha2.lower() if found is not None else code
+
+
+def _name_key(name: str) -> str:
+    return re.sub(r"[\W_]+", "", unaccented(name))
+
+
+@functools.cache
+def _country_names() -> dict[str, str]:
+    """Alpha-2 codes by name: ISO 3166's (Russian Federation), CLDR's through Babel (Russia, 俄罗斯;
+    Myanmar (Burma) as Myanmar and as Burma) and FORMER_NAMES, keyed without case, accents or
+    punctuation."""
+    names = {_name_key(name): code for name, code in FORMER_NAMES.items()}
+    for c in iso3166.countries:
+        names[_name_key(c.name)] = names[_name_key(c.apolitical_name)] = c.alpha2.lower()
+    for locale in NAME_LOCALES:
+        for code, name in Locale.parse(locale).territories.items():
+            if code in iso3166.countries_by_alpha2:
+                for variant in (name, *re.split(r"\s*[(（)）]\s*", name)):
+                    if variant:
+                        names.setdefault(_name_key(variant), code.lower())
+    return names
 
 
 def _nationality(mine: str, theirs: list[str], weights) -> tuple[float, str]:
