@@ -129,7 +129,11 @@ def td3_lines(p: Person, *, doc_code="P", state=None, corrupt: str | None = None
     return [one, two]
 
 
-def passport(p: Person, *, face: str | None = "obama_1.jpg", corrupt: str | None = None) -> Image.Image:
+def passport(
+    p: Person, *, face: str | None = "obama_1.jpg", corrupt: str | None = None, cut: int | None = None
+) -> Image.Image:
+    """A TD3 data page; `cut`: its zone's second line printed in two pieces there, a gap between
+    them (where a detector cuts a line at a run of fillers)."""
     page = Image.new("RGB", PAGE, (238, 232, 220))
     d = ImageDraw.Draw(page)
     ink = (30, 30, 30)
@@ -152,8 +156,13 @@ def passport(p: Person, *, face: str | None = "obama_1.jpg", corrupt: str | None
     portrait = _portrait(face, (300, 400))
     if portrait is not None:
         page.paste(portrait, (60, 130))
+    mono = font(40, MONO)
     for i, line in enumerate(td3_lines(p, corrupt=corrupt)):
-        d.text((40, 720 + i * 64), line, fill=ink, font=font(40, MONO))
+        pieces = [line] if cut is None or i == 0 else [line[:cut], line[cut:]]
+        x = 40
+        for piece in pieces:
+            d.text((x, 720 + i * 64), piece, fill=ink, font=mono)
+            x += mono.getlength(piece) + 60
     return page
 
 

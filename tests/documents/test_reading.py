@@ -22,6 +22,7 @@ def lines_of(name: str, angle=0.0, light=1.0, quality=88) -> list:
         "cn_back": lambda: pages.cn_back(PERSON),
         "passport": lambda: pages.passport(PERSON),
         "passport_bad_digit": lambda: pages.passport(PERSON, corrupt="number"),
+        "passport_cut": lambda: pages.passport(PERSON, cut=32),
         "td1_front": lambda: pages.td1_front(PERSON),
         "td1_back": lambda: pages.td1_back(PERSON),
         "td2_card": lambda: pages.td2_card(PERSON),
@@ -157,6 +158,31 @@ def test_a_french_cards_validity_is_extended_only_where_the_law_extends_it(born,
 def test_a_french_card_whose_number_is_not_of_its_issue_month_fails_front_against_back():
     r = _french(["Carte valable jusqu'au : 14.06.2020", "délivrée le : 15.06.2010"], issued="1107")
     assert {c["check"]: c["outcome"] for c in r.checks}["front_back"] == "failed"
+
+
+@pytest.mark.parametrize("conditions", [{}, {"angle": 0.6, "light": 0.45, "quality": 40}], ids=["plain", "hard"])
+def test_a_zone_line_the_detector_cuts_in_two_is_read_whole(conditions):
+    lines = lines_of("passport_cut", **conditions)
+    assert any(line.text.endswith("<") and len(line.text) < 44 for line in lines)  # read in two pieces
+    r = reader.read(lines, None, today=TODAY)
+    assert r.type == reader.PASSPORT and r.readable
+    assert all(c["outcome"] == "passed" for c in r.checks), r.checks
+
+
+def test_zone_pieces_on_different_rows_are_not_joined():
+    from vendors.documents.ocr import Line
+
+    def at(text, x0, x1, y):
+        return Line(text, 0.99, [[x0, y], [x1, y], [x1, y + 30], [x0, y + 30]])
+
+    one, two = "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<", "L898902C36UTO7408122F1204159ZE184226B<<<<<10"
+    cut = [at(one, 0, 880, 0), at(two[:39], 0, 780, 60), at(two[39:], 800, 900, 60)]
+    checks = {c["check"]: c["outcome"] for c in reader.read(cut, None, today=TODAY).checks}
+    assert checks.pop("printed_mrz") == "not_checked" and set(checks.values()) == {"passed"}
+    # The second piece a row lower is other text: the first is then read as a line short of fillers.
+    apart = [at(one, 0, 880, 0), at(two[:39], 0, 780, 60), at(two[39:], 800, 900, 120)]
+    checks = {c["check"]: c["outcome"] for c in reader.read(apart, None, today=TODAY).checks}
+    assert checks["mrz_composite"] == "failed"
 
 
 def test_a_visa_is_not_taken_for_an_identity_document():

@@ -98,12 +98,10 @@ def read_text(data: bytes, *, turn: int = 0) -> list[Line]:
 def _reading_order(lines: list[Line]) -> list[Line]:
     """Top to bottom, and left to right within a row (a row: centres within half a line's height),
     along the page's own lines: a page photographed at a tilt is read in the order it is printed."""
-    tilt = _tilt(lines)
-    cos, sin = math.cos(tilt), math.sin(tilt)
+    angle = tilt(lines)
     levelled = []  # (centre height, left edge, height) of each line's box turned back by the tilt
     for line in lines:
-        xs = [x * cos + y * sin for x, y in line.box]
-        ys = [y * cos - x * sin for x, y in line.box]
+        xs, ys = zip(*level(line.box, angle))
         levelled.append((sum(ys) / 4, xs[0], max(ys) - min(ys), line))
     rows: list[list[tuple]] = []
     for item in sorted(levelled, key=lambda item: item[:2]):
@@ -114,7 +112,13 @@ def _reading_order(lines: list[Line]) -> list[Line]:
     return [item[3] for row in rows for item in sorted(row, key=lambda item: item[1])]
 
 
-def _tilt(lines: list[Line]) -> float:
+def level(box, angle: float) -> list[tuple[float, float]]:
+    """A box's corners turned back by the page's tilt (`angle`: tilt()), so that its lines run level."""
+    cos, sin = math.cos(angle), math.sin(angle)
+    return [(x * cos + y * sin, y * cos - x * sin) for x, y in box]
+
+
+def tilt(lines: list[Line]) -> float:
     """The page's tilt (radians, clockwise as the image is drawn): the median slope of the top
     edges of its wide lines (at least twice as long as high); 0 without any."""
     slopes = []

@@ -15,7 +15,7 @@ import unicodedata
 
 from . import cn_id, mrz
 from .names import latin_parts, unaccented
-from .ocr import Line
+from .ocr import Line, level, tilt
 
 CN_RESIDENT_ID = "cn_resident_id"
 PASSPORT = "passport"
@@ -96,9 +96,46 @@ def _visual(lines: list[Line], found) -> list[Line]:
     return [line for line in lines if not found or not _in_zone(line, found[1])]
 
 
+def _pieces_joined(lines: list[Line]) -> list[Line]:
+    """The lines with the pieces of each zone line joined, where that finds a zone: the detector
+    may cut a line of the zone in two at a run of fillers (pieces on one row, of the zone's
+    characters, one with a filler, the second to the right of the first). Its first piece alone
+    would pass for a whole line whose trailing fillers were not read, and fail the check digits."""
+    if not lines:
+        return lines
+    joined, angle = [lines[0]], tilt(lines)
+    for line in lines[1:]:
+        last = joined[-1]
+        pieces = _zone_piece(last), _zone_piece(line)
+        if all(pieces) and mrz.FILLER in "".join(pieces) and _next_on_row(last, line, angle):
+            corners = [last.box[0], line.box[1], line.box[2], last.box[3]]
+            joined[-1] = Line(last.text + line.text, min(last.score, line.score), corners)
+        else:
+            joined.append(line)
+    if len(joined) == len(lines) or mrz.find_lines([line.text for line in joined]) is None:
+        return lines
+    return joined
+
+
+def _zone_piece(line: Line) -> str:
+    """The line's text if it is of the zone's alphabet only (upper-case letters, digits, fillers as
+    mrz.normalise_line reads them), spaces apart; else ""."""
+    text = re.sub(r"\s+", "", unicodedata.normalize("NFKC", line.text)).translate(mrz.FILLER_READINGS)
+    return text if re.fullmatch(r"[A-Z0-9<]+", text) else ""
+
+
+def _next_on_row(left: Line, right: Line, angle: float) -> bool:
+    """`right` begins where `left` ends or after it, its middle within half `left`'s height of
+    left's, along the page's lines (`angle`: ocr.tilt())."""
+    (_, ly0), (lx1, _), (_, ly2), (_, ly3) = level(left.box, angle)
+    (rx0, ry0), _, (_, ry2), _ = level(right.box, angle)
+    height = max(1.0, ly3 - ly0)
+    return rx0 >= lx1 - height and abs((ry0 + ry2) / 2 - (ly0 + ly2) / 2) < height / 2
+
+
 def read(front: list[Line], back: list[Line] | None, *, today: datetime.date | None = None) -> Reading:
     today = today or datetime.date.today()
-    back = back or []
+    front, back = _pieces_joined(front), _pieces_joined(back or [])
     front_zone, front_boxes = _mrz_of(front)
     back_zone, back_boxes = _mrz_of(back)
     sides = {"front": _side_kind(front, front_zone), "back": _side_kind(back, back_zone) if back else "absent"}
