@@ -109,6 +109,26 @@ def test_targets_simple_csv():
     assert kim.names == ["Kim Jong Un", "Kim Jong-un", "김정은"] and kim.nationalities == ["kp"]
 
 
+def test_the_countries_of_targets_simple_csv_count_only_in_common():
+    """Its `countries` are every country linked to the person (nationality, residence …): the one an
+    applicant is a citizen of may not be there, and says nothing against them; one that is counts."""
+    from onboarding.services.screening import search
+    from vendors.screening.matching import Person
+
+    header = "id,schema,name,aliases,birth_date,countries,dataset\n"
+    imported((header + "B-1,Person,Viktor Bout,,1967-01-13,ae;tj,UN SC\n").encode(), source="simple")
+    imported(b"name,date of birth,nationality\nViktor Bout,1967-01-13,ae\n", source="in-house")
+    why = {
+        h.entry.source.name: h.match.why["nationality"]
+        for h in search.screen(Person.of("Viktor Bout", "1967-01-13", "RUS"))
+    }
+    assert why == {"simple": "unknown", "in-house": "differs"}
+    assert {s.name: s.format for s in ScreeningSource.objects.all()} == {"simple": "simple", "in-house": "csv"}
+    listed = ScreeningEntry.objects.filter(key="B-1")
+    [hit] = search.screen(Person.of("Viktor Bout", "1967-01-13", "ARE"), entries=listed)
+    assert hit.match.why["nationality"] == "same"
+
+
 def test_a_plain_csv_for_in_house_lists_with_or_without_a_header():
     with_header = b"name,date of birth,nationality\nJane Roe,1980-02-02,GB\nRichard Roe,,\n"
     assert imported(with_header, source="in-house").total == 2

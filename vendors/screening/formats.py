@@ -22,6 +22,9 @@ import re
 from collections.abc import Iterator
 
 FORMATS = ("ftm", "simple", "csv")
+# The format whose entries' countries are every country linked to the person, not only their
+# nationalities (targets.simple.csv's `countries`: nationality, residence, jurisdiction …).
+LINKED_COUNTRIES_FORMAT = "simple"
 PERSON_SCHEMATA = {"Person"}
 # A name longer than this is not a person's name (a garbled line): cut, so no entry costs more than others.
 MAX_NAME = 200
@@ -76,9 +79,10 @@ def detect(first_line: str) -> str:
     return "csv"
 
 
-def read(stream: io.TextIOBase, fmt: str | None = None) -> Iterator[Entry]:
-    """The person entries of a list file, in file order."""
-    first = stream.readline()
+def read(stream: io.TextIOBase, fmt: str | None = None, *, first: str | None = None) -> Iterator[Entry]:
+    """The person entries of a list file, in file order; `first`: its first line, if the caller
+    has read it already (to detect the format)."""
+    first = stream.readline() if first is None else first
     fmt = fmt or detect(first)
     if fmt == "ftm":
         yield from _ftm(first, stream)

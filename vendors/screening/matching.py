@@ -147,17 +147,22 @@ def _country_names() -> dict[str, str]:
     return names
 
 
-def _nationality(mine: str, theirs: list[str], weights) -> tuple[float, str]:
+def _nationality(mine: str, theirs: list[str], weights, linked: bool) -> tuple[float, str]:
     # A code neither side could put in the other's form says nothing either way.
     mine = country(mine) if mine else ""
     theirs = [c for c in (country(code) for code in theirs) if len(c) == len(mine)]
-    if not mine or not theirs:
+    if not mine or not theirs or (linked and mine not in theirs):
         return 0.0, "unknown"
     return (weights["nationality_match"], "same") if mine in theirs else (weights["nationality_differs"], "differs")
 
 
-def score(person: Person, names: list[str], birth_dates: list[str], nationalities: list[str], weights=None) -> Match:
-    """The person against one entry (its names with their aliases)."""
+def score(
+    person: Person, names: list[str], birth_dates: list[str], nationalities: list[str], weights=None, *, linked=False
+) -> Match:
+    """The person against one entry (its names with their aliases). `linked`: the entry's countries
+    are every country linked to the person (residence, jurisdiction …, as in OpenSanctions'
+    targets.simple.csv), not only nationalities: one in common counts as a nationality in common,
+    none in common counts neither way (the person may live where they are not a citizen)."""
     weights = {**DEFAULTS, **(weights or {})}
     best, matched = 0.0, names[0] if names else ""
     for name in names:
@@ -167,7 +172,7 @@ def score(person: Person, names: list[str], birth_dates: list[str], nationalitie
                 if s > best:
                     best, matched = s, name
     dob_points, dob = _dob(person.birth_date, birth_dates, weights)
-    nat_points, nat = _nationality(person.nationality, nationalities, weights)
+    nat_points, nat = _nationality(person.nationality, nationalities, weights, linked)
     total = max(0.0, min(100.0, best + dob_points + nat_points))
     why = {
         "name": round(best, 1),

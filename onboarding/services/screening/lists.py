@@ -45,8 +45,10 @@ def import_file(
     # The wrapper closes the stream when it goes: the caller's file is read to its end here.
     text = io.TextIOWrapper(binary, encoding=encoding, newline="")
     try:
+        first = text.readline()
+        fmt = fmt or formats.detect(first)  # kept with the source: how its entries are read matters
         return import_entries(
-            formats.read(text, fmt), source=source, actor=actor, fmt=fmt, file_name=file_name, sha256=sha
+            formats.read(text, fmt, first=first), source=source, actor=actor, fmt=fmt, file_name=file_name, sha256=sha
         )
     except UnicodeDecodeError:  # names read with their letters replaced would be screened as others' names
         raise formats.ListFormatError(

@@ -17,7 +17,7 @@ from collections import Counter
 from django.db.models import Count
 
 from onboarding.models import ScreeningEntry, ScreeningFrequentKey, ScreeningKey
-from vendors.screening import matching, names
+from vendors.screening import formats, matching, names
 
 MAX_CANDIDATES = 200
 FREQUENT_ROWS = 5000
@@ -90,9 +90,19 @@ def score(person: matching.Person, ids, weights: dict | None = None) -> list[Hit
     hits = []
     rows = ScreeningEntry.objects.filter(pk__in=ids).select_related("source")
     for entry in rows.only(
-        "id", "key", "caption", "names", "birth_dates", "nationalities", "datasets", "source__name", "source__version"
+        "id",
+        "key",
+        "caption",
+        "names",
+        "birth_dates",
+        "nationalities",
+        "datasets",
+        "source__name",
+        "source__version",
+        "source__format",
     ):
-        match = matching.score(person, entry.names, entry.birth_dates, entry.nationalities, weights)
+        linked = entry.source.format == formats.LINKED_COUNTRIES_FORMAT
+        match = matching.score(person, entry.names, entry.birth_dates, entry.nationalities, weights, linked=linked)
         if match.is_hit(weights):
             hits.append(Hit(entry, match))
     hits.sort(key=lambda h: (-h.match.score, h.entry.pk))
