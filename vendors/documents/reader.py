@@ -96,11 +96,12 @@ def _visual(lines: list[Line], found) -> list[Line]:
     return [line for line in lines if not found or not _in_zone(line, found[1])]
 
 
-def _pieces_joined(lines: list[Line]) -> list[Line]:
-    """The lines with the pieces of each zone line joined, where that finds a zone: the detector
-    may cut a line of the zone in two at a run of fillers (pieces on one row, of the zone's
-    characters, one with a filler, the second to the right of the first). Its first piece alone
-    would pass for a whole line whose trailing fillers were not read, and fail the check digits."""
+def _pieces_joined(lines: list[Line], today: datetime.date) -> list[Line]:
+    """The lines with the pieces of each zone line joined, where that finds a zone and the lines as
+    read find none whose check digits all hold: the detector may cut a line of the zone in two at a
+    run of fillers (pieces on one row, of the zone's characters, one with a filler, the second to
+    the right of the first). Its first piece alone would pass for a whole line whose trailing
+    fillers were not read, and fail the check digits."""
     if not lines:
         return lines
     joined, angle = [lines[0]], tilt(lines)
@@ -114,7 +115,8 @@ def _pieces_joined(lines: list[Line]) -> list[Line]:
             joined.append(line)
     if len(joined) == len(lines) or mrz.find_lines([line.text for line in joined]) is None:
         return lines
-    return joined
+    as_read = mrz.find_lines([line.text for line in lines])
+    return lines if as_read is not None and mrz.parse(*as_read, today=today).valid else joined
 
 
 def _zone_piece(line: Line) -> str:
@@ -135,7 +137,7 @@ def _next_on_row(left: Line, right: Line, angle: float) -> bool:
 
 def read(front: list[Line], back: list[Line] | None, *, today: datetime.date | None = None) -> Reading:
     today = today or datetime.date.today()
-    front, back = _pieces_joined(front), _pieces_joined(back or [])
+    front, back = _pieces_joined(front, today), _pieces_joined(back or [], today)
     front_zone, front_boxes = _mrz_of(front)
     back_zone, back_boxes = _mrz_of(back)
     sides = {"front": _side_kind(front, front_zone), "back": _side_kind(back, back_zone) if back else "absent"}
