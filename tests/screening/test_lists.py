@@ -163,6 +163,35 @@ def test_an_in_house_list_saved_by_a_spreadsheet_is_read_as_it_was_written():
         assert (entry.names, entry.birth_dates, entry.nationalities) == ([name], ["1967-01-13"], ["ru"]), source
 
 
+@pytest.mark.parametrize(
+    "before,bad,line",
+    [
+        ("name,date of birth,nationality\nAnna Schmidt,1970,de\n", '"{x}",1970,ru\n', 3),
+        ("Anna Schmidt,1970,de\n", '"{x}",1970,ru\n', 2),  # no header
+        ("id,schema,name,aliases\n1,Person,Anna Schmidt,\n", '2,Person,"{x}",\n', 3),  # targets.simple.csv
+    ],
+    ids=["plain", "headless", "simple"],
+)
+def test_a_line_csv_cannot_read_refuses_the_file_with_its_number(before, bad, line):
+    data = before + bad.format(x="x" * 200_000)  # a field over csv's limit of 128 KiB
+    with pytest.raises(formats.ListFormatError, match=f"line {line}: not readable as CSV .field larger"):
+        imported(data.encode(), source="oversized")
+    assert not ScreeningSource.objects.filter(name="oversized").exists()
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        'name,date of birth\nAnna Schmidt,1970\n"Viktor Bout,1967-01-13\nKim Jong Un,1984\nOleg Petrov,1975\n',
+        'id,schema,name,aliases\n1,Person,Anna Schmidt,\n2,Person,"Viktor Bout,\n3,Person,Kim Jong Un,\n',
+    ],
+    ids=["plain", "simple"],
+)
+def test_a_quote_left_open_refuses_the_file_rather_than_swallow_the_lines_after_it(data):
+    with pytest.raises(formats.ListFormatError, match="line 3: a name runs over several lines"):
+        imported(data.encode(), source="open-quote")
+
+
 def test_a_list_not_in_utf8_is_refused_rather_than_read_with_letters_replaced():
     with pytest.raises(formats.ListFormatError, match="not UTF-8"):
         imported("name,date of birth\nJosé Müller,1970-01-01\n".encode("cp1252"), source="legacy")

@@ -73,7 +73,7 @@ def detect(first_line: str) -> str:
     line = first_line.lstrip("\ufeff").strip()
     if line.startswith("{"):
         return "ftm"
-    header = [h.strip().lower() for h in next(csv.reader([line]))]
+    header = [h.strip().lower() for h in _first_row(line)]
     if {"id", "schema", "name", "aliases"} <= set(header):
         return "simple"
     return "csv"
@@ -129,12 +129,42 @@ def _lines(first, stream):
     yield from stream
 
 
+def _rows(reader, offset: int = 0):
+    """A csv reader's rows; a line csv cannot read (a field over its limit of 128 KiB, a quote left
+    open to the end of the file) refuses the file with its number (`offset`: lines before the reader's)."""
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            line = getattr(reader, "reader", reader).line_num + offset  # a DictReader's own count lags
+            raise ListFormatError(f"line {line}: not readable as CSV ({exc})") from None
+        yield row
+
+
+def _one_line(names: list[str], reader, offset: int = 0) -> list[str]:
+    """The row's names (`reader` just past the row, `offset` as for _rows()), refused where one runs
+    over lines: a quote left open takes in every line after it as one field, and their entries
+    would be lost without a word."""
+    if any("\n" in name or "\r" in name for name in names):
+        end = getattr(reader, "reader", reader).line_num + offset
+        start = end - max(name.rstrip("\r\n").count("\n") for name in names)
+        raise ListFormatError(f"line {start}: a name runs over several lines (a quote left open?)")
+    return names
+
+
+def _first_row(line: str, delimiter: str = ",") -> list[str]:
+    return next(_rows(csv.reader([line], delimiter=delimiter)), [])
+
+
 def _simple(first: str, stream) -> Iterator[Entry]:
     rows = csv.DictReader(_lines(first.lstrip("\ufeff"), stream))
-    for row in rows:
+    for row in _rows(rows):
         if (row.get("schema") or "Person") not in PERSON_SCHEMATA:
             continue
-        names = _clean([row.get("name", "")] + (row.get("aliases") or "").split(";"))
+        name, aliases = _one_line([row.get("name") or "", row.get("aliases") or ""], rows)
+        names = _clean([name] + aliases.split(";"))
         if not names or not row.get("id"):
             continue
         yield Entry(
@@ -182,13 +212,13 @@ DELIMITERS = (",", ";", "\t")
 
 def _delimiter(first: str) -> str:
     """The separator that splits the first line into the most columns (a comma on a tie)."""
-    return max(DELIMITERS, key=lambda d: len(next(csv.reader([first], delimiter=d))))
+    return max(DELIMITERS, key=lambda d: len(_first_row(first, d)))
 
 
 def _plain(first: str, stream) -> Iterator[Entry]:
     first = first.lstrip("\ufeff")
     delimiter = _delimiter(first)
-    cells = [re.sub(r"[\s_-]+", " ", h).strip().lower() for h in next(csv.reader([first], delimiter=delimiter))]
+    cells = [re.sub(r"[\s_-]+", " ", h).strip().lower() for h in _first_row(first, delimiter)]
     header = [HEADER_NAMES.get(cell, cell) for cell in cells]
     has_header = any(cell in HEADER_NAMES for cell in cells)
     if has_header and "name" not in header:
@@ -196,9 +226,10 @@ def _plain(first: str, stream) -> Iterator[Entry]:
     columns = header if has_header else list(PLAIN_COLUMNS)
     lines = stream if has_header else _lines(first, stream)
     reader = csv.reader(lines, delimiter=delimiter)
-    for values in reader:
+    for values in _rows(reader, 1 if has_header else 0):
         row = dict(zip(columns, values))
-        names = _clean([row.get("name", "")] + (row.get("aliases") or "").split(";"))
+        name, aliases = _one_line([row.get("name") or "", row.get("aliases") or ""], reader, 1 if has_header else 0)
+        names = _clean([name] + aliases.split(";"))
         if not names:
             continue
         dob = (row.get("date of birth") or "").strip()
