@@ -192,6 +192,19 @@ def test_a_quote_left_open_refuses_the_file_rather_than_swallow_the_lines_after_
         imported(data.encode(), source="open-quote")
 
 
+def test_an_entity_written_by_hand_with_single_values_is_read_and_a_malformed_one_refused():
+    imported(ftm(("B-1", "Person", {"name": "Viktor Bout", "birthDate": "1967-01-13", "nationality": "ru"})))
+    bout = ScreeningEntry.objects.get(key="B-1")
+    assert (bout.names, bout.birth_dates, bout.nationalities) == (["Viktor Bout"], ["1967-01-13"], ["ru"])
+    for props, error in (
+        ({"name": {"en": "Viktor Bout"}}, "line 1: name is not a list"),
+        (["Viktor Bout"], "line 1: properties"),
+    ):
+        with pytest.raises(formats.ListFormatError, match=error):
+            imported(ftm(("B-2", "Person", props)), source="malformed")
+    assert not ScreeningSource.objects.filter(name="malformed").exists()
+
+
 def test_a_list_not_in_utf8_is_refused_rather_than_read_with_letters_replaced():
     with pytest.raises(formats.ListFormatError, match="not UTF-8"):
         imported("name,date of birth\nJosé Müller,1970-01-01\n".encode("cp1252"), source="legacy")

@@ -94,6 +94,18 @@ def read(stream: io.TextIOBase, fmt: str | None = None, *, first: str | None = N
         raise ListFormatError(f"unknown format {fmt!r} (known: {', '.join(FORMATS)})")
 
 
+def _property_values(props: dict, names, number: int) -> list:
+    """The values of these properties of an entity: each a list, or one value (a file converted by
+    hand); an object is refused with its line."""
+    out = []
+    for name in names:
+        value = props.get(name) or []
+        if isinstance(value, dict):
+            raise ListFormatError(f"line {number}: {name} is not a list of values")
+        out += value if isinstance(value, list) else [value]
+    return out
+
+
 def _ftm(first: str, stream) -> Iterator[Entry]:
     for number, line in enumerate(_lines(first, stream), start=1):
         if not line.strip():
@@ -104,22 +116,25 @@ def _ftm(first: str, stream) -> Iterator[Entry]:
             raise ListFormatError(f"line {number}: not JSON ({exc.msg})") from None
         if not isinstance(entity, dict) or "id" not in entity:
             raise ListFormatError(f"line {number}: not a FollowTheMoney entity (no id)")
-        if entity.get("schema") not in PERSON_SCHEMATA:
+        if not isinstance(entity.get("schema"), str) or entity["schema"] not in PERSON_SCHEMATA:
             continue
         props = entity.get("properties") or {}
+        if not isinstance(props, dict):
+            raise ListFormatError(f"line {number}: properties are not an object")
+
         # A former name (a maiden name, a name changed since the listing) is a name the person is known by.
-        names = _clean(
-            props.get("name", []) + props.get("alias", []) + props.get("previousName", []) + props.get("weakAlias", [])
-        )
+        names = _clean(_property_values(props, ("name", "alias", "previousName", "weakAlias"), number))
         if not names:
             continue
+        datasets = entity.get("datasets") or []
+        countries = _property_values(props, ("nationality", "citizenship"), number)
         yield Entry(
             key=str(entity["id"])[:200],
             caption=str(entity.get("caption") or names[0])[:MAX_NAME],
             names=names,
-            birth_dates=_clean(props.get("birthDate", []), 10),
-            nationalities=[c.lower() for c in _clean(props.get("nationality", []) + props.get("citizenship", []), 10)],
-            datasets=_clean(entity.get("datasets", []), 20),
+            birth_dates=_clean(_property_values(props, ("birthDate",), number), 10),
+            nationalities=[c.lower() for c in _clean(countries, 10)],
+            datasets=_clean(datasets if isinstance(datasets, list) else [datasets], 20),
             schema=entity["schema"],
         )
 
