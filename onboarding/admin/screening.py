@@ -33,6 +33,14 @@ class ImportForm(forms.Form):
     format = forms.ChoiceField(
         label=_("Format"), required=False, choices=[("", _("detect"))] + [(f, f) for f in formats.FORMATS]
     )
+    shrink = forms.BooleanField(
+        label=_("The list really is much shorter"),
+        required=False,
+        help_text=_(
+            "A file that would remove more than half of the list's entries is refused as cut short unless "
+            "this is ticked."
+        ),
+    )
 
 
 @admin.register(ScreeningSource)
@@ -61,6 +69,7 @@ class ScreeningSourceAdmin(ReadOnlyMixin, admin.ModelAdmin):
                     actor=audit.Actor.staff(request.user),
                     fmt=form.cleaned_data["format"] or None,
                     file_name=upload.name,
+                    shrink=form.cleaned_data["shrink"],
                 )
             except formats.ListFormatError as exc:
                 form.add_error("file", str(exc))

@@ -26,8 +26,8 @@ def ftm(*people):
     ).encode()
 
 
-def imported(data: bytes, source="un-sc", fmt=None):
-    return lists.import_file(io.BytesIO(data), source=source, actor=ADMIN, fmt=fmt, file_name="list")
+def imported(data: bytes, source="un-sc", fmt=None, shrink=False):
+    return lists.import_file(io.BytesIO(data), source=source, actor=ADMIN, fmt=fmt, file_name="list", shrink=shrink)
 
 
 def test_ftm_entities_become_entries_with_their_aliases_and_only_persons_count():
@@ -74,7 +74,7 @@ def test_reimporting_a_source_replaces_it_and_says_what_changed():
         )
     )
     assert (second.version, second.added, second.changed, second.removed, second.total) == (2, 1, 1, 0, 3)
-    third = imported(ftm(("C", "Person", {"name": ["Carla Rossi"]})))
+    third = imported(ftm(("C", "Person", {"name": ["Carla Rossi"]})), shrink=True)  # two of three removed
     assert (third.added, third.changed, third.removed, third.total) == (0, 0, 2, 1)
     assert list(ScreeningEntry.objects.values_list("key", flat=True)) == ["C"]
     assert not ScreeningKey.objects.filter(key__in=names.keys("boris petrov")).exists()  # gone with the entry
@@ -91,7 +91,7 @@ def test_reimporting_a_source_replaces_it_and_says_what_changed():
 def test_other_sources_are_left_alone():
     imported(ftm(("A", "Person", {"name": ["Anna Schmidt"]})), source="eu-fsf")
     imported(ftm(("X", "Person", {"name": ["Xavier Dupont"]})), source="in-house")
-    imported(ftm(), source="in-house")  # emptied
+    imported(ftm(), source="in-house", shrink=True)  # emptied
     assert list(ScreeningEntry.objects.values_list("key", flat=True)) == ["A"]
 
 
@@ -273,6 +273,41 @@ def test_the_admin_imports_a_list_for_whoever_may(client, django_user_model):
     assert r.status_code == 200 and "not JSON" in r.content.decode()
     assert client.get(reverse("admin:onboarding_screeningsource_changelist")).status_code == 200
     assert client.get(reverse("admin:onboarding_screeningentry_changelist") + "?q=Bout").status_code == 200
+
+
+def test_a_file_that_would_remove_most_of_a_list_is_refused_unless_the_list_really_shrank(
+    tmp_path, client, django_user_model
+):
+    people = [(f"P{i}", "Person", {"name": [f"Person Number{i} Listed"]}) for i in range(10)]
+    imported(ftm(*people))
+    # A file cut short (here after four entries), or empty: most entries would stop being screened.
+    for data in (ftm(*people[:4]), b""):
+        with pytest.raises(lists.ListShrinkError, match="would remove"):
+            imported(data)
+        assert (ScreeningSource.objects.get().version, ScreeningEntry.objects.count()) == (1, 10)
+    assert imported(ftm(*people[:5])).removed == 5  # half: a list may change that much
+    path = tmp_path / "un-sc.json"
+    path.write_bytes(ftm(*people[:1]))
+    with pytest.raises(CommandError, match="would remove 4"):
+        call_command("kyc_screening", "import", str(path))
+    call_command("kyc_screening", "import", str(path), "--shrink", stdout=io.StringIO())
+    assert ScreeningEntry.objects.count() == 1
+    # In the admin, the importer ticks that the list really is much shorter.
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    from onboarding.roles import ensure_roles
+    from tests.admin.test_review import user_in
+
+    ensure_roles()
+    imported(ftm(*people), source="pep")
+    client.force_login(user_in(django_user_model, "KYC administrator", "admin"))
+    url = reverse("admin:onboarding_screeningsource_import")
+    form = {"source": "pep", "format": ""}
+    r = client.post(url, {**form, "file": SimpleUploadedFile("pep.json", ftm(*people[:2]))})
+    assert r.status_code == 200 and "would remove 8" in r.content.decode()
+    r = client.post(url, {**form, "file": SimpleUploadedFile("pep.json", ftm(*people[:2])), "shrink": "on"})
+    assert r.status_code == 302 and ScreeningEntry.objects.filter(source__name="pep").count() == 2
 
 
 def test_the_demo_set_up_imports_a_made_up_list_once(settings):

@@ -22,6 +22,11 @@ class Command(BaseCommand):
         imp.add_argument("file")
         imp.add_argument("--source", help="the list's name here (default: from the file's name)")
         imp.add_argument("--format", choices=formats.FORMATS, help="default: detected from the first line")
+        imp.add_argument(
+            "--shrink",
+            action="store_true",
+            help="the list really lost more than half its entries (otherwise such a file is refused as cut short)",
+        )
         find = sub.add_parser("search", help="screen one person against every list")
         find.add_argument("name", help='the name, quoted: "Viktor Bout"')
         find.add_argument("--alias", action="append", default=[], help="another name of the same person")
@@ -43,6 +48,7 @@ class Command(BaseCommand):
                         actor=audit.Actor.system("kyc_screening"),
                         fmt=options["format"],
                         file_name=path.rsplit("/", 1)[-1],
+                        shrink=options["shrink"],
                     )
             except OSError as exc:
                 raise CommandError(f"cannot read {path}: {exc.strerror}") from None

@@ -25,6 +25,14 @@ from vendors.screening import formats, names
 BATCH = 1000
 # A key shared by more entries than this is counted as frequent (searches leave it out when they can).
 FREQUENT = 2000
+# A new version that would remove more than this share of a source's entries is refused unless the
+# importer says the list really shrank: a file cut short (a download, a copy) reads as a shorter
+# list, and every entry after the cut would stop being screened. Lists change by a few percent.
+MAX_REMOVED_SHARE = 0.5
+
+
+class ListShrinkError(formats.ListFormatError):
+    """The file would remove more than MAX_REMOVED_SHARE of the source's entries."""
 
 
 def file_sha256(stream) -> str:
@@ -36,9 +44,10 @@ def file_sha256(stream) -> str:
 
 
 def import_file(
-    binary, *, source: str, actor: audit.Actor, fmt: str | None = None, file_name=""
+    binary, *, source: str, actor: audit.Actor, fmt: str | None = None, file_name="", shrink=False
 ) -> ScreeningListVersion:
-    """Import a list file (a binary stream: a file or an upload) as the source's new version."""
+    """Import a list file (a binary stream: a file or an upload) as the source's new version;
+    `shrink`: the importer says the list really lost more than MAX_REMOVED_SHARE of its entries."""
     sha = file_sha256(binary)
     encoding = formats.encoding_of(binary.read(4))
     binary.seek(0)
@@ -47,8 +56,9 @@ def import_file(
     try:
         first = text.readline()
         fmt = fmt or formats.detect(first)  # kept with the source: how its entries are read matters
+        entries = formats.read(text, fmt, first=first)
         return import_entries(
-            formats.read(text, fmt, first=first), source=source, actor=actor, fmt=fmt, file_name=file_name, sha256=sha
+            entries, source=source, actor=actor, fmt=fmt, file_name=file_name, sha256=sha, shrink=shrink
         )
     except UnicodeDecodeError:  # names read with their letters replaced would be screened as others' names
         raise formats.ListFormatError(
@@ -56,7 +66,9 @@ def import_file(
         ) from None
 
 
-def import_entries(entries, *, source: str, actor, fmt=None, file_name="", sha256="") -> ScreeningListVersion:
+def import_entries(
+    entries, *, source: str, actor, fmt=None, file_name="", sha256="", shrink=False
+) -> ScreeningListVersion:
     counts = {"added": 0, "changed": 0, "total": 0}
     with transaction.atomic():
         row, _ = ScreeningSource.objects.get_or_create(name=source, defaults={"format": fmt or ""})
@@ -66,6 +78,12 @@ def import_entries(entries, *, source: str, actor, fmt=None, file_name="", sha25
             _write(row, version, batch, counts)
         removed = ScreeningEntry.objects.filter(source=row, seen_version__lt=version)
         counts["removed"] = removed.count()
+        if row.entry_count and counts["removed"] > MAX_REMOVED_SHARE * row.entry_count and not shrink:
+            raise ListShrinkError(
+                f"the file has {counts['total']} person entries, where version {row.version} of {source} has "
+                f"{row.entry_count}: it would remove {counts['removed']}. A file cut short? If the list really "
+                "shrank, import it again saying so (kyc_screening import --shrink, or the admin's checkbox)."
+            )
         removed.delete()
         count_frequent_keys()
         row.version, row.entry_count, row.updated_at = version, counts["total"], timezone.now()
