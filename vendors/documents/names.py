@@ -173,9 +173,10 @@ def _latin_matches(declared: list[str], read: list[str], truncated: bool = False
         return True
     # A name cut to fit the zone: its last parts left out, the parts kept perhaps shortened, each
     # the beginning of the declared part in its place (family name first or last).
-    return truncated and any(
-        len(read) <= len(declared) and all(d.startswith(r) for r, d in zip(read, declared[k:] + declared[:k]))
-        for k in range(len(declared))
+    return (
+        truncated
+        and len(read) <= len(declared)
+        and any(all(d.startswith(r) for r, d in zip(read, declared[k:] + declared[:k])) for k in range(len(declared)))
     )
 
 
@@ -198,8 +199,8 @@ def _pinyin_matches(han: str, latin: list[str]) -> bool:
 def latin_spellings(name: str) -> list[list[str]]:
     """The name's parts in Latin letters: as written; for Cyrillic, by ICAO's transliteration and by
     the common one (anyascii's); for Greek, by ELOT 743 and by anyascii; for another script,
-    anyascii's, each Hangul syllable a word. A name
-    partly in another script is spelt whole, not with that part dropped."""
+    anyascii's, each Hangul syllable a word. A name partly in another script is spelt whole, not
+    with that part dropped."""
     if not OTHER_SCRIPT.search(name):
         return [latin_parts(name)]
     spelt = [latin_parts(SYLLABLE.sub(" ", anyascii(name)))]

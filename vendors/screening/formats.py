@@ -121,7 +121,6 @@ def _ftm(first: str, stream) -> Iterator[Entry]:
         props = entity.get("properties") or {}
         if not isinstance(props, dict):
             raise ListFormatError(f"line {number}: properties are not an object")
-
         # A former name (a maiden name, a name changed since the listing) is a name the person is known by.
         names = _clean(_property_values(props, ("name", "alias", "previousName", "weakAlias"), number))
         if not names:
@@ -153,9 +152,13 @@ def _rows(reader, offset: int = 0):
         except StopIteration:
             return
         except csv.Error as exc:
-            line = getattr(reader, "reader", reader).line_num + offset  # a DictReader's own count lags
-            raise ListFormatError(f"line {line}: not readable as CSV ({exc})") from None
+            raise ListFormatError(f"line {_line(reader, offset)}: not readable as CSV ({exc})") from None
         yield row
+
+
+def _line(reader, offset: int) -> int:
+    """The file's line a csv reader (or DictReader, whose own count lags) has read up to."""
+    return getattr(reader, "reader", reader).line_num + offset
 
 
 def _one_line(names: list[str], reader, offset: int = 0) -> list[str]:
@@ -163,8 +166,7 @@ def _one_line(names: list[str], reader, offset: int = 0) -> list[str]:
     over lines: a quote left open takes in every line after it as one field, and their entries
     would be lost without a word."""
     if any("\n" in name or "\r" in name for name in names):
-        end = getattr(reader, "reader", reader).line_num + offset
-        start = end - max(name.rstrip("\r\n").count("\n") for name in names)
+        start = _line(reader, offset) - max(name.rstrip("\r\n").count("\n") for name in names)
         raise ListFormatError(f"line {start}: a name runs over several lines (a quote left open?)")
     return names
 
@@ -241,15 +243,16 @@ def _plain(first: str, stream) -> Iterator[Entry]:
     columns = header if has_header else list(PLAIN_COLUMNS)
     lines = stream if has_header else _lines(first, stream)
     reader = csv.reader(lines, delimiter=delimiter)
-    for values in _rows(reader, 1 if has_header else 0):
+    offset = 1 if has_header else 0  # the header is not part of the reader's lines
+    for values in _rows(reader, offset):
         row = dict(zip(columns, values))
-        name, aliases = _one_line([row.get("name") or "", row.get("aliases") or ""], reader, 1 if has_header else 0)
+        name, aliases = _one_line([row.get("name") or "", row.get("aliases") or ""], reader, offset)
         names = _clean([name] + aliases.split(";"))
         if not names:
             continue
         dob = (row.get("date of birth") or "").strip()
-        if dob:  # the line it ends on: the header is not part of the reader's lines
-            dob = _birth_date(dob, reader.line_num + (1 if has_header else 0))
+        if dob:  # the line it ends on
+            dob = _birth_date(dob, _line(reader, offset))
         nationality = (row.get("nationality") or "").strip().lower()
         key = (row.get("id") or "").strip() or hashlib.sha256(f"{names[0]}|{dob}".encode()).hexdigest()[:24]
         yield Entry(
