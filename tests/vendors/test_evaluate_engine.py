@@ -4,6 +4,7 @@ import io
 import json
 import shutil
 
+import numpy as np
 import pytest
 from django.core.management import CommandError, call_command
 from PIL import Image
@@ -66,5 +67,43 @@ def test_photos_are_read_as_uploads_are_stored(tmp_path):
     call_command("evaluate_engine", str(tmp_path), "--out", str(tmp_path / "report"), stdout=out)
     figures = json.loads((tmp_path / "report" / "evaluation.json").read_text())
     assert figures["photos"] == 4 and figures["genuine_pairs"] == 2 and figures["impostor_pairs"] == 4
-    assert figures["skipped"] == ["tiny.jpg: refused as an upload (too_small)"]
+    assert figures["skipped"] == ["biden/tiny.jpg: refused as an upload (too_small)"]
     assert figures["true_accept_rate"] == 1.0 and figures["false_accept_rate"] == 0.0
+
+
+def test_a_persons_photos_at_any_depth_hidden_files_left_out(tmp_path):
+    # A person's folder sorted into selfies/ and documents/; a Mac's .DS_Store and ._ copies are no photos.
+    (tmp_path / "obama" / "selfies").mkdir(parents=True)
+    (tmp_path / "obama" / "documents").mkdir()
+    shutil.copy(face("obama_1"), tmp_path / "obama" / "selfies" / "1.jpg")
+    shutil.copy(face("obama_2"), tmp_path / "obama" / "documents" / "1.jpg")
+    (tmp_path / "obama" / "documents" / "._1.jpg").write_bytes(b"\x00\x05\x16\x07 AppleDouble")
+    (tmp_path / "obama" / ".DS_Store").write_bytes(b"\x00\x00\x00\x01Bud1")
+    (tmp_path / "biden").mkdir()
+    shutil.copy(face("biden_1"), tmp_path / "biden" / "1.jpg")
+    (tmp_path / "biden" / "2.jpg").write_bytes(jpeg_bytes(Image.new("RGB", (120, 90))))
+    out = io.StringIO()
+    call_command("evaluate_engine", str(tmp_path), "--out", str(tmp_path / "report"), stdout=out)
+    figures = json.loads((tmp_path / "report" / "evaluation.json").read_text())
+    assert figures["photos"] == 3 and figures["genuine_pairs"] == 1 and figures["impostor_pairs"] == 2
+    assert figures["skipped"] == ["biden/2.jpg: refused as an upload (too_small)"]  # which 2.jpg: its folder says
+    assert figures["true_accept_rate"] == 1.0
+
+
+def test_rates_and_roc_are_the_shares_at_each_threshold():
+    rng = np.random.default_rng(7)
+    genuine = np.round(rng.normal(68, 6, 300).clip(0, 100), 2).tolist()
+    impostor = np.round(rng.normal(25, 8, 5000).clip(0, 100), 2).tolist()
+    e = Evaluation(2, 4, [], genuine=genuine, impostor=impostor, threshold=50)
+
+    def share(scores, t):
+        return sum(s >= t for s in scores) / len(scores)
+
+    points = e.roc()
+    thresholds = [t for _far, _tar, t in points]
+    assert thresholds == sorted(set(genuine + impostor + [0.0, 100.0]))
+    for far, tar, t in points[:: len(points) // 50]:
+        assert far == share(impostor, t) and tar == share(genuine, t)
+    assert e.far == share(impostor, 50) and e.tar == share(genuine, 50)
+    figures = e.as_dict()
+    assert figures["impostor_scores"] == sorted(impostor) and figures["genuine_scores"] == sorted(genuine)

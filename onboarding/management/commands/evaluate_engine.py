@@ -36,7 +36,7 @@ class Command(BaseCommand):
         threshold = options["threshold"]
         if threshold is None:
             threshold = get_backend("local").threshold(CheckKind.COMPARE).value
-        result = evaluate(groups, threshold, read=as_stored)
+        result = evaluate(groups, threshold, read=as_stored, root=directory)
         figures = result.as_dict(options["far"])
         out = options["out"]
         out.mkdir(parents=True, exist_ok=True)
