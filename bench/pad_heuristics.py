@@ -1,9 +1,12 @@
 """Measure the passive presentation-attack heuristics (vendors/pad.py).
 
-Genuine photos are the photos in DIR, as they are and softened (a Gaussian blur of 1 px: a soft
-lens, a phone's beauty mode); attacks are made from them by simulate_screen_recapture
-and simulate_halftone_print. Prints a table and writes JSON. Synthetic attacks only: these rates
-say the heuristics react to the cues they look for, not how they fare against real attackers.
+Genuine photos are the photos in DIR (at any depth; JPEG, PNG, WebP or HEIC, turned by their EXIF
+orientation), as they are and softened (a Gaussian blur of 1 px: a soft lens, a phone's beauty
+mode); attacks are made from them by simulate_screen_recapture and simulate_halftone_print. Each is
+measured as the selfie's quality check measures it (its analysis: the face found, turned upright if
+need be). A file an upload would refuse is skipped and listed. Prints a table and writes JSON.
+Synthetic attacks only: these rates say the heuristics react to the cues they look for, not how
+they fare against real attackers.
 
     python bench/pad_heuristics.py ../shared/faces [--side 1280] [--json bench/results/pad_heuristics.json]
 
@@ -23,16 +26,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kyc.settings")
 os.environ.setdefault("DJANGO_DEBUG", "true")
 
-import numpy as np  # noqa: E402
-from PIL import Image, ImageFilter  # noqa: E402
+from PIL import Image, ImageFilter, ImageOps  # noqa: E402
 
 
 def main():
     import django
 
     django.setup()
-    from vendors.engine import get_engine
-    from vendors.pad import heuristics, simulate_halftone_print, simulate_screen_recapture
+    from onboarding.management.evaluation import as_stored
+    from vendors.analysis import analyse
+    from vendors.evaluation import photos_in
+    from vendors.pad import simulate_halftone_print, simulate_screen_recapture
 
     parser = argparse.ArgumentParser()
     parser.add_argument("directory", type=Path)
@@ -48,20 +52,28 @@ def main():
         "halftone print": simulate_halftone_print,
     }
     rows = {name: [] for name in makers}
-    for path in sorted(args.directory.glob("*.jpg")):
-        photo = Image.open(path).convert("RGB")
+    skipped = []
+    for path in photos_in(args.directory):
+        name = path.relative_to(args.directory).as_posix()
+        try:
+            as_stored(path)  # what an upload would refuse is not measured
+        except ValueError as exc:
+            skipped.append(f"{name}: {exc}")
+            continue
+        # The photo as its sender sees it (upright), before anything makes it into an attack.
+        photo = ImageOps.exif_transpose(Image.open(path)).convert("RGB")
         if args.enlarge:
             k = args.side / max(photo.size)
             photo = photo.resize((round(photo.width * k), round(photo.height * k)), Image.LANCZOS)
         else:
             photo.thumbnail((args.side, args.side))
-        for name, make in makers.items():
+        for kind, make in makers.items():
             buf = io.BytesIO()
             make(photo).save(buf, "JPEG", quality=90)
-            rgb = np.asarray(Image.open(io.BytesIO(buf.getvalue())).convert("RGB"))
-            faces = get_engine().faces(rgb, embeddings=False)
-            result = heuristics(rgb, faces[0] if faces else None)
-            rows[name].append({"photo": path.name, **result})
+            result = analyse(buf.getvalue(), selfie=True, embedding=False).pad
+            rows[kind].append({"photo": name, **result})
+    if not rows["genuine"]:
+        sys.exit(f"no photo to measure in {args.directory} (skipped: {', '.join(skipped) or 'none'})")
     summary = {}
     print(f"{'set':18} {'photos':>6} {'screen_bezel':>13} {'periodic_pattern':>17} {'any flag':>9}  peak")
     for name, results in rows.items():
@@ -74,8 +86,10 @@ def main():
         rates = f"{rate['screen_bezel']:13.2f} {rate['periodic_pattern']:17.2f} {rate['any']:9.2f}"
         print(f"{name:18} {n:6} {rates}  {span}")
     print("genuine rows = false-alarm rates; attack rows = detection rates (synthetic attacks)")
+    if skipped:
+        print(f"skipped: {', '.join(skipped)}")
     args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps({"summary": summary, "photos": rows}, indent=2))
+    args.json.write_text(json.dumps({"summary": summary, "photos": rows, "skipped": skipped}, indent=2))
     print(f"wrote {args.json}")
 
 

@@ -96,22 +96,28 @@ class Evaluation:
 
 def labelled_photos(directory: Path, *, by_prefix=False) -> dict[str, list[Path]]:
     """One subfolder per person (its photos at any depth in it: selfies/, id/ …), or with by_prefix
-    a flat folder named person_N.jpg. Hidden files (.DS_Store, macOS's ._ copies) are not photos."""
+    a flat folder named person_N.jpg."""
     groups: dict[str, list[Path]] = {}
     if by_prefix:
         for path in sorted(directory.iterdir()):
-            if _photo(path):
+            if path.is_file() and _photo(path.relative_to(directory)):
                 groups.setdefault(path.stem.rsplit("_", 1)[0], []).append(path)
     else:
         for folder in sorted(p for p in directory.iterdir() if p.is_dir() and not p.name.startswith(".")):
-            photos = [p for p in sorted(folder.rglob("*")) if _photo(p.relative_to(folder))]
+            photos = photos_in(folder)
             if photos:
                 groups[folder.name] = photos
     return groups
 
 
-def _photo(path: Path) -> bool:
-    return path.suffix.lower() in IMAGE_SUFFIXES and not any(part.startswith(".") for part in path.parts)
+def photos_in(folder: Path) -> list[Path]:
+    """The files of a folder, at any depth, that an upload may be by their names; hidden files
+    (.DS_Store, the ._ copies macOS puts in a zipped folder) are not photos."""
+    return [p for p in sorted(folder.rglob("*")) if p.is_file() and _photo(p.relative_to(folder))]
+
+
+def _photo(relative: Path) -> bool:
+    return relative.suffix.lower() in IMAGE_SUFFIXES and not any(part.startswith(".") for part in relative.parts)
 
 
 def evaluate(
