@@ -1,10 +1,9 @@
 """Field accuracy of the document reader on a labelled folder (`manage.py evaluate_documents DIR`).
 
 A labelled document is `NAME.jpg` (the front or the passport page), optionally `NAME.back.jpg`, and
-`NAME.json`: {"type": "cn_resident_id" | "passport" | "id_card_td1" | "unknown", "fields": {name:
-value}, "checks": {check: outcome}} with the values as the reader gives them (ISO dates, M/F, ICAO
-codes). Any `checks` listed are compared too (a generated card with a wrong check digit expects
-"number_check_digit": "failed").
+`NAME.json`: {"type": one of reader.TYPES, "fields": {name: value}, "checks": {check: outcome}} with
+the values as the reader gives them (ISO dates, M/F, ICAO codes). Any `checks` listed are compared
+too (a generated card with a wrong check digit expects "number_check_digit": "failed").
 """
 
 from __future__ import annotations
@@ -31,16 +30,25 @@ class Labelled:
 
 
 def labelled_documents(directory: Path) -> list[Labelled]:
+    """The folder's labelled documents: each NAME.json with its NAME.jpg (any upload format, the
+    suffix in any case: a camera's .JPG) and NAME.back.jpg if there is one. A label that is not
+    JSON raises ValueError, naming it."""
+    pages = {
+        path.name[: -len(path.suffix)].casefold(): path
+        for path in sorted(directory.iterdir(), reverse=True)  # the first suffix in name order wins
+        if path.is_file() and path.suffix.lower() in IMAGE_SUFFIXES
+    }
     found = []
     for label in sorted(directory.glob("*.json")):
         stem = label.stem
-        front = next((directory / f"{stem}{s}" for s in IMAGE_SUFFIXES if (directory / f"{stem}{s}").exists()), None)
+        front = pages.get(stem.casefold())
         if front is None:
             continue
-        back = next(
-            (directory / f"{stem}.back{s}" for s in IMAGE_SUFFIXES if (directory / f"{stem}.back{s}").exists()), None
-        )
-        found.append(Labelled(stem, front, back, json.loads(label.read_text())))
+        try:
+            truth = json.loads(label.read_text(encoding="utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise ValueError(f"{label.name} is not a JSON label: {exc}") from None
+        found.append(Labelled(stem, front, pages.get(f"{stem}.back".casefold()), truth))
     return found
 
 

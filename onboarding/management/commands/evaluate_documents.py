@@ -22,7 +22,10 @@ class Command(BaseCommand):
         directory = options["directory"]
         if not directory.is_dir():
             raise CommandError(f"{directory} is not a folder")
-        documents = labelled_documents(directory)
+        try:
+            documents = labelled_documents(directory)
+        except ValueError as exc:
+            raise CommandError(str(exc)) from None
         if not documents:
             raise CommandError("no labelled document (NAME.jpg beside NAME.json) in the folder")
         figures = evaluate(documents, read=as_stored, lines=card_text)
