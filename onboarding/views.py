@@ -173,6 +173,10 @@ def _capture(request, kind):
             # The page's live light hint uses the quality check's own limits.
             "dark_below": DARK_BELOW,
             "bright_above": BRIGHT_ABOVE,
+            # A larger chosen file is shrunk by the page to the side the server keeps (capture.js).
+            "max_upload_bytes": settings.KYC_MAX_UPLOAD_BYTES,
+            "max_upload_mb": round(settings.KYC_MAX_UPLOAD_BYTES / (1024 * 1024)),
+            "stored_side": settings.KYC_STORED_IMAGE_MAX_SIDE,
         },
         status=status,
     )

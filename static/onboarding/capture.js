@@ -32,6 +32,8 @@
   const facing = form.dataset.facing || "user";
   const darkBelow = Number(form.dataset.darkBelow);
   const brightAbove = Number(form.dataset.brightAbove);
+  const maxBytes = Number(form.dataset.maxBytes);
+  const maxSide = Number(form.dataset.maxSide);
   let stream = null;
   let hintTimer = null;
   let chosen = null; // the photo to send: the camera shot or the chosen file
@@ -220,8 +222,40 @@
     shoot.focus();
   });
 
+  // A chosen file over the upload limit (a 48-megapixel camera's, a DSLR's) is shrunk here to the
+  // size the server keeps anyway (the image drawn upright, as its EXIF says), instead of being sent
+  // only to be refused. One this browser cannot open (HEIC outside Safari) is sent as it is, and
+  // the server says what is wrong with it.
+  function fitted(file) {
+    if (!(file.size > maxBytes) || !maxSide) return Promise.resolve(file);
+    const url = URL.createObjectURL(file);
+    const image = new Image();
+    image.src = url;
+    return image.decode().then(function () {
+      const k = Math.min(1, maxSide / Math.max(image.naturalWidth, image.naturalHeight));
+      const canvas = document.createElement("canvas");
+      canvas.width = Math.max(1, Math.round(image.naturalWidth * k));
+      canvas.height = Math.max(1, Math.round(image.naturalHeight * k));
+      const ctx = canvas.getContext("2d");
+      ctx.imageSmoothingQuality = "high";
+      ctx.drawImage(image, 0, 0, canvas.width, canvas.height);
+      return new Promise(function (resolve) {
+        canvas.toBlob(function (blob) {
+          const name = (file.name || "photo").replace(/\.[^.]*$/, "") + ".jpg";
+          resolve(blob ? new File([blob], name, { type: "image/jpeg" }) : file);
+        }, "image/jpeg", 0.92);
+      });
+    }).catch(function () { return file; }).finally(function () { URL.revokeObjectURL(url); });
+  }
+
   input.addEventListener("change", function () {
-    if (input.files && input.files[0]) choose(input.files[0]);
+    const file = input.files && input.files[0];
+    if (!file) return;
+    submit.disabled = true; // until the photo is ready to send
+    fitted(file).then(function (photo) {
+      submit.disabled = false;
+      choose(photo);
+    });
   });
 
   cameraRetry.addEventListener("click", startCamera);

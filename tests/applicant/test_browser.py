@@ -230,6 +230,47 @@ def test_upload_fallback_on_a_desktop_without_camera(no_camera, live_server, vie
     flow.finish()
 
 
+def _camera_original(name: str) -> bytes:
+    """A 29-megapixel JPEG of over 12 MB, as a high-resolution phone camera saves it: the face photo
+    enlarged, with a sensor's grain (without it, JPEG would make the file small), its pixels stored
+    sideways and EXIF saying to turn them (orientation 6)."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    pixels = np.asarray(Image.open(face(name)).convert("RGB").resize((4800, 6000), Image.BICUBIC), dtype=np.int16)
+    grain = np.random.default_rng(1).integers(-12, 13, pixels.shape, dtype=np.int16)
+    sideways = Image.fromarray((pixels + grain).clip(0, 255).astype(np.uint8)).transpose(Image.Transpose.ROTATE_90)
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    out = io.BytesIO()
+    sideways.save(out, "JPEG", quality=95, exif=exif)
+    return out.getvalue()
+
+
+def test_a_file_over_the_upload_limit_is_shrunk_by_the_page_and_sent(no_camera, live_server, settings):
+    # The server refuses files over KYC_MAX_UPLOAD_BYTES; the page sends such a photo at the size
+    # the server keeps instead, so the applicant is not asked to find a smaller file.
+    from onboarding.models import Photo
+
+    original = _camera_original("obama_1")
+    assert len(original) > settings.KYC_MAX_UPLOAD_BYTES
+    flow = Flow(no_camera, live_server, viewport=DESKTOP, prefix="large-file")
+    page = flow.page
+    flow.consent()
+    page.get_by_text("No camera was found").wait_for(timeout=10000)
+    page.set_input_files("#id_photo", files=[{"name": "DSC_0001.JPG", "mimeType": "image/jpeg", "buffer": original}])
+    page.locator("[data-checklist-status]").get_by_text("looks good").wait_for(timeout=30000)
+    assert page.inner_text("[data-upload-error]") == ""
+    selfie = Photo.objects.get(kind=Photo.Kind.SELFIE)
+    assert (selfie.width, selfie.height) == (1600, 2000)  # the side the server keeps, upright as EXIF said
+    assert selfie.source_size < settings.KYC_MAX_UPLOAD_BYTES
+    page.get_by_role("button", name="Continue").click()
+    page.wait_for_url("**/verify/id-card/")
+    flow.finish()
+
+
 def test_camera_refused_says_how_to_allow_it_and_upload_still_works(refusing, live_server):
     flow = Flow(refusing, live_server, prefix="refused")
     page = flow.page
