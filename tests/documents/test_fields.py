@@ -41,6 +41,8 @@ def test_the_number_carries_the_birth_date_and_the_sex():
         ("張偉", "张伟"),
         ("Anna-Maria Eriksson", "ERIKSSON ANNA MARIA"),
         ("José Müller", "JOSE MUELLER"),
+        ("Zoë Ångström", "AANGSTROEM ZOE"),  # Å as AA in a Nordic zone
+        ("Åse Kristiansen", "KRISTIANSEN ASE"),
         ("annamaria eriksson", "ERIKSSON ANNA MARIA"),
         ("Юлия Щербакова", "SHCHERBAKOVA IULIIA"),  # Cyrillic as ICAO 9303 spells it in the zone
         ("Юлия Щербакова", "Yuliya Shcherbakova"),  # and as it is commonly spelt

@@ -157,8 +157,9 @@ def han_readings(name: str) -> list[list[str]]:
 
 
 def _icao_folded(parts: list[str]) -> list[str]:
-    """ICAO 9303 transliterates Ä, Ö, Ü as AE, OE, UE or as A, O, U: compare both the same way."""
-    return [p.replace("ae", "a").replace("oe", "o").replace("ue", "u") for p in parts]
+    """ICAO 9303 transliterates Ä, Ö, Ü as AE, OE, UE or as A, O, U, and Å as AA (a Swedish, Norwegian
+    or Danish zone's ÅSE is AASE): compare all of them the same way."""
+    return [p.replace("aa", "a").replace("ae", "a").replace("oe", "o").replace("ue", "u") for p in parts]
 
 
 def _latin_matches(declared: list[str], read: list[str], truncated: bool = False) -> bool:
