@@ -6,7 +6,8 @@ script matches its pinyin spelling, family name first or last, with or without s
 reading of a character that has several (单 is Shàn as a family name), from pypinyin's dictionary;
 Han against Han in either script (張偉 is 张伟). A name in Cyrillic matches its spelling by ICAO
 9303's transliteration (Юлия Щербакова: IULIIA SHCHERBAKOVA, as passports print it) or by the
-common one (Yuliya Shcherbakova); a name in another script, its anyascii spelling.
+common one (Yuliya Shcherbakova); a name in Arabic script, a Latin one with the same consonants
+(محمد علي: MOHAMED ALI, MUHAMMAD ALI); a name in another script, its anyascii spelling.
 """
 
 from __future__ import annotations
@@ -58,6 +59,15 @@ ELOT_LETTERS = dict(
 # αυ, ευ, ηυ are af, ef, if before these and at a word's end, av, ev, iv elsewhere.
 ELOT_VOICELESS = set("θκξπστφχψ")
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
+# Arabic script (Arabic, Persian, Urdu): written without most vowels, so one name has many Latin
+# spellings (محمد: MOHAMED, MUHAMMAD, MOHAMMED); it is compared by its consonants (_abjad_matches).
+ARABIC = re.compile(r"[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]")
+# Persian reads these letters as Z and S where Arabic reads D, DH, Z and TH (رضا: REZA; anyascii: rd).
+PERSIAN_READINGS = str.maketrans({"ض": "z", "ذ": "z", "ظ": "z", "ث": "s"})
+# Letters that spell one consonant in Latin transliterations of Arabic, each made one symbol.
+ABJAD_SOUNDS = (("kh", "x"), ("sh", "$"), ("gh", "g"), ("th", "t"), ("dh", "d"), ("ph", "f"), ("q", "k"), ("c", "k"))
+# Vowels, the semivowels that also write long vowels (ي: Y or I, و: W or OU), and ayn and hamza's marks.
+ABJAD_SILENT = re.compile(r"[aeiouyw'`]+")
 # Korean family names as passports and sanctions lists spell them (Kim Jong Un, Park, Lee), which
 # no one system of romanisation gives (the Revised one writes 김 Gim, 박 Bak, 이 I): the commonest.
 KOREAN_FAMILY_NAMES = {
@@ -215,6 +225,26 @@ def latin_spellings(name: str) -> list[list[str]]:
     return spelt
 
 
+def _consonants(word: str) -> str:
+    """A word's consonants as an Arabic name writes them: one symbol for KH, SH, GH, TH, DH; Q as K;
+    no vowels or semivowels; a final H left out (ة, written A or AH: FATIMA, FATIMAH); repeats as one."""
+    for spelt, sound in ABJAD_SOUNDS:
+        word = word.replace(spelt, sound)
+    word = ABJAD_SILENT.sub("", word)
+    return re.sub(r"(.)\1+", r"\1", word[:-1] if word.endswith("h") else word)
+
+
+def _abjad_matches(declared: list[str], read: list[str]) -> bool:
+    """A name in Arabic script (its anyascii spelling) and a Latin one: the same consonants in the
+    same order, the Latin name's parts in any rotation (family name first), parts run together or
+    apart (عبد الله is ABDULLAH), the article joined or not (الحسن: AL HASSAN, ALHASSAN)."""
+    typed = re.sub(r"(.)\1+", r"\1", "".join(map(_consonants, declared)))
+    if not typed:
+        return False
+    words = [_consonants(w) for w in read]
+    return any(typed == re.sub(r"(.)\1+", r"\1", "".join(words[k:] + words[:k])) for k in range(len(words)))
+
+
 def names_match(declared: str, read: str, *, truncated: bool = False) -> bool:
     """Whether the name the applicant gave is the name on the document; `truncated`: the document's
     is a machine-readable zone's that filled its field, and may be cut short (mrz.Mrz.names_truncated)."""
@@ -224,4 +254,10 @@ def names_match(declared: str, read: str, *, truncated: bool = False) -> bool:
         return _pinyin_matches(read, latin_parts(declared))
     if is_han(declared):
         return _pinyin_matches(declared, latin_parts(read))
-    return any(_latin_matches(a, b, truncated) for a in latin_spellings(declared) for b in latin_spellings(read))
+    if any(_latin_matches(a, b, truncated) for a in latin_spellings(declared) for b in latin_spellings(read)):
+        return True
+    for arabic, latin in ((declared, read), (read, declared)):
+        if ARABIC.search(arabic) and not OTHER_SCRIPT.search(latin):
+            readings = {anyascii(arabic), anyascii(arabic.translate(PERSIAN_READINGS))}
+            return any(_abjad_matches(latin_parts(r), latin_parts(latin)) for r in readings)
+    return False
