@@ -2,6 +2,7 @@
 
 import io
 import json
+from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -14,6 +15,7 @@ from vendors.screening import formats, names
 pytestmark = pytest.mark.django_db
 
 ADMIN = audit.Actor.system("test")
+UN_LIST = Path(__file__).parent / "data" / "un_consolidated.xml"  # made-up people in the UN list's XML
 
 
 def ftm(*people):
@@ -344,3 +346,45 @@ def test_entries_with_greek_names_imported_earlier_are_keyed_again_by_the_migrat
     greek = set(ScreeningKey.objects.filter(entry__key="G1").values_list("key", flat=True))
     assert names.keys("evangelos bakogiannis") <= greek
     assert set(ScreeningKey.objects.filter(entry__key="R1").values_list("key", flat=True)) == shoygu
+
+
+def test_the_un_consolidated_list_is_read_from_its_xml():
+    version = imported(UN_LIST.read_bytes(), source="un")
+    assert (version.total, version.format) == (2, "un")  # the two individuals; the entity is not a person
+    karim = ScreeningEntry.objects.get(key="9000101")
+    assert karim.names == ["KARIM HADI AL-RASHID", "كريم هادي الرشيد", "Karim al-Rasheed", "Abu Hadi"]
+    assert karim.birth_dates == ["1971-08-02", "1970"] and karim.nationalities == ["syrian arab republic", "iraq"]
+    assert karim.datasets == ["un_sc_sanctions", "Al-Qaida"]
+    pak = ScreeningEntry.objects.get(key="9000102")
+    assert pak.names == ["PAK SONG CHOL"] and pak.birth_dates == ["1966", "1967", "1968", "1969"]
+    out = io.StringIO()
+    call_command(
+        "kyc_screening", "search", "Pak Song Chol", "--dob", "1968-04-01", "--nationality", "PRK", "--json", stdout=out
+    )
+    (hit,) = json.loads(out.getvalue())
+    assert hit["list_id"] == "9000102" and hit["why"]["nationality"] == "same"  # the UN's country name met the code
+    out = io.StringIO()
+    call_command("kyc_screening", "search", "كريم هادي الرشيد", "--json", stdout=out)
+    assert [h["list_id"] for h in json.loads(out.getvalue())] == ["9000101"]
+
+
+@pytest.mark.parametrize(
+    "data,message",
+    [
+        (b'<?xml version="1.0"?>\n<sdnList><sdnEntry/></sdnList>', "root is <sdnList>"),
+        (  # a tag left open
+            UN_LIST.read_bytes().replace(b"</INDIVIDUAL>\n<INDIVIDUAL>", b"</INDIVIDUAL>\n<INDIVIDUAL", 1),
+            "line 30: not well-formed",
+        ),
+        (
+            b'<?xml version="1.0"?>\n<!DOCTYPE l [<!ENTITY x SYSTEM "file:///etc/passwd">]>\n'
+            b"<CONSOLIDATED_LIST><INDIVIDUALS><INDIVIDUAL><DATAID>1</DATAID><FIRST_NAME>&x;</FIRST_NAME>"
+            b"</INDIVIDUAL></INDIVIDUALS></CONSOLIDATED_LIST>",
+            "line 3: not well-formed",  # an external entity is not read
+        ),
+    ],
+)
+def test_an_xml_file_that_is_not_the_un_list_is_refused_with_its_line(data, message):
+    with pytest.raises(formats.ListFormatError, match=message):
+        imported(data, source="un")
+    assert not ScreeningEntry.objects.exists()

@@ -8,6 +8,8 @@
   countries, … dataset.
 - A plain CSV for in-house lists: name, date of birth (YYYY-MM-DD, YYYY-MM or YYYY), nationality (a
   header row with those names, or those three columns in that order), and optionally id and aliases.
+- The UN Security Council's Consolidated List as its XML (`consolidated.xml`): each INDIVIDUAL with
+  its names, aliases, name in the original script, dates of birth and nationalities.
 """
 
 from __future__ import annotations
@@ -19,9 +21,10 @@ import hashlib
 import io
 import json
 import re
+import xml.etree.ElementTree as ElementTree
 from collections.abc import Iterator
 
-FORMATS = ("ftm", "simple", "csv")
+FORMATS = ("ftm", "simple", "csv", "un")
 # The format whose entries' countries are every country linked to the person, not only their
 # nationalities (targets.simple.csv's `countries`: nationality, residence, jurisdiction …).
 LINKED_COUNTRIES_FORMAT = "simple"
@@ -73,6 +76,8 @@ def detect(first_line: str) -> str:
     line = first_line.lstrip("\ufeff").strip()
     if line.startswith("{"):
         return "ftm"
+    if line.startswith("<"):  # XML: the one XML list read is the UN's (another is refused by its root)
+        return "un"
     header = [h.strip().lower() for h in _first_row(line)]
     if {"id", "schema", "name", "aliases"} <= set(header):
         return "simple"
@@ -90,6 +95,8 @@ def read(stream: io.TextIOBase, fmt: str | None = None, *, first: str | None = N
         yield from _simple(first, stream)
     elif fmt == "csv":
         yield from _plain(first, stream)
+    elif fmt == "un":
+        yield from _un(first, stream)
     else:
         raise ListFormatError(f"unknown format {fmt!r} (known: {', '.join(FORMATS)})")
 
@@ -263,3 +270,76 @@ def _plain(first: str, stream) -> Iterator[Entry]:
             nationalities=[nationality] if nationality else [],
             datasets=[],
         )
+
+
+UN_ROOT = "CONSOLIDATED_LIST"
+UN_NAME_PARTS = ("FIRST_NAME", "SECOND_NAME", "THIRD_NAME", "FOURTH_NAME")
+# A range of years of birth ("BETWEEN 1966 AND 1969") is kept as each year, up to this many.
+MAX_YEARS = 10
+
+
+class _Text:
+    """The file's text as a stream again, its first line put back (what XML's parser reads)."""
+
+    def __init__(self, first: str, stream):
+        self._pieces = _lines(first, stream)
+
+    def read(self, size: int = -1) -> str:
+        return next(self._pieces, "")
+
+
+def _un(first: str, stream) -> Iterator[Entry]:
+    """The UN Security Council Consolidated List (XML), one INDIVIDUAL at a time: each element is
+    dropped once read, so memory stays that of one entry whatever the file's size. An entity
+    (ENTITY) is not a person and is skipped."""
+    open_elements = []
+    try:
+        for event, element in ElementTree.iterparse(_Text(first, stream), events=("start", "end")):
+            if event == "start":
+                if not open_elements and element.tag != UN_ROOT:
+                    raise ListFormatError(
+                        f"line 1: an XML list whose root is <{element.tag}>: the XML read is the UN Security "
+                        f"Council's Consolidated List (<{UN_ROOT}>); convert another list to CSV"
+                    )
+                open_elements.append(element)
+                continue
+            open_elements.pop()
+            if element.tag in ("INDIVIDUAL", "ENTITY"):
+                entry = _un_individual(element) if element.tag == "INDIVIDUAL" else None
+                open_elements[-1].remove(element)  # read: not kept
+                if entry is not None:
+                    yield entry
+    except ElementTree.ParseError as exc:
+        raise ListFormatError(f"line {exc.position[0]}: not well-formed XML") from None
+
+
+def _texts(element, path: str) -> list[str]:
+    return [e.text.strip() for e in element.iterfind(path) if e.text and e.text.strip()]
+
+
+def _un_individual(element) -> Entry | None:
+    name = " ".join(t for part in UN_NAME_PARTS for t in _texts(element, part))
+    names = _clean([name, *_texts(element, "NAME_ORIGINAL_SCRIPT"), *_texts(element, "INDIVIDUAL_ALIAS/ALIAS_NAME")])
+    key = "".join(_texts(element, "DATAID")) or "".join(_texts(element, "REFERENCE_NUMBER"))
+    if not names or not key:
+        return None
+    return Entry(
+        key=key[:200],
+        caption=names[0],
+        names=names,
+        birth_dates=_clean([d for b in element.iterfind("INDIVIDUAL_DATE_OF_BIRTH") for d in _un_birth(b)], MAX_YEARS),
+        nationalities=[c.lower() for c in _clean(_texts(element, "NATIONALITY/VALUE"), 10)],
+        datasets=_clean(["un_sc_sanctions", *_texts(element, "UN_LIST_TYPE")], 20),
+    )
+
+
+def _un_birth(born) -> list[str]:
+    """A date of birth as the list gives it: a date, a year, or a range of years."""
+    date = "".join(_texts(born, "DATE"))[:10]
+    if ISO_BIRTH_DATE.fullmatch(date):
+        return [date]
+    years = [y for y in _texts(born, "YEAR") if y.isdigit()]
+    start, end = "".join(_texts(born, "FROM_YEAR")), "".join(_texts(born, "TO_YEAR"))
+    if start.isdigit() and end.isdigit() and 0 <= int(end) - int(start) < MAX_YEARS:
+        years += [str(y) for y in range(int(start), int(end) + 1)]
+    return years

@@ -132,12 +132,18 @@ def _name_key(name: str) -> str:
 
 @functools.cache
 def _country_names() -> dict[str, str]:
-    """Alpha-2 codes by name: ISO 3166's (Russian Federation), CLDR's through Babel (Russia, 俄罗斯;
+    """Alpha-2 codes by name: ISO 3166's (Russian Federation; Korea, Republic of, also as Republic of
+    Korea), CLDR's through Babel (Russia, 俄罗斯;
     Myanmar (Burma) as Myanmar and as Burma) and FORMER_NAMES, keyed without case, accents or
     punctuation."""
     names = {_name_key(name): code for name, code in FORMER_NAMES.items()}
     for c in iso3166.countries:
-        names[_name_key(c.name)] = names[_name_key(c.apolitical_name)] = c.alpha2.lower()
+        for name in (c.name, c.apolitical_name):
+            names[_name_key(name)] = c.alpha2.lower()
+            # ISO's "Korea, Democratic People's Republic of" is the UN's "Democratic People's Republic of Korea".
+            head, comma, tail = name.partition(", ")
+            if comma:
+                names.setdefault(_name_key(f"{tail} {head}"), c.alpha2.lower())
     for locale in NAME_LOCALES:
         for code, name in Locale.parse(locale).territories.items():
             if code in iso3166.countries_by_alpha2:
