@@ -24,8 +24,8 @@ class ImportForm(forms.Form):
         label=_("List file"),
         help_text=_(
             "OpenSanctions FollowTheMoney entities (JSON lines), targets.simple.csv, the UN Security Council's "
-            "consolidated.xml, or a CSV of name, date of birth, nationality. Larger files than a request may "
-            "carry: manage.py kyc_screening import."
+            "consolidated.xml, OFAC's SDN.XML, or a CSV of name, date of birth, nationality. Larger files than "
+            "a request may carry: manage.py kyc_screening import."
         ),
     )
     source = forms.SlugField(

@@ -16,6 +16,7 @@ pytestmark = pytest.mark.django_db
 
 ADMIN = audit.Actor.system("test")
 UN_LIST = Path(__file__).parent / "data" / "un_consolidated.xml"  # made-up people in the UN list's XML
+OFAC_LIST = Path(__file__).parent / "data" / "ofac_sdn.xml"  # and in OFAC's SDN.XML
 
 
 def ftm(*people):
@@ -371,7 +372,7 @@ def test_the_un_consolidated_list_is_read_from_its_xml():
 @pytest.mark.parametrize(
     "data,message",
     [
-        (b'<?xml version="1.0"?>\n<sdnList><sdnEntry/></sdnList>', "root is <sdnList>"),
+        (b'<?xml version="1.0"?>\n<!-- the EU\'s -->\n<export><sanctionEntity/></export>', "root is <export>"),
         (  # a tag left open
             UN_LIST.read_bytes().replace(b"</INDIVIDUAL>\n<INDIVIDUAL>", b"</INDIVIDUAL>\n<INDIVIDUAL", 1),
             "line 30: not well-formed",
@@ -384,7 +385,41 @@ def test_the_un_consolidated_list_is_read_from_its_xml():
         ),
     ],
 )
-def test_an_xml_file_that_is_not_the_un_list_is_refused_with_its_line(data, message):
+def test_an_xml_file_that_is_not_a_list_read_is_refused_with_its_line(data, message):
     with pytest.raises(formats.ListFormatError, match=message):
         imported(data, source="un")
     assert not ScreeningEntry.objects.exists()
+
+
+def test_ofacs_sdn_list_is_read_from_its_xml():
+    version = imported(OFAC_LIST.read_bytes(), source="ofac-sdn")
+    assert (version.total, version.format) == (2, "ofac")  # two individuals; an entity is not a person
+    bout = ScreeningEntry.objects.get(key="ofac-990001")
+    assert bout.names == ["Viktor Anatolyevich BOUTOV", "Victor BUTOV", "BORIS"]
+    assert bout.birth_dates == ["1967-01-13", "1970"] and bout.nationalities == ["russia", "tajikistan"]
+    assert bout.datasets == ["us_ofac_sdn", "SDGT", "RUSSIA-EO14024"]
+    kovar = ScreeningEntry.objects.get(key="ofac-990003")
+    assert kovar.birth_dates == ["1980-02", "1981", "1982", "1983"]
+    out = io.StringIO()
+    call_command(
+        "kyc_screening", "search", "Viktor Boutov", "--dob", "1967-01-13", "--nationality", "RUS", "--json", stdout=out
+    )
+    (hit,) = json.loads(out.getvalue())
+    assert hit["list_id"] == "ofac-990001" and hit["why"]["dob"] == "same date" and hit["why"]["nationality"] == "same"
+
+
+@pytest.mark.parametrize(
+    "written,read",
+    [
+        ("13 Jan 1967", ["1967-01-13"]),
+        ("03 Sep 1975", ["1975-09-03"]),
+        ("Sep 1975", ["1975-09"]),
+        ("1975", ["1975"]),
+        ("circa 1975", ["1975"]),
+        ("1975 to 1977", ["1975", "1976", "1977"]),
+        ("31 Feb 1975", ["1975"]),  # no such day: the year is still known
+        ("unknown", []),
+    ],
+)
+def test_ofacs_dates_of_birth_as_it_writes_them(written, read):
+    assert formats._ofac_birth(written) == read

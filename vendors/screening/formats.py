@@ -10,6 +10,8 @@
   header row with those names, or those three columns in that order), and optionally id and aliases.
 - The UN Security Council's Consolidated List as its XML (`consolidated.xml`): each INDIVIDUAL with
   its names, aliases, name in the original script, dates of birth and nationalities.
+- OFAC's SDN list (and its consolidated non-SDN list) as its XML (`SDN.XML`, `CONS_PRIM.XML`): each
+  sdnEntry of type Individual with its names, aliases, dates of birth, nationalities, citizenships.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ import re
 import xml.etree.ElementTree as ElementTree
 from collections.abc import Iterator
 
-FORMATS = ("ftm", "simple", "csv", "un")
+FORMATS = ("ftm", "simple", "csv", "un", "ofac")
 # The format whose entries' countries are every country linked to the person, not only their
 # nationalities (targets.simple.csv's `countries`: nationality, residence, jurisdiction …).
 LINKED_COUNTRIES_FORMAT = "simple"
@@ -71,13 +73,32 @@ def encoding_of(head: bytes) -> str:
     return "utf-16" if head[:2] in (b"\xff\xfe", b"\xfe\xff") else "utf-8-sig"
 
 
+def opening(stream: io.TextIOBase) -> str:
+    """What a file's format is told from: its first line; for XML, up to its root element's start
+    tag (a declaration or a comment may come first), at most 64 KiB."""
+    first = stream.readline()
+    if first.lstrip("\ufeff").lstrip().startswith("<"):
+        while _xml_root(first) is None and len(first) < 1 << 16:
+            more = stream.readline()
+            if not more:
+                break
+            first += more
+    return first
+
+
+def _xml_root(text: str) -> str | None:
+    """The local name of the first element that starts in `text` (no namespace), if one does."""
+    found = re.search(r"<([A-Za-z_][\w.:-]*)", re.sub(r"<\?.*?\?>|<!--.*?-->|<!DOCTYPE[^>]*>", "", text, flags=re.S))
+    return found[1].rpartition(":")[2] if found else None
+
+
 def detect(first_line: str) -> str:
-    """The format of a file from its first line."""
+    """The format of a file from its opening (opening(): its first line, or an XML file's lines up to its root)."""
     line = first_line.lstrip("\ufeff").strip()
     if line.startswith("{"):
         return "ftm"
-    if line.startswith("<"):  # XML: the one XML list read is the UN's (another is refused by its root)
-        return "un"
+    if line.startswith("<"):  # XML: the list is told by its root (another XML list is refused by it)
+        return XML_ROOTS.get(_xml_root(line), "un")
     header = [h.strip().lower() for h in _first_row(line)]
     if {"id", "schema", "name", "aliases"} <= set(header):
         return "simple"
@@ -85,9 +106,9 @@ def detect(first_line: str) -> str:
 
 
 def read(stream: io.TextIOBase, fmt: str | None = None, *, first: str | None = None) -> Iterator[Entry]:
-    """The person entries of a list file, in file order; `first`: its first line, if the caller
-    has read it already (to detect the format)."""
-    first = stream.readline() if first is None else first
+    """The person entries of a list file, in file order; `first`: its opening (opening()), if the
+    caller has read it already (to detect the format)."""
+    first = opening(stream) if first is None else first
     fmt = fmt or detect(first)
     if fmt == "ftm":
         yield from _ftm(first, stream)
@@ -97,6 +118,8 @@ def read(stream: io.TextIOBase, fmt: str | None = None, *, first: str | None = N
         yield from _plain(first, stream)
     elif fmt == "un":
         yield from _un(first, stream)
+    elif fmt == "ofac":
+        yield from _ofac(first, stream)
     else:
         raise ListFormatError(f"unknown format {fmt!r} (known: {', '.join(FORMATS)})")
 
@@ -272,14 +295,15 @@ def _plain(first: str, stream) -> Iterator[Entry]:
         )
 
 
-UN_ROOT = "CONSOLIDATED_LIST"
+# XML lists by their root element's name.
+XML_ROOTS = {"CONSOLIDATED_LIST": "un", "sdnList": "ofac"}
 UN_NAME_PARTS = ("FIRST_NAME", "SECOND_NAME", "THIRD_NAME", "FOURTH_NAME")
 # A range of years of birth ("BETWEEN 1966 AND 1969") is kept as each year, up to this many.
 MAX_YEARS = 10
 
 
 class _Text:
-    """The file's text as a stream again, its first line put back (what XML's parser reads)."""
+    """The file's text as a stream again, its opening put back (what XML's parser reads)."""
 
     def __init__(self, first: str, stream):
         self._pieces = _lines(first, stream)
@@ -288,27 +312,33 @@ class _Text:
         return next(self._pieces, "")
 
 
-def _un(first: str, stream) -> Iterator[Entry]:
-    """The UN Security Council Consolidated List (XML), one INDIVIDUAL at a time: each element is
-    dropped once read, so memory stays that of one entry whatever the file's size. An entity
-    (ENTITY) is not a person and is skipped."""
+def _local(tag: str) -> str:
+    return tag.rpartition("}")[2]  # OFAC's elements are in a namespace, the UN's are not
+
+
+def _records(first: str, stream, fmt: str, tags: tuple[str, ...]):
+    """The elements named `tags` of an XML list whose root is fmt's, each with its namespace taken
+    off every tag, one at a time: each is dropped once read, so memory stays that of one entry
+    whatever the file's size. Expat does not fetch external entities: a file using one is refused
+    as not well-formed, with its line."""
     open_elements = []
     try:
         for event, element in ElementTree.iterparse(_Text(first, stream), events=("start", "end")):
             if event == "start":
-                if not open_elements and element.tag != UN_ROOT:
+                if not open_elements and XML_ROOTS.get(_local(element.tag)) != fmt:
+                    roots = " or ".join(f"<{root}> ({name})" for root, name in XML_ROOTS.items())
                     raise ListFormatError(
-                        f"line 1: an XML list whose root is <{element.tag}>: the XML read is the UN Security "
-                        f"Council's Consolidated List (<{UN_ROOT}>); convert another list to CSV"
+                        f"line 1: an XML list whose root is <{_local(element.tag)}>, where {roots} was "
+                        "expected; convert another list to CSV"
                     )
                 open_elements.append(element)
                 continue
             open_elements.pop()
-            if element.tag in ("INDIVIDUAL", "ENTITY"):
-                entry = _un_individual(element) if element.tag == "INDIVIDUAL" else None
+            if _local(element.tag) in tags:
                 open_elements[-1].remove(element)  # read: not kept
-                if entry is not None:
-                    yield entry
+                for node in element.iter():
+                    node.tag = _local(node.tag)
+                yield element
     except ElementTree.ParseError as exc:
         raise ListFormatError(f"line {exc.position[0]}: not well-formed XML") from None
 
@@ -317,29 +347,89 @@ def _texts(element, path: str) -> list[str]:
     return [e.text.strip() for e in element.iterfind(path) if e.text and e.text.strip()]
 
 
-def _un_individual(element) -> Entry | None:
-    name = " ".join(t for part in UN_NAME_PARTS for t in _texts(element, part))
-    names = _clean([name, *_texts(element, "NAME_ORIGINAL_SCRIPT"), *_texts(element, "INDIVIDUAL_ALIAS/ALIAS_NAME")])
-    key = "".join(_texts(element, "DATAID")) or "".join(_texts(element, "REFERENCE_NUMBER"))
-    if not names or not key:
-        return None
-    return Entry(
-        key=key[:200],
-        caption=names[0],
-        names=names,
-        birth_dates=_clean([d for b in element.iterfind("INDIVIDUAL_DATE_OF_BIRTH") for d in _un_birth(b)], MAX_YEARS),
-        nationalities=[c.lower() for c in _clean(_texts(element, "NATIONALITY/VALUE"), 10)],
-        datasets=_clean(["un_sc_sanctions", *_texts(element, "UN_LIST_TYPE")], 20),
-    )
+def _un(first: str, stream) -> Iterator[Entry]:
+    """The UN Security Council Consolidated List: its individuals (an ENTITY is not a person)."""
+    for element in _records(first, stream, "un", ("INDIVIDUAL", "ENTITY")):
+        if element.tag != "INDIVIDUAL":
+            continue
+        name = " ".join(t for part in UN_NAME_PARTS for t in _texts(element, part))
+        names = _clean(
+            [name, *_texts(element, "NAME_ORIGINAL_SCRIPT"), *_texts(element, "INDIVIDUAL_ALIAS/ALIAS_NAME")]
+        )
+        key = "".join(_texts(element, "DATAID")) or "".join(_texts(element, "REFERENCE_NUMBER"))
+        if not names or not key:
+            continue
+        born = [d for b in element.iterfind("INDIVIDUAL_DATE_OF_BIRTH") for d in _un_birth(b)]
+        yield Entry(
+            key=key[:200],
+            caption=names[0],
+            names=names,
+            birth_dates=_clean(born, MAX_YEARS),
+            nationalities=[c.lower() for c in _clean(_texts(element, "NATIONALITY/VALUE"), 10)],
+            datasets=_clean(["un_sc_sanctions", *_texts(element, "UN_LIST_TYPE")], 20),
+        )
 
 
 def _un_birth(born) -> list[str]:
-    """A date of birth as the list gives it: a date, a year, or a range of years."""
+    """A date of birth as the UN gives it: a date, a year, or a range of years."""
     date = "".join(_texts(born, "DATE"))[:10]
     if ISO_BIRTH_DATE.fullmatch(date):
         return [date]
     years = [y for y in _texts(born, "YEAR") if y.isdigit()]
     start, end = "".join(_texts(born, "FROM_YEAR")), "".join(_texts(born, "TO_YEAR"))
+    return years + _years(start, end)
+
+
+def _years(start: str, end: str) -> list[str]:
+    """Each year of a range, if it is one of at most MAX_YEARS."""
     if start.isdigit() and end.isdigit() and 0 <= int(end) - int(start) < MAX_YEARS:
-        years += [str(y) for y in range(int(start), int(end) + 1)]
-    return years
+        return [str(y) for y in range(int(start), int(end) + 1)]
+    return []
+
+
+def _ofac(first: str, stream) -> Iterator[Entry]:
+    """OFAC's SDN (or consolidated) list: its individuals (entities, vessels and aircraft are not persons)."""
+    for element in _records(first, stream, "ofac", ("sdnEntry",)):
+        if "".join(_texts(element, "sdnType")).lower() != "individual":
+            continue
+        names = _clean([_ofac_name(element), *(_ofac_name(aka) for aka in element.iterfind("akaList/aka"))])
+        key = "".join(_texts(element, "uid"))
+        if not names or not key:
+            continue
+        born = [d for text in _texts(element, "dateOfBirthList/dateOfBirthItem/dateOfBirth") for d in _ofac_birth(text)]
+        countries = _texts(element, "nationalityList/nationality/country") + _texts(
+            element, "citizenshipList/citizenship/country"
+        )
+        yield Entry(
+            key=f"ofac-{key}"[:200],
+            caption=names[0],
+            names=names,
+            birth_dates=_clean(born, MAX_YEARS),
+            nationalities=[c.lower() for c in _clean(countries, 10)],
+            datasets=_clean(["us_ofac_sdn", *_texts(element, "programList/program")], 20),
+        )
+
+
+def _ofac_name(element) -> str:
+    return " ".join(_texts(element, "firstName") + _texts(element, "lastName"))
+
+
+MONTHS = {
+    m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1)
+}
+
+
+def _ofac_birth(text: str) -> list[str]:
+    """A date of birth as OFAC writes it: 10 Feb 1962, Feb 1962, 1962, circa 1962, 1962 to 1964."""
+    text = text.lower().replace("circa", "").strip()
+    found = re.fullmatch(r"(?:(\d{1,2}) )?(?:([a-z]{3})[a-z]* )?(\d{4})", text)
+    if found and (found[2] is None or found[2] in MONTHS) and not (found[1] and not found[2]):
+        day, month, year = found[1], found[2], found[3]
+        date = year + (f"-{MONTHS[month]:02d}" if month else "") + (f"-{int(day):02d}" if day else "")
+        try:
+            datetime.date.fromisoformat(date + FIRST_DAY[len(date)])
+        except ValueError:
+            return [year]
+        return [date]
+    span = re.fullmatch(r"(\d{4}) to (\d{4})", text)
+    return _years(span[1], span[2]) if span else []

@@ -54,7 +54,7 @@ def import_file(
     # The wrapper closes the stream when it goes: the caller's file is read to its end here.
     text = io.TextIOWrapper(binary, encoding=encoding, newline="")
     try:
-        first = text.readline()
+        first = formats.opening(text)
         fmt = fmt or formats.detect(first)  # kept with the source: how its entries are read matters
         entries = formats.read(text, fmt, first=first)
         return import_entries(
