@@ -17,6 +17,7 @@ pytestmark = pytest.mark.django_db
 ADMIN = audit.Actor.system("test")
 UN_LIST = Path(__file__).parent / "data" / "un_consolidated.xml"  # made-up people in the UN list's XML
 OFAC_LIST = Path(__file__).parent / "data" / "ofac_sdn.xml"  # and in OFAC's SDN.XML
+EU_LIST = Path(__file__).parent / "data" / "eu_fsf.xml"  # and in the EU's Financial Sanctions Files
 
 
 def ftm(*people):
@@ -372,7 +373,10 @@ def test_the_un_consolidated_list_is_read_from_its_xml():
 @pytest.mark.parametrize(
     "data,message",
     [
-        (b'<?xml version="1.0"?>\n<!-- the EU\'s -->\n<export><sanctionEntity/></export>', "root is <export>"),
+        (
+            b'<?xml version="1.0"?>\n<!-- the UK\'s -->\n<Designations><Designation/></Designations>',
+            "root is <Designations>",
+        ),
         (  # a tag left open
             UN_LIST.read_bytes().replace(b"</INDIVIDUAL>\n<INDIVIDUAL>", b"</INDIVIDUAL>\n<INDIVIDUAL", 1),
             "line 30: not well-formed",
@@ -423,3 +427,32 @@ def test_ofacs_sdn_list_is_read_from_its_xml():
 )
 def test_ofacs_dates_of_birth_as_it_writes_them(written, read):
     assert formats._ofac_birth(written) == read
+
+
+def test_the_eus_consolidated_list_is_read_from_its_xml():
+    version = imported(EU_LIST.read_bytes(), source="eu-fsf")
+    assert (version.total, version.format) == (2, "eu")  # two persons; an enterprise is not one
+    olga = ScreeningEntry.objects.get(key="eu-EU.9001.01")
+    assert olga.names == ["Olga Petrovna Marchenko", "Ольга Петровна Марченко", "Olha Marchenko"]
+    assert olga.birth_dates == ["1968-10-09"] and olga.nationalities == ["ru"] and olga.datasets == ["eu_fsf", "UKR"]
+    anatol = ScreeningEntry.objects.get(key="eu-900301")  # no EU reference: its logical id
+    assert anatol.birth_dates == ["1975"] and anatol.nationalities == []  # an unknown country is not one
+    out = io.StringIO()
+    call_command("kyc_screening", "search", "Olga Marchenko", "--dob", "1968-10-09", "--json", stdout=out)
+    assert [h["list_id"] for h in json.loads(out.getvalue())] == ["eu-EU.9001.01"]
+
+
+@pytest.mark.parametrize(
+    "attributes,read",
+    [
+        ({"birthdate": "1968-10-09", "year": "1968"}, "1968-10-09"),
+        ({"year": "1968", "monthOfYear": "10", "dayOfMonth": "9"}, "1968-10-09"),
+        ({"year": "1968", "month": "10"}, "1968-10"),  # the file's later attribute names
+        ({"year": "1968", "month": "0", "day": "0"}, "1968"),
+        ({"year": "", "month": "10"}, ""),
+    ],
+)
+def test_the_eus_dates_of_birth_as_far_as_known(attributes, read):
+    import xml.etree.ElementTree as ElementTree
+
+    assert formats._eu_birth(ElementTree.Element("birthdate", attributes)) == read

@@ -12,6 +12,8 @@
   its names, aliases, name in the original script, dates of birth and nationalities.
 - OFAC's SDN list (and its consolidated non-SDN list) as its XML (`SDN.XML`, `CONS_PRIM.XML`): each
   sdnEntry of type Individual with its names, aliases, dates of birth, nationalities, citizenships.
+- The EU's consolidated financial sanctions list as its XML (the Financial Sanctions Files' full
+  list): each sanctionEntity of subject type person with its names, dates of birth, citizenships.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ import re
 import xml.etree.ElementTree as ElementTree
 from collections.abc import Iterator
 
-FORMATS = ("ftm", "simple", "csv", "un", "ofac")
+FORMATS = ("ftm", "simple", "csv", "un", "ofac", "eu")
 # The format whose entries' countries are every country linked to the person, not only their
 # nationalities (targets.simple.csv's `countries`: nationality, residence, jurisdiction …).
 LINKED_COUNTRIES_FORMAT = "simple"
@@ -120,6 +122,8 @@ def read(stream: io.TextIOBase, fmt: str | None = None, *, first: str | None = N
         yield from _un(first, stream)
     elif fmt == "ofac":
         yield from _ofac(first, stream)
+    elif fmt == "eu":
+        yield from _eu(first, stream)
     else:
         raise ListFormatError(f"unknown format {fmt!r} (known: {', '.join(FORMATS)})")
 
@@ -296,7 +300,7 @@ def _plain(first: str, stream) -> Iterator[Entry]:
 
 
 # XML lists by their root element's name.
-XML_ROOTS = {"CONSOLIDATED_LIST": "un", "sdnList": "ofac"}
+XML_ROOTS = {"CONSOLIDATED_LIST": "un", "sdnList": "ofac", "export": "eu"}
 UN_NAME_PARTS = ("FIRST_NAME", "SECOND_NAME", "THIRD_NAME", "FOURTH_NAME")
 # A range of years of birth ("BETWEEN 1966 AND 1969") is kept as each year, up to this many.
 MAX_YEARS = 10
@@ -313,12 +317,12 @@ class _Text:
 
 
 def _local(tag: str) -> str:
-    return tag.rpartition("}")[2]  # OFAC's elements are in a namespace, the UN's are not
+    return tag.rpartition("}")[2]  # OFAC's and the EU's elements are in a namespace, the UN's are not
 
 
 def _records(first: str, stream, fmt: str, tags: tuple[str, ...]):
-    """The elements named `tags` of an XML list whose root is fmt's, each with its namespace taken
-    off every tag, one at a time: each is dropped once read, so memory stays that of one entry
+    """The elements named `tags` of an XML list whose root is fmt's, each with its namespace (OFAC's,
+    the EU's) taken off every tag, one at a time: each is dropped once read, so memory stays that of one entry
     whatever the file's size. Expat does not fetch external entities: a file using one is refused
     as not well-formed, with its line."""
     open_elements = []
@@ -433,3 +437,53 @@ def _ofac_birth(text: str) -> list[str]:
         return [date]
     span = re.fullmatch(r"(\d{4}) to (\d{4})", text)
     return _years(span[1], span[2]) if span else []
+
+
+def _eu(first: str, stream) -> Iterator[Entry]:
+    """The EU's consolidated list (Financial Sanctions Files): its persons (subject type "person";
+    enterprises are not). Most of its data is in attributes."""
+    for element in _records(first, stream, "eu", ("sanctionEntity",)):
+        if element.find("subjectType") is None or element.find("subjectType").get("code") != "person":
+            continue
+        names = _clean(_eu_name(alias) for alias in element.iterfind("nameAlias"))
+        key = element.get("euReferenceNumber") or element.get("logicalId") or ""
+        if not names or not key:
+            continue
+        countries = []
+        for node in element.iterfind("citizenship"):
+            code, described = (
+                (node.get("countryIso2Code") or "").strip(),
+                (node.get("countryDescription") or "").strip(),
+            )
+            countries.append(code if len(code) == 2 and code.isalpha() and code != "00" else described)
+        programmes = [r.get("programme") or "" for r in element.iterfind("regulation")]
+        yield Entry(
+            key=f"eu-{key}"[:200],
+            caption=names[0],
+            names=names,
+            birth_dates=_clean((_eu_birth(b) for b in element.iterfind("birthdate")), MAX_YEARS),
+            nationalities=[c.lower() for c in _clean([c for c in countries if c and c.upper() != "UNKNOWN"], 10)],
+            datasets=_clean(["eu_fsf", *programmes], 20),
+        )
+
+
+def _eu_name(alias) -> str:
+    whole = alias.get("wholeName") or ""
+    return whole or " ".join(alias.get(part) or "" for part in ("firstName", "middleName", "lastName"))
+
+
+def _eu_birth(born) -> str:
+    """A date of birth as the EU gives it: a date, else its year, month and day, as far as known."""
+    date = (born.get("birthdate") or "")[:10]
+    if ISO_BIRTH_DATE.fullmatch(date):
+        return date
+    year = born.get("year") or ""
+    # Named monthOfYear and dayOfMonth in the file's first version, month and day since.
+    month, day = born.get("monthOfYear") or born.get("month") or "", born.get("dayOfMonth") or born.get("day") or ""
+    if not (len(year) == 4 and year.isdigit()):
+        return ""
+    if not (month.isdigit() and 1 <= int(month) <= 12):
+        return year
+    if not (day.isdigit() and 1 <= int(day) <= 31):
+        return f"{year}-{int(month):02d}"
+    return f"{year}-{int(month):02d}-{int(day):02d}"
