@@ -456,3 +456,13 @@ def test_the_eus_dates_of_birth_as_far_as_known(attributes, read):
     import xml.etree.ElementTree as ElementTree
 
     assert formats._eu_birth(ElementTree.Element("birthdate", attributes)) == read
+
+
+def test_an_xml_list_on_one_line_is_read_as_the_same_list():
+    # A file with no line breaks is read in pieces, not as one line: the same entries.
+    data = UN_LIST.read_bytes()
+    one_line = b" ".join(data.split(b"\n"))
+    assert b"\n" not in one_line
+    imported(one_line, source="un")
+    assert set(ScreeningEntry.objects.values_list("key", flat=True)) == {"9000101", "9000102"}
+    assert ScreeningEntry.objects.get(key="9000102").birth_dates == ["1966", "1967", "1968", "1969"]

@@ -33,6 +33,10 @@ FORMATS = ("ftm", "simple", "csv", "un", "ofac", "eu")
 # nationalities (targets.simple.csv's `countries`: nationality, residence, jurisdiction …).
 LINKED_COUNTRIES_FORMAT = "simple"
 PERSON_SCHEMATA = {"Person"}
+# The most of an XML file's text read at once.
+XML_PIECE = 1 << 16
+# XML lists by their root element's name.
+XML_ROOTS = {"CONSOLIDATED_LIST": "un", "sdnList": "ofac", "export": "eu"}
 # A name longer than this is not a person's name (a garbled line): cut, so no entry costs more than others.
 MAX_NAME = 200
 MAX_NAMES = 50
@@ -77,14 +81,16 @@ def encoding_of(head: bytes) -> str:
 
 def opening(stream: io.TextIOBase) -> str:
     """What a file's format is told from: its first line; for XML, up to its root element's start
-    tag (a declaration or a comment may come first), at most 64 KiB."""
-    first = stream.readline()
-    if first.lstrip("\ufeff").lstrip().startswith("<"):
-        while _xml_root(first) is None and len(first) < 1 << 16:
-            more = stream.readline()
-            if not more:
-                break
-            first += more
+    tag (a declaration or a comment may come first), read in pieces of at most 64 KiB (an XML file
+    may be one line)."""
+    first = stream.readline(XML_PIECE)
+    if not first.lstrip("\ufeff").lstrip().startswith("<"):
+        return first if first.endswith("\n") else first + stream.readline()  # the rest of a long line
+    while _xml_root(first) is None and len(first) < XML_PIECE:
+        more = stream.readline(XML_PIECE)
+        if not more:
+            break
+        first += more
     return first
 
 
@@ -299,21 +305,25 @@ def _plain(first: str, stream) -> Iterator[Entry]:
         )
 
 
-# XML lists by their root element's name.
-XML_ROOTS = {"CONSOLIDATED_LIST": "un", "sdnList": "ofac", "export": "eu"}
 UN_NAME_PARTS = ("FIRST_NAME", "SECOND_NAME", "THIRD_NAME", "FOURTH_NAME")
 # A range of years of birth ("BETWEEN 1966 AND 1969") is kept as each year, up to this many.
 MAX_YEARS = 10
 
 
 class _Text:
-    """The file's text as a stream again, its opening put back (what XML's parser reads)."""
+    """The file's text as a stream again, its opening put back, in pieces of at most XML_PIECE: the
+    parser builds the elements of one piece at a time, whatever the file's lines."""
 
     def __init__(self, first: str, stream):
-        self._pieces = _lines(first, stream)
+        self._text, self._at, self._stream = first, 0, stream
 
     def read(self, size: int = -1) -> str:
-        return next(self._pieces, "")
+        size = min(size, XML_PIECE) if size and size > 0 else XML_PIECE
+        if self._at >= len(self._text):
+            self._text, self._at = self._stream.read(size), 0
+        piece = self._text[self._at : self._at + size]
+        self._at += len(piece)
+        return piece
 
 
 def _local(tag: str) -> str:
