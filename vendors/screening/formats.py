@@ -331,10 +331,10 @@ def _local(tag: str) -> str:
 
 
 def _records(first: str, stream, fmt: str, tags: tuple[str, ...]):
-    """The elements named `tags` of an XML list whose root is fmt's, each with its namespace (OFAC's,
-    the EU's) taken off every tag, one at a time: each is dropped once read, so memory stays that of one entry
-    whatever the file's size. Expat does not fetch external entities: a file using one is refused
-    as not well-formed, with its line."""
+    """The elements named `tags` of an XML list whose root is fmt's, one at a time, the namespace
+    (OFAC's, the EU's) taken off their tags: each is dropped once read, so memory stays that of one
+    entry whatever the file's size. Expat does not fetch external entities: a file using one is
+    refused as not well-formed, with its line."""
     open_elements = []
     try:
         for event, element in ElementTree.iterparse(_Text(first, stream), events=("start", "end")):
@@ -342,8 +342,8 @@ def _records(first: str, stream, fmt: str, tags: tuple[str, ...]):
                 if not open_elements and XML_ROOTS.get(_local(element.tag)) != fmt:
                     roots = " or ".join(f"<{root}> ({name})" for root, name in XML_ROOTS.items())
                     raise ListFormatError(
-                        f"line 1: an XML list whose root is <{_local(element.tag)}>, where {roots} was "
-                        "expected; convert another list to CSV"
+                        f"an XML list whose root is <{_local(element.tag)}>, where {roots} was expected: "
+                        "convert another list to CSV"
                     )
                 open_elements.append(element)
                 continue
@@ -453,7 +453,8 @@ def _eu(first: str, stream) -> Iterator[Entry]:
     """The EU's consolidated list (Financial Sanctions Files): its persons (subject type "person";
     enterprises are not). Most of its data is in attributes."""
     for element in _records(first, stream, "eu", ("sanctionEntity",)):
-        if element.find("subjectType") is None or element.find("subjectType").get("code") != "person":
+        subject = element.find("subjectType")
+        if subject is None or subject.get("code") != "person":
             continue
         names = _clean(_eu_name(alias) for alias in element.iterfind("nameAlias"))
         key = element.get("euReferenceNumber") or element.get("logicalId") or ""
