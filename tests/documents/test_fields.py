@@ -62,6 +62,13 @@ def test_the_number_carries_the_birth_date_and_the_sex():
         ("عائشة", "AISHA"),  # ayn and hamza unwritten
         ("هشام قاسم", "KASSEM HISHAM"),  # ق as K
         ("رضا محمدی", "MOHAMMADI REZA"),  # Persian: ض as Z
+        # Hangul syllable by syllable, by any common romanisation.
+        ("김정은", "KIM JONG UN"),
+        ("박영수", "PARK YOUNG SOO"),
+        ("정현우", "CHUNG HYONU"),
+        ("류현진", "YOO HYEON JIN"),  # ㄹ dropped at a name's start, as the South writes it
+        ("윤석열", "SUKYEOL YOON"),  # family name last
+        ("남궁민", "NAMGUNG MIN"),  # a two-syllable family name
     ],
 )
 def test_names_match_across_case_spacing_diacritics_order_and_script(declared, read):
@@ -81,6 +88,9 @@ def test_names_match_across_case_spacing_diacritics_order_and_script(declared, r
         ("هشام قاسم", "KASSEM HASSAN"),
         ("يوسف خالد", "KHALED YASSER"),
         ("مريم", "MARWAN"),
+        ("김정은", "KIM JONG IL"),
+        ("박영수", "PARK YOUNG HO"),
+        ("정현우", "JUNG HYUN SOO"),
     ],
 )
 def test_other_names_do_not_match(declared, read):
@@ -183,3 +193,11 @@ def test_full_width_digits_read_on_a_card_are_its_ascii_digits():
     texts = ["姓名张伟", "出生１９９０年３月７日", "公民身份号码" + wide]
     fields = cn_id.read_front([Line(text, 0.99, box) for text in texts])
     assert (fields["document_number"].value, fields["date_of_birth"].value) == (number, "1990-03-07")
+
+
+def test_a_name_in_hangul_longer_than_any_korean_name_is_not_searched_syllable_by_syllable():
+    # Each syllable may be spelt several ways: the search is bounded by the name's length.
+    from vendors.documents.names import MAX_HANGUL_SYLLABLES, _hangul_matches
+
+    assert _hangul_matches("가" * MAX_HANGUL_SYLLABLES, ["ka" * MAX_HANGUL_SYLLABLES])
+    assert not _hangul_matches("가" * (MAX_HANGUL_SYLLABLES + 1), ["ka" * (MAX_HANGUL_SYLLABLES + 1)])

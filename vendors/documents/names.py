@@ -7,7 +7,8 @@ reading of a character that has several (单 is Shàn as a family name), from py
 Han against Han in either script (張偉 is 张伟). A name in Cyrillic matches its spelling by ICAO
 9303's transliteration (Юлия Щербакова: IULIIA SHCHERBAKOVA, as passports print it) or by the
 common one (Yuliya Shcherbakova); a name in Arabic script, a Latin one with the same consonants
-(محمد علي: MOHAMED ALI, MUHAMMAD ALI); a name in another script, its anyascii spelling.
+(محمد علي: MOHAMED ALI, MUHAMMAD ALI); a name in Hangul, a Latin one spelt syllable by syllable by
+any common romanisation (김정은: KIM JONG UN); a name in another script, its anyascii spelling.
 """
 
 from __future__ import annotations
@@ -68,6 +69,25 @@ PERSIAN_READINGS = str.maketrans({"ض": "z", "ذ": "z", "ظ": "z", "ث": "s"})
 ABJAD_SOUNDS = (("kh", "x"), ("sh", "$"), ("gh", "g"), ("th", "t"), ("dh", "d"), ("ph", "f"), ("q", "k"), ("c", "k"))
 # Vowels, the semivowels that also write long vowels (ي: Y or I, و: W or OU), and ayn and hamza's marks.
 ABJAD_SILENT = re.compile(r"[aeiouyw'`]+")
+# How Korean syllables are spelt in Latin letters, by the Revised Romanization, McCune-Reischauer
+# and as passports commonly print them (정: JEONG, JUNG, CHUNG, JONG; 영: YEONG, YOUNG; 수: SU, SOO):
+# each syllable's initial consonant, vowel and final consonant, by their index in Unicode's order.
+HANGUL_INITIALS = (
+    "g|k", "kk|gg|k", "n", "d|t", "tt|dd|t", "r|l|n|", "m", "b|p", "pp|bb|p", "s|sh", "ss|s", "",
+    "j|ch", "jj|tch|ch|j", "ch", "k|kh", "t|th", "p|ph", "h",
+)  # fmt: skip
+HANGUL_VOWELS = (
+    "a|ah", "ae|ai|e", "ya", "yae|ye", "eo|o|u|eu", "e", "yeo|yo|you|yu", "ye", "o|oh", "wa", "wae|we",
+    "oe|oi|we|wi", "yo", "u|oo|ou|woo", "wo|weo", "we", "wi|wee", "yu|yoo|you", "eu|u|e", "ui|eui|ee|i",
+    "i|ee|y",
+)  # fmt: skip
+HANGUL_FINALS = (
+    "", "k|g", "k|g", "k", "n", "n", "n", "t|d|s", "l|r", "k|lk", "m", "l|p", "l", "l", "p", "l", "m", "p|b",
+    "p", "t|s", "t|s", "ng", "t|s", "t|s", "k", "t", "p", "t|s",
+)  # fmt: skip
+# Longer names in Hangul are not matched syllable by syllable (each syllable may be spelt several
+# ways: the search grows with the product). Korean names have two to five.
+MAX_HANGUL_SYLLABLES = 8
 # Korean family names as passports and sanctions lists spell them (Kim Jong Un, Park, Lee), which
 # no one system of romanisation gives (the Revised one writes 김 Gim, 박 Bak, 이 I): the commonest.
 KOREAN_FAMILY_NAMES = {
@@ -245,6 +265,37 @@ def _abjad_matches(declared: list[str], read: list[str]) -> bool:
     return any(typed == re.sub(r"(.)\1+", r"\1", "".join(words[k:] + words[:k])) for k in range(len(words)))
 
 
+def _syllable_pattern(syllable: str) -> str:
+    """A regular expression for the Latin spellings of one Hangul syllable."""
+    code = ord(syllable) - 0xAC00
+    initial, vowel, final = code // 588, code % 588 // 28, code % 28
+    return f"(?:{HANGUL_INITIALS[initial]})(?:{HANGUL_VOWELS[vowel]})(?:{HANGUL_FINALS[final]})"
+
+
+def _hangul_matches(hangul: str, latin: list[str]) -> bool:
+    """A name in Hangul and a Latin one spelt syllable by syllable by any common romanisation, the
+    family name (the first syllable, or the first two) first or last, given names run together or
+    apart (김정은: KIM JONG UN, KIM JEONGEUN, JONG-UN KIM)."""
+    syllables = HANGUL.findall(hangul)
+    if len(syllables) > MAX_HANGUL_SYLLABLES:  # no Korean name is so long: not worth a costly search
+        return False
+    typed = ["".join(latin[k:] + latin[:k]) for k in range(len(latin))]
+    for cut in (1, 2):
+        if cut >= len(syllables):
+            break
+        family = "|".join(
+            [
+                "".join(map(_syllable_pattern, syllables[:cut])),
+                *(KOREAN_FAMILY_NAMES.get(syllables[0], ()) if cut == 1 else ()),
+            ]
+        )
+        given = "".join(map(_syllable_pattern, syllables[cut:]))
+        for order in (f"(?:{family}){given}", f"{given}(?:{family})"):
+            if any(re.fullmatch(order, t) for t in typed):
+                return True
+    return False
+
+
 def names_match(declared: str, read: str, *, truncated: bool = False) -> bool:
     """Whether the name the applicant gave is the name on the document; `truncated`: the document's
     is a machine-readable zone's that filled its field, and may be cut short (mrz.Mrz.names_truncated)."""
@@ -256,8 +307,12 @@ def names_match(declared: str, read: str, *, truncated: bool = False) -> bool:
         return _pinyin_matches(declared, latin_parts(read))
     if any(_latin_matches(a, b, truncated) for a in latin_spellings(declared) for b in latin_spellings(read)):
         return True
-    for arabic, latin in ((declared, read), (read, declared)):
-        if ARABIC.search(arabic) and not OTHER_SCRIPT.search(latin):
-            readings = {anyascii(arabic), anyascii(arabic.translate(PERSIAN_READINGS))}
+    for other, latin in ((declared, read), (read, declared)):
+        if OTHER_SCRIPT.search(latin):
+            continue
+        if ARABIC.search(other):
+            readings = {anyascii(other), anyascii(other.translate(PERSIAN_READINGS))}
             return any(_abjad_matches(latin_parts(r), latin_parts(latin)) for r in readings)
+        if HANGUL.search(other) and not OTHER_SCRIPT.search(HANGUL.sub("", other)):
+            return _hangul_matches(other, latin_parts(latin))
     return False
