@@ -28,7 +28,6 @@ import re
 import xml.etree.ElementTree as ElementTree
 from collections.abc import Iterator
 
-FORMATS = ("ftm", "simple", "csv", "un", "ofac", "eu")
 # The format whose entries' countries are every country linked to the person, not only their
 # nationalities (targets.simple.csv's `countries`: nationality, residence, jurisdiction …).
 LINKED_COUNTRIES_FORMAT = "simple"
@@ -118,20 +117,9 @@ def read(stream: io.TextIOBase, fmt: str | None = None, *, first: str | None = N
     caller has read it already (to detect the format)."""
     first = opening(stream) if first is None else first
     fmt = fmt or detect(first)
-    if fmt == "ftm":
-        yield from _ftm(first, stream)
-    elif fmt == "simple":
-        yield from _simple(first, stream)
-    elif fmt == "csv":
-        yield from _plain(first, stream)
-    elif fmt == "un":
-        yield from _un(first, stream)
-    elif fmt == "ofac":
-        yield from _ofac(first, stream)
-    elif fmt == "eu":
-        yield from _eu(first, stream)
-    else:
+    if fmt not in READERS:
         raise ListFormatError(f"unknown format {fmt!r} (known: {', '.join(FORMATS)})")
+    yield from READERS[fmt](first, stream)
 
 
 def _property_values(props: dict, names, number: int) -> list:
@@ -498,3 +486,8 @@ def _eu_birth(born) -> str:
     if not (day.isdigit() and 1 <= int(day) <= 31):
         return f"{year}-{int(month):02d}"
     return f"{year}-{int(month):02d}-{int(day):02d}"
+
+
+# Each format's reader (first line or opening, the rest of the stream), by its name.
+READERS = {"ftm": _ftm, "simple": _simple, "csv": _plain, "un": _un, "ofac": _ofac, "eu": _eu}
+FORMATS = tuple(READERS)
