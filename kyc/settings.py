@@ -283,9 +283,9 @@ if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
     CELERY_BROKER_TRANSPORT = "kyc.broker:Transport"  # kombu's, without a client per message
 CELERY_RESULT_BACKEND = None
 # One queue for the KYC tasks (a separate name lets several deployments share one broker), and
-# "<name>.interactive" for those an applicant's page waits for (a photo's checklist, a liveness
-# verdict; services.dispatch sends them there), so that they do not queue behind a backlog of
-# cases. A worker started without -Q consumes both.
+# "<name>.interactive" for those a person waits for (a photo's checklist, a liveness verdict, a
+# reviewer's blocklist request; services.dispatch sends them there), so that they do not queue
+# behind a backlog of cases. A worker started without -Q consumes both.
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", default="kyc")
 CELERY_TASK_QUEUES = (Queue(CELERY_TASK_DEFAULT_QUEUE), Queue(f"{CELERY_TASK_DEFAULT_QUEUE}.interactive"))
 CELERY_TASK_IGNORE_RESULT = True

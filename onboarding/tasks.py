@@ -10,8 +10,8 @@ from django.db import InterfaceError, OperationalError
 
 from onboarding.services import dispatch
 from onboarding.services.applicant import analysis, challenges
-from onboarding.services.compliance import audit_chain, retention
-from onboarding.services.faces import index
+from onboarding.services.compliance import audit, audit_chain, retention
+from onboarding.services.faces import blocklist, index
 from onboarding.services.integrations import webhooks
 from onboarding.services.pipeline import checks, duplicates, rescreen, verifications
 from vendors.exceptions import RetryableVendorError
@@ -101,6 +101,12 @@ def analyse_photo(photo_id):
 def verify_burst(challenge_id, refund=None):
     """An active-liveness burst received by the web: its verdict (the face models run here)."""
     challenges.verify_burst(challenge_id, refund)
+
+
+@shared_task(acks_late=True, **DATABASE_DOWN)
+def add_to_blocklist(verification_id, reason, actor_type, actor_label):
+    """A reviewer's blocklist request whose faces needed the models (the web does not run them)."""
+    blocklist.add_case_by_id(verification_id, reason=reason, actor=audit.Actor(actor_type, actor_label))
 
 
 @shared_task(acks_late=True)

@@ -394,13 +394,17 @@ class VerificationAdmin(CaseColumns, admin.ModelAdmin):
             raise PermissionDenied
         verification = get_object_or_404(Verification.objects.select_related("selfie", "id_card"), pk=object_id)
         try:
-            entries = blocklist.add_case(
+            entries = blocklist.request_add(
                 verification, reason=request.POST.get("reason", ""), actor=audit.Actor.staff(request.user)
             )
         except blocklist.BlocklistError as exc:
             self.message_user(request, str(exc), messages.ERROR)
         else:
-            self.message_user(request, _("%(n)d blocklist entries added.") % {"n": len(entries)}, messages.SUCCESS)
+            if entries is None:  # its faces are being analysed on a worker
+                done = _("The case's faces are being analysed; its blocklist entries follow in a moment.")
+            else:
+                done = _("%(n)d blocklist entries added.") % {"n": len(entries)}
+            self.message_user(request, done, messages.SUCCESS)
         return HttpResponseRedirect(case_url(object_id))
 
     def screening_view(self, request, object_id, hit_id):

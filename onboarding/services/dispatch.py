@@ -18,7 +18,7 @@ def _task(name):
 
 
 def interactive_queue() -> str:
-    """Where the tasks an applicant's page waits for go: every worker also consumes it (settings)."""
+    """Where the tasks a person waits for go: every worker also consumes it (settings)."""
     return f"{current_app.conf.task_default_queue}.interactive"
 
 
@@ -109,6 +109,12 @@ def verify_burst(challenge_id, refund=None):
 def verify_burst_after_commit(challenge_id, refund=None):
     """An active-liveness burst's verdict, on a worker, once the burst is committed."""
     transaction.on_commit(lambda: verify_burst(challenge_id, refund))
+
+
+def add_to_blocklist_after_commit(verification_id, reason, actor_type, actor_label):
+    """A reviewer's blocklist request whose faces need the models, on a worker once committed."""
+    args = (str(verification_id), reason, actor_type, actor_label)
+    transaction.on_commit(lambda: _task("add_to_blocklist").apply_async(args, queue=interactive_queue()))
 
 
 def deliver_webhooks(delivery_ids):

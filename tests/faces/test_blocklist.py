@@ -121,3 +121,37 @@ def test_the_command_adds_lists_and_removes():
     entry = BlocklistEntry.objects.first()
     call_command("kyc_blocklist", "remove", str(entry.pk), stdout=io.StringIO())
     assert BlocklistEntry.objects.count() == 1
+
+
+@pytest.mark.django_db  # on_commit is captured only inside a test transaction
+def test_where_the_faces_were_not_embedded_a_worker_bars_them_not_the_web(
+    client, senior, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    from onboarding.services.applicant.analysis import stored_analysis
+    from vendors.engine import FaceEngine
+
+    # Faces compared by a vendor, no duplicate scan: the quality check's analyses have no embedding.
+    settings.KYC_DUPLICATE_SCAN = False
+    settings.KYC_CHECK_VENDORS = {"quality": ["local"], "liveness": [], "compare": []}
+    with django_capture_on_commit_callbacks(execute=True):
+        fraud = submitted_verification("obama_1", "biden_1")
+    fraud = Verification.objects.select_related("selfie", "id_card").get(pk=fraud.pk)
+    assert not stored_analysis(fraud.selfie).complete and not blocklist.faces_ready(fraud)
+    embedded = []
+    real = FaceEngine.embed
+    monkeypatch.setattr(FaceEngine, "embed", lambda self, *a, **k: embedded.append(1) or real(self, *a, **k))
+    client.force_login(senior)
+    url = reverse("admin:onboarding_verification_blocklist", args=[fraud.pk])
+    with django_capture_on_commit_callbacks() as tasks:  # the worker has not run yet
+        page = client.post(url, {"reason": "synthetic identity ring"}, follow=True).content.decode()
+    assert embedded == [] and not BlocklistEntry.objects.exists()  # no face model in the web request
+    assert "being analysed" in page
+    for task in tasks * 2:  # the worker; a task delivered twice adds nothing more
+        task()
+    assert len(embedded) == 2 and BlocklistEntry.objects.filter(kind="face").count() == 2
+    added = AuditEvent.objects.get(action="blocklist_added", verification_id=fraud.pk)
+    assert added.actor == "senior" and added.actor_type == "staff"
+    assert AuditEvent.objects.filter(action="blocklist_not_added").count() == 1  # the second delivery
+    assert blocklist.faces_ready(fraud)  # the embeddings are kept with the photos
+    page = client.post(url, {"reason": "again"}, follow=True).content.decode()  # at once now, and nothing new
+    assert "on the blocklist already" in page and BlocklistEntry.objects.count() == 2

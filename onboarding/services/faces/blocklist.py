@@ -6,12 +6,17 @@ An entry keeps its own encrypted copy of the template and of the number (a keyed
 on), so it outlives the original case's photos, under its own retention (KYC_RETAIN_BLOCKLIST_DAYS).
 Adding and removing are audited. The list is the operator's: it applies to every case, and what a
 client is told is only that the face or number is on it, never whose case it came from.
+
+A reviewer's request (request_add) bars the case at once when its photos' analyses keep their
+embeddings; otherwise (a deployment comparing faces with a vendor, without the duplicate scan) a
+worker makes them: the web process never loads the face models. Adding a case twice adds nothing.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import re
 
 import numpy as np
@@ -21,8 +26,11 @@ from django.db import transaction
 from onboarding import encryption
 from onboarding.models import BlocklistEntry, BlocklistMatch, Photo, Verification
 from onboarding.selectors.identity import current_reading, decode_reading
-from onboarding.services.applicant.analysis import analysis_of
+from onboarding.services import dispatch
+from onboarding.services.applicant.analysis import analysis_of, stored_analysis
 from onboarding.services.compliance import audit
+
+logger = logging.getLogger(__name__)
 
 
 class BlocklistError(ValueError):
@@ -56,12 +64,57 @@ def template_of(entry: BlocklistEntry) -> np.ndarray:
     return np.frombuffer(encryption.decrypt(bytes(entry.template), name=_template_name(entry.pk)), dtype="<f4")
 
 
+def _kept_photos(verification):
+    return [p for p in (verification.selfie, verification.id_card) if p is not None and p.purged_at is None]
+
+
 def _faces(verification):
     """(photo, embedding) of the case's selfie and ID card portrait, while their files are kept."""
-    for photo in (verification.selfie, verification.id_card):
-        vector = None if photo.purged_at is not None else analysis_of(photo).embedding
+    for photo in _kept_photos(verification):
+        vector = analysis_of(photo).embedding
         if vector is not None:
             yield photo, vector
+
+
+def faces_ready(verification) -> bool:
+    """Whether the case's faces can be barred without running the face models: every kept photo's
+    stored analysis has its largest face's embedding (or no face)."""
+    for photo in _kept_photos(verification):
+        found = stored_analysis(photo)
+        if found is None or not found.complete:
+            return False
+    return True
+
+
+def _clean_reason(reason) -> str:
+    reason = " ".join(str(reason).split())
+    if not reason:
+        raise BlocklistError("a reason is required")
+    return reason
+
+
+def request_add(verification: Verification, *, reason: str, actor) -> list[BlocklistEntry] | None:
+    """A reviewer bars a case from the web: at once (the entries) when its faces' embeddings are
+    kept, else on a worker once it has made them (None: add_case_by_id)."""
+    reason = _clean_reason(reason)
+    if faces_ready(verification):
+        return add_case(verification, reason=reason, actor=actor)
+    dispatch.add_to_blocklist_after_commit(verification.pk, reason, actor.type, actor.label)
+    return None
+
+
+def add_case_by_id(verification_id, *, reason: str, actor) -> list[BlocklistEntry]:
+    """The worker's part of request_add. Safe to run twice (add_case adds nothing the second time);
+    what stops it (the photos purged meanwhile, nothing to bar) is in the audit trail."""
+    verification = Verification.objects.select_related("selfie", "id_card").filter(pk=verification_id).first()
+    if verification is None:  # erased meanwhile
+        return []
+    try:
+        return add_case(verification, reason=reason, actor=actor)
+    except BlocklistError as exc:
+        logger.info("case %s not added to the blocklist: %s", verification_id, exc)
+        audit.record("blocklist_not_added", actor=actor, verification=verification, reason=reason, why=str(exc))
+        return []
 
 
 def _document_number(verification) -> str | None:
@@ -71,10 +124,9 @@ def _document_number(verification) -> str | None:
 
 
 def add_case(verification: Verification, *, reason: str, actor) -> list[BlocklistEntry]:
-    """Bar the case's faces (selfie and ID card portrait) and its document number, if read."""
-    reason = " ".join(str(reason).split())
-    if not reason:
-        raise BlocklistError("a reason is required")
+    """Bar the case's faces (selfie and ID card portrait) and its document number, if read; what is
+    on the blocklist from this case already is not added again."""
+    reason = _clean_reason(reason)
     entries = []
     for photo, vector in _faces(verification):
         entry = BlocklistEntry(kind=BlocklistEntry.Kind.FACE, source_photo_kind=photo.kind)
@@ -88,6 +140,14 @@ def add_case(verification: Verification, *, reason: str, actor) -> list[Blocklis
     if not entries:
         raise BlocklistError("nothing to bar: the case's photos are gone and no document number was read")
     with transaction.atomic():
+        # One request at a time per case (a double click, a task run twice): the second adds nothing.
+        list(Verification.objects.select_for_update().filter(pk=verification.pk).values_list("pk"))
+        barred = set(
+            BlocklistEntry.objects.filter(source_verification=verification).values_list("kind", "source_photo_kind")
+        )
+        entries = [e for e in entries if (e.kind, e.source_photo_kind) not in barred]
+        if not entries:
+            raise BlocklistError("the case is on the blocklist already")
         for entry in entries:
             entry.reason = reason
             entry.source_verification = verification
