@@ -65,8 +65,19 @@ HANGUL = re.compile(r"[\uac00-\ud7a3]")
 ARABIC = re.compile(r"[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]")
 # Persian reads these letters as Z and S where Arabic reads D, DH, Z and TH (رضا: REZA; anyascii: rd).
 PERSIAN_READINGS = str.maketrans({"ض": "z", "ذ": "z", "ظ": "z", "ث": "s"})
-# Letters that spell one consonant in Latin transliterations of Arabic, each made one symbol.
-ABJAD_SOUNDS = (("kh", "x"), ("sh", "$"), ("gh", "g"), ("th", "t"), ("dh", "d"), ("ph", "f"), ("q", "k"), ("c", "k"))
+# Egypt reads ج as a hard G (جمال: GAMAL, where elsewhere JAMAL or, in French, DJAMEL).
+EGYPTIAN_READINGS = str.maketrans({"ج": "g"})
+# The article before a "sun letter" is said, and often spelt, as that letter doubled (الرحمن: AR
+# RAHMAN, ABDURRAHMAN; الزهراء: AZ ZAHRA), as often as AL or EL: a name is tried both ways.
+SUN_ARTICLE = re.compile(r"\bال(?=[تثدذرزسشصضطظلن])")
+# Articles of a name tried each way (2 ** n spellings); a longer name's are tried all one way.
+MAX_ARTICLES = 4
+# Letters that spell one consonant in Latin transliterations of Arabic, each made one symbol; DJ and
+# CH are French spellings (DJAMILA, CHERIF, AICHA).
+ABJAD_SOUNDS = (
+    ("dj", "j"), ("kh", "x"), ("sh", "$"), ("ch", "$"), ("gh", "g"), ("th", "t"), ("dh", "d"), ("ph", "f"),
+    ("q", "k"), ("c", "k"),
+)  # fmt: skip
 # Vowels, the semivowels that also write long vowels (ي: Y or I, و: W or OU), and ayn and hamza's marks.
 ABJAD_SILENT = re.compile(r"[aeiouyw'`]+")
 # How Korean syllables are spelt in Latin letters, by the Revised Romanization, McCune-Reischauer
@@ -254,6 +265,19 @@ def _consonants(word: str) -> str:
     return re.sub(r"(.)\1+", r"\1", word[:-1] if word.endswith("h") else word)
 
 
+def _arabic_readings(name: str) -> set[str]:
+    """The Latin letters (anyascii's) of a name in Arabic script as it may be read: as Arabic reads
+    it, as Persian does, with Egypt's G; each with every article before a sun letter as written or
+    assimilated (all as written or all assimilated beyond MAX_ARTICLES)."""
+    pieces = SUN_ARTICLE.split(name)  # the name between its articles
+    if len(pieces) - 1 > MAX_ARTICLES:
+        written = {name, "".join(pieces)}
+    else:
+        ways = itertools.product(("ال", ""), repeat=len(pieces) - 1)
+        written = {"".join(p + a for p, a in zip(pieces, (*kept, ""))) for kept in ways}
+    return {anyascii(n.translate(t)) for n in written for t in ({}, PERSIAN_READINGS, EGYPTIAN_READINGS)}
+
+
 def _abjad_matches(declared: list[str], read: list[str]) -> bool:
     """A name in Arabic script (its anyascii spelling) and a Latin one: the same consonants in the
     same order, the Latin name's parts in any rotation (family name first), parts run together or
@@ -311,8 +335,7 @@ def names_match(declared: str, read: str, *, truncated: bool = False) -> bool:
         if OTHER_SCRIPT.search(latin):
             continue
         if ARABIC.search(other):
-            readings = {anyascii(other), anyascii(other.translate(PERSIAN_READINGS))}
-            return any(_abjad_matches(latin_parts(r), latin_parts(latin)) for r in readings)
+            return any(_abjad_matches(latin_parts(r), latin_parts(latin)) for r in _arabic_readings(other))
         if HANGUL.search(other) and not OTHER_SCRIPT.search(HANGUL.sub("", other)):
             return _hangul_matches(other, latin_parts(latin))
     return False
