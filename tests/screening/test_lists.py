@@ -18,6 +18,7 @@ ADMIN = audit.Actor.system("test")
 UN_LIST = Path(__file__).parent / "data" / "un_consolidated.xml"  # made-up people in the UN list's XML
 OFAC_LIST = Path(__file__).parent / "data" / "ofac_sdn.xml"  # and in OFAC's SDN.XML
 EU_LIST = Path(__file__).parent / "data" / "eu_fsf.xml"  # and in the EU's Financial Sanctions Files
+UK_LIST = Path(__file__).parent / "data" / "uk_sanctions_list.xml"  # and in the UK Sanctions List
 
 
 def ftm(*people):
@@ -374,8 +375,8 @@ def test_the_un_consolidated_list_is_read_from_its_xml():
     "data,message",
     [
         (
-            b'<?xml version="1.0"?>\n<!-- the UK\'s -->\n<Designations><Designation/></Designations>',
-            "root is <Designations>",
+            b'<?xml version="1.0"?>\n<!-- Switzerland\'s -->\n<swiss-sanctions-list><target/></swiss-sanctions-list>',
+            "root is <swiss-sanctions-list>",
         ),
         (  # a tag left open
             UN_LIST.read_bytes().replace(b"</INDIVIDUAL>\n<INDIVIDUAL>", b"</INDIVIDUAL>\n<INDIVIDUAL", 1),
@@ -456,6 +457,47 @@ def test_the_eus_dates_of_birth_as_far_as_known(attributes, read):
     import xml.etree.ElementTree as ElementTree
 
     assert formats._eu_birth(ElementTree.Element("birthdate", attributes)) == read
+
+
+def test_the_uk_sanctions_list_is_read_from_its_xml():
+    version = imported(UK_LIST.read_bytes(), source="uk")
+    assert (version.total, version.format) == (2, "uk")  # two individuals; an entity and a ship are not persons
+    sokolov = ScreeningEntry.objects.get(key="uk-RUS9001")
+    # Primary names and their variations first, then aliases, then the name in its own script.
+    assert sokolov.names == [
+        "Dmitry Igorevich SOKOLOV",
+        "Dmitriy Igorevich SOKOLOV",
+        "Dmitri SOKOLOV",
+        "Дмитрий Игоревич Соколов",
+    ]
+    assert sokolov.birth_dates == ["1968-10-09", "1969"] and sokolov.nationalities == ["russia"]
+    assert sokolov.datasets == ["gb_fcdo_sanctions", "Russia"]
+    karim = ScreeningEntry.objects.get(key="uk-CTE9004")
+    assert karim.birth_dates == ["1971-08"] and karim.nationalities == ["syria", "iraq"]
+    out = io.StringIO()
+    call_command(
+        "kyc_screening", "search", "Dmitry Sokolov", "--dob", "1968-10-09", "--nationality", "RUS", "--json", stdout=out
+    )
+    (hit,) = json.loads(out.getvalue())
+    assert hit["list_id"] == "uk-RUS9001" and hit["why"]["dob"] == "same date" and hit["why"]["nationality"] == "same"
+
+
+@pytest.mark.parametrize(
+    "written,read",
+    [
+        ("09/10/1968", ["1968-10-09"]),
+        ("9/1/1968", ["1968-01-09"]),
+        ("dd/10/1968", ["1968-10"]),
+        ("dd/mm/1968", ["1968"]),
+        ("DD/MM/1968", ["1968"]),
+        ("31/02/1968", ["1968-02"]),  # no such day: the month is still known
+        ("00/00/1968", ["1968"]),
+        ("circa 1968", ["1968"]),
+        ("unknown", []),
+    ],
+)
+def test_the_uk_lists_dates_of_birth_as_it_writes_them(written, read):
+    assert formats._uk_birth(written) == read
 
 
 def test_an_xml_list_on_one_line_is_read_as_the_same_list():

@@ -14,6 +14,9 @@
   sdnEntry of type Individual with its names, aliases, dates of birth, nationalities, citizenships.
 - The EU's consolidated financial sanctions list as its XML (the Financial Sanctions Files' full
   list): each sanctionEntity of subject type person with its names, dates of birth, citizenships.
+- The UK Sanctions List (the FCDO's, which carries OFSI's asset-freeze targets) as its XML
+  (`UK-Sanctions-List.xml`): each Designation of an individual with its names, aliases, names in
+  non-Latin script, dates of birth and nationalities.
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ PERSON_SCHEMATA = {"Person"}
 # The most of an XML file's text read at once.
 XML_PIECE = 1 << 16
 # XML lists by their root element's name.
-XML_ROOTS = {"CONSOLIDATED_LIST": "un", "sdnList": "ofac", "export": "eu"}
+XML_ROOTS = {"CONSOLIDATED_LIST": "un", "sdnList": "ofac", "export": "eu", "Designations": "uk"}
 # A name longer than this is not a person's name (a garbled line): cut, so no entry costs more than others.
 MAX_NAME = 200
 MAX_NAMES = 50
@@ -488,6 +491,59 @@ def _eu_birth(born) -> str:
     return f"{year}-{int(month):02d}-{int(day):02d}"
 
 
+# A name's parts in the UK list: Name1 the first name, Name2 to Name5 the others, Name6 the family
+# name (an entity's or a ship's whole name).
+UK_NAME_PARTS = ("Name1", "Name2", "Name3", "Name4", "Name5", "Name6")
+# dd/mm/yyyy, "dd" and "mm" standing for a day or month not known.
+UK_BIRTH = re.compile(r"(\d{1,2}|dd)/(\d{1,2}|mm)/(\d{4})", re.I)
+
+
+def _uk(first: str, stream) -> Iterator[Entry]:
+    """The UK Sanctions List: its individuals (entities and ships are not persons); primary names
+    (and their variations) first, then aliases, then the names in non-Latin script."""
+    for element in _records(first, stream, "uk", ("Designation",)):
+        if "".join(_texts(element, "IndividualEntityShip")).lower() != "individual":
+            continue
+        spelt = [(_uk_name(n), "".join(_texts(n, "NameType")).lower()) for n in element.iterfind("Names/Name")]
+        names = _clean(
+            [name for name, kind in spelt if kind.startswith("primary")]
+            + [name for name, kind in spelt if not kind.startswith("primary")]
+            + _texts(element, ".//NameNonLatinScript")
+        )
+        key = "".join(_texts(element, "UniqueID"))
+        if not names or not key:
+            continue
+        born = [d for text in _texts(element, ".//DOBs/DOB") for d in _uk_birth(text)]
+        yield Entry(
+            key=f"uk-{key}"[:200],
+            caption=names[0],
+            names=names,
+            birth_dates=_clean(born, MAX_YEARS),
+            nationalities=[c.lower() for c in _clean(_texts(element, ".//Nationalities/Nationality"), 10)],
+            datasets=_clean(["gb_fcdo_sanctions", *_texts(element, "RegimeName")], 20),
+        )
+
+
+def _uk_name(name) -> str:
+    return " ".join(t for part in UK_NAME_PARTS for t in _texts(name, part))
+
+
+def _uk_birth(text: str) -> list[str]:
+    """A date of birth as the UK list writes it: 09/10/1968; dd/10/1968 or dd/mm/1968 as far as known."""
+    found = UK_BIRTH.fullmatch(text.strip())
+    if not found:
+        return re.findall(r"\b\d{4}\b", text)[:1]  # a year written otherwise
+    day, month, year = found.groups()
+    if not month.isdigit() or not 1 <= int(month) <= 12:
+        return [year]
+    if not day.isdigit():
+        return [f"{year}-{int(month):02d}"]
+    try:
+        return [datetime.date(int(year), int(month), int(day)).isoformat()]
+    except ValueError:  # no such day: the year and month are still known
+        return [f"{year}-{int(month):02d}"]
+
+
 # Each format's reader (first line or opening, the rest of the stream), by its name.
-READERS = {"ftm": _ftm, "simple": _simple, "csv": _plain, "un": _un, "ofac": _ofac, "eu": _eu}
+READERS = {"ftm": _ftm, "simple": _simple, "csv": _plain, "un": _un, "ofac": _ofac, "eu": _eu, "uk": _uk}
 FORMATS = tuple(READERS)
