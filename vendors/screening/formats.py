@@ -352,6 +352,19 @@ def _texts(element, path: str) -> list[str]:
     return [e.text.strip() for e in element.iterfind(path) if e.text and e.text.strip()]
 
 
+def _person(key: str, names: list[str], born, countries, datasets) -> Entry:
+    """A person of an official XML list: at most MAX_YEARS dates of birth, ten countries (in lower
+    case, as the list writes them), twenty datasets (the list's, then its programmes)."""
+    return Entry(
+        key=key[:200],
+        caption=names[0],
+        names=names,
+        birth_dates=_clean(born, MAX_YEARS),
+        nationalities=[c.lower() for c in _clean(countries, 10)],
+        datasets=_clean(datasets, 20),
+    )
+
+
 def _un(first: str, stream) -> Iterator[Entry]:
     """The UN Security Council Consolidated List: its individuals (an ENTITY is not a person)."""
     for element in _records(first, stream, "un", ("INDIVIDUAL", "ENTITY")):
@@ -365,14 +378,8 @@ def _un(first: str, stream) -> Iterator[Entry]:
         if not names or not key:
             continue
         born = [d for b in element.iterfind("INDIVIDUAL_DATE_OF_BIRTH") for d in _un_birth(b)]
-        yield Entry(
-            key=key[:200],
-            caption=names[0],
-            names=names,
-            birth_dates=_clean(born, MAX_YEARS),
-            nationalities=[c.lower() for c in _clean(_texts(element, "NATIONALITY/VALUE"), 10)],
-            datasets=_clean(["un_sc_sanctions", *_texts(element, "UN_LIST_TYPE")], 20),
-        )
+        nationalities = _texts(element, "NATIONALITY/VALUE")
+        yield _person(key, names, born, nationalities, ["un_sc_sanctions", *_texts(element, "UN_LIST_TYPE")])
 
 
 def _un_birth(born) -> list[str]:
@@ -405,14 +412,7 @@ def _ofac(first: str, stream) -> Iterator[Entry]:
         countries = _texts(element, "nationalityList/nationality/country") + _texts(
             element, "citizenshipList/citizenship/country"
         )
-        yield Entry(
-            key=f"ofac-{key}"[:200],
-            caption=names[0],
-            names=names,
-            birth_dates=_clean(born, MAX_YEARS),
-            nationalities=[c.lower() for c in _clean(countries, 10)],
-            datasets=_clean(["us_ofac_sdn", *_texts(element, "programList/program")], 20),
-        )
+        yield _person(f"ofac-{key}", names, born, countries, ["us_ofac_sdn", *_texts(element, "programList/program")])
 
 
 def _ofac_name(element) -> str:
@@ -459,14 +459,9 @@ def _eu(first: str, stream) -> Iterator[Entry]:
             )
             countries.append(code if len(code) == 2 and code.isalpha() and code != "00" else described)
         programmes = [r.get("programme") or "" for r in element.iterfind("regulation")]
-        yield Entry(
-            key=f"eu-{key}"[:200],
-            caption=names[0],
-            names=names,
-            birth_dates=_clean((_eu_birth(b) for b in element.iterfind("birthdate")), MAX_YEARS),
-            nationalities=[c.lower() for c in _clean([c for c in countries if c and c.upper() != "UNKNOWN"], 10)],
-            datasets=_clean(["eu_fsf", *programmes], 20),
-        )
+        born = (_eu_birth(b) for b in element.iterfind("birthdate"))
+        known = [c for c in countries if c and c.upper() != "UNKNOWN"]
+        yield _person(f"eu-{key}", names, born, known, ["eu_fsf", *programmes])
 
 
 def _eu_name(alias) -> str:
@@ -514,14 +509,8 @@ def _uk(first: str, stream) -> Iterator[Entry]:
         if not names or not key:
             continue
         born = [d for text in _texts(element, ".//DOBs/DOB") for d in _uk_birth(text)]
-        yield Entry(
-            key=f"uk-{key}"[:200],
-            caption=names[0],
-            names=names,
-            birth_dates=_clean(born, MAX_YEARS),
-            nationalities=[c.lower() for c in _clean(_texts(element, ".//Nationalities/Nationality"), 10)],
-            datasets=_clean(["gb_fcdo_sanctions", *_texts(element, "RegimeName")], 20),
-        )
+        nationalities = _texts(element, ".//Nationalities/Nationality")
+        yield _person(f"uk-{key}", names, born, nationalities, ["gb_fcdo_sanctions", *_texts(element, "RegimeName")])
 
 
 def _uk_name(name) -> str:
