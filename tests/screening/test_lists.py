@@ -19,6 +19,7 @@ UN_LIST = Path(__file__).parent / "data" / "un_consolidated.xml"  # made-up peop
 OFAC_LIST = Path(__file__).parent / "data" / "ofac_sdn.xml"  # and in OFAC's SDN.XML
 EU_LIST = Path(__file__).parent / "data" / "eu_fsf.xml"  # and in the EU's Financial Sanctions Files
 UK_LIST = Path(__file__).parent / "data" / "uk_sanctions_list.xml"  # and in the UK Sanctions List
+CH_LIST = Path(__file__).parent / "data" / "ch_seco.xml"  # and in Switzerland's (SECO's) list
 
 
 def ftm(*people):
@@ -375,8 +376,8 @@ def test_the_un_consolidated_list_is_read_from_its_xml():
     "data,message",
     [
         (
-            b'<?xml version="1.0"?>\n<!-- Switzerland\'s -->\n<swiss-sanctions-list><target/></swiss-sanctions-list>',
-            "root is <swiss-sanctions-list>",
+            b'<?xml version="1.0"?>\n<!-- Canada\'s -->\n<data-set><record/></data-set>',
+            "root is <data-set>",
         ),
         (  # a tag left open
             UN_LIST.read_bytes().replace(b"</INDIVIDUAL>\n<INDIVIDUAL>", b"</INDIVIDUAL>\n<INDIVIDUAL", 1),
@@ -498,6 +499,25 @@ def test_the_uk_sanctions_list_is_read_from_its_xml():
 )
 def test_the_uk_lists_dates_of_birth_as_it_writes_them(written, read):
     assert formats._uk_birth(written) == read
+
+
+def test_switzerlands_list_is_read_from_its_xml():
+    version = imported(CH_LIST.read_bytes(), source="seco")
+    assert (version.total, version.format) == (2, "ch")  # a de-listed person and an entity are not screened
+    morozova = ScreeningEntry.objects.get(key="ch-70001")
+    # The main identity's primary name (no title), its Cyrillic spelling, then the other identity's alias.
+    assert morozova.names == ["Morozova Elena Sergeevna", "Морозова Елена Сергеевна", "Lena Morozova"]
+    assert morozova.birth_dates == ["1968-10-09", "1969"]  # not the passport's expiry
+    assert morozova.nationalities == ["ru"] and morozova.datasets == ["ch_seco_sanctions", "Ukraine"]
+    relisted = ScreeningEntry.objects.get(key="ch-70301")  # de-listed, then listed again
+    assert relisted.birth_dates == ["1980-04"] and relisted.nationalities == ["belarus"]
+    assert relisted.datasets == ["ch_seco_sanctions", "Belarus"]
+    out = io.StringIO()
+    call_command(
+        "kyc_screening", "search", "Elena Morozova", "--dob", "1968-10-09", "--nationality", "RUS", "--json", stdout=out
+    )
+    (hit,) = json.loads(out.getvalue())
+    assert hit["list_id"] == "ch-70001" and hit["why"]["dob"] == "same date" and hit["why"]["nationality"] == "same"
 
 
 def test_an_xml_list_on_one_line_is_read_as_the_same_list():

@@ -17,6 +17,9 @@
 - The UK Sanctions List (the FCDO's, which carries OFSI's asset-freeze targets) as its XML
   (`UK-Sanctions-List.xml`): each Designation of an individual with its names, aliases, names in
   non-Latin script, dates of birth and nationalities.
+- Switzerland's sanctions list (SECO's) as its XML: each target that is an individual and not
+  de-listed, with the names of each of its identities (their spelling variants too), dates of birth
+  and nationalities.
 """
 
 from __future__ import annotations
@@ -38,7 +41,13 @@ PERSON_SCHEMATA = {"Person"}
 # The most of an XML file's text read at once.
 XML_PIECE = 1 << 16
 # XML lists by their root element's name.
-XML_ROOTS = {"CONSOLIDATED_LIST": "un", "sdnList": "ofac", "export": "eu", "Designations": "uk"}
+XML_ROOTS = {
+    "CONSOLIDATED_LIST": "un",
+    "sdnList": "ofac",
+    "export": "eu",
+    "Designations": "uk",
+    "swiss-sanctions-list": "ch",
+}
 # A name longer than this is not a person's name (a garbled line): cut, so no entry costs more than others.
 MAX_NAME = 200
 MAX_NAMES = 50
@@ -533,6 +542,71 @@ def _uk_birth(text: str) -> list[str]:
         return [f"{year}-{int(month):02d}"]
 
 
+def _ch(first: str, stream) -> Iterator[Entry]:
+    """Switzerland's sanctions list (SECO): its individuals (entities and objects are not persons)
+    still listed (a de-listed target stays in the file, its last modification saying so). The
+    sanctions programmes come first in the file: a target's programme is named by its set."""
+    programmes = {}
+    for element in _records(first, stream, "ch", ("sanctions-program", "target")):
+        if element.tag == "sanctions-program":
+            name = (_texts(element, "program-key[@lang='eng']") or _texts(element, "program-key") or [""])[0]
+            programmes.update((s.get("ssid"), name) for s in element.iterfind("sanctions-set"))
+            continue
+        person = element.find("individual")
+        key = element.get("ssid") or ""
+        if person is None or not key or _ch_delisted(element):
+            continue
+        identities = sorted(person.iterfind("identity"), key=lambda i: i.get("main") != "true")
+        spelt = [(n.get("name-type") != "primary-name", _ch_names(n)) for i in identities for n in i.iterfind("name")]
+        names = _clean([name for _alias, found in sorted(spelt, key=lambda s: s[0]) for name in found])
+        if not names:
+            continue
+        born = [_ch_birth(d) for i in identities for d in i.iterfind("day-month-year")]
+        countries = [c.get("iso-code") or (c.text or "") for i in identities for c in i.iterfind("nationality/country")]
+        sets = element.get("sanctions-set-id") or " ".join(_texts(element, "sanctions-set-id"))
+        datasets = ["ch_seco_sanctions", *(programmes.get(s, "") for s in sets.split())]
+        yield _person(f"ch-{key}", names, born, countries, datasets)
+
+
+def _ch_delisted(target) -> bool:
+    """Whether the target's last modification (by its effective date) de-lists it."""
+    changes = sorted(target.iterfind("modification"), key=lambda m: m.get("effective-date") or "")
+    return bool(changes) and changes[-1].get("modification-type") == "de-listed"
+
+
+def _ch_names(name) -> list[str]:
+    """A name as written (its parts in their order, titles left out), then as each spelling variant
+    (lang and script) writes it, parts without a variant as written."""
+    parts = sorted(
+        (p for p in name.iterfind("name-part") if p.get("name-part-type") != "title"),
+        key=lambda p: int(p.get("order")) if (p.get("order") or "").isdigit() else 0,
+    )
+    written = ["".join(_texts(p, "value")) for p in parts]
+    # In the file's order: the same file gives the same entry (its digest).
+    cultures = dict.fromkeys((v.get("lang"), v.get("script")) for p in parts for v in p.iterfind("spelling-variant"))
+    found = [" ".join(w for w in written if w)]
+    for culture in cultures:
+        variants = []
+        for part, value in zip(parts, written):
+            spelt = [v.text for v in part.iterfind("spelling-variant") if (v.get("lang"), v.get("script")) == culture]
+            variants.append(spelt[0] if spelt and spelt[0] else value)
+        found.append(" ".join(v.strip() for v in variants if v and v.strip()))
+    return found
+
+
+def _ch_birth(born) -> str:
+    """A date of birth as SECO gives it (day, month and year attributes), as far as known."""
+    year, month, day = (born.get(part) or "" for part in ("year", "month", "day"))
+    if not (len(year) == 4 and year.isdigit()):
+        return ""
+    if not (month.isdigit() and 1 <= int(month) <= 12):
+        return year
+    try:
+        return datetime.date(int(year), int(month), int(day)).isoformat()
+    except ValueError:  # no day, or no such day
+        return f"{year}-{int(month):02d}"
+
+
 # Each format's reader (first line or opening, the rest of the stream), by its name.
-READERS = {"ftm": _ftm, "simple": _simple, "csv": _plain, "un": _un, "ofac": _ofac, "eu": _eu, "uk": _uk}
+READERS = {"ftm": _ftm, "simple": _simple, "csv": _plain, "un": _un, "ofac": _ofac, "eu": _eu, "uk": _uk, "ch": _ch}
 FORMATS = tuple(READERS)
