@@ -71,6 +71,14 @@ def test_the_number_carries_the_birth_date_and_the_sex():
         ("نور الدين", "NOUREDDINE"),
         ("عبد الرحمن", "ABDUL RAHMAN"),  # or not
         ("نور الدين الرشيد", "NOUREDDINE AL RASHID"),  # each article its own way
+        # Hebrew by its consonants, each letter as its Latin spellings write it.
+        ("שמואל כהן", "COHEN SHMUEL"),  # ש as SH, כ as K (two letters, not KH)
+        ("חיים לוי", "LEVY HAIM"),  # ח as H
+        ("חיים לוי", "LEVI CHAIM"),  # or CH
+        ("יצחק רבין", "RABIN YITZHAK"),  # צ as TZ
+        ("רבקה", "RIVKA"),  # ב as V, the final ה unwritten
+        ("אברהם", "AVRAHAM"),
+        ("בנימין נתניהו", "NETANYAHU BINYAMIN"),
         # Hangul syllable by syllable, by any common romanisation.
         ("김정은", "KIM JONG UN"),
         ("박영수", "PARK YOUNG SOO"),
@@ -101,6 +109,10 @@ def test_names_match_across_case_spacing_diacritics_order_and_script(declared, r
         ("عبد الرحمن", "ABDUL RAHIM"),
         ("فاطمة الزهراء", "FATIMA AS SAHRA"),  # assimilated to its own letter only
         ("حسن", "HASSAN AL RASHID"),  # an article is not added to a name that has none
+        ("שמואל כהן", "LEVI SHMUEL"),
+        ("דוד", "DANI"),
+        ("מרים", "MARWAN"),
+        ("ש ב כ פ " * 7, "AB CD EF GH IJ KL MN"),  # more letters than a name has: not searched
         ("김정은", "KIM JONG IL"),
         ("박영수", "PARK YOUNG HO"),
         ("정현우", "JUNG HYUN SOO"),

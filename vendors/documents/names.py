@@ -7,7 +7,8 @@ reading of a character that has several (单 is Shàn as a family name), from py
 Han against Han in either script (張偉 is 张伟). A name in Cyrillic matches its spelling by ICAO
 9303's transliteration (Юлия Щербакова: IULIIA SHCHERBAKOVA, as passports print it) or by the
 common one (Yuliya Shcherbakova); a name in Arabic script, a Latin one with the same consonants
-(محمد علي: MOHAMED ALI, MUHAMMAD ALI); a name in Hangul, a Latin one spelt syllable by syllable by
+(محمد علي: MOHAMED ALI, MUHAMMAD ALI); a name in Hebrew, likewise, each letter as Latin spellings
+write it (שמואל כהן: SHMUEL COHEN); a name in Hangul, a Latin one spelt syllable by syllable by
 any common romanisation (김정은: KIM JONG UN); a name in another script, its anyascii spelling.
 """
 
@@ -72,6 +73,20 @@ EGYPTIAN_READINGS = str.maketrans({"ج": "g"})
 SUN_ARTICLE = re.compile(r"\bال(?=[تثدذرزسشصضطظلن])")
 # Articles of a name tried each way (2 ** n spellings); a longer name's are tried all one way.
 MAX_ARTICLES = 4
+# Hebrew, also written without most vowels, is compared by its consonants too: each letter as its
+# Latin spellings write it, where one letter has several (ש: SH or S; כ: K or KH; ב: B or V; ו: V or
+# a vowel, as in SHMUEL). Letters not here (א, ע: unwritten) spell nothing.
+HEBREW = re.compile(r"[\u0590-\u05ff\ufb1d-\ufb4f]")
+HEBREW_LETTERS = {
+    "ב": ("b", "v"), "ג": ("g",), "ד": ("d",), "ה": ("h",), "ו": ("v", ""), "ז": ("z",), "ח": ("kh", "h", "ch"),
+    "ט": ("t",), "י": ("y",), "כ": ("k", "kh", "ch"), "ך": ("kh", "k", "ch"), "ל": ("l",), "מ": ("m",),
+    "ם": ("m",), "נ": ("n",), "ן": ("n",), "ס": ("s",), "פ": ("p", "f"), "ף": ("f", "p"), "צ": ("tz", "ts", "z"),
+    "ץ": ("tz", "ts", "z"), "ק": ("k",), "ר": ("r",), "ש": ("sh", "s"), "ת": ("t",),
+}  # fmt: skip
+# Spellings of a Hebrew name tried at most (each ambiguous letter doubles them), and its letters at
+# most: a longer "name" (no name has so many) is not worth a costly search.
+MAX_HEBREW_READINGS = 128
+MAX_HEBREW_LETTERS = 24
 # Letters that spell one consonant in Latin transliterations of Arabic, each made one symbol; DJ and
 # CH are French spellings (DJAMILA, CHERIF, AICHA).
 ABJAD_SOUNDS = (
@@ -278,6 +293,20 @@ def _arabic_readings(name: str) -> set[str]:
     return {anyascii(n.translate(t)) for n in written for t in ({}, PERSIAN_READINGS, EGYPTIAN_READINGS)}
 
 
+def _hebrew_readings(name: str) -> list[str]:
+    """A name in Hebrew letters spelt each way its letters may be written in Latin (HEBREW_LETTERS;
+    points and other marks left out), up to MAX_HEBREW_READINGS. A word's letters are kept apart by
+    an unwritten vowel, so that two (כה: K, H) are not read as one sound (KH)."""
+    readings = [""]
+    for c in name:
+        if c.isspace():
+            readings = [r + " " for r in readings]
+        elif c in HEBREW_LETTERS:
+            readings = [r + ("e" if r and r[-1] != " " else "") + w for r in readings for w in HEBREW_LETTERS[c]]
+            readings = readings[:MAX_HEBREW_READINGS]
+    return readings
+
+
 def _abjad_matches(declared: list[str], read: list[str]) -> bool:
     """A name in Arabic script (its anyascii spelling) and a Latin one: the same consonants in the
     same order, the Latin name's parts in any rotation (family name first), parts run together or
@@ -336,6 +365,10 @@ def names_match(declared: str, read: str, *, truncated: bool = False) -> bool:
             continue
         if ARABIC.search(other):
             return any(_abjad_matches(latin_parts(r), latin_parts(latin)) for r in _arabic_readings(other))
+        if HEBREW.search(other):
+            if sum(c in HEBREW_LETTERS for c in other) > MAX_HEBREW_LETTERS:
+                return False
+            return any(_abjad_matches(latin_parts(r), latin_parts(latin)) for r in _hebrew_readings(other))
         if HANGUL.search(other) and not OTHER_SCRIPT.search(HANGUL.sub("", other)):
             return _hangul_matches(other, latin_parts(latin))
     return False
