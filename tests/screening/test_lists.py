@@ -20,6 +20,7 @@ OFAC_LIST = Path(__file__).parent / "data" / "ofac_sdn.xml"  # and in OFAC's SDN
 EU_LIST = Path(__file__).parent / "data" / "eu_fsf.xml"  # and in the EU's Financial Sanctions Files
 UK_LIST = Path(__file__).parent / "data" / "uk_sanctions_list.xml"  # and in the UK Sanctions List
 CH_LIST = Path(__file__).parent / "data" / "ch_seco.xml"  # and in Switzerland's (SECO's) list
+CA_LIST = Path(__file__).parent / "data" / "ca_sema.xml"  # and in Canada's consolidated autonomous list
 
 
 def ftm(*people):
@@ -376,8 +377,8 @@ def test_the_un_consolidated_list_is_read_from_its_xml():
     "data,message",
     [
         (
-            b'<?xml version="1.0"?>\n<!-- Canada\'s -->\n<data-set><record/></data-set>',
-            "root is <data-set>",
+            b'<?xml version="1.0"?>\n<!-- someone else\'s -->\n<watchlist><person/></watchlist>',
+            "root is <watchlist>",
         ),
         (  # a tag left open
             UN_LIST.read_bytes().replace(b"</INDIVIDUAL>\n<INDIVIDUAL>", b"</INDIVIDUAL>\n<INDIVIDUAL", 1),
@@ -518,6 +519,41 @@ def test_switzerlands_list_is_read_from_its_xml():
     )
     (hit,) = json.loads(out.getvalue())
     assert hit["list_id"] == "ch-70001" and hit["why"]["dob"] == "same date" and hit["why"]["nationality"] == "same"
+
+
+def test_canadas_autonomous_list_is_read_from_its_xml():
+    version = imported(CA_LIST.read_bytes(), source="sema")
+    assert (version.total, version.format) == (2, "ca")  # an entity and a ship are not persons
+    ivan = ScreeningEntry.objects.get(key="ca-Russia-1, Part 1-9001")
+    assert ivan.names == ["Ivan Petrovich MADEUPOV", "Ivan MADEUPOFF", "Иван Петрович Мадеупов"]  # no language label
+    assert ivan.birth_dates == ["1972-08-10", "1972-08-11"]
+    assert ivan.nationalities == [] and ivan.datasets == [
+        "ca_dfatd_sema_sanctions",
+        "Russia",
+    ]  # a programme, not a nationality
+    aleh = ScreeningEntry.objects.get(key="ca-Belarus-1, Part 1-9004")
+    assert aleh.names == ["Aleh MADEUPENKA", "Oleg MADEUPENKO", "Aleg MADEUPENKA"]
+    assert aleh.birth_dates == ["1963", "1964"]
+    out = io.StringIO()
+    call_command("kyc_screening", "search", "Ivan Madeupov", "--dob", "1972-08-10", "--json", stdout=out)
+    (hit,) = json.loads(out.getvalue())
+    assert hit["list_id"] == "ca-Russia-1, Part 1-9001" and hit["why"]["dob"] == "same date"
+
+
+@pytest.mark.parametrize(
+    "written,read",
+    [
+        ("10-08-1972", ["1972-08-10"]),
+        ("1972-08-10", ["1972-08-10"]),
+        ("1972", ["1972"]),
+        ("1963-1964", ["1963", "1964"]),
+        ("1972-08-10 or 1972-08-11", ["1972-08-10", "1972-08-11"]),
+        ("31-02-1970", ["1970"]),  # no such day: the year is still known
+        ("born in the early 1970s", []),
+    ],
+)
+def test_canadas_dates_of_birth_as_it_writes_them(written, read):
+    assert formats._ca_birth(written) == read
 
 
 def test_an_xml_list_on_one_line_is_read_as_the_same_list():

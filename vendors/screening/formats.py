@@ -20,6 +20,8 @@
 - Switzerland's sanctions list (SECO's) as its XML: each target that is an individual and not
   de-listed, with the names of each of its identities (their spelling variants too), dates of birth
   and nationalities.
+- Canada's Consolidated Autonomous Sanctions List (SEMA, JVCFOA) as its XML (`sema-lmes.xml`): each
+  record of a person with its name, aliases and dates of birth.
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ XML_ROOTS = {
     "export": "eu",
     "Designations": "uk",
     "swiss-sanctions-list": "ch",
+    "data-set": "ca",
 }
 # A name longer than this is not a person's name (a garbled line): cut, so no entry costs more than others.
 MAX_NAME = 200
@@ -607,6 +610,66 @@ def _ch_birth(born) -> str:
         return f"{year}-{int(month):02d}"
 
 
+# Where the Canadian list's Aliases field parts one name from the next, and labels it puts before a
+# name (Russian: Олег …).
+CA_ALIAS_SPLIT = re.compile(r"[;,]|\(?\b(?:a\.k\.a\.|also known as)|\bALIAS:", re.I)
+CA_ALIAS_LABEL = re.compile(r"^[A-Z][a-z]+:\s*")
+CA_DAY_FIRST = re.compile(r"(\d{1,2})-(\d{1,2})-(\d{4})")
+
+
+def _ca(first: str, stream) -> Iterator[Entry]:
+    """Canada's consolidated autonomous sanctions list: its persons (a record with a given or last
+    name and no ship's IMO number; entities and ships have neither). Its Country is the programme
+    (Russia / Russie), not a nationality: entries have none. A record is known by its programme,
+    schedule and item."""
+    for element in _records(first, stream, "ca", ("record",)):
+        row = {child.tag: (child.text or "").strip() for child in element}
+        if not (row.get("GivenName") or row.get("LastName")) or row.get("ShipIMONumber"):
+            continue
+        aliases = [CA_ALIAS_LABEL.sub("", a.strip(" ()")) for a in CA_ALIAS_SPLIT.split(row.get("Aliases", ""))]
+        names = _clean([f"{row.get('GivenName', '')} {row.get('LastName', '')}", *aliases])
+        programme = row.get("Country", "").split(" / ")[0].strip()
+        key = "-".join(v for v in (programme, row.get("Schedule", ""), row.get("Item", "")) if v)
+        if not names or not row.get("Item"):
+            continue
+        born = _ca_birth(row.get("DateOfBirthOrShipBuildDate") or row.get("DateOfBirth") or "")
+        yield _person(f"ca-{key}", names, born, [], ["ca_dfatd_sema_sanctions", programme])
+
+
+def _ca_birth(text: str) -> list[str]:
+    """Dates of birth as the Canadian list writes them: 10-08-1972, 1972, 1972-08-10, 1963-1964,
+    several joined by "or"; other text gives its years."""
+    found = []
+    for part in re.split(r"\s+or\s+|;", text):
+        part = part.strip()
+        day_first = CA_DAY_FIRST.fullmatch(part)
+        if day_first:
+            part = f"{day_first[3]}-{int(day_first[2]):02d}-{int(day_first[1]):02d}"
+        span = re.fullmatch(r"(\d{4})\s*-\s*(\d{4})", part)
+        if span:
+            found += _years(span[1], span[2])
+            continue
+        try:
+            if ISO_BIRTH_DATE.fullmatch(part):
+                datetime.date.fromisoformat(part + FIRST_DAY[len(part)])
+                found.append(part)
+                continue
+        except ValueError:
+            pass
+        found += re.findall(r"\b(?:19|20)\d{2}\b", part)[:1]
+    return found
+
+
 # Each format's reader (first line or opening, the rest of the stream), by its name.
-READERS = {"ftm": _ftm, "simple": _simple, "csv": _plain, "un": _un, "ofac": _ofac, "eu": _eu, "uk": _uk, "ch": _ch}
+READERS = {
+    "ftm": _ftm,
+    "simple": _simple,
+    "csv": _plain,
+    "un": _un,
+    "ofac": _ofac,
+    "eu": _eu,
+    "uk": _uk,
+    "ch": _ch,
+    "ca": _ca,
+}
 FORMATS = tuple(READERS)
