@@ -23,9 +23,9 @@ class ImportForm(forms.Form):
     file = forms.FileField(
         label=_("List file"),
         help_text=_(
-            "OpenSanctions FollowTheMoney entities (JSON lines), targets.simple.csv, the UN's, OFAC's or the "
-            "EU's sanctions list as published (XML), or a CSV of name, date of birth, nationality. Larger files "
-            "than a request may carry: manage.py kyc_screening import."
+            "OpenSanctions FollowTheMoney entities (JSON lines), targets.simple.csv, the UN's, OFAC's, the EU's, "
+            "the UK's, Switzerland's or Canada's sanctions list as published (XML), or a CSV of name, date of "
+            "birth, nationality. Larger files than a request may carry: manage.py kyc_screening import."
         ),
     )
     source = forms.SlugField(

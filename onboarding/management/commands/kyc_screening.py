@@ -19,7 +19,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)
         imp = sub.add_parser(
-            "import", help="import a list file: FtM JSON lines, targets.simple.csv, the UN's, OFAC's or EU's XML, a CSV"
+            "import",
+            help="import a list file: FtM JSON lines, targets.simple.csv, the UN's, OFAC's, the EU's, the UK's, "
+            "Switzerland's or Canada's XML, a CSV",
         )
         imp.add_argument("file")
         imp.add_argument("--source", help="the list's name here (default: from the file's name)")
