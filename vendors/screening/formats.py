@@ -404,6 +404,19 @@ def _un_birth(born) -> list[str]:
     return years + _years(start, end)
 
 
+def _as_known(year: str, month: str = "", day: str = "") -> str:
+    """A date from its parts as far as they are known: YYYY-MM-DD, else YYYY-MM (no day, or no such
+    day), else YYYY (no month); "" without a year of four digits."""
+    if not (len(year) == 4 and year.isdigit()):
+        return ""
+    if not (month.isdigit() and 1 <= int(month) <= 12):
+        return year
+    try:
+        return datetime.date(int(year), int(month), int(day)).isoformat()
+    except ValueError:
+        return f"{year}-{int(month):02d}"
+
+
 def _years(start: str, end: str) -> list[str]:
     """Each year of a range, if it is one of at most MAX_YEARS."""
     if start.isdigit() and end.isdigit() and 0 <= int(end) - int(start) < MAX_YEARS:
@@ -486,16 +499,9 @@ def _eu_birth(born) -> str:
     date = (born.get("birthdate") or "")[:10]
     if ISO_BIRTH_DATE.fullmatch(date):
         return date
-    year = born.get("year") or ""
     # Named monthOfYear and dayOfMonth in the file's first version, month and day since.
     month, day = born.get("monthOfYear") or born.get("month") or "", born.get("dayOfMonth") or born.get("day") or ""
-    if not (len(year) == 4 and year.isdigit()):
-        return ""
-    if not (month.isdigit() and 1 <= int(month) <= 12):
-        return year
-    if not (day.isdigit() and 1 <= int(day) <= 31):
-        return f"{year}-{int(month):02d}"
-    return f"{year}-{int(month):02d}-{int(day):02d}"
+    return _as_known(born.get("year") or "", month, day)
 
 
 # A name's parts in the UK list: Name1 the first name, Name2 to Name5 the others, Name6 the family
@@ -535,14 +541,7 @@ def _uk_birth(text: str) -> list[str]:
     if not found:
         return re.findall(r"\b\d{4}\b", text)[:1]  # a year written otherwise
     day, month, year = found.groups()
-    if not month.isdigit() or not 1 <= int(month) <= 12:
-        return [year]
-    if not day.isdigit():
-        return [f"{year}-{int(month):02d}"]
-    try:
-        return [datetime.date(int(year), int(month), int(day)).isoformat()]
-    except ValueError:  # no such day: the year and month are still known
-        return [f"{year}-{int(month):02d}"]
+    return [_as_known(year, month, day)]
 
 
 def _ch(first: str, stream) -> Iterator[Entry]:
@@ -599,15 +598,7 @@ def _ch_names(name) -> list[str]:
 
 def _ch_birth(born) -> str:
     """A date of birth as SECO gives it (day, month and year attributes), as far as known."""
-    year, month, day = (born.get(part) or "" for part in ("year", "month", "day"))
-    if not (len(year) == 4 and year.isdigit()):
-        return ""
-    if not (month.isdigit() and 1 <= int(month) <= 12):
-        return year
-    try:
-        return datetime.date(int(year), int(month), int(day)).isoformat()
-    except ValueError:  # no day, or no such day
-        return f"{year}-{int(month):02d}"
+    return _as_known(*(born.get(part) or "" for part in ("year", "month", "day")))
 
 
 # Where the Canadian list's Aliases field parts one name from the next, and labels it puts before a
