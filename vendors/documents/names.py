@@ -308,9 +308,10 @@ def _hebrew_readings(name: str) -> list[str]:
 
 
 def _abjad_matches(declared: list[str], read: list[str]) -> bool:
-    """A name in Arabic script (its anyascii spelling) and a Latin one: the same consonants in the
-    same order, the Latin name's parts in any rotation (family name first), parts run together or
-    apart (عبد الله is ABDULLAH), the article joined or not (الحسن: AL HASSAN, ALHASSAN)."""
+    """A name in Arabic or Hebrew script (one of its Latin readings: _arabic_readings,
+    _hebrew_readings) and a Latin one: the same consonants in the same order, the Latin name's parts
+    in any rotation (family name first), parts run together or apart (عبد الله is ABDULLAH), the
+    article joined or not (الحسن: AL HASSAN, ALHASSAN)."""
     typed = re.sub(r"(.)\1+", r"\1", "".join(map(_consonants, declared)))
     if not typed:
         return False
