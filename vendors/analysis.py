@@ -23,6 +23,7 @@ from .engine import (
     decode_rgb,
     detection_copy,
     get_engine,
+    in_turn,
     sharpness,
     turn_points,
     turned,
@@ -101,6 +102,7 @@ class Analysis:
         )
 
 
+@in_turn
 def analyse(data: bytes, *, selfie: bool, embedding: bool = True, turns: bool = True) -> Analysis:
     """Decode once, detect on a small grey copy (turning the photo upright when only a turned copy
     has a face, unless turns=False: a card's back has none), measure, and embed the largest face if asked.
@@ -134,6 +136,7 @@ def analyse(data: bytes, *, selfie: bool, embedding: bool = True, turns: bool = 
     return Analysis(engine.version, w, h, faces, measures, pad, turn=turn)
 
 
+@in_turn
 def upright_turn(data: bytes) -> int | None:
     """The turn that makes a photo upright, found as an analysis finds it (a card read without one);
     None when no face tells it."""
@@ -148,6 +151,7 @@ def card_text(data: bytes, *, portrait: bool = True) -> list[ocr.Line]:
     return ocr.read_text(data, turn=turn) if turn is not None else ocr.read_upright(data)[1]
 
 
+@in_turn
 def add_embedding(analysis: Analysis, data: bytes) -> Analysis:
     """The largest face's embedding, for an analysis made without it, from its stored landmarks."""
     if not analysis.complete:
@@ -155,6 +159,7 @@ def add_embedding(analysis: Analysis, data: bytes) -> Analysis:
     return analysis
 
 
+@in_turn
 def add_pad(analysis: Analysis, data: bytes) -> Analysis:
     """A selfie's presentation-attack measures made again, for an analysis kept with measures of
     another kind (vendors.pad.MEASURE), on the photo turned upright as its face was found."""

@@ -12,6 +12,7 @@ local engine vendor and by the vendor sandbox to compute scores from real photos
 from __future__ import annotations
 
 import dataclasses
+import functools
 import importlib.util
 import io
 import math
@@ -368,6 +369,24 @@ class FaceEngine:
     @staticmethod
     def distance(a: Face, b: Face) -> float:
         return float(np.linalg.norm(a.embedding - b.embedding))
+
+
+# A process does one photo's image work at a time (an analysis, an embedding, a burst's frame):
+# its threads share one interpreter lock, and CPU-bound work interleaved between a thread pool's
+# threads costs more CPU than the same work done in turn (bench/pipeline.py: docs/performance.md).
+# More cores are used by more processes. Reentrant: a function that holds it may call another.
+IMAGE_WORK = threading.RLock()
+
+
+def in_turn(func):
+    """Run `func` holding the process's image-work lock: one photo's image work at a time."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        with IMAGE_WORK:
+            return func(*args, **kwargs)
+
+    return wrapper
 
 
 _engine = None

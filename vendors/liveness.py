@@ -18,7 +18,7 @@ import dataclasses
 import numpy as np
 
 from .analysis import Analysis, analyse
-from .engine import decode_rgb, get_engine
+from .engine import IMAGE_WORK, decode_rgb, get_engine
 
 MOVES = {"turn_left": 1.0, "turn_right": -1.0}
 YAW_DELTA = 0.10  # a turn counts when yaw moves this far from where the burst started (a clear turn: ~0.2)
@@ -84,7 +84,8 @@ def verify_burst(moves: list[str], frames: list[bytes], selfie: Analysis | bytes
     if not MIN_FRAMES <= len(frames) <= MAX_FRAMES:
         return BurstVerdict(False, ["challenge_frame_count"], metrics)
     engine = get_engine()
-    images = [decode_rgb(f) for f in frames]
+    with IMAGE_WORK:
+        images = [decode_rgb(f) for f in frames]
     diffs = [
         float(np.abs(a.astype(np.int16) - images[0].astype(np.int16)).mean()) if a.shape == images[0].shape else 255.0
         for a in images[1:]
@@ -95,7 +96,8 @@ def verify_burst(moves: list[str], frames: list[bytes], selfie: Analysis | bytes
 
     yaws, embeddings, faces_per_frame = [], [], []
     for rgb in images:
-        faces = engine.faces(rgb)
+        with IMAGE_WORK:  # frame by frame: other photos' work may go between
+            faces = engine.faces(rgb)
         faces_per_frame.append(len(faces))
         if len(faces) == 1:
             yaws.append(round(yaw(faces[0]), 3))

@@ -252,3 +252,44 @@ def test_another_model_file_is_not_taken_for_the_resnet():
 
     with pytest.raises(ValueError, match="not dlib's face recognition ResNet"):
         FaceResNet(os.path.join(models_dir(), LANDMARKS_5))
+
+
+def test_a_processs_threads_do_their_image_work_in_turn(monkeypatch):
+    """Analyses started by several threads at once (a thread pool's tasks) run one at a time in the
+    process (engine.IMAGE_WORK), each as it would alone; a thread that holds the lock may analyse."""
+    import threading
+    import time
+
+    from vendors.analysis import add_embedding, analyse
+    from vendors.engine import IMAGE_WORK, FaceEngine
+
+    inside, most = [], []
+    real = FaceEngine.landmarks
+
+    def landmarks(self, *args):
+        inside.append(1)
+        most.append(len(inside))
+        time.sleep(0.05)  # long enough for another thread to come in, were it let
+        inside.pop()
+        return real(self, *args)
+
+    monkeypatch.setattr(FaceEngine, "landmarks", landmarks)
+    photos = [face_bytes("obama_1"), id_card_bytes("obama_2"), face_bytes("biden_1"), id_card_bytes("biden_2")]
+    alone = [analyse(data, selfie=i % 2 == 0, embedding=False) for i, data in enumerate(photos)]
+    most.clear()
+    results = [None] * len(photos)
+    start = threading.Barrier(len(photos))
+
+    def work(i):
+        start.wait()
+        results[i] = analyse(photos[i], selfie=i % 2 == 0, embedding=False)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(len(photos))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert most == [1] * len(photos)
+    assert [r.as_dict() for r in results] == [a.as_dict() for a in alone]
+    with IMAGE_WORK:
+        assert add_embedding(analyse(photos[0], selfie=True, embedding=False), photos[0]).complete
