@@ -252,16 +252,23 @@ ISO_BIRTH_DATE = re.compile(r"\d{4}(?:-\d{2}){0,2}")
 FIRST_DAY = {4: "-01-01", 7: "-01", 10: ""}
 
 
+def _real_date(value: str) -> bool:
+    """Whether `value` is YYYY-MM-DD, YYYY-MM or YYYY, and such a day or month exists."""
+    if not ISO_BIRTH_DATE.fullmatch(value):
+        return False
+    try:
+        datetime.date.fromisoformat(value + FIRST_DAY[len(value)])
+    except ValueError:
+        return False
+    return True
+
+
 def _birth_date(value: str, line: int) -> str:
     """An in-house list's date of birth as the matcher compares it: YYYY-MM-DD, YYYY-MM or YYYY.
     Another form is refused, not guessed: 13/01/1967 compared as written would be another year,
     which counts against the match, and the listed person would pass screening."""
-    try:
-        if not ISO_BIRTH_DATE.fullmatch(value):
-            raise ValueError(value)
-        datetime.date.fromisoformat(value + FIRST_DAY[len(value)])
-    except ValueError:
-        raise ListFormatError(f"line {line}: date of birth {value!r} is not YYYY-MM-DD, YYYY-MM or YYYY") from None
+    if not _real_date(value):
+        raise ListFormatError(f"line {line}: date of birth {value!r} is not YYYY-MM-DD, YYYY-MM or YYYY")
     return value
 
 
@@ -456,11 +463,7 @@ def _ofac_birth(text: str) -> list[str]:
     if found and (found[2] is None or found[2] in MONTHS) and not (found[1] and not found[2]):
         day, month, year = found[1], found[2], found[3]
         date = year + (f"-{MONTHS[month]:02d}" if month else "") + (f"-{int(day):02d}" if day else "")
-        try:
-            datetime.date.fromisoformat(date + FIRST_DAY[len(date)])
-        except ValueError:
-            return [year]
-        return [date]
+        return [date] if _real_date(date) else [year]
     span = re.fullmatch(r"(\d{4}) to (\d{4})", text)
     return _years(span[1], span[2]) if span else []
 
@@ -615,14 +618,14 @@ def _ca(first: str, stream) -> Iterator[Entry]:
     schedule and item."""
     for element in _records(first, stream, "ca", ("record",)):
         row = {child.tag: (child.text or "").strip() for child in element}
-        if not (row.get("GivenName") or row.get("LastName")) or row.get("ShipIMONumber"):
+        if not (row.get("GivenName") or row.get("LastName")) or row.get("ShipIMONumber") or not row.get("Item"):
             continue
         aliases = [CA_ALIAS_LABEL.sub("", a.strip(" ()")) for a in CA_ALIAS_SPLIT.split(row.get("Aliases", ""))]
         names = _clean([f"{row.get('GivenName', '')} {row.get('LastName', '')}", *aliases])
+        if not names:
+            continue
         programme = row.get("Country", "").split(" / ")[0].strip()
         key = "-".join(v for v in (programme, row.get("Schedule", ""), row.get("Item", "")) if v)
-        if not names or not row.get("Item"):
-            continue
         born = _ca_birth(row.get("DateOfBirthOrShipBuildDate") or row.get("DateOfBirth") or "")
         yield _person(f"ca-{key}", names, born, [], ["ca_dfatd_sema_sanctions", programme])
 
@@ -640,13 +643,9 @@ def _ca_birth(text: str) -> list[str]:
         if span:
             found += _years(span[1], span[2])
             continue
-        try:
-            if ISO_BIRTH_DATE.fullmatch(part):
-                datetime.date.fromisoformat(part + FIRST_DAY[len(part)])
-                found.append(part)
-                continue
-        except ValueError:
-            pass
+        if _real_date(part):
+            found.append(part)
+            continue
         found += re.findall(r"\b(?:19|20)\d{2}\b", part)[:1]
     return found
 
