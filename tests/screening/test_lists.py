@@ -424,7 +424,7 @@ def test_ofacs_sdn_list_is_read_from_its_xml():
         ("1975", ["1975"]),
         ("circa 1975", ["1975"]),
         ("1975 to 1977", ["1975", "1976", "1977"]),
-        ("31 Feb 1975", ["1975"]),  # no such day: the year is still known
+        ("31 Feb 1975", ["1975-02"]),  # no such day: the month is still known, as in the other lists
         ("unknown", []),
     ],
 )
@@ -548,7 +548,8 @@ def test_canadas_autonomous_list_is_read_from_its_xml():
         ("1972", ["1972"]),
         ("1963-1964", ["1963", "1964"]),
         ("1972-08-10 or 1972-08-11", ["1972-08-10", "1972-08-11"]),
-        ("31-02-1970", ["1970"]),  # no such day: the year is still known
+        ("31-02-1970", ["1970-02"]),  # no such day: the month is still known, as in the other lists
+        ("10-13-1970", ["1970"]),  # no such month: the year is
         ("born in the early 1970s", []),
     ],
 )

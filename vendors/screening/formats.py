@@ -462,8 +462,7 @@ def _ofac_birth(text: str) -> list[str]:
     found = re.fullmatch(r"(?:(\d{1,2}) )?(?:([a-z]{3})[a-z]* )?(\d{4})", text)
     if found and (found[2] is None or found[2] in MONTHS) and not (found[1] and not found[2]):
         day, month, year = found[1], found[2], found[3]
-        date = year + (f"-{MONTHS[month]:02d}" if month else "") + (f"-{int(day):02d}" if day else "")
-        return [date] if _real_date(date) else [year]
+        return [_as_known(year, str(MONTHS[month]) if month else "", day or "")]
     span = re.fullmatch(r"(\d{4}) to (\d{4})", text)
     return _years(span[1], span[2]) if span else []
 
@@ -638,7 +637,8 @@ def _ca_birth(text: str) -> list[str]:
         part = part.strip()
         day_first = CA_DAY_FIRST.fullmatch(part)
         if day_first:
-            part = f"{day_first[3]}-{int(day_first[2]):02d}-{int(day_first[1]):02d}"
+            found.append(_as_known(day_first[3], day_first[2], day_first[1]))
+            continue
         span = re.fullmatch(r"(\d{4})\s*-\s*(\d{4})", part)
         if span:
             found += _years(span[1], span[2])
