@@ -3,8 +3,8 @@ run from each in turn, pair after pair, and the ratio of each pair (shared machi
 within minutes, so only runs next to each other compare).
 
 The other version (a commit, tag or branch) is checked out as a git worktree under
-bench/results/side-by-side/<commit>, with a virtualenv installed from its own lock file (once;
-later comparisons reuse it); this checkout runs with this interpreter. Every run's figures are
+bench/results/side-by-side/<commit> and installed by its own `make install` (once; later
+comparisons reuse it); this checkout runs with this interpreter. Every run's figures are
 read from the JSON file it wrote in its checkout's bench/results/ (the first row's).
 
     python bench/side_by_side.py e112835 -- bench/pipeline.py throughput --quality local --concurrency 16
@@ -34,14 +34,10 @@ def checkout(rev: str, extra_packages: list[str]) -> tuple[Path, str]:
     if not (where / ".git").exists():
         where.parent.mkdir(parents=True, exist_ok=True)
         git("worktree", "add", "--force", "--detach", str(where), commit)
-    if not (where / ".venv" / ".side-by-side").exists():
-        subprocess.run([sys.executable, "-m", "venv", str(where / ".venv")], check=True)
-        pip = [str(python), "-m", "pip", "install", "--quiet"]
-        subprocess.run([*pip, "--require-hashes", "-r", "requirements-dev.lock"], cwd=where, check=True)
-        subprocess.run([*pip, "--no-deps", "-e", "."], cwd=where, check=True)
-        if extra_packages:  # what an older lock file missed
-            subprocess.run([*pip, *extra_packages], cwd=where, check=True)
-        (where / ".venv" / ".side-by-side").touch()
+    # Its own `make install` (its lock file, checked against its hashes; nothing when done already).
+    subprocess.run(["make", "--no-print-directory", "install", f"PYTHON={sys.executable}"], cwd=where, check=True)
+    if extra_packages:  # what an older lock file missed
+        subprocess.run([str(python), "-m", "pip", "install", "--quiet", *extra_packages], cwd=where, check=True)
     return where, str(python)
 
 
